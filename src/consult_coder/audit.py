@@ -1,0 +1,34 @@
+"""Every change is recorded as an event row: the audit trail, and what undo reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consult_coder.model import Event
+
+
+def record(
+    session: Session,
+    actor: str,
+    action: str,
+    entity: str,
+    entity_id: str | int,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    **extra: Any,
+) -> Event:
+    payload: dict[str, Any] = {"before": before, "after": after, **extra}
+    ev = Event(actor=actor, action=action, entity=entity, entity_id=str(entity_id), payload=payload)
+    session.add(ev)
+    session.flush()
+    return ev
+
+
+def history(session: Session, entity: str | None = None, limit: int = 200) -> list[Event]:
+    q = select(Event).order_by(Event.id.desc()).limit(limit)
+    if entity:
+        q = q.where(Event.entity == entity)
+    return list(session.scalars(q))

@@ -1,0 +1,188 @@
+"""Tables of a consult-coder project.
+
+Offsets (``Turn.start``/``end``, ``Coding.start``/``end``) are Unicode code points of
+``Transcript.text`` — the stored, normalised text — with ``end`` exclusive, as REFI-QDA counts them.
+The text of a transcript is never edited after import, so offsets never drift.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+GROUPS = ("youth", "clinician")
+SPEAKER_KINDS = ("interviewer", "participant")
+ORIGINS = ("manual", "suggested")
+CONSENSUS_CODER = "consensus"  # the reconciled layer is stored as the codings of this coder
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Participant(Base):
+    __tablename__ = "participants"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    group: Mapped[str] = mapped_column(String(32), default="")
+    role: Mapped[str] = mapped_column(String(128), default="")
+    age_band: Mapped[str] = mapped_column(String(32), default="")
+    # Any further columns a participants CSV brought (gender, site, …), as strings.
+    attributes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    transcripts: Mapped[list[Transcript]] = relationship(back_populates="participant")
+
+
+class Transcript(Base):
+    __tablename__ = "transcripts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    participant_id: Mapped[str | None] = mapped_column(
+        ForeignKey("participants.id", onupdate="CASCADE", ondelete="SET NULL"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    source_name: Mapped[str] = mapped_column(String(255))
+    source_format: Mapped[str] = mapped_column(String(16))
+    # Text before the first turn (title lines, consent notes): kept, but not part of the coded text.
+    front_matter: Mapped[str] = mapped_column(Text, default="")
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    participant: Mapped[Participant | None] = relationship(back_populates="transcripts")
+    turns: Mapped[list[Turn]] = relationship(
+        back_populates="transcript", order_by="Turn.index", cascade="all, delete-orphan"
+    )
+
+
+class Turn(Base):
+    __tablename__ = "turns"
+    __table_args__ = (
+        UniqueConstraint("transcript_id", "index"),
+        CheckConstraint("start <= \"end\"", name="turn_span"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(
+        ForeignKey("transcripts.id", ondelete="CASCADE"), index=True
+    )
+    index: Mapped[int] = mapped_column(Integer)
+    speaker: Mapped[str] = mapped_column(String(128))
+    speaker_kind: Mapped[str] = mapped_column(String(16))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    cue_start: Mapped[float | None] = mapped_column(Float)  # seconds from the start of the recording
+    cue_end: Mapped[float | None] = mapped_column(Float)
+
+    transcript: Mapped[Transcript] = relationship(back_populates="turns")
+
+
+class Code(Base):
+    __tablename__ = "codes"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # stable slug
+    name: Mapped[str] = mapped_column(String(255))
+    definition: Mapped[str] = mapped_column(Text, default="")
+    when_to_use: Mapped[str] = mapped_column(Text, default="")
+    when_not_to_use: Mapped[str] = mapped_column(Text, default="")
+    example: Mapped[str] = mapped_column(Text, default="")
+    colour: Mapped[str] = mapped_column(String(16), default="#888888")
+    parent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("codes.id", onupdate="CASCADE", ondelete="SET NULL")
+    )
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+    patterns: Mapped[list[Any]] = mapped_column(default=list)  # spaCy matcher patterns
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Coder(Base):
+    __tablename__ = "coders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Coding(Base):
+    __tablename__ = "codings"
+    __table_args__ = (
+        CheckConstraint("start < \"end\"", name="coding_span"),
+        Index("ix_codings_transcript_coder", "transcript_id", "coder_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(
+        ForeignKey("transcripts.id", ondelete="CASCADE"), index=True
+    )
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    code_id: Mapped[str] = mapped_column(
+        ForeignKey("codes.id", onupdate="CASCADE"), index=True
+    )
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coders.id"), index=True)
+    origin: Mapped[str] = mapped_column(String(16), default="manual")
+    memo: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    code: Mapped[Code] = relationship()
+    coder: Mapped[Coder] = relationship()
+
+
+class Memo(Base):
+    """A memo on a transcript, a code or the project (coding memos live on ``Coding.memo``)."""
+
+    __tablename__ = "memos"
+    __table_args__ = (UniqueConstraint("target_kind", "target_id", "coder_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target_kind: Mapped[str] = mapped_column(String(16))  # transcript | code | project
+    target_id: Mapped[str] = mapped_column(String(64))
+    coder_id: Mapped[int | None] = mapped_column(ForeignKey("coders.id"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Event(Base):
+    """One row per change: the audit trail, and what undo reads."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(64))  # e.g. coding.add, code.update, import.batch
+    entity: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # {"before": …, "after": …}
+    undone: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Setting(Base):
+    """Project-wide values, e.g. the codebook version."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,108 @@
+"""Small pure functions for stored text and offsets.
+
+Offsets everywhere are Unicode code points of the normalised text (Python ``str`` indices), end
+exclusive. Browsers count UTF-16 code units, so the two conversions below are the only place the
+difference is handled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'’”)\]]*(?=\s|$)")
+_WORD = re.compile(r"\w[\w'’-]*", re.UNICODE)
+
+
+def normalise(text: str) -> str:
+    """NFC, no BOM, ``\\n`` line endings, no trailing spaces on lines: the form text is stored in."""
+    text = text.lstrip("\ufeff")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+    text = unicodedata.normalize("NFC", text)
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def utf16_to_codepoint(text: str, utf16_offset: int) -> int:
+    """Map a JavaScript string index (UTF-16 units) to a code-point offset in ``text``."""
+    units = 0
+    for i, ch in enumerate(text):
+        if units >= utf16_offset:
+            return i
+        units += 2 if ord(ch) > 0xFFFF else 1
+    return len(text)
+
+
+def codepoint_to_utf16(text: str, offset: int) -> int:
+    """Map a code-point offset in ``text`` to a JavaScript string index (UTF-16 units)."""
+    return offset + sum(1 for ch in text[:offset] if ord(ch) > 0xFFFF)
+
+
+def clamp_span(text: str, start: int, end: int) -> tuple[int, int]:
+    start, end = max(0, min(start, len(text))), max(0, min(end, len(text)))
+    return (start, end) if start <= end else (end, start)
+
+
+def trim_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop whitespace at either edge of a selection, as a mouse selection often includes it."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span so it neither starts nor ends inside a word."""
+    start, end = clamp_span(text, start, end)
+    for m in _WORD.finditer(text):
+        if m.start() < start < m.end():
+            start = m.start()
+        if m.start() < end < m.end():
+            end = m.end()
+        if m.start() > end:
+            break
+    return trim_span(text, start, end)
+
+
+def sentence_spans(text: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
+    """Sentences in ``text[lo:hi]`` as (start, end) spans; line breaks also end a sentence."""
+    hi = len(text) if hi is None else hi
+    spans: list[tuple[int, int]] = []
+    pos = lo
+    for block in re.finditer(r"[^\n]+", text[lo:hi]):
+        b_start, b_end = lo + block.start(), lo + block.end()
+        pos = b_start
+        for m in _SENTENCE_END.finditer(text, b_start, b_end):
+            s, e = trim_span(text, pos, m.end())
+            if s < e:
+                spans.append((s, e))
+            pos = m.end()
+        s, e = trim_span(text, pos, b_end)
+        if s < e:
+            spans.append((s, e))
+    return spans
+
+
+def snap_to_sentences(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span to whole sentences."""
+    start, end = clamp_span(text, start, end)
+    new_start, new_end = start, end
+    for s, e in sentence_spans(text):
+        if s <= start < e or (start == e):
+            new_start = min(new_start, s)
+        if s < end <= e:
+            new_end = max(new_end, e)
+    return new_start, new_end
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
