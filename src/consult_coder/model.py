@@ -90,7 +90,7 @@ class Turn(Base):
     speaker_kind: Mapped[str] = mapped_column(String(16))
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
-    cue_start: Mapped[float | None] = mapped_column(Float)  # seconds from the start of the recording
+    cue_start: Mapped[float | None] = mapped_column(Float)  # seconds into the recording
     cue_end: Mapped[float | None] = mapped_column(Float)
 
     transcript: Mapped[Transcript] = relationship(back_populates="turns")
@@ -142,11 +142,25 @@ class Coding(Base):
     coder_id: Mapped[int] = mapped_column(ForeignKey("coders.id"), index=True)
     origin: Mapped[str] = mapped_column(String(16), default="manual")
     memo: Mapped[str] = mapped_column(Text, default="")
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)  # an exemplar quote for the report
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     code: Mapped[Code] = relationship()
     coder: Mapped[Coder] = relationship()
+
+
+class Progress(Base):
+    """Each coder's own state on each transcript: not started (no row) / in progress / done."""
+
+    __tablename__ = "progress"
+
+    transcript_id: Mapped[int] = mapped_column(
+        ForeignKey("transcripts.id", ondelete="CASCADE"), primary_key=True
+    )
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coders.id"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")  # in_progress | done
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 class Memo(Base):

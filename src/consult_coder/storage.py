@@ -1,7 +1,8 @@
 """Open a project: an embedded SQLite file by default, or a team's PostgreSQL server.
 
-``open_project`` resolves the location (argument, then ``CONSULT_CODER_DB``, then the default file),
-applies the Alembic migrations and hands back a :class:`Project` whose ``session()`` commits on exit.
+``open_project`` resolves the location (argument, then ``CONSULT_CODER_DB``, then the default
+file), applies the Alembic migrations and hands back a :class:`Project` whose ``session()``
+commits on exit.
 """
 
 from __future__ import annotations

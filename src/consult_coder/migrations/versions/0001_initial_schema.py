@@ -37,9 +37,7 @@ def upgrade() -> None:
         sa.Column("archived", sa.Boolean(), nullable=False),
         sa.Column("patterns", sa.JSON(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["parent_id"], ["codes.id"], onupdate="CASCADE", ondelete="SET NULL"
-        ),
+        sa.ForeignKeyConstraint(["parent_id"], ["codes.id"], onupdate="CASCADE", ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
@@ -106,9 +104,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("content_hash"),
     )
     with op.batch_alter_table("transcripts", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_transcripts_participant_id"), ["participant_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_transcripts_participant_id"), ["participant_id"], unique=False)
 
     op.create_table(
         "codings",
@@ -120,6 +116,7 @@ def upgrade() -> None:
         sa.Column("coder_id", sa.Integer(), nullable=False),
         sa.Column("origin", sa.String(length=16), nullable=False),
         sa.Column("memo", sa.Text(), nullable=False),
+        sa.Column("pinned", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.CheckConstraint('start < "end"', name="coding_span"),
@@ -134,13 +131,22 @@ def upgrade() -> None:
     with op.batch_alter_table("codings", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_codings_code_id"), ["code_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_codings_coder_id"), ["coder_id"], unique=False)
-        batch_op.create_index(
-            "ix_codings_transcript_coder", ["transcript_id", "coder_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_codings_transcript_id"), ["transcript_id"], unique=False
-        )
+        batch_op.create_index("ix_codings_transcript_coder", ["transcript_id", "coder_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_codings_transcript_id"), ["transcript_id"], unique=False)
 
+    op.create_table(
+        "progress",
+        sa.Column("transcript_id", sa.Integer(), nullable=False),
+        sa.Column("coder_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["coder_id"],
+            ["coders.id"],
+        ),
+        sa.ForeignKeyConstraint(["transcript_id"], ["transcripts.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("transcript_id", "coder_id"),
+    )
     op.create_table(
         "turns",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -169,6 +175,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_turns_transcript_id"))
 
     op.drop_table("turns")
+    op.drop_table("progress")
     with op.batch_alter_table("codings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_codings_transcript_id"))
         batch_op.drop_index("ix_codings_transcript_coder")

@@ -1,0 +1,3 @@
+"""project_cmds: commands registered on the shared Typer app."""
+
+from consult_coder.cli import app  # noqa: F401

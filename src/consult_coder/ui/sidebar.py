@@ -1,0 +1,28 @@
+"""Sidebar on every page: where the project lives, and who is coding (local mode)."""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy import select
+
+from consult_coder.model import Coder
+from consult_coder.ui.state import get_project
+
+
+def render_sidebar() -> None:
+    project = get_project()
+    with st.sidebar:
+        with project.session() as s:
+            names = list(s.scalars(select(Coder.name).order_by(Coder.name)))
+        options = [*names, "➕ New coder…"]
+        current = st.session_state.get("coder")
+        index = options.index(current) if current in options else None
+        choice = st.selectbox("Coder", options, index=index, placeholder="Who is coding?",
+                              key="coder_pick")
+        if choice == "➕ New coder…":
+            new = st.text_input("Your name", key="coder_new").strip()
+            if new:
+                st.session_state["coder"] = new
+        elif choice:
+            st.session_state["coder"] = choice
+        st.caption(f"Project: `{project.location}`")
