@@ -20,7 +20,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-DB_HELP = "Project location: an SQLite file path or a postgresql:// URL. Default: $CONSULT_CODER_DB, else the embedded project file."
+DB_HELP = (
+    "Project location: an SQLite file path or a postgresql:// URL. "
+    "Default: $CONSULT_CODER_DB, else the embedded project file."
+)
 
 
 def _register() -> None:

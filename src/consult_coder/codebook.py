@@ -1,0 +1,245 @@
+"""The thematic codebook as plain data: validated, loaded from and saved to YAML or CSV.
+
+A codebook file is the source of truth a team shares; ``apply_codebook`` brings a project's codes in
+line with it (new codes added, changed fields updated, every change versioned and audited). Codes
+missing from the file are left alone, because they may carry codings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consult_coder import audit
+from consult_coder.errors import UserError
+from consult_coder.model import Code, utcnow
+from consult_coder.storage import get_setting, set_setting
+
+SLUG = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+CSV_COLUMNS = ["id", "name", "parent", "colour", "definition", "when_to_use", "when_not_to_use", "example"]
+EDITABLE = ("name", "definition", "when_to_use", "when_not_to_use", "example", "colour", "parent_id",
+            "patterns")
+
+
+class CodeSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: str
+    name: str = Field(min_length=1)
+    definition: str = Field(min_length=1)
+    when_to_use: str = ""
+    when_not_to_use: str = ""
+    example: str = ""
+    colour: str = "#888888"
+    parent: str | None = None
+    patterns: list[Any] = Field(default_factory=list)  # spaCy Matcher patterns, used by suggestions
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not SLUG.match(v):
+            raise ValueError("must be a lowercase slug such as 'goal_setting'")
+        return v
+
+    @field_validator("colour")
+    @classmethod
+    def _colour(cls, v: str) -> str:
+        if not COLOUR.match(v):
+            raise ValueError(f"{v!r} is not a #rrggbb colour")
+        return v.lower()
+
+    @field_validator("parent", mode="before")
+    @classmethod
+    def _blank_parent(cls, v: Any) -> Any:
+        return v or None
+
+
+class Codebook(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "Codebook"
+    description: str = ""
+    codes: list[CodeSpec]
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Codebook:
+        seen: set[str] = set()
+        for code in self.codes:
+            if code.id in seen:
+                raise ValueError(f"code {code.id!r}: id is used twice")
+            seen.add(code.id)
+        for code in self.codes:
+            if code.parent and code.parent not in seen:
+                raise ValueError(f"code {code.id!r} field 'parent': no code {code.parent!r} in this codebook")
+        parents = {c.id: c.parent for c in self.codes}
+        for code in self.codes:
+            walk, steps = code.parent, 0
+            while walk:
+                if walk == code.id or steps > len(parents):
+                    raise ValueError(f"code {code.id!r} field 'parent': codes are nested in a cycle")
+                walk, steps = parents.get(walk), steps + 1
+        return self
+
+
+def _explain(source: str, data: Any, exc: ValidationError) -> str:
+    """One line naming the code and the field, from pydantic's first error."""
+    err = exc.errors()[0]
+    loc = list(err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    if len(loc) >= 2 and loc[0] == "codes" and isinstance(loc[1], int):
+        try:
+            code_id = data["codes"][loc[1]].get("id") or f"#{loc[1] + 1}"
+        except (KeyError, IndexError, TypeError, AttributeError):
+            code_id = f"#{loc[1] + 1}"
+        field = ".".join(str(p) for p in loc[2:]) or "(code)"
+        return f"{source}: code {code_id!r} field {field!r}: {msg}"
+    where = ".".join(str(p) for p in loc)
+    return f"{source}: {where + ': ' if where else ''}{msg}"
+
+
+def parse_codebook(data: Any, source: str = "codebook") -> Codebook:
+    if not isinstance(data, dict) or "codes" not in data:
+        raise UserError(f"{source}: expected a mapping with a 'codes' list")
+    try:
+        return Codebook.model_validate(data)
+    except ValidationError as exc:
+        raise UserError(_explain(source, data, exc)) from None
+
+
+def _decode(raw: bytes, source: str) -> str:
+    for enc in ("utf-8-sig", "utf-16"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise UserError(f"{source}: not UTF-8 text")
+
+
+def read_codebook_bytes(raw: bytes, name: str) -> Codebook:
+    text = _decode(raw, name)
+    if name.lower().endswith(".csv"):
+        return _from_csv(text, name)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise UserError(f"{name}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return parse_codebook(data, name)
+
+
+def load_codebook_file(path: str | Path) -> Codebook:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+    return read_codebook_bytes(raw, path.name)
+
+
+def _from_csv(text: str, source: str) -> Codebook:
+    reader = csv.DictReader(io.StringIO(text))
+    missing = {"id", "name", "definition"} - set(reader.fieldnames or [])
+    if missing:
+        raise UserError(f"{source}: missing column(s) {', '.join(sorted(missing))}")
+    codes = []
+    for row in reader:
+        code = {k: (row.get(k) or "").strip() for k in CSV_COLUMNS if k in row}
+        if not code.get("colour"):
+            code.pop("colour", None)
+        codes.append(code)
+    return parse_codebook({"name": Path(source).stem, "codes": codes}, source)
+
+
+def to_yaml(book: Codebook) -> str:
+    data = book.model_dump(exclude_defaults=False)
+    for code in data["codes"]:
+        if not code["patterns"]:
+            del code["patterns"]
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+def to_csv(book: Codebook) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for code in book.codes:
+        row = code.model_dump()
+        writer.writerow({k: row.get(k) or "" for k in CSV_COLUMNS})
+    return out.getvalue()
+
+
+def codebook_from_store(session: Session, name: str = "Codebook", include_archived: bool = False) -> Codebook:
+    q = select(Code).order_by(Code.sort_order, Code.name)
+    if not include_archived:
+        q = q.where(Code.archived.is_(False))
+    codes = list(session.scalars(q))
+    kept = {c.id for c in codes}
+    specs = [
+        CodeSpec(id=c.id, name=c.name, definition=c.definition or c.name, when_to_use=c.when_to_use,
+                 when_not_to_use=c.when_not_to_use, example=c.example, colour=c.colour,
+                 parent=c.parent_id if c.parent_id in kept else None, patterns=list(c.patterns or []))
+        for c in codes
+    ]
+    return Codebook(name=name, codes=specs)
+
+
+def _code_fields(spec: CodeSpec) -> dict[str, Any]:
+    return {"name": spec.name, "definition": spec.definition, "when_to_use": spec.when_to_use,
+            "when_not_to_use": spec.when_not_to_use, "example": spec.example, "colour": spec.colour,
+            "parent_id": spec.parent, "patterns": spec.patterns}
+
+
+def bump_version(session: Session) -> int:
+    """The codebook version: raised by every change, so a coding session can tell what it saw."""
+    version = int(get_setting(session, "codebook_version", "0") or 0) + 1
+    set_setting(session, "codebook_version", str(version))
+    return version
+
+
+def apply_codebook(session: Session, book: Codebook, actor: str) -> dict[str, list[str]]:
+    """Add and update the project's codes from ``book``; returns ids added, updated and left alone."""
+    existing = {c.id: c for c in session.scalars(select(Code))}
+    added, updated = [], []
+    # Parents first, so foreign keys hold whatever order the file lists codes in.
+    ordered = sorted(enumerate(book.codes), key=lambda ic: _depth(ic[1], book))
+    for position, spec in ordered:
+        fields = _code_fields(spec)
+        code = existing.get(spec.id)
+        if code is None:
+            session.add(Code(id=spec.id, sort_order=position, **fields))
+            session.flush()
+            audit.record(session, actor, "code.create", "code", spec.id, None, fields)
+            added.append(spec.id)
+            continue
+        before = {k: getattr(code, k) for k in EDITABLE}
+        if before != fields or code.archived:
+            for k, v in fields.items():
+                setattr(code, k, v)
+            code.archived = False
+            code.updated_at = utcnow()
+            audit.record(session, actor, "code.update", "code", spec.id, before, fields)
+            updated.append(spec.id)
+    if added or updated:
+        version = bump_version(session)
+        audit.record(session, actor, "codebook.apply", "codebook", version, None,
+                     {"name": book.name, "added": added, "updated": updated})
+    untouched = sorted(set(existing) - {c.id for c in book.codes})
+    return {"added": added, "updated": updated, "not_in_file": untouched}
+
+
+def _depth(spec: CodeSpec, book: Codebook) -> int:
+    parents = {c.id: c.parent for c in book.codes}
+    depth, walk = 0, spec.parent
+    while walk:
+        depth, walk = depth + 1, parents.get(walk)
+    return depth
