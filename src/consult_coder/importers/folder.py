@@ -1,0 +1,98 @@
+"""Which files a folder import takes, and which participant each file belongs to.
+
+A participant is linked by the participants CSV's ``file`` column, else by an id in the file name
+(``P07_consultation.docx``), else by a participant-style speaker label (``P07: …``) when the
+transcript has exactly one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePath
+
+from consult_coder.errors import UserError
+from consult_coder.importers.base import ParsedTranscript
+from consult_coder.importers.participants import ParticipantRow, id_key, normalise_participant_id
+
+SUPPORTED = (".txt", ".docx", ".vtt", ".srt")
+PARTICIPANTS_FILE = "participants.csv"
+_ID_IN_NAME = re.compile(r"(?<![A-Za-z0-9])[Pp][-_ ]?(\d{1,3})(?![0-9])")
+_ID_LABEL = re.compile(r"^[A-Za-z]{1,3}\d{1,3}$")
+_HINTS = {
+    ".doc": "old Word .doc files cannot be read: save it as .docx",
+    ".rtf": "RTF files cannot be read: save it as .docx or .txt",
+    ".pdf": "PDF files cannot be read: export it as .docx or .txt",
+}
+
+
+@dataclass
+class FileSelection:
+    files: list[Path] = field(default_factory=list)
+    participants_csv: Path | None = None
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # (name, why), shown as notes
+
+
+def unsupported_reason(name: str) -> str:
+    suffix = PurePath(name).suffix.lower()
+    return _HINTS.get(suffix, f"{suffix or 'no extension'} is not a transcript format "
+                              f"(use {', '.join(SUPPORTED)})")
+
+
+def _hidden(path: Path) -> bool:
+    # dot-files, and the "~$name.docx" lock files Word leaves next to open documents
+    return path.name.startswith((".", "~$")) or path.name in ("Thumbs.db", "desktop.ini")
+
+
+def select_files(paths: Iterable[Path | str]) -> FileSelection:
+    """Expand folders (not recursively). A file named explicitly must be a transcript; in a folder,
+    other files are listed as ignored, and a participants.csv there is picked up."""
+    sel = FileSelection()
+    for given in paths:
+        path = Path(given).expanduser()
+        if path.is_dir():
+            for child in sorted(path.iterdir(), key=lambda p: p.name.casefold()):
+                if not child.is_file() or _hidden(child):
+                    continue
+                if child.name.casefold() == PARTICIPANTS_FILE:
+                    sel.participants_csv = sel.participants_csv or child
+                elif child.suffix.lower() in SUPPORTED:
+                    sel.files.append(child)
+                else:
+                    sel.ignored.append((child.name, unsupported_reason(child.name)))
+        elif path.is_file():
+            if path.suffix.lower() not in SUPPORTED:
+                raise UserError(f"{path.name}: {unsupported_reason(path.name)}")
+            sel.files.append(path)
+        else:
+            raise UserError(f"{path}: no such file or folder")
+    return sel
+
+
+def id_from_name(name: str) -> str | None:
+    """``P07_consultation.docx`` → ``P07`` (case-insensitive; ``p7`` → ``P07``)."""
+    m = _ID_IN_NAME.search(PurePath(name).stem)
+    return f"P{int(m.group(1)):02d}" if m else None
+
+
+def link_participant(
+    parsed: ParsedTranscript, rows: list[ParticipantRow], known_ids: Iterable[str] = ()
+) -> str | None:
+    """The participant id for a transcript, spelled as the CSV (or the project) spells it."""
+    by_file = {PurePath(r.file).name.casefold(): r.id for r in rows if r.file}
+    if parsed.source_name.casefold() in by_file:
+        return by_file[parsed.source_name.casefold()]
+    spelled = {id_key(pid): pid for pid in known_ids} | {id_key(r.id): r.id for r in rows}
+    for pid in spelled.values():  # a known id such as "C03" or "YP12" written in the file name
+        if re.search(rf"(?<![A-Za-z0-9]){re.escape(pid)}(?![0-9])", PurePath(parsed.source_name).stem,
+                     re.IGNORECASE):
+            return pid
+    guess = id_from_name(parsed.source_name)
+    if guess is None:
+        labels = {normalise_participant_id(t.speaker) for t in parsed.turns
+                  if t.speaker_kind == "participant" and _ID_LABEL.match(t.speaker)}
+        guess = labels.pop() if len(labels) == 1 else None
+    if guess is None:
+        return None
+    return spelled.get(id_key(guess), guess)

@@ -1,0 +1,72 @@
+"""Who is speaking: interviewer or participant, from the label a transcript uses.
+
+Interview transcripts label the research side as Interviewer, Facilitator, Moderator, Int, I or Q
+(often numbered: "Interviewer 2", or qualified: "Facilitator (Research team)"); everyone else is a
+participant. A transcript can be corrected speaker by speaker with :func:`set_speaker_kind`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consult_coder import audit
+from consult_coder.errors import UserError
+from consult_coder.model import SPEAKER_KINDS, Transcript, Turn
+
+_QUALIFIER = r"(?:\s*[-_#]?\s*\d{1,3})?(?:\s*\([^()]{0,40}\))?"
+_INTERVIEWER = re.compile(
+    rf"^(?:interviewer|facilitator|moderator|researcher|int|i|q){_QUALIFIER}$", re.IGNORECASE
+)
+# Participant labels that are certainly speaker labels even when used only once in a file.
+_PARTICIPANT = re.compile(
+    rf"^(?:respondent|participant|interviewee|young person|clinician|speaker|resp|r|a"
+    rf"|[a-z]{{1,3}}\s?\d{{1,3}}){_QUALIFIER}$",
+    re.IGNORECASE,
+)
+
+
+_ROLE_IN_BRACKETS = re.compile(r"\(\s*([^()]+?)\s*\)\s*$")
+
+
+def speaker_kind(label: str) -> str:
+    """``interviewer`` for the research side's labels (also "Jane Doe (Facilitator)"), else
+    ``participant``."""
+    label = label.strip()
+    role = _ROLE_IN_BRACKETS.search(label)
+    if _INTERVIEWER.match(label) or (role and _INTERVIEWER.match(role.group(1))):
+        return "interviewer"
+    return "participant"
+
+
+def is_known_label(label: str) -> bool:
+    """A label transcripts use for speakers, so it starts a turn even if it occurs only once."""
+    label = label.strip()
+    return bool(_INTERVIEWER.match(label) or _PARTICIPANT.match(label))
+
+
+def set_speaker_kind(session: Session, transcript_id: int, speaker: str, kind: str, actor: str) -> int:
+    """Mark every turn of ``speaker`` in one transcript as ``kind``; returns how many turns changed."""
+    if kind not in SPEAKER_KINDS:
+        raise UserError(f"Speaker kind {kind!r} is not one of {', '.join(SPEAKER_KINDS)}")
+    if session.get(Transcript, transcript_id) is None:
+        raise UserError(f"There is no transcript with id {transcript_id}")
+    turns = list(
+        session.scalars(select(Turn).where(Turn.transcript_id == transcript_id, Turn.speaker == speaker))
+    )
+    if not turns:
+        raise UserError(f"Transcript {transcript_id} has no speaker {speaker!r}")
+    changed = [t for t in turns if t.speaker_kind != kind]
+    if not changed:
+        return 0
+    before = {t.id: t.speaker_kind for t in changed}
+    for t in changed:
+        t.speaker_kind = kind
+    audit.record(
+        session, actor, "turn.speaker_kind", "transcript", transcript_id,
+        before={"speaker": speaker, "kinds": {str(k): v for k, v in before.items()}},
+        after={"speaker": speaker, "kind": kind},
+    )
+    return len(changed)
