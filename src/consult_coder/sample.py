@@ -1,0 +1,46 @@
+"""The synthetic sample study: 32 consultations, the working-alliance codebook, two coders' codings.
+
+Loading it twice changes nothing: transcripts are recognised by their content hash, and a coder's
+sample codings are only loaded when that coder has no codings yet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from consult_coder.codebook import apply_codebook, load_codebook_file
+from consult_coder.errors import UserError
+from consult_coder.model import Coder, Coding
+from consult_coder.storage import Project
+
+REPO = Path(__file__).resolve().parents[2]
+SAMPLE_DIR = REPO / "transcripts_sample"
+SAMPLE_CODINGS = SAMPLE_DIR / "codings"
+CODEBOOK_FILE = REPO / "codebooks" / "working_alliance.yaml"
+ACTOR = "demo"
+
+
+def load_demo(project: Project, progress: Callable[[int, int, str], None] | None = None) -> str:
+    from consult_coder.codings_io import load_codings_csv
+    from consult_coder.ingest import import_paths
+
+    if not SAMPLE_DIR.is_dir() or not CODEBOOK_FILE.is_file():
+        raise UserError(f"the sample study is not beside this installation ({SAMPLE_DIR}); "
+                        "install from a checkout with `pip install -e .`")
+    book = load_codebook_file(CODEBOOK_FILE)
+    with project.session() as s:
+        apply_codebook(s, book, ACTOR)
+    report = import_paths(project, [SAMPLE_DIR], participants_csv=SAMPLE_DIR / "participants.csv",
+                          actor=ACTOR, progress=progress)
+    loaded = 0
+    for csv_path in sorted(SAMPLE_CODINGS.glob("*.csv")):
+        coder = csv_path.stem
+        with project.session() as s:
+            has = s.scalar(select(func.count(Coding.id)).join(Coder).where(Coder.name == coder))
+            if has:
+                continue
+            loaded += load_codings_csv(s, csv_path, actor=ACTOR)
+    return f"Sample study: {report.summary()}; {len(book.codes)} codes; {loaded} sample codings loaded"

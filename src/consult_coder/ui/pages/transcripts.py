@@ -1,0 +1,108 @@
+"""Participants & transcripts: who took part, and each consultation read as speaker turns."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy.orm import selectinload
+
+from consult_coder.catalogue import participant_rows, transcript_rows, turn_dicts
+from consult_coder.errors import UserError
+from consult_coder.model import SPEAKER_KINDS, Transcript
+from consult_coder.storage import is_empty
+from consult_coder.ui.render import escape_md
+from consult_coder.ui.state import get_project
+
+
+def _offer_sample() -> None:
+    st.info("This project is empty. Import your transcripts, or explore with the synthetic sample study "
+            "(32 consultations: 20 young people, 12 clinicians, two coders' sample codings).")
+    if st.button("Load the sample study", type="primary", icon=":material/science:"):
+        from consult_coder.sample import load_demo
+
+        with st.spinner("Importing 32 consultations…"):
+            try:
+                summary = load_demo(get_project())
+            except UserError as exc:
+                st.error(str(exc))
+                return
+        st.success(summary)
+        st.rerun()
+
+
+def _speaker_kinds(transcript: Transcript) -> None:
+    """Per-transcript override of who is the interviewer, as imports sometimes guess wrong."""
+    from consult_coder.importers.speakers import set_speaker_kind
+
+    speakers = list(dict.fromkeys((t.speaker, t.speaker_kind) for t in transcript.turns))
+    with st.popover("Speaker roles", icon=":material/record_voice_over:"):
+        st.caption("Analysis counts participant speech; interviewer turns are shown in grey.")
+        for speaker, kind in speakers:
+            new = st.segmented_control(speaker, SPEAKER_KINDS, default=kind,
+                                       key=f"kind-{transcript.id}-{speaker}")
+            if new and new != kind:
+                with get_project().session() as s:
+                    set_speaker_kind(s, transcript.id, speaker, new, st.session_state.get("coder") or "app")
+                st.rerun()
+
+
+def _reader(transcript_id: int) -> None:
+    with get_project().session() as s:
+        t = s.get(Transcript, transcript_id, options=[selectinload(Transcript.turns),
+                                                      selectinload(Transcript.participant)])
+        if t is None:
+            st.warning("That transcript is no longer in the project.")
+            return
+        p = t.participant
+        head = f"**{escape_md(t.title)}** · `{t.source_name}`"
+        if p:
+            head += " · " + " · ".join(escape_md(x) for x in (p.id, p.group, p.role, p.age_band) if x)
+        st.markdown(head)
+        if t.front_matter:
+            with st.expander("Front matter (not coded)"):
+                st.text(t.front_matter)
+        _speaker_kinds(t)
+        for turn in turn_dicts(t):
+            cue = f" · {int(turn['cue_start'] // 60):02d}:{int(turn['cue_start'] % 60):02d}" \
+                if turn["cue_start"] is not None else ""
+            if turn["speaker_kind"] == "interviewer":  # grey and smaller: not the participant's words
+                st.caption(f"**{escape_md(turn['speaker'])}**{cue}  \n{escape_md(turn['text'])}")
+            else:
+                st.markdown(f"**{escape_md(turn['speaker'])}**{cue}  \n{escape_md(turn['text'])}")
+
+
+def render() -> None:
+    st.title("Participants & transcripts")
+    project = get_project()
+    with project.session() as s:
+        if is_empty(s):
+            _offer_sample()
+            return
+        people = pd.DataFrame(participant_rows(s))
+        transcripts = pd.DataFrame(transcript_rows(s))
+
+    groups = sorted(g for g in people["group"].dropna().unique() if g)
+    roles = sorted(r for r in people["role"].dropna().unique() if r)
+    c1, c2 = st.columns(2)
+    pick_groups = c1.multiselect("Group", groups, placeholder="All groups")
+    pick_roles = c2.multiselect("Role", roles, placeholder="All roles")
+    shown = people
+    if pick_groups:
+        shown = shown[shown["group"].isin(pick_groups)]
+    if pick_roles:
+        shown = shown[shown["role"].isin(pick_roles)]
+    st.caption(f"{len(shown)} of {len(people)} participants · "
+               + " · ".join(f"{g}: {(people['group'] == g).sum()}" for g in groups))
+    st.dataframe(shown, hide_index=True, width="stretch")
+
+    st.subheader("Read a transcript")
+    visible = transcripts[transcripts["participant_id"].isin(shown["participant_id"])
+                          | (transcripts["participant_id"].isna() & (not pick_groups and not pick_roles))]
+    if visible.empty:
+        st.caption("No transcripts match the filters.")
+        return
+    labels = {int(r.id): f"{r.participant_id or '—'} · {r.title} ({r.source_format}, {r.turns} turns)"
+              for r in visible.itertuples()}
+    chosen = st.selectbox("Transcript", list(labels), format_func=labels.get, key="read_transcript")
+    if chosen is not None:
+        _reader(int(chosen))
