@@ -115,7 +115,7 @@ def slug_for(session: Session, name: str) -> str:
 
 
 def _parents(session: Session) -> dict[str, str | None]:
-    return dict(session.execute(select(Code.id, Code.parent_id)).tuples().all())
+    return dict(session.execute(select(Code.id, Code.parent_id)).all())
 
 
 def _is_within(parents: dict[str, str | None], code_id: str, ancestor_id: str) -> bool:
@@ -394,7 +394,7 @@ def codebook_tree(session: Session, include_archived: bool = False, *,
     counts_q = select(Coding.code_id, func.count(Coding.id)).group_by(Coding.code_id)
     if coder is not None:
         counts_q = counts_q.join(Coder, Coder.id == Coding.coder_id).where(Coder.name == coder)
-    counts = dict(session.execute(counts_q).tuples().all())
+    counts = dict(session.execute(counts_q).all())
     codes = list(session.scalars(select(Code).order_by(Code.sort_order, Code.name)))
     by_id = {c.id: c for c in codes}
     shown = [c for c in codes if include_archived or not c.archived]
