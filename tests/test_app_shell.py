@@ -1,0 +1,56 @@
+"""The app opens on the project named by CONSULT_CODER_DB and is safe by default."""
+
+from __future__ import annotations
+
+import tomllib
+
+from streamlit.testing.v1 import AppTest
+
+from consult_coder.model import Participant, Transcript, Turn
+from consult_coder.storage import open_project
+from tests.conftest import REPO
+
+APP = str(REPO / "app.py")
+
+
+def test_settings_keep_data_on_this_machine():
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
+    assert config["browser"]["gatherUsageStats"] is False
+    assert config["server"]["address"] == "127.0.0.1"
+    assert config["client"]["showErrorDetails"] == "none"
+
+
+def test_empty_project_offers_the_sample_study(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONSULT_CODER_DB", str(tmp_path / "empty.sqlite"))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    assert any("Load the sample study" in b.label for b in at.button)
+    assert any(str(tmp_path / "empty.sqlite") in c.value for c in at.sidebar.caption)
+
+
+def test_transcripts_page_lists_participants_and_reads_turns(tmp_path, monkeypatch):
+    db = tmp_path / "p.sqlite"
+    project = open_project(str(db))
+    text = "Interviewer: How was it?\n\nP07: Calm, mostly."
+    with project.session() as s:
+        s.add_all([Participant(id="P07", group="youth", role="young person", age_band="18-20"),
+                   Participant(id="P21", group="clinician", role="psychiatrist", age_band="45-54")])
+        t = Transcript(title="P07 consultation", text=text, content_hash="x", source_name="P07.txt",
+                       source_format="txt", participant_id="P07")
+        t.turns = [Turn(index=0, speaker="Interviewer", speaker_kind="interviewer", start=13, end=24),
+                   Turn(index=1, speaker="P07", speaker_kind="participant", start=31, end=44)]
+        s.add(t)
+    project.close()
+    monkeypatch.setenv("CONSULT_CODER_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["participant_id"]) == ["P07", "P21"]
+    assert "youth: 1" in at.caption[0].value and "clinician: 1" in at.caption[0].value
+    shown = " ".join(m.value for m in at.markdown)
+    assert "Calm, mostly" in shown.replace("\\", "")
+    assert any("How was it" in c.value.replace("\\", "") for c in at.caption)
+
+    at.multiselect[0].select("clinician").run()
+    assert list(at.dataframe[0].value["participant_id"]) == ["P21"]
+    assert "No transcripts match" in " ".join(c.value for c in at.caption)
