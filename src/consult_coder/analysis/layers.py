@@ -1,0 +1,260 @@
+"""Whose codings count, and where: the one loader every analysis, chart and export starts from.
+
+A *layer* is one coder (by name), ``"consensus"`` (the codings of the coder named
+:data:`~consult_coder.model.CONSENSUS_CODER`) or ``"union"`` (every individual coder together; the
+consensus coder is left out because its codings are derived from theirs and would count twice).
+In the union, codings with the identical span and code by several coders are one segment.
+
+By default only participant speech counts: a coding counts where it overlaps a participant turn and
+is clipped to those turns for word counts and quotes. ``include_interviewer=True`` counts the whole
+transcript text (the front matter is stored apart, so it never counts). A transcript without turns
+is treated as one participant turn.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from consult_coder.errors import UserError
+from consult_coder.model import CONSENSUS_CODER, GROUPS, Code, Coder, Coding, Participant, Transcript, Turn
+from consult_coder.text import overlaps, word_count
+
+Span = tuple[int, int]
+
+UNION = "union"
+CONSENSUS = CONSENSUS_CODER
+NOT_RECORDED = "(not recorded)"
+BASE_ATTRIBUTES = ("group", "role", "age_band")
+# Columns of the participants frame that an extra attribute must not overwrite.
+_RESERVED = {"participant_id", "words", "transcripts", *BASE_ATTRIBUTES}
+
+
+@dataclass(frozen=True)
+class Study:
+    """Everything an analysis needs, read once: the layer's codings with their participants."""
+
+    layer: str
+    include_interviewer: bool
+    codes: pd.DataFrame  # code_id, code (unique display name), colour, parent_id; in codebook order
+    participants: pd.DataFrame  # one row per participant with a transcript; ``words`` = counted words
+    codings: pd.DataFrame  # one row per segment of the layer that falls in counted speech
+    texts: dict[int, str]  # transcript id -> text
+    speech: dict[int, list[Span]]  # transcript id -> counted speech, merged spans
+
+    @property
+    def code_names(self) -> dict[str, str]:
+        return dict(zip(self.codes["code_id"], self.codes["code"], strict=True))
+
+
+def merge_spans(spans: Iterable[Span]) -> list[Span]:
+    """Sorted, with overlapping or touching spans joined (so no word is counted twice)."""
+    merged: list[list[int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    return [(s, e) for s, e in merged]
+
+
+def clip_spans(span: Span, regions: list[Span]) -> list[Span]:
+    """The parts of ``span`` inside ``regions``."""
+    return [(max(span[0], s), min(span[1], e)) for s, e in regions if overlaps(span, (s, e))]
+
+
+def words_in(text: str, spans: Iterable[Span]) -> int:
+    return sum(word_count(text[s:e]) for s, e in merge_spans(spans))
+
+
+def layer_options(session: Session) -> list[str]:
+    """Layers to offer: each individual coder, then consensus and union."""
+    names = session.scalars(select(Coder.name).where(Coder.name != CONSENSUS).order_by(Coder.name))
+    return [*names, CONSENSUS, UNION]
+
+
+def attribute_options(session: Session) -> list[str]:
+    """Participant attributes to split by: group, role, age band, then any extra CSV columns."""
+    extra: set[str] = set()
+    for attrs in session.scalars(select(Participant.attributes)):
+        extra.update(_attribute_column(k) for k in (attrs or {}))
+    return [*BASE_ATTRIBUTES, *sorted(extra)]
+
+
+def split_values(participants: pd.DataFrame, by: str) -> list[str]:
+    """The values of ``by`` in display order: youth before clinician, '(not recorded)' last."""
+    if by not in participants.columns or by in ("participant_id", "words", "transcripts"):
+        raise UserError(f"Cannot split by {by!r}: not a participant attribute in this project")
+    present = set(participants[by])
+    first = [g for g in GROUPS if g in present] if by == "group" else []
+    rest = sorted(present - set(first) - {NOT_RECORDED})
+    return first + rest + ([NOT_RECORDED] if NOT_RECORDED in present else [])
+
+
+def load_study(session: Session, layer: str, include_interviewer: bool = False) -> Study:
+    codes = _codes(session)
+    participants, transcripts_of = _participants(session)
+    tids = [t for ts in transcripts_of.values() for t in ts]
+    texts = dict(session.execute(select(Transcript.id, Transcript.text).where(Transcript.id.in_(tids))).all())
+    turns: dict[int, list[tuple[str, Span]]] = defaultdict(list)
+    for tid, kind, s, e in session.execute(
+        select(Turn.transcript_id, Turn.speaker_kind, Turn.start, Turn.end)
+        .where(Turn.transcript_id.in_(tids))
+        .order_by(Turn.transcript_id, Turn.start)
+    ):
+        turns[tid].append((kind, (s, e)))
+    speech = {tid: _speech(texts[tid], turns.get(tid, []), include_interviewer) for tid in tids}
+    words = {
+        pid: sum(words_in(texts[t], speech[t]) for t in ts) for pid, ts in transcripts_of.items()
+    }
+    participants["words"] = participants["participant_id"].map(words).astype(int)
+    codings = _codings(session, layer, turns, speech, texts, include_interviewer)
+    codings = codings.merge(participants.drop(columns=["words", "transcripts"]), on="participant_id")
+    known = set(codes["code_id"])
+    missing = [c for c in dict.fromkeys(codings["code_id"]) if c not in known]
+    if missing:  # archived codes that still hold codings in this layer
+        codes = pd.concat([codes, _codes(session, missing)], ignore_index=True)
+    codes["code"] = _unique_names(codes)
+    codings["code"] = codings["code_id"].map(dict(zip(codes["code_id"], codes["code"], strict=True)))
+    attrs = [c for c in participants.columns if c not in ("words", "transcripts")]
+    head = ["coding_id", "coder", "coders", "code_id", "code", "transcript_id", *attrs]
+    codings = codings[head + [c for c in codings.columns if c not in head]]
+    codings = codings.reset_index(drop=True)
+    return Study(layer, include_interviewer, codes, participants, codings, texts, speech)
+
+
+def layer_codings(session: Session, layer: str, include_interviewer: bool = False) -> pd.DataFrame:
+    """The layer's segments joined with participant attributes, one row per segment.
+
+    Columns: coding_id, coder (who owns the row), coders (in the union: everyone who made this
+    identical segment), code_id, code, transcript_id, participant_id, group, role, age_band,
+    extra attributes…, start, end, speaker_kind (participant | interviewer | mixed | outside — of the
+    turns the coding overlaps), spans (the counted parts), words (words in the counted parts),
+    quote, pinned, memo, created_at, updated_at.
+    """
+    return load_study(session, layer, include_interviewer).codings
+
+
+def _codes(session: Session, only: list[str] | None = None) -> pd.DataFrame:
+    q = select(Code.id, Code.name, Code.colour, Code.parent_id).order_by(Code.sort_order, Code.name)
+    q = q.where(Code.id.in_(only)) if only is not None else q.where(Code.archived.is_(False))
+    rows = session.execute(q).all()
+    return pd.DataFrame(rows, columns=["code_id", "code", "colour", "parent_id"])
+
+
+def _unique_names(codes: pd.DataFrame) -> list[str]:
+    """Code names for tables; a name two codes share gets the code id added."""
+    counts = codes["code"].value_counts()
+    pairs = zip(codes["code_id"], codes["code"], strict=True)
+    return [n if counts[n] == 1 else f"{n} ({i})" for i, n in pairs]
+
+
+def _attribute_column(key: str) -> str:
+    return f"{key} (attribute)" if key in _RESERVED else key
+
+
+def _participants(session: Session) -> tuple[pd.DataFrame, dict[str, list[int]]]:
+    """Participants with at least one transcript: they form every N."""
+    transcripts_of: dict[str, list[int]] = defaultdict(list)
+    for tid, pid in session.execute(
+        select(Transcript.id, Transcript.participant_id)
+        .where(Transcript.participant_id.is_not(None))
+        .order_by(Transcript.id)
+    ):
+        transcripts_of[pid].append(tid)
+    rows = []
+    for p in session.scalars(select(Participant).where(Participant.id.in_(list(transcripts_of)))):
+        row = {"participant_id": p.id, "group": p.group, "role": p.role, "age_band": p.age_band}
+        row.update({_attribute_column(k): v for k, v in (p.attributes or {}).items()})
+        rows.append(row)
+    frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["participant_id", *BASE_ATTRIBUTES])
+    for col in frame.columns[1:]:  # a value left blank, or a column another participant lacks
+        frame[col] = [_recorded(v) for v in frame[col]]
+    order = {g: i for i, g in enumerate(GROUPS)}
+    frame["_g"] = frame["group"].map(lambda g: order.get(g, len(order)))
+    frame = frame.sort_values(["_g", "participant_id"]).drop(columns="_g").reset_index(drop=True)
+    frame["transcripts"] = frame["participant_id"].map(lambda p: len(transcripts_of[p]))
+    return frame, dict(transcripts_of)
+
+
+def _recorded(value: object) -> str:
+    missing = value is None or (isinstance(value, float) and value != value) or str(value).strip() == ""
+    return NOT_RECORDED if missing else str(value)
+
+
+def _speech(text: str, turns: list[tuple[str, Span]], include_interviewer: bool) -> list[Span]:
+    if include_interviewer or not turns:
+        return [(0, len(text))] if text else []
+    return merge_spans(span for kind, span in turns if kind == "participant" and span[0] < span[1])
+
+
+def _speaker_kind(span: Span, turns: list[tuple[str, Span]]) -> str:
+    if not turns:
+        return "participant"
+    kinds = {kind for kind, t in turns if overlaps(span, t)}
+    if not kinds:
+        return "outside"
+    return kinds.pop() if len(kinds) == 1 else "mixed"
+
+
+def _codings(
+    session: Session,
+    layer: str,
+    turns: dict[int, list[tuple[str, Span]]],
+    speech: dict[int, list[Span]],
+    texts: dict[int, str],
+    include_interviewer: bool,
+) -> pd.DataFrame:
+    q = (
+        select(Coding, Coder.name, Transcript.participant_id)
+        .join(Coder, Coding.coder_id == Coder.id)
+        .join(Transcript, Coding.transcript_id == Transcript.id)
+        .where(Transcript.participant_id.is_not(None))
+        .order_by(Coding.id)
+    )
+    if layer == UNION:
+        q = q.where(Coder.name != CONSENSUS)
+    else:
+        if session.scalar(select(Coder.id).where(Coder.name == layer)) is None:
+            if layer == CONSENSUS:
+                raise UserError("No consensus codings yet: reconcile the coders' codings first, "
+                                "or pick a coder or 'union'")
+            raise UserError(f"No coder named {layer!r} in this project")
+        q = q.where(Coder.name == layer)
+    rows = []
+    for c, coder, pid in session.execute(q):
+        spans = clip_spans((c.start, c.end), speech.get(c.transcript_id, []))
+        if not spans:
+            continue  # interviewer speech (or outside any turn) when that is excluded
+        text = texts[c.transcript_id]
+        rows.append({
+            "coding_id": c.id, "coder": coder, "code_id": c.code_id, "transcript_id": c.transcript_id,
+            "participant_id": pid, "start": c.start, "end": c.end,
+            "speaker_kind": _speaker_kind((c.start, c.end), turns.get(c.transcript_id, [])),
+            "spans": spans, "words": words_in(text, spans),
+            "quote": " … ".join(text[s:e].strip() for s, e in spans),
+            "pinned": bool(c.pinned), "memo": c.memo, "created_at": c.created_at, "updated_at": c.updated_at,
+        })
+    columns = ["coding_id", "coder", "code_id", "transcript_id", "participant_id", "start", "end",
+               "speaker_kind", "spans", "words", "quote", "pinned", "memo", "created_at", "updated_at"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame.insert(2, "coders", frame["coder"])
+    if layer == UNION and not frame.empty:
+        frame = _dedupe(frame)
+    return frame
+
+
+def _dedupe(frame: pd.DataFrame) -> pd.DataFrame:
+    """One segment per identical span and code: a pinned one if any, else the oldest, and it lists
+    in ``coders`` everyone who made it (``coder`` stays the owner of the row kept)."""
+    key = ["transcript_id", "start", "end", "code_id"]
+    coders = frame.groupby(key)["coder"].agg(lambda names: ", ".join(sorted(set(names))))
+    kept = frame.sort_values(["pinned", "coding_id"], ascending=[False, True]).drop_duplicates(key)
+    kept = kept.set_index(key)
+    kept["coders"] = coders
+    return kept.reset_index()[frame.columns].sort_values("coding_id").reset_index(drop=True)
