@@ -58,7 +58,8 @@ def _paragraph_lines(paragraph: Paragraph) -> list[SourceLine]:
 
 
 def _bold_label_line(paragraph: Paragraph, first_line: str) -> SourceLine | None:
-    """``Speaker:`` in bold then the text, or bold ``Speaker`` then ``: text``."""
+    """``Speaker:`` in bold then the text, bold ``Speaker`` then ``: text``, or bold ``Speaker``, a tab
+    and the text."""
     bold = ""
     for item in paragraph.iter_inner_content():
         if not isinstance(item, Run) or not (item.bold or item.text.isspace()):
@@ -72,8 +73,9 @@ def _bold_label_line(paragraph: Paragraph, first_line: str) -> SourceLine | None
         label = label[:-1].strip()
     elif after.startswith(":"):
         after = after[1:].lstrip()
-    else:
-        return None
+    elif not after:
+        return None  # a bold heading on its own
+    # else bold "Speaker", a tab, then the words: the bold is what marks the label
     if not plausible_label(label):
         return None
     return SourceLine(first_line, label=label, rest=after)
