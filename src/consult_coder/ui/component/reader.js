@@ -1,0 +1,497 @@
+// The transcript reader of the "Code" page: draws speaker turns with coded passages, turns a mouse
+// selection into code-point offsets, and sends coding actions to Python with setTriggerValue("action").
+// All user text (transcript, code names, memos, speakers) goes in with textContent, never innerHTML.
+
+const STATE = new Map(); // per component key: what must survive a re-render (open palette, queue, …)
+const WORD = /[\p{L}\p{N}\p{M}_'’-]/u;
+const COLOUR = /^#[0-9a-fA-F]{6}$/;
+const TRACK_PX = 4; // height of one stacked underline, including its gap
+
+function el(tag, cls, text) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+function colourOf(code) {
+  return code && COLOUR.test(code.colour || "") ? code.colour : "#888888";
+}
+
+// Code points, not UTF-16 units: Python offsets count code points of the stored text.
+function cpLen(s) {
+  return Array.from(s).length;
+}
+
+function stateFor(key) {
+  if (!STATE.has(key)) {
+    STATE.set(key, { lastRev: null, busy: false, timer: null, queue: [], pending: null, filter: "",
+                     focus: 0, panelAt: null, keyHandler: null });
+  }
+  return STATE.get(key);
+}
+
+// Each coding gets a track (its underline depth) so an overlapping coding keeps its own line.
+function assignTracks(codings) {
+  const ends = [];
+  const track = new Map();
+  const sorted = [...codings].sort((a, b) => a.start - b.start || b.end - a.end || a.id - b.id);
+  for (const c of sorted) {
+    let t = ends.findIndex((end) => end <= c.start);
+    if (t < 0) { t = ends.length; ends.push(0); }
+    ends[t] = c.end;
+    track.set(c.id, t);
+  }
+  return { track, count: ends.length };
+}
+
+function spanTextOf(cps, start, end, max = 90) {
+  const s = cps.slice(start, end).join("");
+  return s.length > max ? s.slice(0, max - 1) + "…" : s;
+}
+
+function trimSpan(cps, start, end) {
+  while (start < end && /\s/u.test(cps[start])) start++;
+  while (end > start && /\s/u.test(cps[end - 1])) end--;
+  return [start, end];
+}
+
+const isWord = (ch) => ch !== undefined && WORD.test(ch);
+
+function moveEdge(cps, start, end, how) {
+  let i;
+  switch (how) {
+    case "grow-start":
+      i = start;
+      while (i > 0 && !isWord(cps[i - 1])) i--;
+      while (i > 0 && isWord(cps[i - 1])) i--;
+      return [i, end];
+    case "grow-end":
+      i = end;
+      while (i < cps.length && !isWord(cps[i])) i++;
+      while (i < cps.length && isWord(cps[i])) i++;
+      return [start, i];
+    case "shrink-start":
+      i = start;
+      while (i < end && isWord(cps[i])) i++;
+      while (i < end && !isWord(cps[i])) i++;
+      return i < end ? [i, end] : [start, end];
+    case "shrink-end":
+      i = end;
+      while (i > start && isWord(cps[i - 1])) i--;
+      while (i > start && !isWord(cps[i - 1])) i--;
+      return i > start ? [start, i] : [start, end];
+    default:
+      return [start, end];
+  }
+}
+
+// Map one boundary of a DOM Range to a code-point offset of the stored text.
+function boundaryOffset(node, offset, segs, isEnd) {
+  const seg = node.nodeType === Node.TEXT_NODE ? node.parentElement : null;
+  if (seg && seg.classList.contains("ccr-seg")) {
+    return Number(seg.dataset.start) + cpLen(node.data.slice(0, offset));
+  }
+  // The boundary sits between elements (a speaker label, a turn edge): take the nearest text.
+  const probe = document.createRange();
+  probe.setStart(node, offset);
+  if (!isEnd) {
+    for (const s of segs) {
+      if (probe.comparePoint(s.firstChild || s, 0) >= 0) return Number(s.dataset.start);
+    }
+    return null;
+  }
+  for (let k = segs.length - 1; k >= 0; k--) {
+    const s = segs[k];
+    const t = s.firstChild || s;
+    if (probe.comparePoint(t, t.nodeType === Node.TEXT_NODE ? t.data.length : 0) <= 0) {
+      return Number(s.dataset.end);
+    }
+  }
+  return null;
+}
+
+function segmentBounds(turn, codings, pending) {
+  const cuts = new Set([turn.start, turn.end]);
+  const add = (v) => { if (v > turn.start && v < turn.end) cuts.add(v); };
+  for (const c of codings) { add(c.start); add(c.end); }
+  if (pending) { add(pending.start); add(pending.end); }
+  return [...cuts].sort((a, b) => a - b);
+}
+
+export default function reader(component) {
+  const { data, parentElement, setTriggerValue } = component;
+  const key = component.key || "reader";
+  const st = stateFor(key);
+  if (!data || typeof data.text !== "string") return undefined;
+
+  const cps = Array.from(data.text);
+  const codes = new Map((data.codes || []).map((c) => [c.id, c]));
+  const codeOrder = new Map((data.codes || []).map((c, i) => [c.id, i]));
+  const codings = (data.codings || []).filter((c) => codes.has(c.code_id));
+  const { track, count: trackCount } = assignTracks(codings);
+
+  // A new revision means Python handled the last action: release the next queued one.
+  if (data.rev !== st.lastRev) {
+    st.lastRev = data.rev;
+    st.busy = false;
+    clearTimeout(st.timer);
+  }
+  if (data.transcript_id !== st.transcriptId) {
+    Object.assign(st, { transcriptId: data.transcript_id, pending: null, panelAt: null, filter: "",
+                        focus: 0, queue: [] });
+  }
+
+  function send(action) {
+    if (st.busy) { st.queue.push(action); return; }
+    st.busy = true;
+    status.textContent = "Saving…";
+    clearTimeout(st.timer);
+    // If no answer arrives (e.g. the server went away), do not block further actions for ever.
+    st.timer = setTimeout(() => { st.busy = false; flush(); }, 8000);
+    setTriggerValue("action", { ...action, transcript: data.transcript_id });
+  }
+  function flush() {
+    if (!st.busy && st.queue.length) send(st.queue.shift());
+  }
+
+  let root = parentElement.querySelector(":scope > .ccr-root");
+  if (!root) {
+    root = el("div", "ccr-root");
+    parentElement.appendChild(root);
+  }
+  root.replaceChildren();
+  root.classList.remove("ccr-open");
+  root.style.setProperty("--ccr-line", `calc(1.7em + ${Math.max(0, trackCount - 1) * TRACK_PX}px)`);
+
+  // ---- toolbar
+  const bar = el("div", "ccr-bar");
+  const undoBtn = el("button", "ccr-btn ccr-undo", "↶ Undo");
+  undoBtn.type = "button";
+  undoBtn.title = "Undo your last coding action on this transcript (Ctrl+Z)";
+  undoBtn.disabled = !data.can_undo;
+  undoBtn.addEventListener("click", () => send({ type: "undo" }));
+  const hint = el("span", "ccr-hint",
+    data.readonly ? "Reading only." : "Select text to code it · click a coloured passage to change it");
+  const status = el("span", "ccr-status", data.notice || "");
+  bar.append(undoBtn, hint, status);
+  root.appendChild(bar);
+
+  // ---- the transcript, turn by turn, split at every coding edge
+  const doc = el("div", "ccr-doc");
+  root.appendChild(doc);
+  const turns = data.turns && data.turns.length ? data.turns
+    : [{ speaker: "", kind: "participant", start: 0, end: cps.length, label: "" }];
+  for (const turn of turns) {
+    const box = el("div", `ccr-turn ccr-${turn.kind === "interviewer" ? "interviewer" : "participant"}`);
+    if (turn.speaker) {
+      const who = el("div", "ccr-speaker", turn.speaker);
+      if (turn.label) who.appendChild(el("span", "ccr-who", turn.label));
+      box.appendChild(who);
+    }
+    const body = el("div", "ccr-text");
+    const cuts = segmentBounds(turn, codings, st.pending);
+    for (let i = 0; i + 1 < cuts.length; i++) {
+      const a = cuts[i];
+      const b = cuts[i + 1];
+      const seg = el("span", "ccr-seg", cps.slice(a, b).join(""));
+      seg.dataset.start = a;
+      seg.dataset.end = b;
+      const here = codings.filter((c) => c.start <= a && c.end >= b)
+        .sort((x, y) => track.get(x.id) - track.get(y.id));
+      if (here.length) {
+        seg.classList.add("ccr-coded");
+        const layers = [];
+        const sizes = [];
+        const places = [];
+        for (const c of here) {
+          const col = colourOf(codes.get(c.code_id));
+          layers.push(c.own ? `linear-gradient(${col}, ${col})`
+            : `repeating-linear-gradient(90deg, ${col} 0 5px, transparent 5px 8px)`);
+          sizes.push("100% 3px");
+          places.push(`0 calc(100% - ${track.get(c.id) * TRACK_PX}px)`);
+        }
+        seg.style.backgroundImage = layers.join(", ");
+        seg.style.backgroundSize = sizes.join(", ");
+        seg.style.backgroundPosition = places.join(", ");
+        seg.style.paddingBottom = `${(Math.max(...here.map((c) => track.get(c.id))) + 1) * TRACK_PX - 1}px`;
+        seg.style.backgroundColor = colourOf(codes.get(here[0].code_id)) + "1a";
+        seg.title = here.map((c) => `${codes.get(c.code_id).name} — ${c.coder}${c.memo ? ": " + c.memo : ""}`)
+          .join("\n");
+        seg.dataset.codes = here.map((c) => c.code_id).join(" ");
+      }
+      if (st.pending && a >= st.pending.start && b <= st.pending.end) seg.classList.add("ccr-pending");
+      body.appendChild(seg);
+    }
+    box.appendChild(body);
+    doc.appendChild(box);
+  }
+  const segs = Array.from(doc.querySelectorAll(".ccr-seg"));
+
+  function placeNear(pop, rect) {
+    const outer = root.getBoundingClientRect();
+    pop.style.top = `${rect.bottom - outer.top + 6}px`;
+    const left = Math.min(rect.left - outer.left, Math.max(0, outer.width - pop.offsetWidth - 4));
+    pop.style.left = `${Math.max(0, left)}px`;
+  }
+  function closePopups() {
+    root.querySelectorAll(".ccr-palette, .ccr-panel").forEach((p) => p.remove());
+    root.classList.remove("ccr-open");
+  }
+  function segAt(offset) {
+    return segs.find((s) => Number(s.dataset.start) <= offset && offset < Number(s.dataset.end));
+  }
+
+  // ---- palette: choose codes for the pending selection
+  function openPalette(rect) {
+    closePopups();
+    const pal = el("div", "ccr-palette");
+    pal.setAttribute("role", "dialog");
+    const p = st.pending;
+    pal.appendChild(el("div", "ccr-quote", `“${spanTextOf(cps, p.start, p.end)}”`));
+    const input = el("input", "ccr-search");
+    input.type = "search";
+    input.placeholder = "Type to find a code · 1–9 apply";
+    input.value = st.filter;
+    const list = el("div", "ccr-list");
+    list.setAttribute("role", "listbox");
+    const about = el("div", "ccr-about");
+    pal.append(input, list, about,
+      el("div", "ccr-keys", "Enter applies · ↑↓ move · 1–9 quick keys · Esc closes"));
+    const applied = new Set(codings.filter((c) => c.own && c.start === p.start && c.end === p.end)
+      .map((c) => c.code_id));
+    let shown = [];
+    function describe(code) {
+      about.replaceChildren();
+      if (!code) return;
+      about.appendChild(el("div", "ccr-about-name", code.path));
+      for (const [label, text] of [["", code.definition], ["Use when: ", code.when_to_use],
+        ["Not when: ", code.when_not_to_use]]) {
+        if (text) about.appendChild(el("div", "ccr-about-line", label + text));
+      }
+    }
+    function draw() {
+      const q = input.value.trim().toLowerCase();
+      shown = (data.codes || []).filter((c) => !c.archived && (!q
+        || c.path.toLowerCase().includes(q) || (c.definition || "").toLowerCase().includes(q)));
+      st.focus = Math.min(st.focus, Math.max(0, shown.length - 1));
+      list.replaceChildren();
+      shown.forEach((code, i) => {
+        const item = el("div", "ccr-item");
+        item.setAttribute("role", "option");
+        item.dataset.code = code.id;
+        if (i === st.focus) item.classList.add("ccr-focus");
+        const num = el("span", "ccr-num", i < 9 ? String(i + 1) : "");
+        const sw = el("span", "ccr-swatch");
+        sw.style.background = colourOf(code);
+        const name = el("span", "ccr-name", code.path);
+        const tick = el("span", "ccr-tick", applied.has(code.id) ? "✓" : "");
+        item.append(num, sw, name, tick);
+        item.addEventListener("mousedown", (e) => e.preventDefault()); // keep focus in the search box
+        item.addEventListener("click", () => apply(code));
+        item.addEventListener("mousemove", () => {
+          if (st.focus !== i) { st.focus = i; draw(); }
+        });
+        list.appendChild(item);
+      });
+      if (!shown.length) list.appendChild(el("div", "ccr-empty", "No code matches"));
+      describe(shown[st.focus]);
+    }
+    function apply(code) {
+      if (!code) return;
+      applied.add(code.id);
+      draw();
+      send({ type: "add", start: p.start, end: p.end, codes: [code.id] });
+    }
+    input.addEventListener("input", () => { st.filter = input.value; st.focus = 0; draw(); });
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        const n = shown.length || 1;
+        st.focus = (st.focus + (e.key === "ArrowDown" ? 1 : n - 1)) % n;
+        draw();
+      } else if (e.key === "Enter") {
+        e.preventDefault();
+        apply(shown[st.focus]);
+      } else if (e.key === "Escape") {
+        e.preventDefault();
+        st.pending = null;
+        st.filter = "";
+        closePopups();
+        segs.forEach((s) => s.classList.remove("ccr-pending"));
+      } else if (/^[1-9]$/.test(e.key) && input.value === "" && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        e.preventDefault();
+        apply(shown[Number(e.key) - 1]);
+      }
+    });
+    root.appendChild(pal);
+    root.classList.add("ccr-open");
+    draw();
+    placeNear(pal, rect);
+    input.focus({ preventScroll: true });
+  }
+
+  // ---- panel: a coded passage's codes, memos, edges and removal
+  function openPanel(offset, rect) {
+    closePopups();
+    const here = codings.filter((c) => c.start <= offset && offset < c.end)
+      .sort((a, b) => (codeOrder.get(a.code_id) ?? 0) - (codeOrder.get(b.code_id) ?? 0) || a.id - b.id);
+    if (!here.length) { st.panelAt = null; return; }
+    st.panelAt = offset;
+    const panel = el("div", "ccr-panel");
+    panel.setAttribute("role", "dialog");
+    const head = el("div", "ccr-panel-head");
+    const close = el("button", "ccr-btn ccr-close", "×");
+    close.type = "button";
+    close.title = "Close";
+    close.addEventListener("click", () => { st.panelAt = null; closePopups(); });
+    const undo2 = el("button", "ccr-btn", "↶ Undo");
+    undo2.type = "button";
+    undo2.disabled = !data.can_undo;
+    undo2.addEventListener("click", () => send({ type: "undo" }));
+    head.append(el("span", "ccr-panel-title", "Codes on this passage"), undo2, close);
+    panel.appendChild(head);
+    for (const c of here) {
+      const code = codes.get(c.code_id);
+      const row = el("div", "ccr-row");
+      row.dataset.coding = c.id;
+      const top = el("div", "ccr-row-top");
+      const sw = el("span", "ccr-swatch");
+      sw.style.background = colourOf(code);
+      top.append(sw, el("span", "ccr-name", code.path), el("span", "ccr-coder", c.coder));
+      if (c.own && !data.readonly) {
+        const rm = el("button", "ccr-btn ccr-remove", "Remove");
+        rm.type = "button";
+        rm.title = `Remove ${code.name} from this passage`;
+        rm.addEventListener("click", () => send({ type: "remove", id: c.id }));
+        top.appendChild(rm);
+      }
+      row.appendChild(top);
+      row.appendChild(el("div", "ccr-span", `“${spanTextOf(cps, c.start, c.end, 140)}”`));
+      if (c.own && !data.readonly) {
+        const edges = el("div", "ccr-edges");
+        const moves = [["grow-start", "◂ word", "Start one word earlier"],
+          ["shrink-start", "▸ start", "Start one word later"],
+          ["shrink-end", "end ◂", "End one word earlier"],
+          ["grow-end", "word ▸", "End one word later"]];
+        for (const [how, label, title] of moves) {
+          const b = el("button", "ccr-btn ccr-edge", label);
+          b.type = "button";
+          b.title = title;
+          b.dataset.move = how;
+          b.addEventListener("click", () => {
+            const [s, e] = moveEdge(cps, c.start, c.end, how);
+            if (s !== c.start || e !== c.end) send({ type: "resize", id: c.id, start: s, end: e, snap: "word" });
+          });
+          edges.appendChild(b);
+        }
+        const whole = el("button", "ccr-btn ccr-edge", "Whole sentences");
+        whole.type = "button";
+        whole.dataset.move = "sentence";
+        whole.title = "Widen to the whole sentences this passage touches";
+        whole.addEventListener("click",
+          () => send({ type: "resize", id: c.id, start: c.start, end: c.end, snap: "sentence" }));
+        edges.appendChild(whole);
+        row.appendChild(edges);
+        const memo = el("textarea", "ccr-memo");
+        memo.placeholder = "Memo (saved when you leave the box or press Enter)";
+        memo.rows = 2;
+        memo.value = c.memo || "";
+        const save = () => {
+          if (memo.value.trim() !== (c.memo || "").trim()) {
+            c.memo = memo.value;
+            send({ type: "memo", id: c.id, memo: memo.value });
+          }
+        };
+        memo.addEventListener("blur", save);
+        memo.addEventListener("keydown", (e) => {
+          if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); save(); }
+        });
+        row.appendChild(memo);
+      } else if (c.memo) {
+        row.appendChild(el("div", "ccr-memo-ro", c.memo));
+      }
+      panel.appendChild(row);
+    }
+    root.appendChild(panel);
+    root.classList.add("ccr-open");
+    placeNear(panel, rect);
+  }
+
+  // ---- mouse: a selection opens the palette, a click on a coded passage opens the panel
+  doc.addEventListener("mouseup", (ev) => {
+    if (ev.button !== 0) return;
+    setTimeout(() => {
+      const sel = document.getSelection();
+      if (sel && !sel.isCollapsed && sel.rangeCount && !data.readonly) {
+        const range = sel.getRangeAt(0);
+        if (!doc.contains(range.commonAncestorContainer)) return;
+        let start = boundaryOffset(range.startContainer, range.startOffset, segs, false);
+        let end = boundaryOffset(range.endContainer, range.endOffset, segs, true);
+        if (start === null || end === null) return;
+        [start, end] = trimSpan(cps, start, end);
+        if (start >= end) return;
+        const rect = range.getBoundingClientRect();
+        st.pending = { start, end };
+        st.filter = "";
+        st.focus = 0;
+        st.panelAt = null;
+        sel.removeAllRanges();
+        markPending();
+        openPalette(rect);
+        return;
+      }
+      const seg = ev.target.closest && ev.target.closest(".ccr-seg");
+      if (seg && seg.classList.contains("ccr-coded")) {
+        st.pending = null;
+        markPending();
+        openPanel(Number(seg.dataset.start), seg.getBoundingClientRect());
+      } else {
+        st.pending = null;
+        st.panelAt = null;
+        markPending();
+        closePopups();
+      }
+    }, 0);
+  });
+  function markPending() {
+    segs.forEach((s) => {
+      const inside = st.pending && Number(s.dataset.start) >= st.pending.start
+        && Number(s.dataset.end) <= st.pending.end;
+      s.classList.toggle("ccr-pending", Boolean(inside));
+    });
+  }
+
+  // ---- keyboard: Ctrl+Z undoes (outside text boxes, which keep their own undo); Esc closes
+  if (st.keyHandler) document.removeEventListener("keydown", st.keyHandler);
+  st.keyHandler = (e) => {
+    if (!root.isConnected) return;
+    const typing = e.target && (e.target.tagName === "TEXTAREA"
+      || (e.target.tagName === "INPUT" && !e.target.classList.contains("ccr-search")));
+    if ((e.ctrlKey || e.metaKey) && !e.shiftKey && e.key.toLowerCase() === "z" && !typing) {
+      if (e.target.classList && e.target.classList.contains("ccr-search") && e.target.value) return;
+      e.preventDefault();
+      send({ type: "undo" });
+    } else if (e.key === "Escape" && root.querySelector(".ccr-panel")) {
+      st.panelAt = null;
+      closePopups();
+    }
+  };
+  document.addEventListener("keydown", st.keyHandler);
+
+  // ---- after a re-render, bring back what was open
+  if (st.pending) {
+    const first = segs.find((s) => Number(s.dataset.start) === st.pending.start);
+    if (first) openPalette(first.getBoundingClientRect());
+    else st.pending = null;
+  } else if (st.panelAt !== null) {
+    const seg = segAt(st.panelAt);
+    if (seg) openPanel(st.panelAt, seg.getBoundingClientRect());
+  }
+  flush();
+
+  return () => {
+    if (st.keyHandler) document.removeEventListener("keydown", st.keyHandler);
+    st.keyHandler = null;
+  };
+}

@@ -1,0 +1,221 @@
+"""Page "Code": read one transcript, select passages, apply codes; every action is saved at once.
+
+The reader component sends an action; its callback parks it in ``st.session_state[ACTION_KEY]`` and
+the page applies it at the top of the next run, before anything is drawn, so the reader always shows
+what is stored. Each run loads only the open transcript and its codings; the codebook is cached.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+from sqlalchemy import func, select
+
+from consult_coder import coding
+from consult_coder.errors import UserError
+from consult_coder.model import Code, Coder
+from consult_coder.storage import Project, get_setting
+from consult_coder.ui.component import build_payload, reader
+from consult_coder.ui.render import escape_md
+from consult_coder.ui.state import current_coder, get_project
+
+READER_KEY = "coding_reader"
+ACTION_KEY = "coding_action"  # the reader's last action, waiting to be applied
+TRANSCRIPT_KEY = "coding_transcript"
+NOTICE_KEY = "coding_notice"
+REV_KEY = "coding_rev"
+ALL = "All"
+
+
+# ---------------------------------------------------------------- codebook (cached)
+
+def _codebook_stamp(project: Project) -> str:
+    """Changes whenever the codebook does: its version setting, plus a cheap guard on the rows."""
+    with project.session() as s:
+        version = get_setting(s, "codebook_version", "0")
+        n, latest = s.execute(select(func.count(Code.id), func.max(Code.updated_at))).one()
+    return f"{version}|{n}|{latest}"
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _codebook(location: str, stamp: str) -> list[dict[str, Any]]:
+    del stamp  # part of the cache key only
+    with get_project().session() as s:
+        rows = s.scalars(select(Code).order_by(Code.sort_order, Code.name, Code.id))
+        return [{"id": c.id, "name": c.name, "colour": c.colour, "parent_id": c.parent_id,
+                 "definition": c.definition, "when_to_use": c.when_to_use,
+                 "when_not_to_use": c.when_not_to_use, "archived": c.archived} for c in rows]
+
+
+# ---------------------------------------------------------------- actions from the reader
+
+def _on_action() -> None:
+    state = st.session_state.get(READER_KEY) or {}
+    action = state.get("action") if hasattr(state, "get") else None
+    if isinstance(action, dict):
+        st.session_state[ACTION_KEY] = action
+
+
+def apply_action(project: Project, coder: str, transcript_id: int, action: dict[str, Any]) -> str:
+    """Carry out one reader action for ``coder``; returns what happened, in words."""
+    kind = action.get("type")
+    if action.get("transcript", transcript_id) != transcript_id:
+        raise UserError("That action was made on another transcript; nothing was changed")
+    names = {c["id"]: c["name"] for c in _codebook(project.location, _codebook_stamp(project))}
+    if kind == "add":
+        codes = action.get("codes")
+        if not isinstance(codes, list):
+            raise UserError("No code was chosen; nothing was changed")
+        coding.add_coding(project, transcript_id, action.get("start"), action.get("end"), codes, coder)
+        return "Applied " + ", ".join(names.get(c, c) for c in codes)
+    if kind == "remove":
+        coding.remove_coding(project, action.get("id"), coder)
+        return "Removed the code (Undo brings it back)"
+    if kind == "resize":
+        start, end = coding.resize_coding(project, action.get("id"), action.get("start"), action.get("end"),
+                                          coder, snap=action.get("snap"))
+        return f"Passage now {start}–{end}"
+    if kind == "memo":
+        coding.set_coding_memo(project, action.get("id"), str(action.get("memo") or ""), coder)
+        return "Memo saved"
+    if kind == "undo":
+        return coding.undo(project, coder, transcript_id=transcript_id) or "Nothing left to undo here"
+    raise UserError(f"Unknown reader action {kind!r}; nothing was changed")
+
+
+def _handle_pending(project: Project, coder: str) -> None:
+    action = st.session_state.pop(ACTION_KEY, None)
+    tid = st.session_state.get(TRANSCRIPT_KEY)
+    if not isinstance(action, dict) or tid is None:
+        return
+    st.session_state[REV_KEY] = st.session_state.get(REV_KEY, 0) + 1
+    try:
+        st.session_state[NOTICE_KEY] = apply_action(project, coder, tid, action)
+    except UserError as exc:
+        st.error(str(exc))
+
+
+# ---------------------------------------------------------------- choosing coder and transcript
+
+def _coder_from_link(project: Project) -> None:
+    """``?coder=name`` picks an existing coder when none is chosen yet (handy for bookmarks)."""
+    name = st.query_params.get("coder")
+    if not name or current_coder():
+        return
+    with project.session() as s:
+        if s.scalars(select(Coder.id).where(Coder.name == name)).first() is not None:
+            st.session_state["coder"] = name
+
+
+def _label(t: dict[str, Any], progress: dict[int, str]) -> str:
+    who = " · ".join(x for x in (t["participant_id"], t["group"], t["role"]) if x)
+    state = coding.PROGRESS_LABELS[progress.get(t["id"], "not_started")]
+    return f"{t['title']} — {who or 'no participant'} — {state}"
+
+
+def _step(ids: list[int], delta: int) -> None:
+    current = st.session_state.get(TRANSCRIPT_KEY)
+    i = ids.index(current) if current in ids else 0
+    st.session_state[TRANSCRIPT_KEY] = ids[max(0, min(len(ids) - 1, i + delta))]
+
+
+def _choose_transcript(choices: list[dict[str, Any]], progress: dict[int, str]) -> int | None:
+    groups = sorted({t["group"] for t in choices if t["group"]})
+    roles = sorted({t["role"] for t in choices if t["role"]})
+    c1, c2, c3, c4, c5 = st.columns([1.2, 1.6, 5, 0.8, 0.8], vertical_alignment="bottom")
+    group = c1.selectbox("Group", [ALL, *groups], key="coding_group")
+    role = c2.selectbox("Role", [ALL, *roles], key="coding_role")
+    shown = [t for t in choices if group in (ALL, t["group"]) and role in (ALL, t["role"])]
+    if not shown:
+        st.info("No transcript matches these filters.")
+        return None
+    ids = [t["id"] for t in shown]
+    by_id = {t["id"]: t for t in shown}
+    if TRANSCRIPT_KEY not in st.session_state:
+        wanted = st.query_params.get("transcript", "")
+        linked = int(wanted) if wanted.isdigit() else None
+        st.session_state[TRANSCRIPT_KEY] = linked if linked in by_id else ids[0]
+    if st.session_state[TRANSCRIPT_KEY] not in by_id:
+        st.session_state[TRANSCRIPT_KEY] = ids[0]
+    c3.selectbox("Transcript", ids, key=TRANSCRIPT_KEY, format_func=lambda i: _label(by_id[i], progress))
+    c4.button("Previous", icon=":material/chevron_left:", on_click=_step, args=(ids, -1),
+              disabled=st.session_state[TRANSCRIPT_KEY] == ids[0], width="stretch")
+    c5.button("Next", icon=":material/chevron_right:", on_click=_step, args=(ids, 1),
+              disabled=st.session_state[TRANSCRIPT_KEY] == ids[-1], width="stretch")
+    return st.session_state[TRANSCRIPT_KEY]
+
+
+def _codebook_sidebar(codes: list[dict[str, Any]]) -> None:
+    with st.sidebar.expander("Code definitions", icon=":material/menu_book:"):
+        for c in codes:
+            if c["archived"]:
+                continue
+            st.markdown(f"**{escape_md(c['name'])}**  \n{escape_md(c['definition'])}")
+            if c["when_to_use"]:
+                st.caption("Use when: " + escape_md(c["when_to_use"]))
+            if c["when_not_to_use"]:
+                st.caption("Not when: " + escape_md(c["when_not_to_use"]))
+
+
+# ---------------------------------------------------------------- the page
+
+def render() -> None:
+    st.title("Code")
+    project = get_project()
+    _coder_from_link(project)
+    coder = current_coder()
+    if not coder:
+        st.info("Choose who is coding first: pick your name under **Coder** in the sidebar "
+                "(or add yourself as a new coder).")
+        return
+    _handle_pending(project, coder)
+    notice = st.session_state.pop(NOTICE_KEY, "")
+    with project.session() as s:
+        choices = coding.transcript_choices(s)
+        progress = coding.progress_by_transcript(s, coder)
+    if not choices:
+        st.info("There are no transcripts yet: import some on the Import page.")
+        return
+    tid = _choose_transcript(choices, progress)
+    if tid is None:
+        return
+    codes = _codebook(project.location, _codebook_stamp(project))
+    _codebook_sidebar(codes)
+
+    status = progress.get(tid, "not_started")
+    c1, c2, c3 = st.columns([1.3, 2, 1.4], vertical_alignment="bottom")
+    show_others = c1.toggle("Show other coders", value=False, key="coding_show_others",
+                            help="Off while you code blind: you see only your own codings.")
+    live = [c for c in codes if not c["archived"]]
+    code_filter = c2.selectbox("Show only one code", [None, *(c["id"] for c in live)], key="coding_only",
+                               format_func=lambda i: "All codes" if i is None else
+                               next(c["name"] for c in live if c["id"] == i))
+    done = status == "done"
+    if c3.button("Reopen transcript" if done else "Mark transcript done", width="stretch",
+                 icon=":material/undo:" if done else ":material/task_alt:"):
+        try:
+            coding.set_progress(project, tid, coder, "in_progress" if done else "done")
+        except UserError as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
+
+    with project.session() as s:
+        try:
+            view = coding.open_transcript(s, tid)
+        except UserError as exc:
+            st.error(str(exc))
+            return
+        codings = coding.codings_for(s, tid, coder, include_others=show_others)
+        undo_ok = coding.can_undo(s, coder, tid)
+    if code_filter:
+        codings = [c for c in codings if c["code_id"] == code_filter]
+    p = view["participant"]
+    who = " · ".join(x for x in (p["id"], p["group"], p["role"], p["age_band"]) if x) if p else "—"
+    mine = sum(1 for c in codings if c["coder"] == coder)
+    st.caption(f"**{escape_md(view['title'])}** · {escape_md(who)} · coding as **{escape_md(coder)}** · "
+               f"{mine} of your codings shown · {coding.PROGRESS_LABELS[status]}")
+    payload = build_payload(view, codes, codings, coder, rev=st.session_state.get(REV_KEY, 0),
+                            can_undo=undo_ok, notice=notice)
+    reader(payload, key=READER_KEY, on_action=_on_action)
