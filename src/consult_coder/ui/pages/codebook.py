@@ -1,0 +1,243 @@
+"""Page "Codebook": the code tree with colours and counts, and every edit a team makes while coding.
+
+All changes go through ``consult_coder.codebook_edit`` (one audited, versioned transaction each); this
+page only gathers choices. Deleting a code that has codings asks first what happens to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from consult_coder import codebook_edit as ce
+from consult_coder.codebook import apply_codebook, codebook_from_store, read_codebook_bytes, to_csv, to_yaml
+from consult_coder.errors import UserError
+from consult_coder.memos import get_memo, list_memos, set_memo
+from consult_coder.storage import get_setting
+from consult_coder.ui.pages.segments import safe_md
+from consult_coder.ui.state import current_coder, get_project
+
+FLASH = "cb_flash"
+SELECTED = "cb_selected"
+NEW_FIELDS = ("cb_new_name", "cb_new_colour", "cb_new_parent", "cb_new_definition", "cb_new_when_to_use",
+              "cb_new_when_not_to_use", "cb_new_example")
+TEXTS = (("definition", "Definition"), ("when_to_use", "When to use"),
+         ("when_not_to_use", "When not to use"), ("example", "Example"))
+DELETE_CHOICES = {
+    "reassign": "Reassign its codings to another code, then delete this code",
+    "archive": "Archive this code: keep its codings for analysis, hide it from the coding palette",
+}
+
+
+def _run(action: Callable[[], str | None], done: str) -> None:
+    """Do one change; on bad input show the one-line reason, else rerun with a confirmation."""
+    try:
+        message = action()
+    except UserError as exc:
+        st.error(str(exc))
+        return
+    st.session_state[FLASH] = message or done
+    st.rerun()
+
+
+def _swatch(colour: str) -> str:
+    # ``colour`` comes from codebook_tree, which only passes validated #rrggbb values.
+    return (f'<span style="display:inline-block;width:.9em;height:.9em;border-radius:3px;'
+            f'vertical-align:-.1em;margin-right:.45em;background:{colour}"></span>')
+
+
+def _tree_html(nodes: list[ce.CodeNode]) -> str:
+    lines = []
+    for n in nodes:
+        count = f"{n.count}" + (f" · {n.total} with sub-codes" if n.children else "")
+        faded = ";opacity:.55" if n.archived else ""
+        lines.append(f'<div style="padding-left:{1.4 * n.depth:.1f}em{faded}">{_swatch(n.colour)}'
+                     f'{safe_md(n.name)}{" <em>(archived)</em>" if n.archived else ""} '
+                     f'<span style="opacity:.65">({count})</span></div>')
+    return "\n".join(lines)
+
+
+def _label(n: ce.CodeNode) -> str:
+    return "\u2003" * n.depth + n.name + (" (archived)" if n.archived else "")
+
+
+def _new_code(project, coder: str, live: list[ce.CodeNode]) -> None:  # noqa: ANN001 - Project
+    if st.session_state.pop("cb_new_reset", False):
+        for key in NEW_FIELDS:
+            st.session_state.pop(key, None)
+    labels = {n.id: _label(n) for n in live}
+    with st.expander("New code", expanded=not live, icon=":material/add:"), st.form("cb_new"):
+        name = st.text_input("Name", key="cb_new_name")
+        colour = st.color_picker("Colour", "#4e79a7", key="cb_new_colour")
+        parent = st.selectbox("Inside", ["", *labels], format_func=lambda c: labels.get(c, "(top level)"),
+                              key="cb_new_parent")
+        texts = {f: st.text_area(label, key=f"cb_new_{f}", height=80) for f, label in TEXTS}
+        if st.form_submit_button("Create code", type="primary"):
+            def create() -> str:
+                new_id = ce.create_code(project, name=name, colour=colour, parent_id=parent or None,
+                                        actor=coder, **texts)
+                st.session_state["cb_select_next"] = new_id
+                st.session_state["cb_new_reset"] = True
+                return f"Created code “{name.strip()}” ({new_id})."
+            _run(create, "")
+
+
+def _details(project, coder: str | None, n: ce.CodeNode, version: str) -> None:  # noqa: ANN001
+    # The version in the keys makes the form show fresh values after any codebook change.
+    key = f"{n.id}_{version}"
+    with st.form(f"cb_edit_{key}"):
+        name = st.text_input("Name", n.name, key=f"cb_name_{key}", disabled=not coder,
+                             help="Renaming keeps the code's id and all its codings.")
+        colour = st.color_picker("Colour", n.colour, key=f"cb_colour_{key}", disabled=not coder)
+        texts = {f: st.text_area(label, getattr(n, f), key=f"cb_{f}_{key}", height=90, disabled=not coder)
+                 for f, label in TEXTS}
+        if st.form_submit_button("Save changes", type="primary", disabled=not coder):
+            def save() -> str:
+                changed = ce.update_code(project, n.id, coder, name=name, colour=colour, **texts)
+                return f"Saved “{name.strip()}”." if changed else "Nothing had changed."
+            _run(save, "")
+
+
+def _place(project, coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) -> None:  # noqa: ANN001
+    up, down = st.columns(2)
+    if up.button("Move up", key=f"cb_up_{n.id}", icon=":material/arrow_upward:", disabled=not coder):
+        _run(lambda: ce.nudge(project, n.id, -1, coder), f"Moved “{n.name}” up.")
+    if down.button("Move down", key=f"cb_down_{n.id}", icon=":material/arrow_downward:", disabled=not coder):
+        _run(lambda: ce.nudge(project, n.id, 1, coder), f"Moved “{n.name}” down.")
+    inside = {d.id for d in n.walk()}  # a code cannot go under itself or its own sub-codes
+    labels = {c.id: _label(c) for c in live if c.id not in inside}
+    options = ["", *labels]
+    parent = st.selectbox("Nest inside", options, index=options.index(n.parent_id or "")
+                          if (n.parent_id or "") in options else 0,
+                          format_func=lambda c: labels.get(c, "(top level)"), key=f"cb_parent_{n.id}")
+    if st.button("Move", key=f"cb_move_{n.id}", disabled=not coder):
+        _run(lambda: ce.move_code(project, n.id, parent or None, coder), f"Moved “{n.name}”.")
+
+
+def _merge(project, coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) -> None:  # noqa: ANN001
+    labels = {c.id: _label(c) for c in live if c.id != n.id}
+    if not labels:
+        st.info("There is no other code to merge into.")
+        return
+    target = st.selectbox("Merge into", list(labels), format_func=labels.get, key=f"cb_merge_to_{n.id}")
+    st.caption(f"All {n.count} codings of “{n.name}” move to the chosen code (a coder's identical span "
+               "is kept once), its memos are appended to that code's, its sub-codes move under it, and "
+               f"“{n.name}” is then deleted. The audit trail keeps its definition.")
+    sure = st.checkbox(f"Yes, merge “{n.name}” into “{labels[target].strip()}”", key=f"cb_merge_ok_{n.id}",
+                       disabled=not coder)
+    if st.button("Merge", key=f"cb_merge_{n.id}", type="primary", disabled=not (coder and sure)):
+        def merge() -> str:
+            r = ce.merge_codes(project, n.id, target, coder)
+            return (f"Merged “{n.name}” into “{labels[target].strip()}”: {len(r['moved'])} codings moved, "
+                    f"{len(r['dropped'])} duplicates combined.")
+        _run(merge, "")
+
+
+def _delete(project, coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) -> None:  # noqa: ANN001
+    if n.archived:
+        st.info(f"“{n.name}” is archived: its {n.count} codings are kept and it is hidden from the palette.")
+        if st.button("Restore to the palette", key=f"cb_restore_{n.id}", disabled=not coder):
+            _run(lambda: ce.restore_code(project, n.id, coder), f"Restored “{n.name}”.")
+    choice, target = None, None
+    if n.count == 0:
+        st.caption(f"No coding uses “{n.name}”: deleting removes it (its sub-codes move up a level).")
+        ready = True
+    else:
+        choices = [c for c in DELETE_CHOICES if not (n.archived and c == "archive")]
+        choice = st.radio(f"“{n.name}” has {n.count} coding{'s' if n.count != 1 else ''}. "
+                          "What should happen to them?", choices, index=None, format_func=DELETE_CHOICES.get,
+                          key=f"cb_delete_how_{n.id}", disabled=not coder)
+        if choice == "reassign":
+            labels = {c.id: _label(c) for c in live if c.id != n.id}
+            target = st.selectbox("Reassign to", list(labels), index=None, format_func=labels.get,
+                                  placeholder="Choose a code", key=f"cb_delete_to_{n.id}")
+        ready = choice == "archive" or (choice == "reassign" and target is not None)
+    sure = st.checkbox(f"Yes, {'archive' if choice == 'archive' else 'delete'} “{n.name}”",
+                       key=f"cb_delete_ok_{n.id}", disabled=not (coder and ready))
+    if st.button("Archive code" if choice == "archive" else "Delete code", key=f"cb_delete_{n.id}",
+                 type="primary", icon=":material/delete:", disabled=not (coder and ready and sure)):
+        def delete() -> str:
+            outcome = ce.delete_code(project, n.id, coder, on_codings=choice, reassign_to=target)
+            to = next((c.name for c in live if c.id == target), "")
+            return {"deleted": f"Deleted “{n.name}”.", "archived": f"Archived “{n.name}”; codings kept.",
+                    "reassigned": f"Moved the codings of “{n.name}” to “{to}” and deleted it."}[outcome]
+        _run(delete, "")
+
+
+def _memos(project, coder: str | None, n: ce.CodeNode) -> None:  # noqa: ANN001
+    with project.session() as s:
+        mine = get_memo(s, "code", n.id, coder) if coder else ""
+        others = [m for m in list_memos(s, "code", n.id) if m.coder != coder]
+    if coder:
+        text = st.text_area("Your memo on this code", mine, key=f"cb_memo_{n.id}_{coder}", height=120)
+        if st.button("Save memo", key=f"cb_memo_save_{n.id}"):
+            _run(lambda: set_memo(project, "code", n.id, coder, text) and None, "Memo saved.")
+    for m in others:
+        st.markdown(f"**{safe_md(m.coder or 'Team')}**: {safe_md(m.text)}", unsafe_allow_html=True)
+
+
+def _import_export(project, coder: str | None, has_codes: bool) -> None:  # noqa: ANN001
+    with st.expander("Import / export codebook", icon=":material/swap_vert:"):
+        upload = st.file_uploader("Codebook file (YAML or CSV)", type=["yaml", "yml", "csv"], key="cb_upload")
+        if upload is not None and st.button("Import codebook", key="cb_import", disabled=not coder):
+            def load() -> str:
+                book = read_codebook_bytes(upload.getvalue(), upload.name)
+                with project.session() as s:
+                    result = apply_codebook(s, book, coder)
+                return (f"Imported {upload.name}: {len(result['added'])} codes added, "
+                        f"{len(result['updated'])} updated.")
+            _run(load, "")
+        if has_codes:
+            with project.session() as s:
+                book = codebook_from_store(s)
+            c1, c2 = st.columns(2)
+            c1.download_button("Download YAML", to_yaml(book), "codebook.yaml", "application/x-yaml")
+            c2.download_button("Download CSV", to_csv(book), "codebook.csv", "text/csv")
+
+
+def render() -> None:
+    st.title("Codebook")
+    project, coder = get_project(), current_coder()
+    if message := st.session_state.pop(FLASH, None):
+        st.success(message)
+    if not coder:
+        st.info("Choose who you are in the sidebar to change the codebook; until then it is read-only.")
+    show_archived = st.toggle("Show archived codes", key="cb_show_archived")
+    with project.session() as s:
+        nodes = [n for root in ce.codebook_tree(s, include_archived=show_archived) for n in root.walk()]
+        version = get_setting(s, "codebook_version", "0")
+    live = [n for n in nodes if not n.archived]
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        if nodes:
+            st.markdown(_tree_html(nodes), unsafe_allow_html=True)
+        else:
+            st.info("No codes yet: create one, or import a codebook file.")
+        if coder:
+            _new_code(project, coder, live)
+        _import_export(project, coder, bool(nodes))
+    if not nodes:
+        return
+    with right:
+        if pending := st.session_state.pop("cb_select_next", None):
+            st.session_state[SELECTED] = pending
+        by_id = {n.id: n for n in nodes}
+        if st.session_state.get(SELECTED) not in by_id:
+            st.session_state.pop(SELECTED, None)
+        chosen = st.selectbox("Code", list(by_id), format_func=lambda c: _label(by_id[c]), key=SELECTED)
+        n = by_id[chosen]
+        st.markdown(f"### {_swatch(n.colour)}{safe_md(n.name)}", unsafe_allow_html=True)
+        st.caption(f"id `{n.id}` · {n.count} codings · codebook version {version}")
+        tabs = st.tabs(["Details", "Place in tree", "Merge", "Delete", "Memos"])
+        details, place, merge, delete, notes = tabs
+        with details:
+            _details(project, coder, n, version)
+        with place:
+            _place(project, coder, n, live)
+        with merge:
+            _merge(project, coder, n, live)
+        with delete:
+            _delete(project, coder, n, live)
+        with notes:
+            _memos(project, coder, n)

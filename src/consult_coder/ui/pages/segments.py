@@ -1,0 +1,126 @@
+"""Page "Coded segments": every quote coded with a code, and a search across transcripts.
+
+Each quote or hit has a button that opens the transcript at that place on the Code page, by setting
+``st.session_state["open_transcript_id"]`` and ``st.session_state["jump_to"]`` (a code-point offset).
+"""
+
+from __future__ import annotations
+
+import string
+
+import streamlit as st
+from sqlalchemy import select
+
+from consult_coder.codebook_edit import codebook_tree
+from consult_coder.errors import UserError
+from consult_coder.model import Coder, Participant, Transcript
+from consult_coder.search import coded_segments, search
+from consult_coder.ui.state import get_project
+
+OPEN_ICON = ":material/open_in_new:"
+SHOWN = 200  # rows drawn at most; more would make the page slow to use
+_PUNCT = set(string.punctuation)
+
+
+def safe_md(text: str) -> str:
+    """``text`` for ``st.markdown(..., unsafe_allow_html=True)`` that shows exactly as written.
+
+    Every ASCII punctuation mark becomes an HTML character reference, so neither markdown, HTML nor
+    Streamlit's own syntax (``:red[…]``, ``$…$``, ``:emoji:``) can act on transcript text."""
+    out = "".join(f"&#{ord(ch)};" if ch in _PUNCT else ch for ch in text)
+    return out.replace("\n", "<br>")
+
+
+def open_in_context(transcript_id: int, start: int) -> None:
+    """Go to the Code page with that transcript open at ``start``."""
+    st.session_state["open_transcript_id"] = transcript_id
+    st.session_state["jump_to"] = start
+    try:
+        from consult_coder.ui.pages import coding
+    except ModuleNotFoundError:
+        st.error("The Code page is not available in this installation.")
+        return
+    st.switch_page(st.Page(coding.render, title="Code", url_path="code"))
+
+
+def _who(pid: str | None, group: str, role: str, speaker: str) -> str:
+    parts = [pid or "no participant", ", ".join(p for p in (group, role) if p)]
+    if speaker:
+        parts.append(f"speaker {speaker}")
+    return " · ".join(p for p in parts if p)
+
+
+def _by_code() -> None:
+    project = get_project()
+    with project.session() as s:
+        nodes = [n for root in codebook_tree(s, include_archived=True) for n in root.walk()]
+        coders = list(s.scalars(select(Coder.name).order_by(Coder.name)))
+        groups = list(s.scalars(select(Participant.group).where(Participant.group != "").distinct()
+                                .order_by(Participant.group)))
+    if not nodes:
+        st.info("There are no codes yet: add them on the Codebook page.")
+        return
+    labels = {n.id: "\u2003" * n.depth + n.name + (" (archived)" if n.archived else "") + f" — {n.count}"
+              for n in nodes}
+    c1, c2, c3 = st.columns([3, 1, 1])
+    code_id = c1.selectbox("Code", list(labels), format_func=labels.get, key="seg_code")
+    coder = c2.selectbox("Coder", ["", *coders], format_func=lambda c: c or "All coders", key="seg_coder")
+    group = c3.selectbox("Group", ["", *groups], format_func=lambda g: g or "All groups", key="seg_group")
+    with project.session() as s:
+        rows = coded_segments(s, code_id, coder=coder or None, group=group or None)
+    st.caption(f"{len(rows)} coded segment{'s' if len(rows) != 1 else ''}"
+               + (f" (first {SHOWN} shown)" if len(rows) > SHOWN else ""))
+    for row in rows[:SHOWN]:
+        with st.container(border=True):
+            st.markdown("> " + safe_md(row.quote.strip()), unsafe_allow_html=True)
+            left, right = st.columns([5, 1])
+            left.caption(safe_md(f"{_who(row.participant_id, row.group, row.role, row.speaker)} · "
+                                 f"coded by {row.coder} · {row.transcript_title}"), unsafe_allow_html=True)
+            if row.memo:
+                left.caption("Memo: " + safe_md(row.memo), unsafe_allow_html=True)
+            if right.button("Open in context", key=f"seg_open_{row.coding_id}", icon=OPEN_ICON):
+                open_in_context(row.transcript_id, row.start)
+
+
+def _search() -> None:
+    project = get_project()
+    with project.session() as s:
+        rows = s.execute(select(Transcript.id, Transcript.title).order_by(Transcript.title)).all()
+    transcripts = dict(rows)
+    c1, c2 = st.columns([3, 2])
+    query = c1.text_input("Find in transcripts", key="seg_query", placeholder="a word or phrase")
+    where = c2.selectbox("In", [0, *transcripts], format_func=lambda t: transcripts.get(t, "All transcripts"),
+                         key="seg_where")
+    o1, o2 = st.columns(2)
+    case = o1.checkbox("Match case", key="seg_case")
+    whole = o2.checkbox("Whole words only", key="seg_whole")
+    if not query.strip():
+        return
+    try:
+        with project.session() as s:
+            hits = search(s, query, where or None, case_sensitive=case, whole_word=whole, limit=SHOWN + 1)
+    except UserError as exc:
+        st.error(str(exc))
+        return
+    more = len(hits) > SHOWN
+    st.caption(f"{min(len(hits), SHOWN)}{'+' if more else ''} hit{'s' if len(hits) != 1 else ''}")
+    for i, hit in enumerate(hits[:SHOWN]):
+        with st.container(border=True):
+            st.markdown(f"{safe_md(hit.before)}<mark>{safe_md(hit.match)}</mark>{safe_md(hit.after)}",
+                        unsafe_allow_html=True)
+            left, right = st.columns([5, 1])
+            left.caption(safe_md(f"{hit.transcript_title} · "
+                                 f"{_who(hit.participant_id, hit.group, hit.role, hit.speaker)}"),
+                         unsafe_allow_html=True)
+            if right.button("Open in context", key=f"seg_hit_{i}_{hit.transcript_id}_{hit.start}",
+                            icon=OPEN_ICON):
+                open_in_context(hit.transcript_id, hit.start)
+
+
+def render() -> None:
+    st.title("Coded segments")
+    by_code, find = st.tabs(["By code", "Search transcripts"])
+    with by_code:
+        _by_code()
+    with find:
+        _search()
