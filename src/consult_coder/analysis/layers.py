@@ -6,9 +6,9 @@ consensus coder is left out because its codings are derived from theirs and woul
 In the union, codings with the identical span and code by several coders are one segment.
 
 By default only participant speech counts: a coding counts where it overlaps a participant turn and
-is clipped to those turns for word counts and quotes. ``include_interviewer=True`` counts the whole
-transcript text (the front matter is stored apart, so it never counts). A transcript without turns
-is treated as one participant turn.
+is clipped to those turns for word counts and quotes. ``include_interviewer=True`` counts every turn.
+Speaker labels lie between turns and never count; nor does the front matter (stored apart). A
+transcript without turns is treated as one participant turn.
 """
 
 from __future__ import annotations
@@ -188,9 +188,11 @@ def _recorded(value: object) -> str:
 
 
 def _speech(text: str, turns: list[tuple[str, Span]], include_interviewer: bool) -> list[Span]:
-    if include_interviewer or not turns:
+    if not turns:
         return [(0, len(text))] if text else []
-    return merge_spans(span for kind, span in turns if kind == "participant" and span[0] < span[1])
+    return merge_spans(
+        span for kind, span in turns if (include_interviewer or kind == "participant") and span[0] < span[1]
+    )
 
 
 def _speaker_kind(span: Span, turns: list[tuple[str, Span]]) -> str:
