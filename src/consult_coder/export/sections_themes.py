@@ -1,0 +1,110 @@
+"""Report sections with the numbers: theme by group, its chart, the group comparison, co-occurrence."""
+
+from __future__ import annotations
+
+import pandas as pd
+from docx.document import Document
+
+from consult_coder.export.context import ReportContext
+from consult_coder.export.docx_layout import add_picture, add_table, caption, ensure_orientation, note
+from consult_coder.export.formatting import group_plural, layer_label, n_pct, odds_ratio_ci, p_value
+from consult_coder.export.registry import section
+from consult_coder.export.sections_intro import speech_label
+
+WIDE_COLUMNS = 8  # a table with more columns than this gets a landscape page
+FOOTNOTE_MARKS = "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"
+
+
+def group_sizes(ctx: ReportContext) -> dict[str, int]:
+    freq = ctx.frequency_by_group
+    return {g: int(freq.loc[freq["group"] == g, "participants_total"].iloc[0]) for g in ctx.groups}
+
+
+def sizes_text(ctx: ReportContext) -> str:
+    return ", ".join(f"{group_plural(g).lower()} N = {n}" for g, n in group_sizes(ctx).items())
+
+
+def theme_table_rows(ctx: ReportContext) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the theme-by-group table: n (%) of each group's participants per theme."""
+    freq = ctx.frequency_by_group
+    sizes = group_sizes(ctx)
+    header = ["Theme", *(f"{group_plural(g)} (N = {sizes[g]})\nn (%)" for g in ctx.groups)]
+    cells = {(r.code_id, r.group): n_pct(int(r.participants_n), float(r.participants_pct))
+             for r in freq.itertuples(index=False)}
+    rows = [[name, *(cells[(code_id, g)] for g in ctx.groups)]
+            for code_id, name in zip(ctx.study.codes["code_id"], ctx.study.codes["code"], strict=True)]
+    return header, rows
+
+
+@section("theme_table")
+def theme_table(doc: Document, ctx: ReportContext) -> None:
+    header, rows = theme_table_rows(ctx)
+    ensure_orientation(doc, landscape=len(header) > WIDE_COLUMNS)
+    caption(doc, "Table", ctx.number("Table"), "Participants mentioning each theme, by group")
+    add_table(doc, header, rows, ["left", *["center"] * (len(header) - 1)],
+              weights=[2.6, *[1.2] * (len(header) - 1)])
+    note(doc, f"n (%) = participants with at least one coded segment of the theme, of the participants in "
+              f"the group with a transcript ({sizes_text(ctx)}). Counted from the "
+              f"{layer_label(ctx.options.layer)}; {speech_label(ctx)}.")
+
+
+@section("theme_chart")
+def theme_chart(doc: Document, ctx: ReportContext) -> None:
+    from consult_coder.export.figures import theme_by_group_png
+
+    png = theme_by_group_png(ctx)
+    caption(doc, "Figure", ctx.number("Figure"), "Share of participants mentioning each theme, by group")
+    add_picture(doc, png, width_fraction=0.95)
+    note(doc, f"Bars show the percentage of each group's participants ({sizes_text(ctx)}) who mentioned the "
+              f"theme; {layer_label(ctx.options.layer)}.")
+
+
+@section("comparison")
+def comparison(doc: Document, ctx: ReportContext) -> None:
+    doc.add_heading("Comparison between groups", level=1)
+    table = ctx.comparison
+    if isinstance(table, str):
+        doc.add_paragraph(table)
+        return
+    a, b = table.attrs["groups"]
+    header = ["Theme", f"{group_plural(a)}\nn (%)", f"{group_plural(b)}\nn (%)", "OR [95% CI]", "p",
+              "Adjusted p"]
+    marks: dict[str, str] = {}
+    rows = []
+    for r in table.to_dict("records"):
+        odds = odds_ratio_ci(r["odds_ratio"], r["ci_low"], r["ci_high"])
+        if r["note"]:
+            odds += marks.setdefault(r["note"], FOOTNOTE_MARKS[len(marks) % len(FOOTNOTE_MARKS)])
+        rows.append([r["code"], n_pct(r[f"{a}_n"], r[f"{a}_pct"]), n_pct(r[f"{b}_n"], r[f"{b}_pct"]), odds,
+                     p_value(r["p_value"]), p_value(r["p_adjusted"])])
+    caption(doc, "Table", ctx.number("Table"),
+            f"Themes mentioned by {group_plural(a).lower()} and {group_plural(b).lower()}: "
+            "Fisher's exact test")
+    add_table(doc, header, rows, ["left", "center", "center", "center", "center", "center"],
+              weights=[2.4, 1.1, 1.1, 1.7, 0.8, 0.9])
+    footnotes = " ".join(f"{mark} {text}" for text, mark in marks.items())
+    note(doc, f"OR = odds ratio of mentioning the theme, {group_plural(a).lower()} vs "
+              f"{group_plural(b).lower()}; CI = confidence interval. {table.attrs['note']} "
+              f"Counted from the {layer_label(ctx.options.layer)}. {footnotes}".strip())
+
+
+def lower_triangle(matrix: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
+    """Numbered rows and columns, lower triangle with the diagonal: each pair shown once."""
+    names = list(matrix.index)
+    header = ["Theme", *(str(i + 1) for i in range(len(names)))]
+    rows = [[f"{i + 1}. {name}", *(str(int(matrix.iat[i, j])) if j <= i else "" for j in range(len(names)))]
+            for i, name in enumerate(names)]
+    return header, rows
+
+
+@section("cooccurrence")
+def cooccurrence(doc: Document, ctx: ReportContext) -> None:
+    header, rows = lower_triangle(ctx.cooccurrence)
+    wide = len(header) > WIDE_COLUMNS
+    ensure_orientation(doc, landscape=wide)
+    caption(doc, "Table", ctx.number("Table"), "Co-occurrence of themes (overlapping coded segments)")
+    add_table(doc, header, rows, ["left", *["center"] * (len(header) - 1)],
+              weights=[4.0, *[0.75] * (len(header) - 1)])
+    note(doc, "Each cell counts pairs of coded segments of the two themes whose text overlaps, in one "
+              "transcript; the diagonal gives each theme's number of segments. Counted from the "
+              f"{layer_label(ctx.options.layer)}; {speech_label(ctx)}.")
