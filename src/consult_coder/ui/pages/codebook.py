@@ -15,7 +15,7 @@ from consult_coder.codebook import apply_codebook, codebook_from_store, read_cod
 from consult_coder.errors import UserError
 from consult_coder.memos import get_memo, list_memos, set_memo
 from consult_coder.storage import get_setting
-from consult_coder.ui.pages.segments import safe_md
+from consult_coder.ui.render import escape_md
 from consult_coder.ui.state import current_coder, get_project
 
 FLASH = "cb_flash"
@@ -47,15 +47,14 @@ def _swatch(colour: str) -> str:
             f'vertical-align:-.1em;margin-right:.45em;background:{colour}"></span>')
 
 
-def _tree_html(nodes: list[ce.CodeNode]) -> str:
+def _tree_md(nodes: list[ce.CodeNode]) -> str:
     lines = []
     for n in nodes:
         count = f"{n.count}" + (f" · {n.total} with sub-codes" if n.children else "")
-        faded = ";opacity:.55" if n.archived else ""
-        lines.append(f'<div style="padding-left:{1.4 * n.depth:.1f}em{faded}">{_swatch(n.colour)}'
-                     f'{safe_md(n.name)}{" <em>(archived)</em>" if n.archived else ""} '
-                     f'<span style="opacity:.65">({count})</span></div>')
-    return "\n".join(lines)
+        indent = f'<span style="display:inline-block;width:{1.4 * n.depth:.1f}em"></span>'
+        name = escape_md(n.name) + (" *(archived)*" if n.archived else "")
+        lines.append(f"{indent}{_swatch(n.colour)}{name} ({count})")
+    return "  \n".join(lines)
 
 
 def _label(n: ce.CodeNode) -> str:
@@ -174,7 +173,7 @@ def _memos(project, coder: str | None, n: ce.CodeNode) -> None:  # noqa: ANN001
         if st.button("Save memo", key=f"cb_memo_save_{n.id}"):
             _run(lambda: set_memo(project, "code", n.id, coder, text) and None, "Memo saved.")
     for m in others:
-        st.markdown(f"**{safe_md(m.coder or 'Team')}**: {safe_md(m.text)}", unsafe_allow_html=True)
+        st.markdown(f"**{escape_md(m.coder or 'Team')}**: {escape_md(m.text)}", unsafe_allow_html=True)
 
 
 def _import_export(project, coder: str | None, has_codes: bool) -> None:  # noqa: ANN001
@@ -211,7 +210,7 @@ def render() -> None:
     left, right = st.columns([2, 3], gap="large")
     with left:
         if nodes:
-            st.markdown(_tree_html(nodes), unsafe_allow_html=True)
+            st.markdown(_tree_md(nodes), unsafe_allow_html=True)
         else:
             st.info("No codes yet: create one, or import a codebook file.")
         if coder:
@@ -227,7 +226,7 @@ def render() -> None:
             st.session_state.pop(SELECTED, None)
         chosen = st.selectbox("Code", list(by_id), format_func=lambda c: _label(by_id[c]), key=SELECTED)
         n = by_id[chosen]
-        st.markdown(f"### {_swatch(n.colour)}{safe_md(n.name)}", unsafe_allow_html=True)
+        st.markdown(f"### {_swatch(n.colour)}{escape_md(n.name)}", unsafe_allow_html=True)
         st.caption(f"id `{n.id}` · {n.count} codings · codebook version {version}")
         tabs = st.tabs(["Details", "Place in tree", "Merge", "Delete", "Memos"])
         details, place, merge, delete, notes = tabs

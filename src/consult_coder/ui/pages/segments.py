@@ -6,8 +6,6 @@ Each quote or hit has a button that opens the transcript at that place on the Co
 
 from __future__ import annotations
 
-import string
-
 import streamlit as st
 from sqlalchemy import select
 
@@ -15,20 +13,11 @@ from consult_coder.codebook_edit import codebook_tree
 from consult_coder.errors import UserError
 from consult_coder.model import Coder, Participant, Transcript
 from consult_coder.search import coded_segments, search
+from consult_coder.ui.render import escape_md
 from consult_coder.ui.state import get_project
 
 OPEN_ICON = ":material/open_in_new:"
 SHOWN = 200  # rows drawn at most; more would make the page slow to use
-_PUNCT = set(string.punctuation)
-
-
-def safe_md(text: str) -> str:
-    """``text`` for ``st.markdown(..., unsafe_allow_html=True)`` that shows exactly as written.
-
-    Every ASCII punctuation mark becomes an HTML character reference, so neither markdown, HTML nor
-    Streamlit's own syntax (``:red[…]``, ``$…$``, ``:emoji:``) can act on transcript text."""
-    out = "".join(f"&#{ord(ch)};" if ch in _PUNCT else ch for ch in text)
-    return out.replace("\n", "<br>")
 
 
 def open_in_context(transcript_id: int, start: int) -> None:
@@ -72,12 +61,12 @@ def _by_code() -> None:
                + (f" (first {SHOWN} shown)" if len(rows) > SHOWN else ""))
     for row in rows[:SHOWN]:
         with st.container(border=True):
-            st.markdown("> " + safe_md(row.quote.strip()), unsafe_allow_html=True)
+            st.markdown("> " + escape_md(row.quote.strip()), unsafe_allow_html=True)
             left, right = st.columns([5, 1])
-            left.caption(safe_md(f"{_who(row.participant_id, row.group, row.role, row.speaker)} · "
+            left.caption(escape_md(f"{_who(row.participant_id, row.group, row.role, row.speaker)} · "
                                  f"coded by {row.coder} · {row.transcript_title}"), unsafe_allow_html=True)
             if row.memo:
-                left.caption("Memo: " + safe_md(row.memo), unsafe_allow_html=True)
+                left.caption("Memo: " + escape_md(row.memo), unsafe_allow_html=True)
             if right.button("Open in context", key=f"seg_open_{row.coding_id}", icon=OPEN_ICON):
                 open_in_context(row.transcript_id, row.start)
 
@@ -106,10 +95,10 @@ def _search() -> None:
     st.caption(f"{min(len(hits), SHOWN)}{'+' if more else ''} hit{'s' if len(hits) != 1 else ''}")
     for i, hit in enumerate(hits[:SHOWN]):
         with st.container(border=True):
-            st.markdown(f"{safe_md(hit.before)}<mark>{safe_md(hit.match)}</mark>{safe_md(hit.after)}",
+            st.markdown(f"{escape_md(hit.before)}<mark>{escape_md(hit.match)}</mark>{escape_md(hit.after)}",
                         unsafe_allow_html=True)
             left, right = st.columns([5, 1])
-            left.caption(safe_md(f"{hit.transcript_title} · "
+            left.caption(escape_md(f"{hit.transcript_title} · "
                                  f"{_who(hit.participant_id, hit.group, hit.role, hit.speaker)}"),
                          unsafe_allow_html=True)
             if right.button("Open in context", key=f"seg_hit_{i}_{hit.transcript_id}_{hit.start}",
