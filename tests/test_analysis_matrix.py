@@ -1,0 +1,34 @@
+"""The framework-analysis grid: participants down, themes across (study in tests/test_analysis_study.py)."""
+
+from __future__ import annotations
+
+from consult_coder.analysis import participant_matrix
+from tests.test_analysis_study import study  # noqa: F401 - fixture
+
+
+def test_segment_counts_per_participant_and_theme(study):  # noqa: F811
+    with study.session() as s:
+        grid = participant_matrix(s, layer="alice")
+    assert list(grid.columns) == ["participant_id", "group", "role", "Trust and bond", "Confidentiality",
+                                  "Goal setting", "Empathy"]
+    assert grid.values.tolist() == [
+        ["P01", "youth", "young person", 1, 1, 1, 0],
+        ["P02", "youth", "young person", 1, 1, 0, 0],
+        ["P03", "youth", "young person", 1, 0, 0, 0],
+        ["P04", "youth", "young person", 0, 0, 1, 0],
+        ["P05", "youth", "young person", 0, 0, 0, 0],  # alice coded only the interviewer here
+        ["P21", "clinician", "lay health counsellor", 0, 2, 0, 0],
+        ["P22", "clinician", "lay health counsellor", 0, 1, 0, 0],
+        ["P23", "clinician", "psychiatrist", 1, 1, 1, 0],
+    ]
+
+
+def test_boolean_form(study):  # noqa: F811
+    with study.session() as s:
+        grid = participant_matrix(s, layer="union", binary=True)
+    rows = grid.set_index("participant_id")
+    assert rows.loc["P05", "Trust and bond"]  # bob coded P05's answer
+    assert rows.loc["P22", "Goal setting"]
+    assert not rows.loc["P04", "Trust and bond"]
+    assert rows["Confidentiality"].tolist() == [True, True, False, False, False, True, True, True]
+    assert rows["Empathy"].dtype == bool
