@@ -43,4 +43,5 @@ def load_demo(project: Project, progress: Callable[[int, int, str], None] | None
             if has:
                 continue
             loaded += load_codings_csv(s, csv_path, actor=ACTOR)
-    return f"Sample study: {report.summary()}; {len(book.codes)} codes; {loaded} sample codings loaded"
+    return (f"Sample study: {report.summary().rstrip('.')}; {len(book.codes)} codes; "
+            f"{loaded} sample codings loaded.")
