@@ -1,0 +1,121 @@
+"""The Coded segments page: quotes with who said and coded them, search, and the jump into context."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from consult_coder.model import Code, Coder, Coding, Participant, Transcript, Turn
+from consult_coder.storage import open_project
+
+# The real page list of the app, opened on "Coded segments" as if chosen in the menu.
+SCRIPT = """
+import streamlit as st
+from consult_coder.ui.app import PAGES, _page
+
+specs = sorted(PAGES, key=lambda spec: spec[0] != "segments")
+st.navigation([p for p in (_page(*spec) for spec in specs) if p is not None]).run()
+"""
+
+YOUTH = "Interviewer: Did it help?\nP01: I could trust her 🙂 and that <b>mattered</b>."
+CLIN = "Interviewer: What matters?\nC01: Trust, then regular meetings."
+
+
+def _turns(text: str) -> list[Turn]:
+    turns, pos = [], 0
+    for i, line in enumerate(text.split("\n")):
+        speaker, _, said = line.partition(": ")
+        start = pos + len(speaker) + 2
+        turns.append(Turn(index=i, speaker=speaker, speaker_kind="participant" if i else "interviewer",
+                          start=start, end=start + len(said)))
+        pos += len(line) + 1
+    return turns
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    path = str(tmp_path / "project.sqlite")
+    monkeypatch.setenv("CONSULT_CODER_DB", path)
+    project = open_project(path)
+    with project.session() as s:
+        s.add_all([Participant(id="P01", group="youth", role="young person"),
+                   Participant(id="C01", group="clinician", role="psychiatrist"),
+                   Code(id="trust_bond", name="Trust bond", sort_order=0),
+                   Code(id="empathy", name="Empathy", sort_order=1)])
+        y = Transcript(title="P01 consultation", text=YOUTH, content_hash="y", source_name="p01.txt",
+                       source_format="txt", participant_id="P01", turns=_turns(YOUTH))
+        c = Transcript(title="C01 consultation", text=CLIN, content_hash="c", source_name="c01.txt",
+                       source_format="txt", participant_id="C01", turns=_turns(CLIN))
+        amira, ben = Coder(name="amira"), Coder(name="ben")
+        s.add_all([y, c, amira, ben])
+        s.flush()
+        q = YOUTH.index("I could trust her")
+        youth = Coding(transcript_id=y.id, start=q, end=q + 17, code_id="trust_bond", coder_id=amira.id,
+                       memo="first mention")
+        s.add_all([youth, Coding(transcript_id=c.id, start=CLIN.index("Trust"), end=CLIN.index("Trust") + 5,
+                                 code_id="trust_bond", coder_id=ben.id)])
+        s.flush()
+        ids = {"y": y.id, "c": c.id, "q": q, "youth_coding": youth.id}
+    yield ids
+    project.close()
+
+
+def _app() -> AppTest:
+    at = AppTest.from_string(SCRIPT, default_timeout=60)
+    at.session_state["coder"] = "amira"
+    return at.run()
+
+
+def test_segments_show_quote_participant_group_role_and_coder(db):
+    at = _app()
+    assert not at.exception
+    assert at.title[0].value == "Coded segments"
+    assert at.selectbox(key="seg_code").value == "trust_bond"
+    quotes = [m.value for m in at.markdown if m.value.startswith(">")]
+    assert quotes == ["> Trust", "> I could trust her"]
+    captions = [c.value for c in at.caption]
+    assert "C01 · clinician, psychiatrist · speaker C01 · coded by ben · C01 consultation" in captions
+    assert "P01 · youth, young person · speaker P01 · coded by amira · P01 consultation" in captions
+    assert "Memo: first mention" in captions
+
+
+def test_filters_by_coder_and_group(db):
+    at = _app()
+    at.selectbox(key="seg_coder").set_value("amira").run()
+    assert [m.value for m in at.markdown if m.value.startswith(">")] == ["> I could trust her"]
+    at.selectbox(key="seg_coder").set_value("").run()
+    at.selectbox(key="seg_group").set_value("clinician").run()
+    assert [m.value for m in at.markdown if m.value.startswith(">")] == ["> Trust"]
+
+
+def test_search_highlights_hits_and_escapes_text(db):
+    at = _app()
+    at.text_input(key="seg_query").input("matter").run()
+    hits = [m.value for m in at.markdown if "<mark>" in m.value]
+    assert len(hits) == 2
+    youth = next(h for h in hits if "trust her" in h)
+    assert "<mark>matter</mark>ed" in youth
+    assert "<b>" not in youth and r"\<b\>" in youth  # transcript text is never markup
+    at.checkbox(key="seg_whole").check().run()
+    assert len([m for m in at.markdown if "<mark>" in m.value]) == 0
+    at.text_input(key="seg_query").input("trust").run()
+    assert "2 hits" in [c.value for c in at.caption]
+
+
+def test_open_in_context_jumps_to_the_code_page(db):
+    at = _app()
+    at.button(key=f"seg_open_{db['youth_coding']}").click().run()
+    assert not at.exception
+    assert at.session_state["open_transcript_id"] == db["y"]
+    assert at.session_state["jump_to"] == db["q"]
+    assert "Coded segments" not in [t.value for t in at.title]  # now on the Code page
+
+
+def test_a_search_hit_jumps_to_its_offset(db):
+    at = _app()
+    at.text_input(key="seg_query").input("🙂").run()
+    hit = next(b for b in at.button if b.key.startswith("seg_hit_"))
+    hit.click().run()
+    assert at.session_state["open_transcript_id"] == db["y"]
+    assert at.session_state["jump_to"] == YOUTH.index("🙂")
+
