@@ -175,7 +175,7 @@ def _values(e: _Entry, parent_id: str | None) -> dict[str, Any]:
 
 
 def _check_no_cycles(session: Session) -> None:
-    parents = dict(session.execute(select(Code.id, Code.parent_id)).tuples().all())
+    parents = {cid: parent for cid, parent in session.execute(select(Code.id, Code.parent_id))}
     for start in parents:
         walk, steps = parents.get(start), 0
         while walk:

@@ -1,0 +1,421 @@
+"""REFI-QDA projects (.qdpx): what consult-coder exports validates against the standard's schema and
+comes back complete; what other tools write (ATLAS.ti, MAXQDA, NVivo-style cases) comes in."""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import xmlschema
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from consult_coder.errors import UserError
+from consult_coder.importers.base import RawTurn, build_transcript
+from consult_coder.memos import PROJECT_TARGET
+from consult_coder.model import Code, Coder, Coding, Memo, Participant, Transcript, Turn
+from consult_coder.refi import export_qdpx, import_qdpx, import_refi_file
+from consult_coder.storage import Project, open_project
+
+REPO = Path(__file__).resolve().parent.parent
+REFI = REPO.parent / "shared" / "refi"
+SAMPLES = REFI / "samples"
+ATLAS = SAMPLES / "atlasti-8.4_refi-annexA2_Project.qde"
+MAXQDA = SAMPLES / "maxqda-24.7_project.qde"
+
+
+@pytest.fixture(scope="module")
+def project_schema() -> xmlschema.XMLSchema:
+    path = REFI / "Project.xsd"
+    if not path.exists():
+        pytest.fail(f"the REFI-QDA schema {path} is missing: the shared/refi folder must sit beside the repo")
+    return xmlschema.XMLSchema(str(path))
+
+
+@pytest.fixture
+def other_project(project: Project, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Project]:
+    """A second, empty project on the same backend as ``project``."""
+    if project.is_sqlite:
+        url = str(tmp_path / "other.sqlite")
+    else:
+        url = request.getfixturevalue("pg_server").new_database()
+    other = open_project(url)
+    yield other
+    other.close()
+
+
+# --- a small synthetic study -------------------------------------------------------------------------
+
+def _transcript(s: Session, pid: str, turns: list[tuple[str, str]], front: str = "") -> Transcript:
+    parsed = build_transcript(f"{pid}_consultation.txt", "txt", [RawTurn(sp, [said]) for sp, said in turns],
+                              front)
+    t = Transcript(participant_id=pid, title=parsed.title, text=parsed.text, content_hash=parsed.content_hash,
+                   source_name=parsed.source_name, source_format="txt", front_matter=parsed.front_matter)
+    s.add(t)
+    s.flush()
+    for i, turn in enumerate(parsed.turns):
+        s.add(Turn(transcript_id=t.id, index=i, speaker=turn.speaker, speaker_kind=turn.speaker_kind,
+                   start=turn.start, end=turn.end))
+    return t
+
+
+def _code(s: Session, t: Transcript, phrase: str, code: str, coder: Coder, memo: str = "") -> Coding:
+    start = t.text.index(phrase)
+    c = Coding(transcript_id=t.id, start=start, end=start + len(phrase), code_id=code, coder_id=coder.id,
+               memo=memo)
+    s.add(c)
+    return c
+
+
+def build_study(project: Project) -> None:
+    with project.session() as s:
+        s.add_all([
+            Participant(id="P07", group="youth", role="young person", age_band="16-17",
+                        attributes={"gender": "female", "site": "North clinic"}),
+            Participant(id="C02", group="clinician", role="lay health counsellor", age_band="",
+                        attributes={"years_experience": "4"}),
+        ])
+        s.add_all([
+            Code(id="alliance", name="Working alliance", definition="How the two work together.",
+                 colour="#336699", sort_order=1),
+            Code(id="empathy", name="Empathy", parent_id="alliance", colour="#e07a5f", sort_order=2,
+                 definition="The clinician shows they understand what the young person feels.",
+                 when_to_use="A feeling is named or reflected back.",
+                 when_not_to_use="Advice giving;\nreassurance without reflection.",
+                 example="\"That sounds really frightening.\""),
+            Code(id="goal_setting", name="Goal setting", parent_id="alliance", colour="#81b29a", sort_order=3,
+                 definition="Agreeing what to work on."),
+            Code(id="old_trust", name="Trust (old)", definition="Retired code.", colour="#aaaaaa",
+                 sort_order=4, archived=True),
+        ])
+        alice, bob, consensus = Coder(name="alice"), Coder(name="bob"), Coder(name="consensus")
+        s.add_all([alice, bob, consensus])
+        s.flush()
+        t1 = _transcript(s, "P07", [
+            ("Interviewer", "How have the last two weeks been?"),
+            ("P07", "Honestly hard. I felt scared before school, like my chest was tight 😟."),
+            ("Interviewer", "That sounds really frightening. What would you like to change first?"),
+            ("P07", "Maybe getting to school on time, even twice a week. Café mornings help."),
+        ], front="Consultation 3, synthetic sample")
+        t2 = _transcript(s, "C02", [
+            ("Interviewer", "What helps young people trust you?"),
+            ("C02", "Meeting regularly, and saying plainly what stays confidential."),
+        ])
+        _code(s, t1, "That sounds really frightening.", "empathy", alice, memo="Clear reflection of fear.")
+        _code(s, t1, "That sounds really frightening.", "empathy", bob)
+        _code(s, t1, "getting to school on time, even twice a week", "goal_setting", alice)
+        _code(s, t1, "getting to school on time, even twice a week", "goal_setting", consensus,
+              memo="Agreed: concrete goal.")
+        _code(s, t1, "I felt scared before school, like my chest was tight 😟.", "empathy", bob)
+        _code(s, t2, "Meeting regularly", "old_trust", alice)
+        s.flush()
+        s.add_all([
+            Memo(target_kind="transcript", target_id=str(t1.id), coder_id=alice.id,
+                 text="Rapport builds after the second question."),
+            Memo(target_kind="transcript", target_id=str(t2.id), coder_id=None, text="Shared note: short."),
+            Memo(target_kind="code", target_id="empathy", coder_id=bob.id,
+                 text="Overlaps with validation; discuss."),
+            Memo(target_kind="project", target_id=PROJECT_TARGET, coder_id=None,
+                 text="Coding frame agreed on 3 March."),
+        ])
+
+
+def snapshot(project: Project) -> dict[str, object]:
+    """Everything a researcher would miss if it were lost, keyed by content rather than row ids."""
+    with project.session() as s:
+        hashes = {t.id: t.content_hash for t in s.scalars(select(Transcript))}
+        coders = {c.id: c.name for c in s.scalars(select(Coder))}
+        return {
+            "participants": {p.id: (p.group, p.role, p.age_band, p.attributes)
+                             for p in s.scalars(select(Participant))},
+            "transcripts": {t.content_hash: (t.title, t.text, t.participant_id, t.front_matter)
+                            for t in s.scalars(select(Transcript))},
+            "turns": sorted((hashes[u.transcript_id], u.index, u.speaker, u.speaker_kind, u.start, u.end)
+                            for u in s.scalars(select(Turn))),
+            "codes": {c.id: (c.name, c.definition, c.when_to_use, c.when_not_to_use, c.example, c.colour,
+                             c.parent_id, c.archived) for c in s.scalars(select(Code))},
+            "coders": sorted(coders.values()),
+            "codings": sorted((hashes[c.transcript_id], c.start, c.end, c.code_id, coders[c.coder_id], c.memo)
+                              for c in s.scalars(select(Coding))),
+            "memos": sorted((m.target_kind, hashes[int(m.target_id)] if m.target_kind == "transcript"
+                             else m.target_id, coders.get(m.coder_id), m.text)
+                            for m in s.scalars(select(Memo))),
+        }
+
+
+def exported(project: Project, coder: str | None = None) -> bytes:
+    with project.session() as s:
+        return export_qdpx(s, coder)
+
+
+def qde_of(archive: bytes) -> bytes:
+    with zipfile.ZipFile(io.BytesIO(archive)) as zf:
+        return zf.read("project.qde")
+
+
+def make_qdpx(qde: bytes | str, files: dict[str, str | bytes], qde_name: str = "project.qde") -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(qde_name, qde)
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return out.getvalue()
+
+
+# --- export ------------------------------------------------------------------------------------------
+
+def test_export_is_a_valid_qdpx_with_each_transcript_as_plain_text(
+    project: Project, project_schema: xmlschema.XMLSchema
+) -> None:
+    build_study(project)
+    data = exported(project)
+    project_schema.validate(qde_of(data))
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        texts = sorted(zf.read(n).decode("utf-8") for n in zf.namelist() if n.startswith("sources/"))
+    with project.session() as s:
+        assert texts == sorted(t.text for t in s.scalars(select(Transcript)))
+    qde = qde_of(data).decode()
+    for expected in ('name="P07"', 'name="gender"', 'name="alice"', "plainTextPath=\"internal://",
+                     "Clear reflection of fear.", "Coding frame agreed on 3 March.", 'isCodable="false"'):
+        assert expected in qde
+
+
+def test_selection_positions_count_code_points(project: Project) -> None:
+    build_study(project)
+    doc = xmlschema.XMLResource(qde_of(exported(project)))
+    with project.session() as s:
+        t = s.scalars(select(Transcript).where(Transcript.participant_id == "P07")).one()
+        phrase = "I felt scared before school, like my chest was tight 😟."
+        start = t.text.index(phrase)
+    ns = "{urn:QDA-XML:project:1.0}"
+    spans = {(int(e.get("startPosition")), int(e.get("endPosition")))
+             for e in doc.root.iter(f"{ns}PlainTextSelection")}
+    assert (start, start + len(phrase)) in spans  # the emoji counts as one position
+
+
+def test_export_of_one_coder_holds_only_their_codings_and_validates(
+    project: Project, project_schema: xmlschema.XMLSchema, other_project: Project
+) -> None:
+    build_study(project)
+    data = exported(project, "consensus")
+    project_schema.validate(qde_of(data))
+    import_qdpx(other_project, data, "tester")
+    after = snapshot(other_project)
+    assert {c[4] for c in after["codings"]} == {"consensus"}
+    assert [c[5] for c in after["codings"]] == ["Agreed: concrete goal."]
+    assert ("project", PROJECT_TARGET, None, "Coding frame agreed on 3 March.") in after["memos"]
+    assert not any(m[2] in ("alice", "bob") for m in after["memos"])
+    with project.session() as s, pytest.raises(UserError, match="no coder named 'carol'"):
+        export_qdpx(s, "carol")
+
+
+def test_exporting_twice_gives_the_same_guids(project: Project) -> None:
+    build_study(project)
+    first, second = (re.sub(rb'modifiedDateTime="[^"]*"', b"", qde_of(exported(project))) for _ in "12")
+    assert first == second
+    assert len(set(re.findall(rb'guid="([^"]+)"', first))) == len(re.findall(rb'guid="([^"]+)"', first))
+
+
+# --- round trip --------------------------------------------------------------------------------------
+
+def test_export_then_import_loses_nothing(project: Project, other_project: Project) -> None:
+    build_study(project)
+    summary = import_qdpx(other_project, exported(project), "tester")
+    assert summary.transcripts_added == 2 and summary.codings_added == 6
+    assert snapshot(other_project) == snapshot(project)
+
+
+def test_importing_the_same_export_again_changes_nothing(project: Project) -> None:
+    build_study(project)
+    before = snapshot(project)
+    summary = import_qdpx(project, exported(project), "tester")
+    assert (summary.codes_added, summary.transcripts_added, summary.codings_added) == (0, 0, 0)
+    assert summary.transcripts_known == 2 and summary.codings_known == 6
+    assert snapshot(project) == before
+
+
+# --- other tools' files ------------------------------------------------------------------------------
+
+def count(project: Project, table: type) -> int:
+    with project.session() as s:
+        return s.scalar(select(func.count()).select_from(table))
+
+
+def test_maxqda_sample_brings_its_307_nested_codes(sqlite_project: Project) -> None:
+    summary = import_refi_file(sqlite_project, MAXQDA, "tester")
+    assert summary.codes_added == 307
+    assert "10 text sources skipped" in summary.describe()
+    with sqlite_project.session() as s:
+        codes = {c.name: c for c in s.scalars(select(Code))}
+        top = [c for c in codes.values() if c.parent_id is None]
+        assert len(top) == 18
+        assessments = codes["Assessments"]
+        assert assessments.colour == "#32bd59"
+        formative = codes["ASSMNT - Formative Assessment"]
+        assert formative.parent_id == assessments.id and formative.colour == "#32bd59"
+        assert formative.definition.startswith("Apply this code when the paper discusses")
+        assert codes["THEME - Affordances"].parent_id == codes["Additional Themes and Ideas"].id
+        assert codes["Technologies"].colour == "#a24ef1"
+        assert sum(1 for c in codes.values() if c.parent_id == codes["Technologies"].id) > 0
+    assert count(sqlite_project, Transcript) == 0
+
+
+def test_atlas_sample_nests_flat_names_and_keeps_its_notes(sqlite_project: Project) -> None:
+    summary = import_refi_file(sqlite_project, ATLAS, "tester")
+    assert summary.codes_added == 14
+    text = summary.describe()
+    assert "6 text sources skipped, with 7 codings" in text and "non-text sources skipped" in text
+    with sqlite_project.session() as s:
+        codes = {c.name: c for c in s.scalars(select(Code))}
+        assert codes["diet Coke"].parent_id == codes["Coke"].id
+        assert codes["full-fat Coke"].parent_id == codes["Coke"].id
+        assert codes["diet Coke"].definition == "non sucré"
+        assert codes["Coke"].colour == "#966450" and codes["cornflakes"].colour == "#dc0000"
+        assert codes["milk"].colour == "#888888"  # no colour in the file
+        memo = s.scalars(select(Memo).where(Memo.target_kind == "project")).one()
+        assert "Research Plan" in memo.text and "better than the new Director" in memo.text
+    assert count(sqlite_project, Coding) == 0
+
+
+def atlas_texts() -> dict[str, str]:
+    """Synthetic plain texts (written for this test) for the ATLAS.ti sample's text sources, with the
+    \\r\\n line endings ATLAS.ti writes."""
+    lines = [f"Line {i}: a synthetic sentence about breakfast habits, number {i}." for i in range(40)]
+    return {
+        "EC0A7242-65E1-457C-B7D1-310DAE603FAB": "\r\n".join(lines[:12]),  # Mabel.txt: 0–410
+        "AE5298BE-7C94-4B66-8A9C-51FBE232D2F5": "\r\n".join(lines[:20]),  # Simon.docx: up to 907
+        "57C6099B-934F-4C86-90F2-CC6C2F2A3CC3": "\r\n".join(lines[:5]),  # Diet Coke: 139–195
+        "17FB9CB8-7858-4291-A162-65424B9942EC": "\r\n".join(lines[:15]),  # Mabêl 2ième: 250–412
+        "69A4332D-5B31-4915-B520-5275CFC21B40": "Audio transcript, synthetic.",
+        "51AD8E46-427A-4E6B-AFE7-BD96C1EFF0AD": "Visual transcript, synthetic.",
+    }
+
+
+def atlas_qdpx(folder: str = "sources") -> bytes:
+    qde = ATLAS.read_bytes()
+    files = {}
+    for guid, text in atlas_texts().items():
+        path = qde.split(f'guid="{guid}"'.encode())[0].rsplit(b"plainTextPath=", 1)[1].split(b'"')[1].decode()
+        files[f"{folder}/{path.removeprefix('internal://')}"] = b"\xef\xbb\xbf" + text.encode()
+    return make_qdpx(qde, files, qde_name="ATLAS.ti standard project.qde")
+
+
+def test_atlas_project_with_its_texts_places_codings_on_the_same_characters(sqlite_project: Project) -> None:
+    summary = import_qdpx(sqlite_project, atlas_qdpx(folder="Sources"), "tester", "atlas.qdpx")
+    assert summary.transcripts_added == 6 and summary.codings_added == 7
+    texts = atlas_texts()
+    with sqlite_project.session() as s:
+        simon = s.scalars(select(Transcript).where(Transcript.title == "Simon.docx")).one()
+        assert "\r" not in simon.text
+        atlas_count = texts["AE5298BE-7C94-4B66-8A9C-51FBE232D2F5"].replace("\r\n", "\n")  # CRLF = 1
+        rows = s.execute(select(Coding, Code.name, Coder.name).join(Code).join(Coder)
+                         .where(Coding.transcript_id == simon.id)).all()
+        spans = {name: simon.text[c.start:c.end] for c, name, _ in rows}
+        assert spans["Feelings"] == atlas_count[215:275].strip()
+        assert {coder for _, _, coder in rows} == {"Friedrich Markgraf"}
+        quoted = next(c for c, name, _ in rows if name == "bacon and eggs")
+        assert quoted.memo == "why does Simon feel the need to do this?"
+        # ATLAS.ti's "gender: male" / "age: 67" document groups become participant attributes.
+        p = s.get(Participant, "Simon")
+        assert p is not None and p.attributes == {"gender": "male", "age": "67"}
+        assert simon.participant_id == "Simon"
+        assert s.scalar(select(func.count()).select_from(Turn).where(Turn.transcript_id == simon.id)) >= 1
+
+
+def test_cases_with_variable_values_become_participants(
+    sqlite_project: Project, project_schema: xmlschema.XMLSchema
+) -> None:
+    qde = """<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:0.10" name="nvivo style" origin="NVivo 14">
+  <Users><User guid="11111111-1111-1111-1111-111111111111" name="Dana"/></Users>
+  <CodeBook><Codes>
+    <Code guid="22222222-2222-2222-2222-222222222222" name="Trust" isCodable="true" color="#FF0000"/>
+  </Codes></CodeBook>
+  <Variables>
+    <Variable guid="33333333-3333-3333-3333-333333333331" name="Group" typeOfVariable="Text"/>
+    <Variable guid="33333333-3333-3333-3333-333333333332" name="Age band" typeOfVariable="Text"/>
+    <Variable guid="33333333-3333-3333-3333-333333333333" name="Sessions" typeOfVariable="Integer"/>
+  </Variables>
+  <Cases>
+    <Case guid="44444444-4444-4444-4444-444444444444" name="P11">
+      <VariableValue>
+        <VariableRef targetGUID="33333333-3333-3333-3333-333333333331"/><TextValue>Youth</TextValue>
+      </VariableValue>
+      <VariableValue>
+        <VariableRef targetGUID="33333333-3333-3333-3333-333333333332"/><TextValue>18-20</TextValue>
+      </VariableValue>
+      <VariableValue>
+        <VariableRef targetGUID="33333333-3333-3333-3333-333333333333"/><IntegerValue>6</IntegerValue>
+      </VariableValue>
+      <SourceRef targetGUID="55555555-5555-5555-5555-555555555555"/>
+    </Case>
+  </Cases>
+  <Sources>
+    <TextSource guid="55555555-5555-5555-5555-555555555555" name="P11 interview">
+      <PlainTextContent>Interviewer: Do you trust the team?
+P11: Mostly, yes.</PlainTextContent>
+      <PlainTextSelection guid="66666666-6666-6666-6666-666666666666" startPosition="41" endPosition="53"
+          creatingUser="11111111-1111-1111-1111-111111111111">
+        <Coding guid="77777777-7777-7777-7777-777777777777"
+            creatingUser="11111111-1111-1111-1111-111111111111">
+          <CodeRef targetGUID="22222222-2222-2222-2222-222222222222"/>
+        </Coding>
+      </PlainTextSelection>
+    </TextSource>
+  </Sources>
+</Project>"""
+    summary = import_qdpx(sqlite_project, qde.encode(), "tester", "nvivo.qde")
+    assert summary.participants_added == 1 and summary.codings_added == 1
+    with sqlite_project.session() as s:
+        p = s.get(Participant, "P11")
+        assert (p.group, p.age_band, p.attributes) == ("youth", "18-20", {"Sessions": "6"})
+        t = s.scalars(select(Transcript)).one()
+        assert t.participant_id == "P11"
+        c = s.scalars(select(Coding)).one()
+        assert t.text[c.start:c.end] == "Mostly, yes."
+        turns = [(u.speaker, t.text[u.start:u.end]) for u in s.scalars(select(Turn).order_by(Turn.index))]
+        assert turns == [("Interviewer", "Do you trust the team?"), ("P11", "Mostly, yes.")]
+
+
+def test_missing_source_text_is_one_clear_error_and_nothing_is_written(sqlite_project: Project) -> None:
+    archive = make_qdpx(ATLAS.read_bytes(), {})
+    with pytest.raises(UserError) as err:
+        import_qdpx(sqlite_project, archive, "tester", "atlas.qdpx")
+    message = str(err.value)
+    assert "\n" not in message and "is missing from the archive" in message and "atlas.qdpx" in message
+    assert count(sqlite_project, Code) == 0 and count(sqlite_project, Participant) == 0
+
+
+def test_a_coding_outside_its_text_refuses_the_whole_import(sqlite_project: Project) -> None:
+    qde = MAXQDA_LIKE.replace("endPosition=\"12\"", "endPosition=\"999\"")
+    with pytest.raises(UserError, match="outside its text"):
+        import_qdpx(sqlite_project, qde.encode(), "tester", "bad.qde")
+    assert count(sqlite_project, Code) == 0 and count(sqlite_project, Transcript) == 0
+
+
+MAXQDA_LIKE = """<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="small" origin="MAXQDA 24">
+  <CodeBook><Codes>
+    <Code guid="AAAAAAAA-2222-2222-2222-222222222222" name="Goals" isCodable="true"/>
+  </Codes></CodeBook>
+  <Sources><TextSource guid="BBBBBBBB-5555-5555-5555-555555555555" name="doc">
+    <PlainTextContent>Short text, synthetic.</PlainTextContent>
+    <PlainTextSelection guid="CCCCCCCC-6666-6666-6666-666666666666" startPosition="0" endPosition="12">
+      <Coding guid="DDDDDDDD-7777-7777-7777-777777777777">
+        <CodeRef targetGUID="AAAAAAAA-2222-2222-2222-222222222222"/>
+      </Coding>
+    </PlainTextSelection>
+  </TextSource></Sources>
+</Project>"""
+
+
+def test_codings_without_a_user_belong_to_the_person_importing(sqlite_project: Project) -> None:
+    summary = import_qdpx(sqlite_project, MAXQDA_LIKE.encode(), "dana", "small.qde")
+    assert "name no user" in summary.describe()
+    with sqlite_project.session() as s:
+        c = s.scalars(select(Coding)).one()
+        assert c.coder.name == "dana" and c.code.name == "Goals"
