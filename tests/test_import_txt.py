@@ -66,6 +66,7 @@ def encoded(text: str, variant: str) -> bytes:
         "utf-16 LE with BOM": codecs.BOM_UTF16_LE + text.encode("utf-16-le"),
         "utf-16 BE with BOM, CRLF": codecs.BOM_UTF16_BE + crlf.encode("utf-16-be"),
         "windows-1252, CRLF": crlf.encode("cp1252"),
+        "utf-16 LE without BOM": text.encode("utf-16-le"),
     }[variant]
 
 
@@ -89,7 +90,8 @@ LEGACY_EXPECTED = [
 
 @pytest.mark.parametrize(
     "variant",
-    ["utf-8", "utf-8 with BOM, CRLF", "utf-16 LE with BOM", "utf-16 BE with BOM, CRLF", "windows-1252, CRLF"],
+    ["utf-8", "utf-8 with BOM, CRLF", "utf-16 LE with BOM", "utf-16 BE with BOM, CRLF", "windows-1252, CRLF",
+     "utf-16 LE without BOM"],
 )
 def test_every_common_encoding_gives_the_same_stored_text(variant: str) -> None:
     parsed = parse_file("clinic_b.txt", encoded(LEGACY, variant))
@@ -98,6 +100,24 @@ def test_every_common_encoding_gives_the_same_stored_text(variant: str) -> None:
     assert parsed.front_matter == "Interview – clinic B"
     assert "\r" not in parsed.text and "\ufeff" not in parsed.text
     assert_offsets_exact(parsed)
+
+
+def test_other_legacy_encodings_are_detected_not_read_as_windows_1252() -> None:
+    text = (
+        "Интервьюер: Расскажите, пожалуйста, о первой встрече с психологом.\n"
+        "P05: Сначала было страшно, но она объяснила, что всё конфиденциально.\n"
+        "Интервьюер: Спасибо. А что помогло больше всего?\n"
+    )
+    parsed = parse_file("P05.txt", text.encode("cp1251"))
+
+    assert parsed.text.startswith("Интервьюер: Расскажите, пожалуйста")
+    assert [t.speaker for t in parsed.turns] == ["Интервьюер", "P05", "Интервьюер"]
+
+
+def test_one_speaker_spelled_differently_is_one_speaker() -> None:
+    parsed = parse_file("x.txt", b"Interviewer: Hi.\nP01: Hello.\nINTERVIEWER: Ready?\np01: Yes.\n")
+
+    assert [t.speaker for t in parsed.turns] == ["Interviewer", "P01", "Interviewer", "P01"]
 
 
 @pytest.mark.parametrize(

@@ -150,6 +150,17 @@ def test_paths_that_cannot_be_imported(sqlite_project: Project, study_folder: Pa
         import_paths(sqlite_project, [empty])
 
 
+def test_listed_files_with_a_csv_among_them(sqlite_project: Project, study_folder: Path) -> None:
+    """`consult-coder import study/*` names every file, the participants CSV included."""
+    listed = [study_folder / n for n in ("participants.csv", "clinic.srt", "P03_interview.txt")]
+
+    report = import_paths(sqlite_project, listed)
+
+    assert [(f.name, f.participant_id) for f in report.imported] == [("clinic.srt", "P19"),
+                                                                      ("P03_interview.txt", "P03")]
+    assert report.participants_added == ["P03", "P12", "P19"]
+
+
 def test_progress_is_reported_per_file(sqlite_project: Project, study_folder: Path) -> None:
     seen: list[tuple[int, int, str]] = []
 

@@ -312,7 +312,7 @@ def _add_transcript(session: Session, parsed: ParsedTranscript, participant_id: 
         front_matter=parsed.front_matter,
     )
     transcript.turns = [
-        Turn(index=i, speaker=t.speaker[:128], speaker_kind=t.speaker_kind, start=t.start, end=t.end,
+        Turn(index=i, speaker=t.speaker, speaker_kind=t.speaker_kind, start=t.start, end=t.end,
              cue_start=t.cue_start, cue_end=t.cue_end)
         for i, t in enumerate(parsed.turns)
     ]

@@ -17,6 +17,7 @@ from consult_coder.importers.speakers import speaker_kind
 from consult_coder.text import content_hash, normalise
 
 TURN_SEPARATOR = "\n\n"
+MAX_SPEAKER_CHARS = 128  # the width of Turn.speaker
 LABEL_SEPARATOR = ": "
 
 
@@ -80,7 +81,7 @@ def build_transcript(
     turns: list[ParsedTurn] = []
     pos = 0
     for raw in raw_turns:
-        speaker = clean_piece(raw.speaker)
+        speaker = clean_piece(raw.speaker)[:MAX_SPEAKER_CHARS].rstrip()
         paragraphs = [p for p in (clean_piece(p) for p in raw.paragraphs) if p]
         if not speaker or not paragraphs:
             continue  # a label with nothing said, or text with no speaker: nothing to code

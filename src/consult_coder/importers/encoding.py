@@ -1,6 +1,7 @@
 """Turn a text file's bytes into str without ever silently mis-decoding it.
 
-Order: a byte-order mark (UTF-8, UTF-16, UTF-32) decides; then strict UTF-8; then Windows-1252, the
+Order: a byte-order mark (UTF-8, UTF-16, UTF-32) decides; NUL bytes mean UTF-16 without a BOM or
+binary data; then strict UTF-8; then Windows-1252, the
 usual legacy encoding of Word/Notepad exports here, if the result looks like Western text; then
 charset-normalizer's best guess for anything else. A result that still looks like binary is refused.
 """
@@ -36,21 +37,34 @@ def decode_text(data: bytes, name: str) -> str:
                 raise UserError(f"{name}: starts with a {encoding} byte-order mark but is not valid "
                                 f"{encoding} text") from None
     _refuse_known_binary(data, name)
+    if b"\x00" in data:
+        return _checked(_utf16_without_bom(data, name), name)
     try:
         return _checked(data.decode("utf-8"), name)
     except UnicodeDecodeError:
         pass
-    if b"\x00" not in data:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            text = None  # a byte cp1252 leaves undefined: not Windows-1252
-        if text is not None and _looks_western(text):
-            return _checked(text, name)
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = None  # a byte cp1252 leaves undefined: not Windows-1252
+    if text is not None and _looks_western(text):
+        return _checked(text, name)
     best = charset_normalizer.from_bytes(data).best()
     if best is None:
         raise UserError(f"{name}: is not a text file, or its encoding could not be recognised")
     return _checked(str(best), name)
+
+
+def _utf16_without_bom(data: bytes, name: str) -> str:
+    """Text has no NUL bytes, except UTF-16 without its BOM: mostly-Latin text then has a NUL in
+    every other byte, odd positions for little-endian, even for big-endian."""
+    even, odd = data[0::2].count(0), data[1::2].count(0)
+    if len(data) % 2 == 0 and max(even, odd) >= len(data) // 4 and min(even, odd) <= max(even, odd) // 10:
+        try:
+            return data.decode("utf-16-le" if odd > even else "utf-16-be")
+        except UnicodeDecodeError:
+            pass
+    raise UserError(f"{name}: is not a text file (it contains binary data)")
 
 
 def _refuse_known_binary(data: bytes, name: str) -> None:

@@ -46,8 +46,9 @@ def _hidden(path: Path) -> bool:
 
 
 def select_files(paths: Iterable[Path | str]) -> FileSelection:
-    """Expand folders (not recursively). A file named explicitly must be a transcript; in a folder,
-    other files are listed as ignored, and a participants.csv there is picked up."""
+    """Expand folders (not recursively). A file named explicitly must be a transcript or the
+    participants CSV; in a folder, other files are listed as ignored, and a participants.csv there is
+    picked up."""
     sel = FileSelection()
     for given in paths:
         path = Path(given).expanduser()
@@ -62,9 +63,15 @@ def select_files(paths: Iterable[Path | str]) -> FileSelection:
                 else:
                     sel.ignored.append((child.name, unsupported_reason(child.name)))
         elif path.is_file():
-            if path.suffix.lower() not in SUPPORTED:
+            if path.suffix.lower() == ".csv":  # e.g. `import folder/*`: the CSV is the participants list
+                if sel.participants_csv is not None and sel.participants_csv != path:
+                    raise UserError(f"{path.name}: only one participants CSV can be imported at a time "
+                                    f"(also given: {sel.participants_csv.name})")
+                sel.participants_csv = path
+            elif path.suffix.lower() in SUPPORTED:
+                sel.files.append(path)
+            else:
                 raise UserError(f"{path.name}: {unsupported_reason(path.name)}")
-            sel.files.append(path)
         else:
             raise UserError(f"{path}: no such file or folder")
     return sel

@@ -124,6 +124,11 @@ def assemble(lines: Iterable[SourceLine]) -> tuple[str, list[RawTurn]]:
     """Group lines into (front matter, turns)."""
     candidates = [_split(line) for line in lines]
     counts = Counter(_key(c.label) for c in candidates if c.label)
+    # "Interviewer", "INTERVIEWER" and "interviewer:" in one file are one speaker, spelled as first seen.
+    spelling: dict[str, str] = {}
+    for c in candidates:
+        if c.label:
+            spelling.setdefault(_key(c.label), c.label)
     recurring = {k for k, n in counts.items() if n >= 2}
     front: list[str] = []
     turns: list[RawTurn] = []
@@ -138,7 +143,7 @@ def assemble(lines: Iterable[SourceLine]) -> tuple[str, list[RawTurn]]:
         if is_turn:
             assert c.label is not None
             cue = c.cue if c.cue is not None else pending_cue
-            turns.append(RawTurn(c.label, [c.rest] if c.rest else [], cue_start=cue))
+            turns.append(RawTurn(spelling[_key(c.label)], [c.rest] if c.rest else [], cue_start=cue))
             pending_cue = None
         elif not turns:
             if c.raw:
