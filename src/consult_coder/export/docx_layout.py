@@ -130,6 +130,8 @@ def add_table(
         cells = table.add_row().cells
         for i, text in enumerate(values):
             cells[i].text = str(text)
+    for i, column in enumerate(table.columns):  # the grid is what LibreOffice reads; Word reads the cells
+        column.width = widths[i]
     for r, row in enumerate(table.rows):
         _set_cant_split(row)
         if r == 0:
@@ -144,18 +146,18 @@ def add_table(
                     run.font.size = font_size
                     run.font.bold = r == 0
                     run.font.color.rgb = BLACK
-    _first_column_plain(table)
+    _table_look(table)
     return table
 
 
-def _first_column_plain(table: Table) -> None:
-    """The built-in styles bold the first column; in a results table it holds names, not headings."""
+def _table_look(table: Table) -> None:
+    """Header row styled; no bold first column (it holds names), no banded rows (print style)."""
     look = table._tbl.tblPr.find(qn("w:tblLook"))
     if look is None:
         look = OxmlElement("w:tblLook")
         table._tbl.tblPr.append(look)
     for key, value in (("w:firstRow", "1"), ("w:firstColumn", "0"), ("w:lastRow", "0"),
-                       ("w:lastColumn", "0"), ("w:noHBand", "0"), ("w:noVBand", "1"), ("w:val", "0420")):
+                       ("w:lastColumn", "0"), ("w:noHBand", "1"), ("w:noVBand", "1"), ("w:val", "0620")):
         look.set(qn(key), value)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from docx.document import Document
 
+from consult_coder.analysis import NOT_RECORDED
 from consult_coder.export.context import ReportContext
 from consult_coder.export.docx_layout import add_table, caption
 from consult_coder.export.formatting import group_plural, layer_label
@@ -52,7 +53,7 @@ def participants(doc: Document, ctx: ReportContext) -> None:
         members = people[people["group"] == group]
         label = group_plural(group)  # named on the group's first row only, as in print
         for role, who in members.groupby("role", sort=True):
-            bands = who["age_band"].value_counts().sort_index()
+            bands = who.loc[who["age_band"] != NOT_RECORDED, "age_band"].value_counts().sort_index()
             rows.append([label, role, str(len(who)), ", ".join(f"{band} ({n})" for band, n in bands.items())])
             label = ""
         rows.append(["", "All", str(len(members)), ""])

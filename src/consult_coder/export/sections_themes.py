@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from docx.document import Document
 
+from consult_coder.charts import frequency_chart, to_png
 from consult_coder.export.context import ReportContext
 from consult_coder.export.docx_layout import add_picture, add_table, caption, ensure_orientation, note
 from consult_coder.export.formatting import group_plural, layer_label, n_pct, odds_ratio_ci, p_value
@@ -48,11 +49,15 @@ def theme_table(doc: Document, ctx: ReportContext) -> None:
               f"{layer_label(ctx.options.layer)}; {speech_label(ctx)}.")
 
 
+def theme_chart_png(ctx: ReportContext) -> bytes:
+    """The Analysis page's theme chart, without its own title: the caption names it in the report."""
+    chart = frequency_chart(ctx.frequency_by_group, "group")
+    return to_png(chart.properties(title=""), scale=3.0)
+
+
 @section("theme_chart")
 def theme_chart(doc: Document, ctx: ReportContext) -> None:
-    from consult_coder.export.figures import theme_by_group_png
-
-    png = theme_by_group_png(ctx)
+    png = theme_chart_png(ctx)
     caption(doc, "Figure", ctx.number("Figure"), "Share of participants mentioning each theme, by group")
     add_picture(doc, png, width_fraction=0.95)
     note(doc, f"Bars show the percentage of each group's participants ({sizes_text(ctx)}) who mentioned the "
@@ -81,7 +86,7 @@ def comparison(doc: Document, ctx: ReportContext) -> None:
             f"Themes mentioned by {group_plural(a).lower()} and {group_plural(b).lower()}: "
             "Fisher's exact test")
     add_table(doc, header, rows, ["left", "center", "center", "center", "center", "center"],
-              weights=[2.4, 1.1, 1.1, 1.7, 0.8, 0.9])
+              weights=[2.2, 1.3, 1.3, 1.7, 0.7, 0.8])
     footnotes = " ".join(f"{mark} {text}" for text, mark in marks.items())
     note(doc, f"OR = odds ratio of mentioning the theme, {group_plural(a).lower()} vs "
               f"{group_plural(b).lower()}; CI = confidence interval. {table.attrs['note']} "
