@@ -130,6 +130,7 @@ def test_one_speaker_spelled_differently_is_one_speaker() -> None:
         ("Interviewer (01:23:04.5): Tell me more.", "Interviewer", "Tell me more.", 4984.5),
         ("Interviewer: [00:01:23] Tell me more.", "Interviewer", "Tell me more.", 83.0),
         ("Interviewer: 10:30 suits me.", "Interviewer", "10:30 suits me.", None),  # a time said aloud
+        ("Interviewer:Tell me more.", "Interviewer", "Tell me more.", None),
         ("Facilitator (Research team): Tell me more.", "Facilitator (Research team)", "Tell me more.", None),
     ],
 )

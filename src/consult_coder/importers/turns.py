@@ -30,7 +30,9 @@ _ONLY_STAMP = re.compile(rf"^\s*({_LOOSE})\s*$")
 _LABEL_STAMP_COLON = re.compile(
     rf"^(?P<label>[^:\[\]]{{1,60}}?)\s*(?P<stamp>{_STRICT})\s*:(?:\s+|$)(?P<rest>.*)$"
 )
-_LABEL_COLON = re.compile(r"^(?P<label>[^:]{1,60}?)\s*:(?:\s+|$)(?P<rest>.*)$")
+# The colon is followed by a space, the line end, or a letter ("P07:Yeah"), never a digit ("10:30")
+# or a slash ("https://").
+_LABEL_COLON = re.compile(r"^(?P<label>[^:]{1,60}?)\s*:(?:\s+|$|(?=[^\W\d_]))(?P<rest>.*)$")
 # "Jane Doe  0:03" on a line of its own, the words on the next lines (Teams/Otter exports).
 _LABEL_STAMP_LINE = re.compile(rf"^(?P<label>[^:\[\]]{{1,60}}?)\s+(?P<stamp>{_LOOSE})$")
 
