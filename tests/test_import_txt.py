@@ -169,6 +169,19 @@ def test_a_sentence_with_a_colon_is_not_a_new_speaker() -> None:
     ]
 
 
+def test_a_header_block_with_fields_is_front_matter_even_its_speaker_lines() -> None:
+    text = (
+        "Consultation transcript\nInterviewer: A. Example\nParticipant: P10\nDate: 3 May 2026\n\n"
+        "Interviewer: Hello.\nParticipant: Hi.\nInterviewer: Shall we start?\nParticipant: Yes.\n"
+    )
+    parsed = parse_file("P10.txt", text.encode())
+
+    assert parsed.front_matter == (
+        "Consultation transcript\nInterviewer: A. Example\nParticipant: P10\nDate: 3 May 2026"
+    )
+    assert [parsed.spoken(t) for t in parsed.turns] == ["Hello.", "Hi.", "Shall we start?", "Yes."]
+
+
 def test_metadata_lines_with_known_labels_stay_in_the_front_matter() -> None:
     text = (
         "Consultation transcript\nParticipant: P09 (youth)\n\n"

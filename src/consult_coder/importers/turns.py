@@ -38,6 +38,13 @@ _LABEL_STAMP_LINE = re.compile(rf"^(?P<label>[^:\[\]]{{1,60}}?)\s+(?P<stamp>{_LO
 
 MAX_LABEL_CHARS = 40
 MAX_LABEL_WORDS = 4
+# Field names of a header block ("Date: 3 May", "Transcribed by: …"): a first paragraph holding one
+# is all front matter, even its "Interviewer: A. Example" line.
+_HEADER_FIELDS = {
+    "date", "time", "location", "venue", "site", "place", "setting", "duration", "length",
+    "transcribed by", "transcriber", "transcription", "recorded", "recording", "audio", "audio file",
+    "file", "project", "study", "session", "interview date", "consent", "language", "title",
+}
 
 
 def seconds(stamp: str) -> float:
@@ -122,6 +129,16 @@ def _key(label: str) -> str:
     return " ".join(label.casefold().split())
 
 
+def _header_block_length(candidates: list[_Candidate]) -> int:
+    """How many lines the header block takes: the first paragraph, if it has a header field and
+    more follows it; else 0."""
+    blank = next((i for i, c in enumerate(candidates) if not c.raw), None)
+    if blank is None or not any(c.raw for c in candidates[blank:]):
+        return 0
+    fields = [c for c in candidates[:blank] if c.label and _key(c.label) in _HEADER_FIELDS]
+    return blank if fields else 0
+
+
 def assemble(lines: Iterable[SourceLine]) -> tuple[str, list[RawTurn]]:
     """Group lines into (front matter, turns)."""
     candidates = [_split(line) for line in lines]
@@ -132,11 +149,12 @@ def assemble(lines: Iterable[SourceLine]) -> tuple[str, list[RawTurn]]:
         if c.label:
             spelling.setdefault(_key(c.label), c.label)
     recurring = {k for k, n in counts.items() if n >= 2}
+    header = _header_block_length(candidates)
     front: list[str] = []
     turns: list[RawTurn] = []
     pending_cue: float | None = None
-    for c in candidates:
-        is_turn = c.label is not None and (
+    for i, c in enumerate(candidates):
+        is_turn = i >= header and c.label is not None and (
             _key(c.label) in recurring
             # A known label used once (e.g. "Participant: P07" in a header) starts a turn only
             # once the body has begun, or when no label recurs at all.
