@@ -1,3 +1,90 @@
-"""export_cmds: commands registered on the shared Typer app."""
+"""``consult-coder export``: the Word report, tidy tables and REFI-QDA files, written to one path."""
 
-from consult_coder.cli import app  # noqa: F401
+from __future__ import annotations
+
+import os
+import tempfile
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from consult_coder.cli import DB_HELP, app
+from consult_coder.errors import UserError
+from consult_coder.storage import open_project
+
+
+class ExportFormat(StrEnum):
+    docx = "docx"
+    xlsx = "xlsx"
+    csv = "csv"
+    qdc = "qdc"
+    qdpx = "qdpx"
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """The file appears whole or not at all: an interrupted export never leaves half a report."""
+    if path.is_dir():
+        raise UserError(f"{path} is a folder: give a file name, e.g. {path / 'report.docx'}")
+    if not path.parent.is_dir():
+        raise UserError(f"Cannot write {path}: the folder {path.parent} does not exist")
+    tmp = ""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, _mode_for(path))
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise UserError(f"Cannot write {path}: {exc.strerror}") from None
+
+
+def _mode_for(path: Path) -> int:
+    """Keep a replaced file's permissions; a new file gets the usual ones (mkstemp's are owner-only)."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+@app.command("export")
+def export(
+    format: Annotated[ExportFormat, typer.Argument(help="docx (Word report), xlsx, csv (one row per coding), "
+                                                       "qdc (REFI codebook) or qdpx (REFI project)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="File to write (replaced if it exists)")],
+    db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
+    coder: Annotated[str | None, typer.Option(
+        "--coder", help="Whose codings: a coder's name, 'consensus' or 'union'. Default: consensus when "
+                        "there are consensus codings, else union (for qdpx: every coder)")] = None,
+    theme_table_only: Annotated[bool, typer.Option(
+        "--theme-table-only", help="docx: only the theme-by-group table, to paste into a manuscript"
+    )] = False,
+    include_interviewer: Annotated[bool, typer.Option(
+        "--include-interviewer", help="Count coded interviewer speech too (default: participants only)"
+    )] = False,
+    title: Annotated[str | None, typer.Option("--title", help="Title of the Word report")] = None,
+) -> None:
+    """Export the project: a Word report for the paper, tables for analysis, REFI-QDA for other tools."""
+    from consult_coder.analysis import UNION
+    from consult_coder.export import DEFAULT_TITLE, ExportOptions, default_layer, export_file
+    from consult_coder.export.formatting import layer_label
+
+    if theme_table_only and format is not ExportFormat.docx:
+        raise UserError("--theme-table-only is for docx exports only")
+    project = open_project(db)
+    try:
+        with project.session() as s:
+            layer = coder or (UNION if format is ExportFormat.qdpx else default_layer(s))
+            options = ExportOptions(layer=layer, include_interviewer=include_interviewer,
+                                    title=title or DEFAULT_TITLE)
+            kind = "theme-table" if theme_table_only else format.value
+            made = export_file(s, kind, options)
+    finally:
+        project.close()
+    write_atomically(output, made.data)
+    what = "" if format is ExportFormat.qdc else f"; {layer_label(options.layer)}"
+    typer.echo(f"Wrote {output} ({len(made.data) / 1024:.0f} KB{what})")
