@@ -133,6 +133,8 @@ def import_codes(session: Session, roots: list[RefiCode], actor: str) -> CodeImp
             result.added.append(cid)
         else:
             after = _values(e, parent_id)
+            if (code.colour or "").lower() == after.get("colour"):
+                del after["colour"]  # "#E07A5F" and "#e07a5f" are the same colour: not a change
             before = {k: getattr(code, k) for k in after}
             if before != after:
                 for k, v in after.items():
