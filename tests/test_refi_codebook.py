@@ -104,7 +104,7 @@ def test_reimport_maps_back_to_the_same_codes(sqlite_project: Project) -> None:
 def test_a_code_renamed_in_another_tool_updates_the_same_code(sqlite_project: Project) -> None:
     add_codebook(sqlite_project)
     edited = qdc(sqlite_project).replace(b'name="Empathy"', b'name="Empathic reflection"')
-    edited = edited.replace(b"Code id: empathy", b"")  # the other tool lost our id line: the guid still matches
+    edited = edited.replace(b"Code id: empathy", b"")  # our id line lost there: the guid still matches
     summary = import_qdc(sqlite_project, edited, "tester")
     assert (summary.codes_added, summary.codes_updated) == (0, 1)
     assert codes_of(sqlite_project)["empathy"][0] == "Empathic reflection"

@@ -69,7 +69,8 @@ def test_path_traversal_entries_are_refused(project: Project, evil: str) -> None
 
 
 def test_billion_laughs_inside_an_archive_is_refused(project: Project) -> None:
-    assert_refused(project, zipped({"project.qde": BILLION_LAUGHS}), "project.qde: XML entities are not allowed")
+    data = zipped({"project.qde": BILLION_LAUGHS})
+    assert_refused(project, data, "project.qde: XML entities are not allowed")
 
 
 def test_billion_laughs_as_a_bare_qde_or_codebook_is_refused(sqlite_project: Project) -> None:
