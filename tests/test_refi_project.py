@@ -264,6 +264,24 @@ def test_maxqda_sample_brings_its_307_nested_codes(sqlite_project: Project) -> N
     assert count(sqlite_project, Transcript) == 0
 
 
+def test_an_imported_maxqda_codebook_exports_valid_files(
+    sqlite_project: Project, project_schema: xmlschema.XMLSchema
+) -> None:
+    from consult_coder.refi import export_qdc
+
+    import_refi_file(sqlite_project, MAXQDA, "tester")
+    with sqlite_project.session() as s:
+        s.add(Memo(target_kind="project", target_id=PROJECT_TARGET, text="Pasted from Word:\x0c page two"))
+        qdc = export_qdc(s)
+    codebook = xmlschema.XMLSchema(str(REFI / "Codebook.xsd"))
+    codebook.validate(qdc)
+    qde = qde_of(exported(sqlite_project))
+    project_schema.validate(qde)
+    assert qde.count(b"<Code ") == 307 and b"Pasted from Word: page two" in qde
+    # MAXQDA's own GUIDs go back out, so MAXQDA sees the same codes.
+    assert b'guid="C9E3D7E0-4DBF-46E2-96EF-14574ECD3B90" name="Additional Themes and Ideas"' in qdc
+
+
 def test_atlas_sample_nests_flat_names_and_keeps_its_notes(sqlite_project: Project) -> None:
     summary = import_refi_file(sqlite_project, ATLAS, "tester")
     assert summary.codes_added == 14
@@ -390,11 +408,12 @@ def test_missing_source_text_is_one_clear_error_and_nothing_is_written(sqlite_pr
     assert count(sqlite_project, Code) == 0 and count(sqlite_project, Participant) == 0
 
 
-def test_a_coding_outside_its_text_refuses_the_whole_import(sqlite_project: Project) -> None:
+def test_a_coding_outside_its_text_refuses_the_whole_import(project: Project) -> None:
     qde = MAXQDA_LIKE.replace("endPosition=\"12\"", "endPosition=\"999\"")
     with pytest.raises(UserError, match="outside its text"):
-        import_qdpx(sqlite_project, qde.encode(), "tester", "bad.qde")
-    assert count(sqlite_project, Code) == 0 and count(sqlite_project, Transcript) == 0
+        import_qdpx(project, qde.encode(), "tester", "bad.qde")
+    # The codes were already written when the bad selection was met: all of it was rolled back.
+    assert count(project, Code) == 0 and count(project, Transcript) == 0 and count(project, Coder) == 0
 
 
 MAXQDA_LIKE = """<?xml version="1.0" encoding="utf-8"?>

@@ -97,8 +97,17 @@ def colour_of(value: str | None) -> str | None:
     return "#" + hexes.lower()
 
 
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def to_bytes(root: Element) -> bytes:
     """Indented UTF-8 with a declaration. Tags are written unqualified and the root carries the
-    ``xmlns`` attribute, so every element is in the file's one default namespace."""
+    ``xmlns`` attribute, so every element is in the file's one default namespace. Control characters
+    XML 1.0 cannot hold (a stray form feed from a Word export) are dropped from memos and names."""
+    for el in root.iter():
+        if el.text:
+            el.text = _NOT_XML.sub("", el.text)
+        for key, value in el.attrib.items():
+            el.attrib[key] = _NOT_XML.sub("", value)
     ET.indent(root)
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
