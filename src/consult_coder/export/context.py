@@ -57,6 +57,9 @@ def check_layer(session: Session, layer: str) -> None:
     options = layer_options(session)
     if layer not in options:
         raise UserError(f"Unknown coder {layer!r}: choose one of {', '.join(options)}")
+    if layer == CONSENSUS and session.scalar(select(Coder.id).where(Coder.name == CONSENSUS_CODER)) is None:
+        raise UserError("No consensus codings yet: reconcile the coders' codings first, or choose a coder "
+                        "or 'union'")
 
 
 @dataclass

@@ -1,0 +1,129 @@
+"""Export: the Word report for the paper, tidy tables, REFI-QDA files — and REFI-QDA import.
+
+Files are made when a download button is clicked (not on every rerun) and cached by the data
+version, so a second click, or a colleague's, is instant until something in the project changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+from sqlalchemy import select
+
+from consult_coder.analysis import CONSENSUS, UNION, layer_options
+from consult_coder.errors import UserError
+from consult_coder.export import (
+    DEFAULT_TITLE,
+    ExportOptions,
+    check_layer,
+    data_version,
+    default_layer,
+    export_file,
+)
+from consult_coder.export.files import file_name
+from consult_coder.model import Code
+from consult_coder.storage import Project, is_empty
+from consult_coder.ui.state import current_coder, get_project
+
+BUTTONS: list[tuple[str, str, str, str]] = [  # kind, label, icon, help
+    ("docx", "Word report", ":material/description:",
+     "Summary, participants, theme-by-group table and chart, group comparison, quotes, codebook appendix"),
+    ("theme-table", "Theme table only", ":material/table:",
+     "One Word table (n (%) per group) with caption and note, to paste into a manuscript"),
+    ("csv", "Codings (CSV)", ":material/csv:", "One row per coding, with the participant's attributes"),
+    ("xlsx", "All tables (Excel)", ":material/grid_on:",
+     "One sheet per table: codings, themes by group and role, comparison, co-occurrence, grid, codebook"),
+    ("qdc", "Codebook (REFI .qdc)", ":material/menu_book:", "For NVivo, ATLAS.ti, MAXQDA, QualCoder …"),
+    ("qdpx", "Project (REFI .qdpx)", ":material/folder_zip:",
+     "Transcripts, codes and codings for other QDA software; union = every coder's codings"),
+]
+
+
+def layer_name(layer: str) -> str:
+    if layer == CONSENSUS:
+        return "Consensus (reconciled codings)"
+    if layer == UNION:
+        return "Union of all coders"
+    return f"Coder: {layer}"
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _made(_project: Project, location: str, kind: str, options: ExportOptions,
+          version: tuple[object, ...]) -> bytes:
+    """The file's bytes; ``location`` and ``version`` are the cache key (the project is not hashed)."""
+    with _project.session() as s:
+        return export_file(s, kind, options).data
+
+
+def _maker(project: Project, kind: str, options: ExportOptions,
+           version: tuple[object, ...]) -> Callable[[], bytes]:
+    return lambda: _made(project, project.location, kind, options, version)
+
+
+def _downloads(project: Project, options: ExportOptions, version: tuple[object, ...], has_codes: bool,
+               has_data: bool) -> None:
+    cols = st.columns(3)
+    for i, (kind, label, icon, help_text) in enumerate(BUTTONS):
+        usable = has_codes if kind == "qdc" else has_data
+        with cols[i % 3]:
+            st.download_button(label, data=_maker(project, kind, options, version),
+                               file_name=file_name(kind, options), mime=None, key=f"export-{kind}",
+                               help=help_text, icon=icon, on_click="ignore", disabled=not usable,
+                               type="primary" if kind == "docx" else "secondary", width="stretch")
+
+
+def _refi_import(project: Project) -> None:
+    from consult_coder.refi import import_qdc, import_qde, import_qdpx
+
+    st.subheader("Import from other QDA software")
+    st.caption("A REFI-QDA project (.qdpx, .qde) or codebook (.qdc) from NVivo, ATLAS.ti, MAXQDA, QualCoder "
+               "or Taguette. Nothing changes unless the whole file imports.")
+    upload = st.file_uploader("REFI-QDA file", type=["qdpx", "qde", "qdc"], key="refi-upload")
+    if upload is not None and st.button("Import", icon=":material/upload:", key="refi-import"):
+        suffix = upload.name.rsplit(".", 1)[-1].lower()
+        importer = {"qdc": import_qdc, "qde": import_qde}.get(suffix, import_qdpx)
+        try:
+            with st.spinner(f"Importing {upload.name}…"):
+                summary = importer(project, upload.getvalue(), current_coder() or "app", upload.name)
+        except UserError as exc:
+            st.session_state["refi-result"] = ("error", str(exc))
+        else:
+            st.session_state["refi-result"] = ("success", summary.describe())
+    result = st.session_state.get("refi-result")
+    if result:
+        kind, text = result
+        (st.error if kind == "error" else st.success)(text)
+
+
+def render() -> None:
+    st.title("Export")
+    project = get_project()
+    with project.session() as s:
+        has_data = not is_empty(s)
+        has_codes = s.scalar(select(Code.id).limit(1)) is not None
+        layers = layer_options(s)
+        default = default_layer(s)
+        version = data_version(s)
+    if not has_data:
+        st.info("Nothing to export yet: import transcripts on the Import page, or a REFI-QDA project below.")
+    left, mid, right = st.columns([2, 2, 3])
+    layer = left.selectbox("Whose codings", layers, index=layers.index(default), format_func=layer_name,
+                           key="export-layer", help="One coder, the reconciled consensus, or every coder")
+    include = mid.toggle("Include interviewer speech", value=False, key="export-interviewer",
+                         help="Off: only what participants said counts (interviewer turns are left out)")
+    title = right.text_input("Report title", value=DEFAULT_TITLE, key="export-title").strip() or DEFAULT_TITLE
+    options = ExportOptions(layer=layer, include_interviewer=include, title=title)
+    if has_data:
+        try:
+            with project.session() as s:
+                check_layer(s, layer)
+        except UserError as exc:
+            st.warning(str(exc))
+            has_data = False
+    st.caption(f"Counting: {layer_name(layer).lower()}; "
+               f"{'interviewer and participant speech' if include else 'participant speech only'}. "
+               "Files are made when you click.")
+    _downloads(project, options, version, has_codes, has_data)
+    st.divider()
+    _refi_import(project)
