@@ -209,12 +209,13 @@ export default function reader(component) {
           layers.push(c.own ? `linear-gradient(${col}, ${col})`
             : `repeating-linear-gradient(90deg, ${col} 0 5px, transparent 5px 8px)`);
           sizes.push("100% 3px");
-          places.push(`0 calc(100% - ${track.get(c.id) * TRACK_PX}px)`);
+          // Every coded segment has the same padding, so a track sits at the same depth everywhere.
+          places.push(`0 calc(100% - ${(trackCount - 1 - track.get(c.id)) * TRACK_PX}px)`);
         }
         seg.style.backgroundImage = layers.join(", ");
         seg.style.backgroundSize = sizes.join(", ");
         seg.style.backgroundPosition = places.join(", ");
-        seg.style.paddingBottom = `${(Math.max(...here.map((c) => track.get(c.id))) + 1) * TRACK_PX - 1}px`;
+        seg.style.paddingBottom = `${trackCount * TRACK_PX - 1}px`;
         seg.style.backgroundColor = colourOf(codes.get(here[0].code_id)) + "1a";
         seg.title = here.map((c) => `${codes.get(c.code_id).name} — ${c.coder}${c.memo ? ": " + c.memo : ""}`)
           .join("\n");
@@ -370,10 +371,10 @@ export default function reader(component) {
       row.appendChild(el("div", "ccr-span", `“${spanTextOf(cps, c.start, c.end, 140)}”`));
       if (c.own && !data.readonly) {
         const edges = el("div", "ccr-edges");
-        const moves = [["grow-start", "◂ word", "Start one word earlier"],
-          ["shrink-start", "▸ start", "Start one word later"],
-          ["shrink-end", "end ◂", "End one word earlier"],
-          ["grow-end", "word ▸", "End one word later"]];
+        const moves = [["grow-start", "◂ Start", "Start one word earlier"],
+          ["shrink-start", "Start ▸", "Start one word later"],
+          ["shrink-end", "◂ End", "End one word earlier"],
+          ["grow-end", "End ▸", "End one word later"]];
         for (const [how, label, title] of moves) {
           const b = el("button", "ccr-btn ccr-edge", label);
           b.type = "button";

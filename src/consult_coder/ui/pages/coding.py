@@ -7,6 +7,7 @@ what is stored. Each run loads only the open transcript and its codings; the cod
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import streamlit as st
@@ -22,7 +23,7 @@ from consult_coder.ui.state import current_coder, get_project
 
 READER_KEY = "coding_reader"
 ACTION_KEY = "coding_action"  # the reader's last action, waiting to be applied
-TRANSCRIPT_KEY = "coding_transcript"
+TRANSCRIPT_KEY = "coding_transcript"  # the open transcript's id (plain state, not a widget)
 NOTICE_KEY = "coding_notice"
 REV_KEY = "coding_rev"
 ALL = "All"
@@ -104,8 +105,10 @@ def _coder_from_link(project: Project) -> None:
     if not name or current_coder():
         return
     with project.session() as s:
-        if s.scalars(select(Coder.id).where(Coder.name == name)).first() is not None:
-            st.session_state["coder"] = name
+        known = s.scalars(select(Coder.id).where(Coder.name == name)).first() is not None
+    if known:
+        st.session_state["coder"] = name
+        st.rerun()  # so the sidebar, drawn before this page, shows the coder too
 
 
 def _label(t: dict[str, Any], progress: dict[int, str]) -> str:
@@ -120,10 +123,16 @@ def _step(ids: list[int], delta: int) -> None:
     st.session_state[TRANSCRIPT_KEY] = ids[max(0, min(len(ids) - 1, i + delta))]
 
 
+def _picked(pick_key: str) -> None:
+    value = st.session_state.get(pick_key)
+    if isinstance(value, int):
+        st.session_state[TRANSCRIPT_KEY] = value
+
+
 def _choose_transcript(choices: list[dict[str, Any]], progress: dict[int, str]) -> int | None:
     groups = sorted({t["group"] for t in choices if t["group"]})
     roles = sorted({t["role"] for t in choices if t["role"]})
-    c1, c2, c3, c4, c5 = st.columns([1.2, 1.6, 5, 0.8, 0.8], vertical_alignment="bottom")
+    c1, c2, c3, c4, c5 = st.columns([1.2, 1.6, 5.4, 0.5, 0.5], vertical_alignment="bottom")
     group = c1.selectbox("Group", [ALL, *groups], key="coding_group")
     role = c2.selectbox("Role", [ALL, *roles], key="coding_role")
     shown = [t for t in choices if group in (ALL, t["group"]) and role in (ALL, t["role"])]
@@ -138,11 +147,20 @@ def _choose_transcript(choices: list[dict[str, Any]], progress: dict[int, str]) 
         st.session_state[TRANSCRIPT_KEY] = linked if linked in by_id else ids[0]
     if st.session_state[TRANSCRIPT_KEY] not in by_id:
         st.session_state[TRANSCRIPT_KEY] = ids[0]
-    c3.selectbox("Transcript", ids, key=TRANSCRIPT_KEY, format_func=lambda i: _label(by_id[i], progress))
-    c4.button("Previous", icon=":material/chevron_left:", on_click=_step, args=(ids, -1),
-              disabled=st.session_state[TRANSCRIPT_KEY] == ids[0], width="stretch")
-    c5.button("Next", icon=":material/chevron_right:", on_click=_step, args=(ids, 1),
-              disabled=st.session_state[TRANSCRIPT_KEY] == ids[-1], width="stretch")
+    # Streamlit maps a selectbox's value back through its labels, and a label changes with progress:
+    # a fresh widget key whenever the labels or the open transcript change keeps the mapping exact.
+    labels = {i: _label(by_id[i], progress) for i in ids}
+    current = st.session_state[TRANSCRIPT_KEY]
+    stamp = hashlib.sha1("\n".join(labels.values()).encode()).hexdigest()[:10]
+    pick_key = f"coding_pick_{current}_{stamp}"
+    c3.selectbox("Transcript", ids, index=ids.index(current), key=pick_key, format_func=labels.__getitem__,
+                 on_change=_picked, args=(pick_key,))
+    c4.button("", icon=":material/chevron_left:", on_click=_step, args=(ids, -1), key="coding_prev",
+              help="Previous transcript", disabled=st.session_state[TRANSCRIPT_KEY] == ids[0],
+              width="stretch")
+    c5.button("", icon=":material/chevron_right:", on_click=_step, args=(ids, 1), key="coding_next",
+              help="Next transcript", disabled=st.session_state[TRANSCRIPT_KEY] == ids[-1],
+              width="stretch")
     return st.session_state[TRANSCRIPT_KEY]
 
 
