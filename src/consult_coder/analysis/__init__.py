@@ -17,12 +17,19 @@ from consult_coder.analysis.compare import (
 from consult_coder.analysis.cooccurrence import MODES, cooccurrence, cooccurrence_matrix
 from consult_coder.analysis.exemplars import exemplar_table, exemplars, set_pinned
 from consult_coder.analysis.frequency import frequency_table, theme_frequency
+from consult_coder.analysis.labels import (
+    attribute_label,
+    format_odds_ratio,
+    layer_label,
+    with_labels,
+)
 from consult_coder.analysis.layers import (
     CONSENSUS,
     NOT_RECORDED,
     UNION,
     Study,
     attribute_options,
+    default_layer,
     layer_codings,
     layer_options,
     load_study,
@@ -31,8 +38,9 @@ from consult_coder.analysis.layers import (
 from consult_coder.analysis.matrix import matrix_table, participant_matrix
 
 __all__ = [
-    "CONSENSUS", "MODES", "NOT_RECORDED", "UNION", "Study", "TwoByTwo", "attribute_options", "bh_adjust",
-    "comparison_table", "cooccurrence", "cooccurrence_matrix", "exemplar_table", "exemplars", "fisher_2x2",
-    "frequency_table", "group_comparison", "layer_codings", "layer_options", "load_study",
-    "matrix_table", "participant_matrix", "set_pinned", "small_n_note", "split_values", "theme_frequency",
+    "CONSENSUS", "MODES", "NOT_RECORDED", "UNION", "Study", "TwoByTwo", "attribute_label",
+    "attribute_options", "bh_adjust", "comparison_table", "cooccurrence", "cooccurrence_matrix",
+    "default_layer", "exemplar_table", "exemplars", "fisher_2x2", "format_odds_ratio", "frequency_table",
+    "group_comparison", "layer_codings", "layer_label", "layer_options", "load_study", "matrix_table",
+    "participant_matrix", "set_pinned", "small_n_note", "split_values", "theme_frequency", "with_labels",
 ]

@@ -78,6 +78,12 @@ def layer_options(session: Session) -> list[str]:
     return [*names, CONSENSUS, UNION]
 
 
+def default_layer(session: Session) -> str:
+    """Consensus once there is one, else the union of the coders."""
+    has_consensus = session.scalar(select(Coder.id).where(Coder.name == CONSENSUS)) is not None
+    return CONSENSUS if has_consensus else UNION
+
+
 def attribute_options(session: Session) -> list[str]:
     """Participant attributes to split by: group, role, age band, then any extra CSV columns."""
     extra: set[str] = set()

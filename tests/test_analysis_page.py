@@ -1,0 +1,148 @@
+"""The Analysis page on a real SQLite project: tables, the small-N note, charts with downloads, and
+pinning quotes (study in tests/test_analysis_study.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from consult_coder.model import Coding
+from consult_coder.storage import open_project
+from tests.test_analysis_study import build_study
+
+# The real page list of the app, opened on "Analysis" as if chosen in the menu.
+SCRIPT = """
+import streamlit as st
+from consult_coder.ui.app import PAGES, _page
+
+specs = sorted(PAGES, key=lambda spec: spec[0] != "analysis")
+st.navigation([p for p in (_page(*spec) for spec in specs) if p is not None]).run()
+"""
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    path = str(tmp_path / "project.sqlite")
+    monkeypatch.setenv("CONSULT_CODER_DB", path)
+    project = open_project(path)
+    ids = build_study(project)
+    yield project, ids
+    project.close()
+
+
+def _app() -> AppTest:
+    at = AppTest.from_string(SCRIPT, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _frames(at: AppTest):
+    """The page's tables in order: frequency, comparison, co-occurrence, participant grid."""
+    return [d.value for d in at.dataframe]
+
+
+def test_empty_project_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONSULT_CODER_DB", str(tmp_path / "empty.sqlite"))
+    at = _app()
+    assert at.title[0].value == "Analysis"
+    assert "Nothing to analyse yet" in at.info[0].value
+    assert not at.error
+
+
+def test_frequency_and_comparison_tables_with_the_small_n_note(db):
+    at = _app()
+    assert at.selectbox(key="an_layer").value == "consensus"  # a consensus coder exists
+    at.selectbox(key="an_layer").set_value("alice").run()
+    frames = _frames(at)
+    freq = frames[0].set_index(["Theme", "Group"])
+    assert freq.loc[("Trust and bond", "youth"), "Participants (n)"] == 3
+    assert freq.loc[("Trust and bond", "youth"), "Participants (N)"] == 5
+    assert freq.loc[("Confidentiality", "clinician"), "Share of words (%)"] == 60.0
+    comparison = frames[1].set_index("Theme")
+    assert comparison.loc["Confidentiality", "Odds ratio (95% CI)"].startswith("0 (0–")
+    assert comparison.loc["Confidentiality", "p (Fisher's exact)"] == pytest.approx(11 / 56)
+    assert comparison.loc["Empathy", "Odds ratio (95% CI)"] == "–"
+    notes = [i.value for i in at.info]
+    assert any("youth N = 5" in n and "clinician N = 3" in n and "exploratory" in n for n in notes)
+    assert len(at.get("vega_lite_chart")) == 3
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["PNG", "SVG"] * 3
+
+
+def test_interviewer_toggle_and_split_by_age_band(db):
+    at = _app()
+    at.selectbox(key="an_layer").set_value("alice")
+    at.toggle(key="an_interviewer").set_value(True).run()
+    freq = _frames(at)[0].set_index(["Theme", "Group"])
+    assert freq.loc[("Trust and bond", "youth"), "Participants (n)"] == 4  # P05's question counts now
+    at.selectbox(key="an_by").set_value("age_band").run()
+    freq = _frames(at)[0].set_index(["Theme", "Age band"])
+    assert freq.loc[("Trust and bond", "14-17"), "Participants (n)"] == 3
+    # three age bands: the comparison asks which two to compare
+    assert at.selectbox(key="an_cmp_a_age_band").value == "14-17"
+    assert at.selectbox(key="an_cmp_b_age_band").value == "18-24"
+
+
+def test_cooccurrence_modes_and_the_participant_grid(db):
+    at = _app()
+    at.selectbox(key="an_layer").set_value("alice").run()
+    overlap = _frames(at)[2]
+    assert overlap.loc["Confidentiality", "Goal setting"] == 0
+    at.segmented_control(key="an_co_mode").set_value("sentence").run()
+    sentence = _frames(at)[2]
+    assert sentence.loc["Confidentiality", "Goal setting"] == 1
+    grid = _frames(at)[3].set_index("Participant")
+    assert grid.loc["P21", "Confidentiality"] == 2
+    at.toggle(key="an_grid_binary").set_value(True).run()
+    assert bool(_frames(at)[3].set_index("Participant").loc["P21", "Confidentiality"]) is True
+
+
+def test_exemplar_quotes_and_pinning(db):
+    project, ids = db
+    at = _app()
+    at.session_state["coder"] = "alice"
+    at.selectbox(key="an_layer").set_value("alice").run()
+    texts = [m.value for m in at.markdown]
+    assert "“He listened without judging me\\. I felt safe and trusted him\\.”" in texts
+    p03 = ids[("alice", "P03", "trust_bond", "I could tell her anything.")]
+    at.button(key=f"pin-{p03}").click().run()
+    assert not at.error
+    with project.session() as s:
+        assert s.get(Coding, p03).pinned
+    quotes = [m.value for m in at.markdown if m.value.startswith(("“", "📌"))]
+    assert quotes[0] == "📌 “I could tell her anything\\.”"
+    assert at.button(key=f"pin-{p03}").proto.label == "Unpin"
+
+
+def test_only_the_owner_can_pin(db):
+    _, ids = db
+    at = _app()
+    at.session_state["coder"] = "alice"
+    at.selectbox(key="an_layer").set_value("union").run()
+    bobs = ids[("bob", "P05", "trust_bond", "Yes, mostly, after a few weeks.")]
+    alices = ids[("alice", "P02", "trust_bond", "He listened without judging me.")]
+    assert at.button(key=f"pin-{bobs}").disabled
+    assert not at.button(key=f"pin-{alices}").disabled
+
+
+def test_a_missing_consensus_layer_is_an_error_line_not_a_traceback(tmp_path, monkeypatch):
+    path = str(tmp_path / "noconsensus.sqlite")
+    monkeypatch.setenv("CONSULT_CODER_DB", path)
+    project = open_project(path)
+    build_study(project)
+    with project.session() as s:
+        from sqlalchemy import delete, select
+
+        from consult_coder.model import Coder
+        cid = s.scalar(select(Coder.id).where(Coder.name == "consensus"))
+        s.execute(delete(Coding).where(Coding.coder_id == cid))
+        s.execute(delete(Coder).where(Coder.id == cid))
+    project.close()
+    at = _app()
+    assert at.selectbox(key="an_layer").value == "union"
+    at.selectbox(key="an_layer").set_value("consensus").run()
+    assert "No consensus codings yet" in at.error[0].value
+    assert not at.exception
