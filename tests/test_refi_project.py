@@ -245,11 +245,11 @@ def count(project: Project, table: type) -> int:
         return s.scalar(select(func.count()).select_from(table))
 
 
-def test_maxqda_sample_brings_its_307_nested_codes(sqlite_project: Project) -> None:
-    summary = import_refi_file(sqlite_project, MAXQDA, "tester")
+def test_maxqda_sample_brings_its_307_nested_codes(project: Project) -> None:
+    summary = import_refi_file(project, MAXQDA, "tester")
     assert summary.codes_added == 307
     assert "10 text sources skipped" in summary.describe()
-    with sqlite_project.session() as s:
+    with project.session() as s:
         codes = {c.name: c for c in s.scalars(select(Code))}
         top = [c for c in codes.values() if c.parent_id is None]
         assert len(top) == 18
@@ -261,7 +261,7 @@ def test_maxqda_sample_brings_its_307_nested_codes(sqlite_project: Project) -> N
         assert codes["THEME - Affordances"].parent_id == codes["Additional Themes and Ideas"].id
         assert codes["Technologies"].colour == "#a24ef1"
         assert sum(1 for c in codes.values() if c.parent_id == codes["Technologies"].id) > 0
-    assert count(sqlite_project, Transcript) == 0
+    assert count(project, Transcript) == 0
 
 
 def test_an_imported_maxqda_codebook_exports_valid_files(
@@ -322,11 +322,11 @@ def atlas_qdpx(folder: str = "sources") -> bytes:
     return make_qdpx(qde, files, qde_name="ATLAS.ti standard project.qde")
 
 
-def test_atlas_project_with_its_texts_places_codings_on_the_same_characters(sqlite_project: Project) -> None:
-    summary = import_qdpx(sqlite_project, atlas_qdpx(folder="Sources"), "tester", "atlas.qdpx")
+def test_atlas_project_with_its_texts_places_codings_on_the_same_characters(project: Project) -> None:
+    summary = import_qdpx(project, atlas_qdpx(folder="Sources"), "tester", "atlas.qdpx")
     assert summary.transcripts_added == 6 and summary.codings_added == 7
     texts = atlas_texts()
-    with sqlite_project.session() as s:
+    with project.session() as s:
         simon = s.scalars(select(Transcript).where(Transcript.title == "Simon.docx")).one()
         assert "\r" not in simon.text
         atlas_count = texts["AE5298BE-7C94-4B66-8A9C-51FBE232D2F5"].replace("\r\n", "\n")  # CRLF = 1

@@ -13,6 +13,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from urllib.parse import unquote
 
 from consult_coder.errors import UserError
 
@@ -68,7 +69,8 @@ class QdpxArchive:
         name = internal_path.split("://", 1)[-1].lstrip("/")
         base = str(PurePosixPath(self.qde_name).parent)
         prefix = "" if base == "." else base + "/"
-        info = self._by_lower.get(f"{prefix}sources/{name}".lower())
+        info = self._by_lower.get(f"{prefix}sources/{name}".lower()) or self._by_lower.get(
+            f"{prefix}sources/{unquote(name)}".lower())  # some tools write file:-style %20 escapes
         return None if info is None else self._read(info)
 
 
