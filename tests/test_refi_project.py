@@ -438,3 +438,27 @@ def test_codings_without_a_user_belong_to_the_person_importing(sqlite_project: P
     with sqlite_project.session() as s:
         c = s.scalars(select(Coding)).one()
         assert c.coder.name == "dana" and c.code.name == "Goals"
+
+
+def test_overlong_names_from_another_tool_are_cut_to_fit(project: Project) -> None:
+    long_user, long_role = "U" * 300, "R" * 300
+    qde = (MAXQDA_LIKE
+           .replace('name="small" origin="MAXQDA 24">', f'''name="small" origin="MAXQDA 24">
+  <Users><User guid="EEEEEEEE-1111-1111-1111-111111111111" name="{long_user}"/></Users>''')
+           .replace('<Coding guid="DDDDDDDD-7777-7777-7777-777777777777">',
+                    '<Coding guid="DDDDDDDD-7777-7777-7777-777777777777" '
+                    'creatingUser="EEEEEEEE-1111-1111-1111-111111111111">')
+           .replace("</CodeBook>", f'''</CodeBook>
+  <Variables>
+    <Variable guid="FFFFFFFF-1111-1111-1111-111111111111" name="role" typeOfVariable="Text"/>
+  </Variables>
+  <Cases><Case guid="FFFFFFFF-2222-2222-2222-222222222222" name="P30">
+    <VariableValue><VariableRef targetGUID="FFFFFFFF-1111-1111-1111-111111111111"/>
+      <TextValue>{long_role}</TextValue></VariableValue>
+    <SourceRef targetGUID="BBBBBBBB-5555-5555-5555-555555555555"/>
+  </Case></Cases>'''))
+    import_qdpx(project, qde.encode(), "tester", "long.qde")
+    with project.session() as s:
+        assert s.scalars(select(Coder.name)).one() == "U" * 128
+        assert s.get(Participant, "P30").role == "R" * 128
+        assert s.scalars(select(Transcript.participant_id)).one() == "P30"

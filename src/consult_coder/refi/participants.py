@@ -17,6 +17,7 @@ from consult_coder.model import GROUPS, Participant
 from consult_coder.refi.qde_read import RefiProject
 
 FIELDS = ("group", "role", "age_band")
+WIDTHS = {"group": 32, "role": 128, "age_band": 32}  # column widths (PostgreSQL enforces them)
 _ALIASES = {"ageband": "age_band", "age_group": "age_band"}
 _ID_LIKE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _SET_ATTRIBUTE = re.compile(r"^\s*([^:]{1,40}?)\s*:\s*(\S.*?)\s*$")
@@ -78,7 +79,7 @@ def upsert_participants(session: Session, specs: dict[str, ParticipantSpec]) -> 
     added = updated = 0
     for pid, spec in specs.items():
         row = session.get(Participant, pid)
-        fields = {k: v for k, v in spec.values.items() if k in FIELDS}
+        fields = {k: v[: WIDTHS[k]] for k, v in spec.values.items() if k in FIELDS}
         attributes = {k: v for k, v in spec.values.items() if k not in FIELDS}
         if row is None:
             session.add(Participant(id=pid, attributes=attributes, **fields))

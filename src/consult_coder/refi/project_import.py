@@ -50,6 +50,7 @@ class _Coders:
         if name is None:
             self.unattributed += 1
             name = self.fallback
+        name = name[:128]  # the column's width (enforced by PostgreSQL)
         if name not in self.cache:
             coder = self.session.scalars(select(Coder).where(Coder.name == name)).first()
             if coder is None:
@@ -90,7 +91,7 @@ def apply_project(session: Session, proj: RefiProject, texts: dict[str, str], ac
         summary.notes.append(f"{coders.unattributed} codings name no user: recorded as coder {actor!r}")
     audit.record(session, actor, "import.refi", "project", where[:64], None, {
         "transcripts": [p.transcript.id for p in placed], "codes_added": codes.added,
-        "codings_added": summary.codings_added, "participants_added": summary.participants_added,
+        "codings_added": summary.codings_added, "participants": sorted(specs),
     })
 
 
