@@ -42,7 +42,8 @@ CODES = [
 ]
 # (coder, participant, code, phrase coded, pinned)
 CODINGS = [
-    ("consensus", "P01", "confidentiality", "what I said stayed private, nobody at school would ever hear it", False),
+    ("consensus", "P01", "confidentiality", "what I said stayed private, nobody at school would ever hear it",
+     False),
     ("consensus", "P01", "empathy", "She understood how tired I was", False),
     ("consensus", "P02", "confidentiality", "Knowing it stays between us", True),
     ("consensus", "P03", "goal_setting", "one small goal each week", False),
@@ -89,7 +90,8 @@ def test_the_study_has_three_young_people_and_two_clinicians_and_counts_particip
     build_export_study(sqlite_project)
     with sqlite_project.session() as s:
         freq = theme_frequency(s, "consensus").set_index(["code_id", "group"])
-    assert freq.loc[("confidentiality", "youth"), ["participants_n", "participants_total"]].tolist() == [2, 3]
-    assert freq.loc[("confidentiality", "clinician"), ["participants_n", "participants_total"]].tolist() == [1, 2]
+    n_of_total = ["participants_n", "participants_total"]
+    assert freq.loc[("confidentiality", "youth"), n_of_total].tolist() == [2, 3]
+    assert freq.loc[("confidentiality", "clinician"), n_of_total].tolist() == [1, 2]
     # The consensus coded the interviewer's question with trust_bond; by default it does not count.
     assert freq.loc[("trust_bond", "youth"), "participants_n"] == 0
