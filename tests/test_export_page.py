@@ -1,0 +1,180 @@
+"""The Export page: AppTest for the controls and REFI import, a real browser for the downloads."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from docx import Document
+from sqlalchemy import select
+from streamlit.testing.v1 import AppTest
+
+from consult_coder.model import Code, Coder, Coding, Event
+from consult_coder.refi import export_qdc
+from consult_coder.storage import open_project
+from tests.conftest import REPO, _free_port
+from tests.test_export_study import build_export_study
+
+SCRIPT = """
+from consult_coder.ui.pages.export import render
+render()
+"""
+LABELS = ["Word report", "Theme table only", "Codings (CSV)", "All tables (Excel)", "Codebook (REFI .qdc)",
+          "Project (REFI .qdpx)"]
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def location(tmp_path, monkeypatch) -> str:
+    path = str(tmp_path / "project.sqlite")
+    monkeypatch.setenv("CONSULT_CODER_DB", path)
+    return path
+
+
+@pytest.fixture
+def study(location):
+    project = open_project(location)
+    build_export_study(project)
+    yield project
+    project.close()
+
+
+def app(coder: str | None = "alice") -> AppTest:
+    at = AppTest.from_string(SCRIPT, default_timeout=60)
+    if coder:
+        at.session_state["coder"] = coder
+    return at.run()
+
+
+def buttons(at: AppTest) -> dict[str, bool]:
+    """Download button label -> enabled."""
+    return {b.proto.label: not b.proto.disabled for b in at.get("download_button")}
+
+
+def test_every_export_is_offered_for_the_chosen_layer(study):
+    at = app()
+    assert not at.exception
+    assert buttons(at) == dict.fromkeys(LABELS, True)
+    layer = at.selectbox(key="export-layer")
+    assert layer.options == ["Coder: alice", "Coder: bob", "Consensus (reconciled codings)",
+                             "Union of all coders"]
+    assert layer.value == "consensus"  # reconciled codings exist, so they are the default
+    layer.select("bob").run()
+    at.toggle(key="export-interviewer").set_value(True).run()
+    assert at.caption[0].value.startswith("Counting: coder: bob; interviewer and participant speech.")
+
+
+def test_without_consensus_codings_the_consensus_layer_is_explained_not_exported(location):
+    project = open_project(location)
+    build_export_study(project)
+    with project.session() as s:  # the coders have not reconciled yet
+        consensus = s.scalar(select(Coder).where(Coder.name == "consensus"))
+        for c in s.scalars(select(Coding).where(Coding.coder_id == consensus.id)):
+            s.delete(c)
+        s.delete(consensus)
+    project.close()
+    at = app()
+    assert at.selectbox(key="export-layer").value == "union"
+    at.selectbox(key="export-layer").select("consensus").run()
+    assert at.warning[0].value.startswith("No consensus codings yet")
+    enabled = buttons(at)
+    assert enabled.pop("Codebook (REFI .qdc)") is True
+    assert not any(enabled.values())
+
+
+def test_an_empty_project_has_nothing_to_download(location):
+    at = app(coder=None)
+    assert not at.exception
+    assert at.info[0].value.startswith("Nothing to export yet")
+    assert not any(buttons(at).values())
+
+
+def test_a_refi_codebook_is_imported_through_the_uploader(study, tmp_path, monkeypatch):
+    with study.session() as s:
+        qdc = export_qdc(s)
+    fresh = str(tmp_path / "fresh.sqlite")
+    monkeypatch.setenv("CONSULT_CODER_DB", fresh)
+    at = app(coder="lead")
+    at.file_uploader[0].set_value(("working-alliance.qdc", qdc, "application/xml")).run()
+    at.button(key="refi-import").click().run()
+    assert not at.exception and not at.error
+    assert at.success[0].value.startswith("working-alliance.qdc: 9 codes added")
+    project = open_project(fresh)
+    with project.session() as s:
+        assert "confidentiality" in set(s.scalars(select(Code.id)))
+        assert {e.actor for e in s.scalars(select(Event))} == {"lead"}
+    project.close()
+
+
+def test_a_broken_refi_file_is_one_line_and_changes_nothing(location):
+    at = app()
+    at.file_uploader[0].set_value(("broken.qdc", b"<CodeBook><Codes>", "application/xml")).run()
+    at.button(key="refi-import").click().run()
+    assert at.error[0].value == "broken.qdc: not well-formed XML (line 1, column 18)"
+    project = open_project(location)
+    with project.session() as s:
+        assert s.scalars(select(Code.id)).first() is None
+    project.close()
+
+
+@pytest.mark.browser
+def test_clicking_a_button_downloads_the_file_made_then(study, tmp_path):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    port = _free_port()
+    log = tmp_path / "streamlit.log"
+    env = {**os.environ, "CONSULT_CODER_DB": study.location}
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+             "--server.address", "127.0.0.1", "--server.port", str(port),
+             "--browser.gatherUsageStats", "false"],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, proc, log)
+        with sync_playwright() as pw:
+            context = pw.chromium.launch_persistent_context(
+                str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, accept_downloads=True,
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                      "--disable-component-update", "--disable-sync", "--no-first-run"])
+            context.set_default_timeout(120_000)
+            page = context.pages[0] if context.pages else context.new_page()
+            page.goto(f"{url}/export")
+            with page.expect_download() as report:
+                page.get_by_role("button", name="Word report").click()
+            assert report.value.suggested_filename == "themes-report-consensus.docx"
+            doc = Document(io.BytesIO(Path(report.value.path()).read_bytes()))
+            theme_table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Theme")
+            assert [c.text for c in theme_table.rows[1].cells] == ["Confidentiality", "2 (67%)", "1 (50%)"]
+            with page.expect_download() as csv:
+                page.get_by_role("button", name="Codings (CSV)").click()
+            codings = pd.read_csv(csv.value.path(), encoding="utf-8-sig")
+            assert len(codings) == 7 and set(codings["coder"]) == {"consensus"}
+            context.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def _wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.read().decode().strip() == "ok":
+                    return
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(f"streamlit did not start:\n{log.read_text()}")
+        time.sleep(0.3)
