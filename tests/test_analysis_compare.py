@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from consult_coder.analysis import bh_adjust, fisher_2x2, group_comparison
+from consult_coder.analysis import bh_adjust, fisher_2x2, format_odds_ratio, group_comparison
 from consult_coder.errors import UserError
 from tests.test_analysis_study import study  # noqa: F401 - fixture
 
@@ -105,3 +105,10 @@ def test_comparison_of_other_attribute_values(study):  # noqa: F811
 def test_comparing_a_group_with_no_participants_is_a_user_error(study):  # noqa: F811
     with study.session() as s, pytest.raises(UserError, match="No group = 'carer' participants"):
         group_comparison(s, layer="alice", groups=("youth", "carer"))
+
+
+def test_odds_ratios_read_well_in_tables():
+    tea, zero, none = fisher_2x2(3, 4, 1, 4), fisher_2x2(4, 5, 0, 3), fisher_2x2(0, 5, 0, 3)
+    assert format_odds_ratio(tea.odds_ratio, tea.ci_low, tea.ci_high) == "6.41 (0.21–626)"
+    assert format_odds_ratio(zero.odds_ratio, zero.ci_low, zero.ci_high) == "∞ (0.53–∞)"
+    assert format_odds_ratio(none.odds_ratio, none.ci_low, none.ci_high) == "–"

@@ -132,10 +132,13 @@ def _exemplars(study: Study, by: str) -> None:
     quotes = exemplar_table(study, code_id, by, per_group=limit)
     values = split_values(study.participants, by)
     me = current_coder()
+    if not me:
+        st.caption("To pin quotes for the report, choose who you are (Coder, in the sidebar): coders pin "
+                   "their own codings.")
     columns = st.columns(len(values)) if len(values) <= 3 else [st.container() for _ in values]
     for value, column in zip(values, columns, strict=True):
         part = quotes[quotes[by] == value]
-        column.subheader(f"{value}", divider="gray")
+        column.subheader(value[:1].upper() + value[1:], divider="gray")
         if part.empty:
             column.caption("No quotes for this theme.")
         for row in part.itertuples(index=False):
