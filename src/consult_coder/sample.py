@@ -14,13 +14,14 @@ from sqlalchemy import func, select
 from consult_coder.codebook import apply_codebook, load_codebook_file
 from consult_coder.errors import UserError
 from consult_coder.model import Coder, Coding
-from consult_coder.storage import Project
+from consult_coder.storage import Project, get_setting, set_setting
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = REPO / "transcripts_sample"
 SAMPLE_CODINGS = SAMPLE_DIR / "codings"
 CODEBOOK_FILE = REPO / "codebooks" / "working_alliance.yaml"
 ACTOR = "demo"
+PROJECT_NAME = "Working alliance consultations (synthetic sample)"
 
 
 def load_demo(project: Project, progress: Callable[[int, int, str], None] | None = None) -> str:
@@ -33,6 +34,8 @@ def load_demo(project: Project, progress: Callable[[int, int, str], None] | None
     book = load_codebook_file(CODEBOOK_FILE)
     with project.session() as s:
         apply_codebook(s, book, ACTOR)
+        if not get_setting(s, "project_name"):
+            set_setting(s, "project_name", PROJECT_NAME)
     report = import_paths(project, [SAMPLE_DIR], participants_csv=SAMPLE_DIR / "participants.csv",
                           actor=ACTOR, progress=progress)
     loaded = 0
