@@ -79,9 +79,9 @@ def layer_options(session: Session) -> list[str]:
 
 
 def default_layer(session: Session) -> str:
-    """Consensus once there is one, else the union of the coders."""
-    has_consensus = session.scalar(select(Coder.id).where(Coder.name == CONSENSUS)) is not None
-    return CONSENSUS if has_consensus else UNION
+    """Consensus once the coders have reconciled (it holds codings), else the union of the coders."""
+    q = select(Coding.id).join(Coder, Coding.coder_id == Coder.id).where(Coder.name == CONSENSUS).limit(1)
+    return CONSENSUS if session.scalar(q) is not None else UNION
 
 
 def attribute_options(session: Session) -> list[str]:
