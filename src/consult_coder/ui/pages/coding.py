@@ -108,7 +108,9 @@ def _coder_from_link(project: Project) -> None:
         known = s.scalars(select(Coder.id).where(Coder.name == name)).first() is not None
     if known:
         st.session_state["coder"] = name
-        st.rerun()  # so the sidebar, drawn before this page, shows the coder too
+        # The sidebar's picker was drawn before this page, empty: let it draw again showing the coder.
+        st.session_state.pop("coder_pick", None)
+        st.rerun()
 
 
 def _label(t: dict[str, Any], progress: dict[int, str]) -> str:
