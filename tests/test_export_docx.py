@@ -139,6 +139,12 @@ def test_quotes_per_theme_and_group_with_attributions_pinned_first(study):
     assert texts.index("Young people") < texts.index(pinned) < texts.index("Clinicians")
 
 
+def test_a_passage_two_coders_coded_with_different_spans_is_quoted_once(study):
+    quotes = [p.text for p in report(study, layer="union").paragraphs if p.style.name == "Quote"]
+    assert "“It helped that what I said stayed private” — P01, young person, 14-17" in quotes
+    assert not any(q.startswith("“stayed private”") for q in quotes)  # alice's shorter span of it
+
+
 def test_codebook_appendix_lists_definitions_and_when_to_use(study):
     texts = [p.text for p in report(study, layer="consensus").paragraphs]
     start = texts.index("Appendix. Codebook")

@@ -54,6 +54,7 @@ CODINGS = [
     ("alice", "P01", "confidentiality", "stayed private", False),
     ("alice", "P02", "trust_bond", "made me open up", False),
     ("bob", "P01", "empathy", "She understood how tired I was", False),
+    ("bob", "P01", "confidentiality", "It helped that what I said stayed private", False),  # overlaps alice's
 ]
 
 

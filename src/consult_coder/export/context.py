@@ -129,7 +129,8 @@ class ReportContext:
 
     @cached_property
     def exemplars(self) -> pd.DataFrame:
-        return exemplar_table(self.study, per_group=QUOTES_PER_GROUP)
+        """Every quote, best first per theme and group (the report picks from the top)."""
+        return exemplar_table(self.study)
 
 
 def _codebook(session: Session, code_ids: list[str]) -> pd.DataFrame:

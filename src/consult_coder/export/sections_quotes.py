@@ -4,16 +4,35 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 from docx.document import Document
 
 from consult_coder.export.context import QUOTES_PER_GROUP, ReportContext
 from consult_coder.export.docx_layout import ensure_orientation
 from consult_coder.export.formatting import attribution, group_plural
 from consult_coder.export.registry import section
+from consult_coder.text import overlaps
 
 _SPACE = re.compile(r"\s+")
 CODEBOOK_FIELDS = (("definition", "Definition"), ("when_to_use", "When to use"),
                    ("when_not_to_use", "When not to use"), ("example", "Example"))
+
+
+def distinct_quotes(ctx: ReportContext, ranked: pd.DataFrame, limit: int = QUOTES_PER_GROUP) -> list[dict]:
+    """The best ``limit`` quotes in ``ranked`` order, skipping any that overlaps one already taken:
+    two coders' slightly different spans of one passage would otherwise print it twice."""
+    where = ctx.study.codings.set_index("coding_id")[["transcript_id", "spans"]]
+    taken: list[tuple[int, tuple[int, int]]] = []
+    chosen: list[dict] = []
+    for r in ranked.to_dict("records"):
+        tid, spans = where.loc[r["coding_id"]]
+        if any(t == tid and overlaps(a, b) for t, a in taken for b in spans):
+            continue
+        chosen.append(r)
+        taken.extend((tid, s) for s in spans)
+        if len(chosen) == limit:
+            break
+    return chosen
 
 
 def quote_line(quote: str, who: str) -> str:
@@ -36,13 +55,13 @@ def exemplars(doc: Document, ctx: ReportContext) -> None:
             doc.add_paragraph("No coded segments in this layer.").runs[0].italic = True
             continue
         for group in ctx.groups:
-            rows = of_code[of_code["group"] == group]
-            if rows.empty:
+            rows = distinct_quotes(ctx, of_code[of_code["group"] == group])
+            if not rows:
                 continue
             label = doc.add_paragraph()
             label.add_run(group_plural(group)).bold = True
             label.paragraph_format.keep_with_next = True
-            for r in rows.to_dict("records"):
+            for r in rows:
                 pid = r["participant_id"]
                 who = attribution(pid, r["group"], r["role"], age.get(pid, ""))
                 doc.add_paragraph(quote_line(r["quote"], who), style="Quote")

@@ -86,7 +86,7 @@ def comparison(doc: Document, ctx: ReportContext) -> None:
             f"Themes mentioned by {group_plural(a).lower()} and {group_plural(b).lower()}: "
             "Fisher's exact test")
     add_table(doc, header, rows, ["left", "center", "center", "center", "center", "center"],
-              weights=[2.2, 1.3, 1.3, 1.7, 0.7, 0.8])
+              weights=[2.2, 1.2, 1.2, 1.7, 0.7, 0.9])
     footnotes = " ".join(f"{mark} {text}" for text, mark in marks.items())
     note(doc, f"OR = odds ratio of mentioning the theme, {group_plural(a).lower()} vs "
               f"{group_plural(b).lower()}; CI = confidence interval. {table.attrs['note']} "
