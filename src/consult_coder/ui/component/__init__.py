@@ -51,7 +51,6 @@ def build_payload(
     rev: int = 0,
     can_undo: bool = False,
     notice: str = "",
-    readonly: bool = False,
 ) -> dict[str, Any]:
     """Everything the reader draws for one transcript; nothing else is sent to the browser."""
     p = view.get("participant")
@@ -60,7 +59,6 @@ def build_payload(
     return {
         "rev": rev, "transcript_id": view["id"], "text": view["text"], "turns": turns,
         "codes": code_entries(codes), "coder": coder, "can_undo": can_undo, "notice": notice,
-        "readonly": readonly,
         "codings": [{"id": c["id"], "start": c["start"], "end": c["end"], "code_id": c["code_id"],
                      "coder": c["coder"], "memo": c["memo"], "own": c["coder"] == coder}
                     for c in codings],

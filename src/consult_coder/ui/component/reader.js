@@ -172,7 +172,7 @@ export default function reader(component) {
   undoBtn.disabled = !data.can_undo;
   undoBtn.addEventListener("click", () => send({ type: "undo" }));
   const hint = el("span", "ccr-hint",
-    data.readonly ? "Reading only." : "Select text to code it · click a coloured passage to change it");
+    "Select text to code it · click a coloured passage to change it");
   const status = el("span", "ccr-status", data.notice || "");
   bar.append(undoBtn, hint, status);
   root.appendChild(bar);
@@ -360,7 +360,7 @@ export default function reader(component) {
       const sw = el("span", "ccr-swatch");
       sw.style.background = colourOf(code);
       top.append(sw, el("span", "ccr-name", code.path), el("span", "ccr-coder", c.coder));
-      if (c.own && !data.readonly) {
+      if (c.own) {
         const rm = el("button", "ccr-btn ccr-remove", "Remove");
         rm.type = "button";
         rm.title = `Remove ${code.name} from this passage`;
@@ -369,7 +369,7 @@ export default function reader(component) {
       }
       row.appendChild(top);
       row.appendChild(el("div", "ccr-span", `“${spanTextOf(cps, c.start, c.end, 140)}”`));
-      if (c.own && !data.readonly) {
+      if (c.own) {
         const edges = el("div", "ccr-edges");
         const moves = [["grow-start", "◂ Start", "Start one word earlier"],
           ["shrink-start", "Start ▸", "Start one word later"],
@@ -424,7 +424,7 @@ export default function reader(component) {
     if (ev.button !== 0) return;
     setTimeout(() => {
       const sel = document.getSelection();
-      if (sel && !sel.isCollapsed && sel.rangeCount && !data.readonly) {
+      if (sel && !sel.isCollapsed && sel.rangeCount) {
         const range = sel.getRangeAt(0);
         if (!doc.contains(range.commonAncestorContainer)) return;
         let start = boundaryOffset(range.startContainer, range.startOffset, segs, false);
