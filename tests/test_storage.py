@@ -77,3 +77,15 @@ def test_bad_location_is_one_clear_line(tmp_path):
 def test_plain_paths_mean_sqlite_files(tmp_path):
     assert to_url(str(tmp_path / "a.sqlite")).startswith("sqlite:///")
     assert to_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_migrations_match_the_model(project):
+    """A schema change without its migration would fail here, on both backends."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from consult_coder.model import Base
+
+    with project.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []

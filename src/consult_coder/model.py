@@ -182,6 +182,8 @@ class Event(Base):
     """One row per change: the audit trail, and what undo reads."""
 
     __tablename__ = "events"
+    # Undo looks up a coder's latest action on one transcript; keep that a short index scan.
+    __table_args__ = (Index("ix_events_actor_entity", "actor", "entity", "entity_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
