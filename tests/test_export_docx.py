@@ -115,13 +115,13 @@ def test_group_comparison_reports_fisher_odds_ratio_and_adjusted_p(study):
     cap, table, note = table_after(doc, "Table 3.")
     assert "Fisher's exact test" in cap.text
     grid = rows(table)
-    assert grid[0] == ["Theme", "Young people\nn (%)", "Clinicians\nn (%)", "OR [95% CI]", "p", "Adjusted p"]
+    assert grid[0] == ["Theme", "Young people\nn (%)", "Clinicians\nn (%)", "OR (95% CI)", "p", "Adjusted p"]
     with study.session() as s:
         comp = group_comparison(s, "consensus").set_index("code")
     boundaries = next(r for r in grid if r[0] == "Boundaries")
     row = comp.loc["Boundaries"]
     assert boundaries[1:3] == ["0 (0%)", "2 (100%)"]
-    assert boundaries[3].startswith(f"0.00 [0.00, {row.ci_high:.2f}]")  # zero cell: flagged with a mark
+    assert boundaries[3].startswith(f"0 (0–{row.ci_high:.2f})")  # zero cell: flagged with a mark
     assert boundaries[4:] == [f"{row.p_value:.3f}", f"{row.p_adjusted:.3f}"]
     assert "Small groups (youth N = 3, clinician N = 2)" in note.text
     assert "Benjamini–Hochberg" in note.text and "Zero cell" in note.text

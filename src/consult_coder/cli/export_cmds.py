@@ -71,7 +71,7 @@ def export(
     """Export the project: a Word report for the paper, tables for analysis, REFI-QDA for other tools."""
     from consult_coder.analysis import UNION
     from consult_coder.export import DEFAULT_TITLE, ExportOptions, default_layer, export_file
-    from consult_coder.export.formatting import layer_label
+    from consult_coder.export.formatting import layer_phrase
 
     if theme_table_only and format is not ExportFormat.docx:
         raise UserError("--theme-table-only is for docx exports only")
@@ -86,5 +86,5 @@ def export(
     finally:
         project.close()
     write_atomically(output, made.data)
-    what = "" if format is ExportFormat.qdc else f"; {layer_label(options.layer)}"
+    what = "" if format is ExportFormat.qdc else f"; {layer_phrase(options.layer)}"
     typer.echo(f"Wrote {output} ({len(made.data) / 1024:.0f} KB{what})")

@@ -7,12 +7,12 @@
 Every number comes from :mod:`consult_coder.analysis`; this package only lays it out.
 """
 
+from consult_coder.analysis import default_layer
 from consult_coder.export.context import (
     DEFAULT_TITLE,
     ExportOptions,
     ReportContext,
     check_layer,
-    default_layer,
 )
 from consult_coder.export.docx_report import render_docx, report_docx, theme_table_docx
 from consult_coder.export.files import FORMATS, ExportFile, data_version, export_file, file_name

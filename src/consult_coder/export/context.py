@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from consult_coder.analysis import (
     CONSENSUS,
-    UNION,
     Study,
     comparison_table,
     cooccurrence_matrix,
@@ -28,7 +27,7 @@ from consult_coder.analysis import (
     split_values,
 )
 from consult_coder.errors import UserError
-from consult_coder.model import CONSENSUS_CODER, GROUPS, Code, Coder, Coding
+from consult_coder.model import CONSENSUS_CODER, GROUPS, Code, Coder
 from consult_coder.storage import get_setting, is_empty
 
 DEFAULT_TITLE = "Themes in young people's and clinicians' accounts of the working alliance"
@@ -40,14 +39,6 @@ class ExportOptions:
     layer: str = CONSENSUS  # a coder's name, "consensus" or "union"
     include_interviewer: bool = False
     title: str = DEFAULT_TITLE
-
-
-def default_layer(session: Session) -> str:
-    """Consensus when the coders have reconciled, else every coder together."""
-    has_consensus = session.scalar(
-        select(Coding.id).join(Coder).where(Coder.name == CONSENSUS_CODER).limit(1)
-    )
-    return CONSENSUS if has_consensus is not None else UNION
 
 
 def check_layer(session: Session, layer: str) -> None:

@@ -20,28 +20,14 @@ def n_pct(n: int, pct: float) -> str:
     return f"{n} ({pct:.0f}%)"
 
 
-def ratio(value: float) -> str:
-    if math.isnan(value):
-        return "—"
-    if math.isinf(value):
-        return "∞"
-    return f"{value:.2f}" if value < 100 else f"{value:.0f}"
-
-
-def odds_ratio_ci(estimate: float, low: float, high: float) -> str:
-    """``2.40 [0.51, 13.0]``; an estimate that cannot be given is a dash."""
-    if math.isnan(estimate):
-        return "—"
-    return f"{ratio(estimate)} [{ratio(low)}, {ratio(high)}]"
-
-
 def p_value(p: float) -> str:
     if math.isnan(p):
         return "—"
     return "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
-def layer_label(layer: str) -> str:
+def layer_phrase(layer: str) -> str:
+    """The layer inside a sentence: "… counted from the consensus codings"."""
     if layer == CONSENSUS:
         return "consensus codings"
     if layer == UNION:

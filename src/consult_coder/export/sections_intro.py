@@ -7,7 +7,7 @@ from docx.document import Document
 from consult_coder.analysis import NOT_RECORDED
 from consult_coder.export.context import ReportContext
 from consult_coder.export.docx_layout import add_table, caption
-from consult_coder.export.formatting import group_plural, layer_label
+from consult_coder.export.formatting import group_plural, layer_phrase
 from consult_coder.export.registry import section
 
 
@@ -21,7 +21,7 @@ def speech_label(ctx: ReportContext) -> str:
 def title(doc: Document, ctx: ReportContext) -> None:
     doc.add_heading(ctx.options.title, level=0)
     par = doc.add_paragraph()
-    par.add_run(f"Layer: {layer_label(ctx.options.layer)} · counted: {speech_label(ctx)} · "
+    par.add_run(f"Layer: {layer_phrase(ctx.options.layer)} · counted: {speech_label(ctx)} · "
                 f"generated {ctx.generated_at:%d %B %Y} by consult-coder").italic = True
 
 
@@ -36,7 +36,7 @@ def summary(doc: Document, ctx: ReportContext) -> None:
     doc.add_paragraph(
         f"{len(people)} participants took part: {who}. Their {int(people['transcripts'].sum())} transcripts "
         f"hold {int(people['words'].sum()):,} words of {speech_label(ctx)}. The codebook{version} has "
-        f"{len(codes)} themes. This report counts the {layer_label(ctx.options.layer)}: "
+        f"{len(codes)} themes. This report counts the {layer_phrase(ctx.options.layer)}: "
         f"{len(ctx.study.codings):,} coded segments."
     )
     doc.add_paragraph(

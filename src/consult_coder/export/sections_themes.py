@@ -5,10 +5,11 @@ from __future__ import annotations
 import pandas as pd
 from docx.document import Document
 
+from consult_coder.analysis.labels import format_odds_ratio
 from consult_coder.charts import frequency_chart, to_png
 from consult_coder.export.context import ReportContext
 from consult_coder.export.docx_layout import add_picture, add_table, caption, ensure_orientation, note
-from consult_coder.export.formatting import group_plural, layer_label, n_pct, odds_ratio_ci, p_value
+from consult_coder.export.formatting import group_plural, layer_phrase, n_pct, p_value
 from consult_coder.export.registry import section
 from consult_coder.export.sections_intro import speech_label
 
@@ -46,7 +47,7 @@ def theme_table(doc: Document, ctx: ReportContext) -> None:
               weights=[2.6, *[1.2] * (len(header) - 1)])
     note(doc, f"n (%) = participants with at least one coded segment of the theme, of the participants in "
               f"the group with a transcript ({sizes_text(ctx)}). Counted from the "
-              f"{layer_label(ctx.options.layer)}; {speech_label(ctx)}.")
+              f"{layer_phrase(ctx.options.layer)}; {speech_label(ctx)}.")
 
 
 def theme_chart_png(ctx: ReportContext) -> bytes:
@@ -61,7 +62,7 @@ def theme_chart(doc: Document, ctx: ReportContext) -> None:
     caption(doc, "Figure", ctx.number("Figure"), "Share of participants mentioning each theme, by group")
     add_picture(doc, png, width_fraction=0.95)
     note(doc, f"Bars show the percentage of each group's participants ({sizes_text(ctx)}) who mentioned the "
-              f"theme; {layer_label(ctx.options.layer)}.")
+              f"theme; {layer_phrase(ctx.options.layer)}.")
 
 
 @section("comparison")
@@ -72,12 +73,12 @@ def comparison(doc: Document, ctx: ReportContext) -> None:
         doc.add_paragraph(table)
         return
     a, b = table.attrs["groups"]
-    header = ["Theme", f"{group_plural(a)}\nn (%)", f"{group_plural(b)}\nn (%)", "OR [95% CI]", "p",
+    header = ["Theme", f"{group_plural(a)}\nn (%)", f"{group_plural(b)}\nn (%)", "OR (95% CI)", "p",
               "Adjusted p"]
     marks: dict[str, str] = {}
     rows = []
     for r in table.to_dict("records"):
-        odds = odds_ratio_ci(r["odds_ratio"], r["ci_low"], r["ci_high"])
+        odds = format_odds_ratio(r["odds_ratio"], r["ci_low"], r["ci_high"])  # as on the Analysis page
         if r["note"]:
             odds += marks.setdefault(r["note"], FOOTNOTE_MARKS[len(marks) % len(FOOTNOTE_MARKS)])
         rows.append([r["code"], n_pct(r[f"{a}_n"], r[f"{a}_pct"]), n_pct(r[f"{b}_n"], r[f"{b}_pct"]), odds,
@@ -90,7 +91,7 @@ def comparison(doc: Document, ctx: ReportContext) -> None:
     footnotes = " ".join(f"{mark} {text}" for text, mark in marks.items())
     note(doc, f"OR = odds ratio of mentioning the theme, {group_plural(a).lower()} vs "
               f"{group_plural(b).lower()}; CI = confidence interval. {table.attrs['note']} "
-              f"Counted from the {layer_label(ctx.options.layer)}. {footnotes}".strip())
+              f"Counted from the {layer_phrase(ctx.options.layer)}. {footnotes}".strip())
 
 
 def lower_triangle(matrix: pd.DataFrame) -> tuple[list[str], list[list[str]]]:
@@ -112,4 +113,4 @@ def cooccurrence(doc: Document, ctx: ReportContext) -> None:
               weights=[4.0, *[0.75] * (len(header) - 1)])
     note(doc, "Each cell counts pairs of coded segments of the two themes whose text overlaps, in one "
               "transcript; the diagonal gives each theme's number of segments. Counted from the "
-              f"{layer_label(ctx.options.layer)}; {speech_label(ctx)}.")
+              f"{layer_phrase(ctx.options.layer)}; {speech_label(ctx)}.")

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult_coder.export.context import ExportOptions, ReportContext
-from consult_coder.export.formatting import layer_label
+from consult_coder.export.formatting import layer_phrase
 from consult_coder.model import Coding, Transcript, Turn
 from consult_coder.text import overlaps
 
@@ -78,7 +78,7 @@ def sheets(session: Session, ctx: ReportContext) -> dict[str, pd.DataFrame]:
         comparison = comparison.assign(about=[comparison.attrs["note"]] + [""] * (len(comparison) - 1))
     items = ["Title", "Layer", "Interviewer speech", "Codebook version", "Generated (UTC)"]
     about = pd.DataFrame({"item": items,
-                          "value": [ctx.options.title, layer_label(ctx.options.layer),
+                          "value": [ctx.options.title, layer_phrase(ctx.options.layer),
                                     "included" if ctx.options.include_interviewer else "excluded",
                                     ctx.codebook_version or "", f"{ctx.generated_at:%Y-%m-%d %H:%M}"]})
     return {

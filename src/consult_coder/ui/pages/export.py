@@ -11,7 +11,8 @@ from collections.abc import Callable
 import streamlit as st
 from sqlalchemy import select
 
-from consult_coder.analysis import CONSENSUS, UNION, layer_options
+from consult_coder.analysis import layer_options
+from consult_coder.analysis.labels import layer_label
 from consult_coder.errors import UserError
 from consult_coder.export import (
     DEFAULT_TITLE,
@@ -38,14 +39,6 @@ BUTTONS: list[tuple[str, str, str, str]] = [  # kind, label, icon, help
     ("qdpx", "Project (REFI .qdpx)", ":material/folder_zip:",
      "Transcripts, codes and codings for other QDA software; union = every coder's codings"),
 ]
-
-
-def layer_name(layer: str) -> str:
-    if layer == CONSENSUS:
-        return "Consensus (reconciled codings)"
-    if layer == UNION:
-        return "Union of all coders"
-    return f"Coder: {layer}"
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -108,7 +101,7 @@ def render() -> None:
     if not has_data:
         st.info("Nothing to export yet: import transcripts on the Import page, or a REFI-QDA project below.")
     left, mid, right = st.columns([2, 2, 3])
-    layer = left.selectbox("Whose codings", layers, index=layers.index(default), format_func=layer_name,
+    layer = left.selectbox("Whose codings", layers, index=layers.index(default), format_func=layer_label,
                            key="export-layer", help="One coder, the reconciled consensus, or every coder")
     include = mid.toggle("Include interviewer speech", value=False, key="export-interviewer",
                          help="Off: only what participants said counts (interviewer turns are left out)")
@@ -121,7 +114,7 @@ def render() -> None:
         except UserError as exc:
             st.warning(str(exc))
             has_data = False
-    st.caption(f"Counting: {layer_name(layer).lower()}; "
+    st.caption(f"Counting: {layer_label(layer).lower()}; "
                f"{'interviewer and participant speech' if include else 'participant speech only'}. "
                "Files are made when you click.")
     _downloads(project, options, version, has_codes, has_data)
