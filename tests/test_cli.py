@@ -96,3 +96,9 @@ def test_project_location_is_reported(tmp_path, capsys):
     open_project(str(db)).close()
     assert main(["import", str(SAMPLE_DIR / "P01_consultation.txt"), "--db", str(db)]) == 0
     assert str(db) in capsys.readouterr().out
+
+
+def test_a_wrong_choice_is_explained_in_one_line(capsys):
+    assert main(["export", "pdf", "-o", "x.pdf"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("Error: ") and "'pdf' is not one of" in err and "BadParameter" not in err

@@ -43,12 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     except typer.Abort:
         typer.echo("Aborted.", err=True)
         return 130
-    except Exception as exc:  # click usage errors and anything unforeseen: still one line
-        from click import ClickException
-
-        if isinstance(exc, ClickException):
-            typer.echo(f"Error: {exc.format_message()}", err=True)
-            return exc.exit_code
+    except Exception as exc:  # usage errors (typer's click) and anything unforeseen: still one line
+        format_message = getattr(exc, "format_message", None)
+        if callable(format_message):
+            typer.echo(f"Error: {format_message()}".splitlines()[0], err=True)
+            return int(getattr(exc, "exit_code", 2))
         typer.echo(f"Error: {type(exc).__name__}: {exc}".splitlines()[0], err=True)
         return 1
     return 0
