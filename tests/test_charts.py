@@ -49,12 +49,12 @@ def test_frequency_bars_show_n_of_N_and_percent_in_group_colours(study):  # noqa
     with study.session() as s:
         chart = charts.frequency_chart(theme_frequency(s, layer="union"))
     rows = {(r["code"], r["split"]): r for r in _dataset(chart)}
-    assert rows[("Trust and bond", "youth")]["n_of_N"] == "4 of 5"
-    assert rows[("Trust and bond", "youth")]["pct"] == 80.0
-    assert rows[("Goal setting", "clinician")]["pct"] == 66.7
+    assert rows[("Trust and bond", "Young people")]["n_of_N"] == "4 of 5"
+    assert rows[("Trust and bond", "Young people")]["pct"] == 80.0
+    assert rows[("Goal setting", "Clinicians")]["pct"] == 66.7
     spec = chart.to_dict()
     colour = spec["encoding"]["color"]["scale"]
-    assert colour["domain"] == ["youth", "clinician"]
+    assert colour["domain"] == ["Young people", "Clinicians"]  # readers' words in the legend
     assert colour["range"] == [charts.GROUP_COLOURS["youth"], charts.GROUP_COLOURS["clinician"]]
     assert [t["title"] for t in spec["encoding"]["tooltip"]] == ["Theme", "Group", "Participants", "%",
                                                                  "Segments"]

@@ -11,6 +11,7 @@ import altair as alt
 import pandas as pd
 import vl_convert as vlc
 
+from consult_coder.analysis.labels import group_plural
 from consult_coder.analysis.matrix import ROW_COLUMNS
 from consult_coder.model import GROUPS
 
@@ -53,6 +54,10 @@ def frequency_chart(freq: pd.DataFrame, by: str | None = None) -> alt.Chart:
     )[["code", by, "n_of_N", "pct", "segments"]].rename(columns={by: "split"})
     codes = list(dict.fromkeys(data["code"]))
     label = by.replace("_", " ")
+    colours = _colours(values)
+    if by == "group":  # readers see "Young people", not the stored value "youth"
+        data["split"] = data["split"].map(group_plural)
+        values = [group_plural(v) for v in values]
     return (
         alt.Chart(data, title="Participants mentioning each theme")
         .mark_bar()
@@ -61,7 +66,7 @@ def frequency_chart(freq: pd.DataFrame, by: str | None = None) -> alt.Chart:
             yOffset=alt.YOffset("split:N", sort=values),
             x=alt.X("pct:Q", title="% of participants", scale=alt.Scale(domain=[0, 100])),
             color=alt.Color("split:N", title=label.capitalize(),
-                            scale=alt.Scale(domain=values, range=_colours(values)),
+                            scale=alt.Scale(domain=values, range=colours),
                             legend=alt.Legend(orient="bottom")),
             tooltip=[
                 alt.Tooltip("code:N", title="Theme"), alt.Tooltip("split:N", title=label.capitalize()),

@@ -7,7 +7,7 @@ import math
 
 import pandas as pd
 
-from consult_coder.analysis.layers import CONSENSUS, UNION
+from consult_coder.analysis.layers import CONSENSUS, NOT_RECORDED, UNION
 
 COLUMN_LABELS = {
     "code_id": "Code id", "code": "Theme", "segments": "Segments",
@@ -19,6 +19,15 @@ COLUMN_LABELS = {
     "age_band": "Age band", "rank": "Rank", "quote": "Quote", "words": "Words", "pinned": "Pinned",
     "coder": "Coder", "coders": "Coded by", "memo": "Memo",
 }
+
+
+# Plural for headings, legends and sentences; singular for a quote's attribution.
+GROUP_PLURAL = {"youth": "Young people", "clinician": "Clinicians"}
+GROUP_SINGULAR = {"youth": "young person", "clinician": "clinician"}
+
+
+def group_plural(group: str) -> str:
+    return GROUP_PLURAL.get(group, group.capitalize() if group else NOT_RECORDED)
 
 
 def layer_label(layer: str) -> str:

@@ -5,14 +5,9 @@ from __future__ import annotations
 import math
 
 from consult_coder.analysis import CONSENSUS, NOT_RECORDED, UNION
+from consult_coder.analysis.labels import GROUP_PLURAL, GROUP_SINGULAR, group_plural
 
-# Plural for column headings and sentences, singular for a quote's attribution.
-GROUP_PLURAL = {"youth": "Young people", "clinician": "Clinicians"}
-GROUP_SINGULAR = {"youth": "young person", "clinician": "clinician"}
-
-
-def group_plural(group: str) -> str:
-    return GROUP_PLURAL.get(group, group.capitalize() if group else NOT_RECORDED)
+__all__ = ["GROUP_PLURAL", "GROUP_SINGULAR", "group_plural"]
 
 
 def n_pct(n: int, pct: float) -> str:
