@@ -54,3 +54,12 @@ def test_transcripts_page_lists_participants_and_reads_turns(tmp_path, monkeypat
     at.multiselect[0].select("clinician").run()
     assert list(at.dataframe[0].value["participant_id"]) == ["P21"]
     assert "No transcripts match" in " ".join(c.value for c in at.caption)
+
+
+def test_one_click_loads_the_sample_study(tmp_path, monkeypatch):
+    monkeypatch.setenv("CONSULT_CODER_DB", str(tmp_path / "fresh.sqlite"))
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    next(b for b in at.button if "Load the sample study" in b.label).click().run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 32
+    assert "clinician: 12" in at.caption[0].value and "youth: 20" in at.caption[0].value
