@@ -12,9 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine, event
 from streamlit.testing.v1 import AppTest
 
-from consult_coder import coding
+from consult_coder import coding, memos
 from consult_coder.model import Participant, Transcript, Turn
 from consult_coder.storage import Project, open_project
 from consult_coder.text import content_hash
@@ -230,3 +231,152 @@ def test_a_link_can_name_an_existing_coder(study) -> None:
     stranger.run()
     assert "coder" not in stranger.session_state
     assert stranger.get("bidi_component") == []
+
+
+# ---------------------------------------------------------------- opening a passage from another page
+
+def jump(at: AppTest, transcript_id: int, offset: int) -> AppTest:
+    """What the Coded segments page's "Open in context" leaves behind before switching page."""
+    at.session_state["open_transcript_id"] = transcript_id
+    at.session_state["jump_to"] = offset
+    return at.run()
+
+
+def test_a_jump_opens_the_transcript_even_when_filters_hide_it(study) -> None:
+    project, tid = study
+    _second_transcript(project)
+    at = page()
+    at.selectbox(key="coding_group").set_value("clinician").run()
+    at.selectbox(key="coding_only").set_value("goal_setting").run()
+    assert reader_data(at)["transcript_id"] != tid
+
+    start, end = span(project, tid, "We set small goals together")
+    at = jump(at, tid, start)
+    assert not at.exception
+    data = reader_data(at)
+    assert data["transcript_id"] == tid
+    # Nothing coded starts there, so the sentence around the offset is the passage to flash.
+    sentence = span(project, tid, "We set small goals together, like getting to college twice a week.")
+    assert (data["jump"]["start"], data["jump"]["end"]) == sentence
+    assert at.selectbox(key="coding_group").value == "All"
+    assert at.selectbox(key="coding_only").value is None
+
+    # The keys are used once: the next run neither jumps again nor reopens the transcript.
+    assert "open_transcript_id" not in at.session_state and "jump_to" not in at.session_state
+    at.button(key="coding_prev").click().run()
+    assert reader_data(at)["transcript_id"] != tid and reader_data(at)["jump"] is None
+
+
+def test_a_jump_to_a_coded_passage_flashes_that_passage(study) -> None:
+    project, tid = study
+    a = span(project, tid, "She listens and she never judges me.")
+    coding.add_coding(project, tid, *a, ["empathy"], "amira")
+    coding.add_coding(project, tid, a[0], a[0] + len("She listens"), ["trust_bond"], "amira")
+    at = jump(page(), tid, a[0])
+    first = reader_data(at)["jump"]
+    assert (first["start"], first["end"]) == a  # the longest coding starting there
+    again = reader_data(jump(at, tid, a[0]))["jump"]
+    assert again["seq"] > first["seq"]  # the same place asked for twice flashes twice
+
+
+def test_a_jump_to_a_transcript_that_is_gone_warns_and_keeps_the_page_usable(study) -> None:
+    _, tid = study
+    at = jump(page(), tid + 999, 0)
+    assert not at.exception
+    assert "no longer in the project" in at.warning[0].value
+    assert reader_data(at)["transcript_id"] == tid and reader_data(at)["jump"] is None
+
+
+# ---------------------------------------------------------------- search in the open transcript
+
+def test_search_marks_every_hit_in_the_open_transcript_only(study) -> None:
+    project, tid = study
+    other = _second_transcript(project)  # also says "me", but is not open
+    at = jump(page(), tid, 0)
+    assert reader_data(at)["hits"] == [] and reader_data(at)["query"] == ""
+    at.text_input(key="coding_find").input("ME").run()
+    data = reader_data(at)
+    with project.session() as s:
+        text = s.get(Transcript, tid).text
+        assert "me" in s.get(Transcript, other).text.lower()
+    assert data["transcript_id"] == tid and data["query"] == "ME"
+    # Case does not matter; every occurrence, in text order, at code-point offsets (emoji come first).
+    assert data["hits"] == [[i, i + 2] for i in range(len(text)) if text.lower().startswith("me", i)]
+    assert [text[a - 7:b] for a, b in data["hits"]] == ["judges me", "lot to me"]
+
+    at.text_input(key="coding_find").input("nowhere to be found").run()
+    assert reader_data(at)["hits"] == [] and reader_data(at)["query"] == "nowhere to be found"
+
+
+def test_a_search_that_is_too_long_says_so_in_one_line(study) -> None:
+    at = page()
+    at.text_input(key="coding_find").input("x" * 600).run()
+    assert not at.exception
+    assert "longer than 500 characters" in at.error[0].value
+    assert reader_data(at)["hits"] == []
+
+
+# ---------------------------------------------------------------- memos
+
+def test_the_transcript_memo_is_saved_when_changed_and_is_the_coders_own(study) -> None:
+    project, tid = study
+    at = page()
+    box = at.text_area(key=f"coding_memo_amira_{tid}")
+    assert box.value == ""
+    box.input("Talks about college; follow up on sleep.").run()
+    assert not at.exception
+    with project.session() as s:
+        assert memos.get_memo(s, "transcript", tid, "amira") == "Talks about college; follow up on sleep."
+        assert memos.get_memo(s, "transcript", tid, "ben") == ""
+    assert any("Memo saved" in c.value for c in at.caption)
+
+    again = page()  # a new session reads it back
+    assert again.text_area(key=f"coding_memo_amira_{tid}").value == "Talks about college; follow up on sleep."
+    assert page(coder="ben").text_area(key=f"coding_memo_ben_{tid}").value == ""
+
+    again.text_area(key=f"coding_memo_amira_{tid}").input("   ").run()  # emptied: the memo goes
+    with project.session() as s:
+        assert memos.list_memos(s, "transcript", tid) == []
+
+
+def test_code_memos_show_under_the_definitions_in_the_sidebar(study) -> None:
+    project, _ = study
+    memos.set_memo(project, "code", "empathy", "amira", "Includes *validation* of feelings.")
+    memos.set_memo(project, "code", "empathy", None, "Agreed at the team meeting.", actor="lead")
+    memos.set_memo(project, "code", "goal_setting", "ben", "Ben's private thought.")
+    at = page()
+    notes = [c.value for c in at.sidebar.caption if "memo:" in c.value]
+    assert notes == [r":material/sticky_note_2: Team memo: Agreed at the team meeting\.",
+                     r":material/sticky_note_2: Your memo: Includes \*validation\* of feelings\."]
+
+
+# ---------------------------------------------------------------- each run loads only what it shows
+
+def test_a_run_reads_only_the_open_transcripts_text_and_codings(study) -> None:
+    """With several transcripts and codings everywhere, no query reads another transcript's text or
+    codings, and none reads every coding."""
+    project, tid = study
+    other = _second_transcript(project)
+    coding.add_coding(project, tid, *span(project, tid, "She listens"), ["empathy"], "amira")
+    coding.add_coding(project, other, 48, 55, ["empathy"], "amira")
+    at = jump(page(), tid, 0)
+    at.toggle(key="coding_show_others").set_value(True).run()
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn, cursor, statement, params, context, executemany) -> None:  # noqa: ANN001
+        seen.append((" ".join(statement.split()), params))
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        at.text_input(key="coding_find").input("the").run()
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+    assert reader_data(at)["transcript_id"] == tid and not at.exception
+    texts = [(sql, params) for sql, params in seen if "transcripts.text" in sql]
+    assert texts, "the open transcript's text is read"
+    for sql, params in texts:
+        assert "WHERE transcripts.id = " in sql and tuple(params)[-1] == tid, sql
+    from_codings = [(sql, params) for sql, params in seen if "FROM codings" in sql]
+    assert from_codings
+    for sql, params in from_codings:
+        assert "codings.transcript_id = " in sql and tid in tuple(params), sql

@@ -3,6 +3,8 @@
 The browser side (``reader.js``) draws the turns and coded passages and sends one trigger value,
 ``action``, e.g. ``{"type": "add", "start": 10, "end": 42, "codes": ["empathy"]}``; ``remove``,
 ``resize``, ``memo`` and ``undo`` carry a coding ``id`` and what changes. Offsets are code points.
+It also marks search hits (stepping through them needs no round trip) and, given a ``jump``, scrolls
+to that passage and flashes it once.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+
+from consult_coder.text import snap_to_sentences
 
 _HERE = Path(__file__).parent
 NAME = "consult_coder_reader"
@@ -42,6 +46,16 @@ def code_entries(codes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def jump_span(text: str, codings: list[dict[str, Any]], offset: int) -> tuple[int, int]:
+    """The passage to flash for a jump to ``offset``: the longest shown coding starting there, else the
+    sentence around it (a search hit, or a coding hidden by blind coding)."""
+    offset = max(0, min(offset, len(text) - 1))
+    ends = [c["end"] for c in codings if c["start"] == offset]
+    if ends:
+        return offset, max(ends)
+    return snap_to_sentences(text, offset, offset + 1) if text else (0, 0)
+
+
 def build_payload(
     view: dict[str, Any],
     codes: list[dict[str, Any]],
@@ -51,8 +65,16 @@ def build_payload(
     rev: int = 0,
     can_undo: bool = False,
     notice: str = "",
+    hits: list[list[int]] | None = None,
+    more_hits: bool = False,
+    query: str = "",
+    jump: dict[str, int] | None = None,
 ) -> dict[str, Any]:
-    """Everything the reader draws for one transcript; nothing else is sent to the browser."""
+    """Everything the reader draws for one transcript; nothing else is sent to the browser.
+
+    ``hits`` are ``[start, end]`` spans of a search (``query``) in this transcript; ``jump``
+    (``{"seq", "start", "end"}``) asks the reader to scroll to a passage and flash it, once per ``seq``.
+    """
     p = view.get("participant")
     who = " · ".join(x for x in (p["id"], p["group"], p["role"]) if x) if p else ""
     turns = [{**t, "label": who if t["kind"] == "participant" else ""} for t in view["turns"]]
@@ -62,6 +84,7 @@ def build_payload(
         "codings": [{"id": c["id"], "start": c["start"], "end": c["end"], "code_id": c["code_id"],
                      "coder": c["coder"], "memo": c["memo"], "own": c["coder"] == coder}
                     for c in codings],
+        "query": query, "hits": [[a, b] for a, b in hits or []], "more_hits": more_hits, "jump": jump,
     }
 
 

@@ -1,11 +1,14 @@
-// The transcript reader of the "Code" page: draws speaker turns with coded passages, turns a mouse
-// selection into code-point offsets, and sends coding actions to Python with setTriggerValue("action").
+// The transcript reader of the "Code" page: draws speaker turns with coded passages, turns a mouse or
+// keyboard (Shift+arrows) selection into code-point offsets, and sends coding actions to Python with
+// setTriggerValue("action"). It also marks search hits, steps through them without a round trip, and
+// scrolls to a passage another page asked for ("jump"), flashing it once.
 // All user text (transcript, code names, memos, speakers) goes in with textContent, never innerHTML.
 
 const STATE = new Map(); // per component key: what must survive a re-render (open palette, queue, …)
 const WORD = /[\p{L}\p{N}\p{M}_'’-]/u;
 const COLOUR = /^#[0-9a-fA-F]{6}$/;
 const TRACK_PX = 4; // height of one stacked underline, including its gap
+const KEY_SELECT_MS = 600; // a keyboard selection opens the palette once it has rested this long
 
 function el(tag, cls, text) {
   const node = document.createElement(tag);
@@ -26,7 +29,8 @@ function cpLen(s) {
 function stateFor(key) {
   if (!STATE.has(key)) {
     STATE.set(key, { lastRev: null, busy: false, timer: null, queue: [], pending: null, filter: "",
-                     focus: 0, panelAt: null, keyHandler: null });
+                     focus: 0, panelAt: null, keyHandler: null, lastJump: null, hitKey: null, hit: 0,
+                     mouseDown: false, selTimer: null, selHandler: null, upHandler: null });
   }
   return STATE.get(key);
 }
@@ -111,12 +115,24 @@ function boundaryOffset(node, offset, segs, isEnd) {
   return null;
 }
 
-function segmentBounds(turn, codings, pending) {
+function segmentBounds(turn, spans) {
   const cuts = new Set([turn.start, turn.end]);
   const add = (v) => { if (v > turn.start && v < turn.end) cuts.add(v); };
-  for (const c of codings) { add(c.start); add(c.end); }
-  if (pending) { add(pending.start); add(pending.end); }
+  for (const c of spans) { if (c) { add(c.start); add(c.end); } }
   return [...cuts].sort((a, b) => a - b);
+}
+
+// Index of the hit holding the segment [a, b), or -1. Hits are sorted and do not overlap.
+function hitAt(hits, a, b) {
+  let lo = 0;
+  let hi = hits.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (hits[mid].end <= a) lo = mid + 1;
+    else if (hits[mid].start > a) hi = mid - 1;
+    else return hits[mid].end >= b ? mid : -1;
+  }
+  return -1;
 }
 
 export default function reader(component) {
@@ -130,6 +146,9 @@ export default function reader(component) {
   const codeOrder = new Map((data.codes || []).map((c, i) => [c.id, i]));
   const codings = (data.codings || []).filter((c) => codes.has(c.code_id));
   const { track, count: trackCount } = assignTracks(codings);
+  const hits = (data.hits || []).map(([start, end]) => ({ start, end }));
+  const hitKey = `${data.transcript_id}|${data.query || ""}|${hits.length}|${hits.length ? hits[0].start : ""}`;
+  const jump = data.jump && data.jump.seq !== st.lastJump ? data.jump : null;
 
   // A new revision means Python handled the last action: release the next queued one.
   if (data.rev !== st.lastRev) {
@@ -139,7 +158,7 @@ export default function reader(component) {
   }
   if (data.transcript_id !== st.transcriptId) {
     Object.assign(st, { transcriptId: data.transcript_id, pending: null, panelAt: null, filter: "",
-                        focus: 0, queue: [] });
+                        focus: 0, queue: [], hit: 0 });
   }
 
   function send(action) {
@@ -172,9 +191,25 @@ export default function reader(component) {
   undoBtn.disabled = !data.can_undo;
   undoBtn.addEventListener("click", () => send({ type: "undo" }));
   const hint = el("span", "ccr-hint",
-    "Select text to code it · click a coloured passage to change it");
+    "Select text (mouse, or Shift+arrows) to code it · click a coloured passage to change it");
   const status = el("span", "ccr-status", data.notice || "");
-  bar.append(undoBtn, hint, status);
+  bar.append(undoBtn, hint);
+  let hitCount = null;
+  if (data.query) {
+    const nav = el("span", "ccr-hits");
+    const prev = el("button", "ccr-btn ccr-hit-prev", "‹");
+    const next = el("button", "ccr-btn ccr-hit-next", "›");
+    prev.type = next.type = "button";
+    prev.title = "Previous hit";
+    next.title = "Next hit";
+    prev.disabled = next.disabled = hits.length < 2;
+    prev.addEventListener("click", () => showHit(st.hit - 1, true));
+    next.addEventListener("click", () => showHit(st.hit + 1, true));
+    hitCount = el("span", "ccr-hit-count");
+    nav.append(prev, hitCount, next);
+    bar.appendChild(nav);
+  }
+  bar.appendChild(status);
   root.appendChild(bar);
 
   // ---- the transcript, turn by turn, split at every coding edge
@@ -190,7 +225,7 @@ export default function reader(component) {
       box.appendChild(who);
     }
     const body = el("div", "ccr-text");
-    const cuts = segmentBounds(turn, codings, st.pending);
+    const cuts = segmentBounds(turn, [...codings, ...hits, st.pending, jump]);
     for (let i = 0; i + 1 < cuts.length; i++) {
       const a = cuts[i];
       const b = cuts[i + 1];
@@ -222,12 +257,67 @@ export default function reader(component) {
         seg.dataset.codes = here.map((c) => c.code_id).join(" ");
       }
       if (st.pending && a >= st.pending.start && b <= st.pending.end) seg.classList.add("ccr-pending");
+      const h = hits.length ? hitAt(hits, a, b) : -1;
+      if (h >= 0) {
+        seg.classList.add("ccr-hit");
+        seg.dataset.hit = h;
+      }
+      if (jump && a >= jump.start && b <= jump.end) seg.classList.add("ccr-flash");
       body.appendChild(seg);
     }
     box.appendChild(body);
     doc.appendChild(box);
   }
   const segs = Array.from(doc.querySelectorAll(".ccr-seg"));
+
+  // ---- search hits: the current one stands out; ‹ › step through them here, with no round trip
+  function showHit(i, scroll) {
+    if (!hits.length) {
+      if (hitCount) hitCount.textContent = `No match for “${data.query}”`;
+      return;
+    }
+    st.hit = ((i % hits.length) + hits.length) % hits.length;
+    hitCount.textContent = `${st.hit + 1} of ${hits.length}${data.more_hits ? "+" : ""}`;
+    let first = null;
+    for (const seg of doc.querySelectorAll(".ccr-hit")) {
+      const on = Number(seg.dataset.hit) === st.hit;
+      seg.classList.toggle("ccr-hit-current", on);
+      if (on && !first) first = seg;
+    }
+    if (scroll && first) first.scrollIntoView({ block: "center", behavior: "smooth" });
+  }
+  if (data.query) {
+    const fresh = hitKey !== st.hitKey;
+    st.hitKey = hitKey;
+    // A new search goes to its first hit; a redraw after a coding action stays where the coder was.
+    showHit(fresh ? 0 : st.hit, fresh && !jump);
+  } else {
+    st.hitKey = null;
+  }
+
+  // ---- a jump from another page: bring the passage into view and flash it, once per jump
+  if (jump) {
+    st.lastJump = jump.seq;
+    const target = doc.querySelector(".ccr-flash");
+    if (target) {
+      let userMoved = false;
+      const stop = () => { userMoved = true; };
+      for (const type of ["wheel", "keydown", "touchstart", "mousedown"]) {
+        window.addEventListener(type, stop, { once: true, passive: true });
+      }
+      const inView = () => {
+        const r = target.getBoundingClientRect();
+        return r.top >= 0 && r.bottom <= window.innerHeight;
+      };
+      // Streamlit may still be laying out the page: look again a little later, unless the coder moved.
+      const bring = () => {
+        if (target.isConnected && !userMoved && !inView()) target.scrollIntoView({ block: "center" });
+      };
+      requestAnimationFrame(bring);
+      setTimeout(bring, 300);
+      setTimeout(bring, 900);
+    }
+  }
 
   function placeNear(pop, rect) {
     const outer = root.getBoundingClientRect();
@@ -419,27 +509,39 @@ export default function reader(component) {
     placeNear(panel, rect);
   }
 
+  // ---- a selection in the text (mouse or keyboard) becomes the pending passage and opens the palette
+  function takeSelection() {
+    const sel = document.getSelection();
+    if (!sel || sel.isCollapsed || !sel.rangeCount) return false;
+    const range = sel.getRangeAt(0);
+    if (!doc.contains(range.commonAncestorContainer)) return false;
+    let start = boundaryOffset(range.startContainer, range.startOffset, segs, false);
+    let end = boundaryOffset(range.endContainer, range.endOffset, segs, true);
+    if (start === null || end === null) return false;
+    [start, end] = trimSpan(cps, start, end);
+    if (start >= end) return false;
+    const rect = range.getBoundingClientRect();
+    st.pending = { start, end };
+    st.filter = "";
+    st.focus = 0;
+    st.panelAt = null;
+    sel.removeAllRanges();
+    markPending();
+    openPalette(rect);
+    return true;
+  }
+
   // ---- mouse: a selection opens the palette, a click on a coded passage opens the panel
+  doc.addEventListener("mousedown", (ev) => {
+    if (ev.button === 0) st.mouseDown = true;
+  });
   doc.addEventListener("mouseup", (ev) => {
     if (ev.button !== 0) return;
+    st.mouseDown = false;
     setTimeout(() => {
       const sel = document.getSelection();
       if (sel && !sel.isCollapsed && sel.rangeCount) {
-        const range = sel.getRangeAt(0);
-        if (!doc.contains(range.commonAncestorContainer)) return;
-        let start = boundaryOffset(range.startContainer, range.startOffset, segs, false);
-        let end = boundaryOffset(range.endContainer, range.endOffset, segs, true);
-        if (start === null || end === null) return;
-        [start, end] = trimSpan(cps, start, end);
-        if (start >= end) return;
-        const rect = range.getBoundingClientRect();
-        st.pending = { start, end };
-        st.filter = "";
-        st.focus = 0;
-        st.panelAt = null;
-        sel.removeAllRanges();
-        markPending();
-        openPalette(rect);
+        takeSelection();
         return;
       }
       const seg = ev.target.closest && ev.target.closest(".ccr-seg");
@@ -462,6 +564,27 @@ export default function reader(component) {
       s.classList.toggle("ccr-pending", Boolean(inside));
     });
   }
+
+  // A drag that ends outside the text still selects text in it.
+  if (st.upHandler) document.removeEventListener("mouseup", st.upHandler);
+  st.upHandler = (ev) => {
+    if (!st.mouseDown || ev.button !== 0) return;
+    st.mouseDown = false;
+    if (root.isConnected && !doc.contains(ev.target)) setTimeout(takeSelection, 0);
+  };
+  document.addEventListener("mouseup", st.upHandler);
+
+  // ---- keyboard selection (Shift+arrows, caret browsing): once it rests, it opens the palette too.
+  // While the mouse button is down the mouse owns the selection, and its mouseup takes it.
+  if (st.selHandler) document.removeEventListener("selectionchange", st.selHandler);
+  st.selHandler = () => {
+    clearTimeout(st.selTimer);
+    if (st.mouseDown || !root.isConnected) return;
+    st.selTimer = setTimeout(() => {
+      if (!st.mouseDown && root.isConnected) takeSelection();
+    }, KEY_SELECT_MS);
+  };
+  document.addEventListener("selectionchange", st.selHandler);
 
   // ---- keyboard: Ctrl+Z undoes (outside text boxes, which keep their own undo); Esc closes
   if (st.keyHandler) document.removeEventListener("keydown", st.keyHandler);
@@ -493,6 +616,9 @@ export default function reader(component) {
 
   return () => {
     if (st.keyHandler) document.removeEventListener("keydown", st.keyHandler);
-    st.keyHandler = null;
+    if (st.selHandler) document.removeEventListener("selectionchange", st.selHandler);
+    if (st.upHandler) document.removeEventListener("mouseup", st.upHandler);
+    clearTimeout(st.selTimer);
+    Object.assign(st, { keyHandler: null, selHandler: null, upHandler: null, mouseDown: false });
   };
 }

@@ -2,7 +2,13 @@
 
 The reader component sends an action; its callback parks it in ``st.session_state[ACTION_KEY]`` and
 the page applies it at the top of the next run, before anything is drawn, so the reader always shows
-what is stored. Each run loads only the open transcript and its codings; the codebook is cached.
+what is stored. Each run loads only what it shows: the transcript list without text, the open
+transcript with its codings (one coder's, or everyone's), the hits of a search in that transcript only,
+and this coder's memos; the codebook is cached.
+
+Other pages open a passage here by setting ``st.session_state[JUMP_TRANSCRIPT]`` (a transcript id) and
+``st.session_state[JUMP_OFFSET]`` (a code-point offset); the page takes them once and the reader
+scrolls to that place and flashes it.
 """
 
 from __future__ import annotations
@@ -13,11 +19,11 @@ from typing import Any
 import streamlit as st
 from sqlalchemy import func, select
 
-from consult_coder import coding
+from consult_coder import coding, memos, search
 from consult_coder.errors import UserError
-from consult_coder.model import Code, Coder
+from consult_coder.model import Code, Coder, Memo
 from consult_coder.storage import Project, get_setting
-from consult_coder.ui.component import build_payload, reader
+from consult_coder.ui.component import build_payload, jump_span, reader
 from consult_coder.ui.render import escape_md
 from consult_coder.ui.state import current_coder, get_project
 
@@ -26,6 +32,11 @@ ACTION_KEY = "coding_action"  # the reader's last action, waiting to be applied
 TRANSCRIPT_KEY = "coding_transcript"  # the open transcript's id (plain state, not a widget)
 NOTICE_KEY = "coding_notice"
 REV_KEY = "coding_rev"
+JUMP_TRANSCRIPT = "open_transcript_id"  # set by other pages (Coded segments) to open a transcript…
+JUMP_OFFSET = "jump_to"  # …at this code-point offset
+JUMP_SEQ = "coding_jump_seq"  # counts jumps, so the reader flashes a repeated jump again
+FIND_KEY = "coding_find"
+MAX_HITS = 500  # hits highlighted at most; more would only be noise in one transcript
 ALL = "All"
 
 
@@ -97,6 +108,32 @@ def _handle_pending(project: Project, coder: str) -> None:
         st.error(str(exc))
 
 
+# ---------------------------------------------------------------- opening a passage from another page
+
+def _take_jump(choices: list[dict[str, Any]]) -> dict[str, int] | None:
+    """Open the transcript another page asked for, whatever the filters were; the keys are used once.
+
+    Returns where the reader should scroll to, if an offset was given.
+    """
+    tid = st.session_state.pop(JUMP_TRANSCRIPT, None)
+    offset = st.session_state.pop(JUMP_OFFSET, None)
+    if tid is None:
+        return None
+    if not isinstance(tid, int) or tid not in {t["id"] for t in choices}:
+        st.warning("That transcript is no longer in the project.")
+        return None
+    st.session_state[TRANSCRIPT_KEY] = tid
+    # Filters that would hide the transcript or the passage's code give way; the widgets are not
+    # drawn yet in this run, so their state may still be set.
+    st.session_state["coding_group"] = ALL
+    st.session_state["coding_role"] = ALL
+    st.session_state["coding_only"] = None
+    if not isinstance(offset, int) or isinstance(offset, bool):
+        return None
+    st.session_state[JUMP_SEQ] = st.session_state.get(JUMP_SEQ, 0) + 1
+    return {"transcript": tid, "offset": offset, "seq": st.session_state[JUMP_SEQ]}
+
+
 # ---------------------------------------------------------------- choosing coder and transcript
 
 def _coder_from_link(project: Project) -> None:
@@ -166,7 +203,21 @@ def _choose_transcript(choices: list[dict[str, Any]], progress: dict[int, str]) 
     return st.session_state[TRANSCRIPT_KEY]
 
 
-def _codebook_sidebar(codes: list[dict[str, Any]]) -> None:
+def _code_memos(project: Project, coder: str) -> dict[str, list[tuple[str, str]]]:
+    """``{code id: [(whose, text), …]}``: the shared memo and this coder's, for every code in one query."""
+    with project.session() as s:
+        rows = s.execute(
+            select(Memo.target_id, Coder.name, Memo.text)
+            .outerjoin(Coder, Coder.id == Memo.coder_id)
+            .where(Memo.target_kind == "code", (Memo.coder_id.is_(None)) | (Coder.name == coder))
+            .order_by(Memo.target_id, Coder.name.is_not(None)))
+        out: dict[str, list[tuple[str, str]]] = {}
+        for code_id, name, text in rows:
+            out.setdefault(code_id, []).append(("Your memo" if name else "Team memo", text))
+        return out
+
+
+def _codebook_sidebar(codes: list[dict[str, Any]], code_memos: dict[str, list[tuple[str, str]]]) -> None:
     with st.sidebar.expander("Code definitions", icon=":material/menu_book:"):
         for c in codes:
             if c["archived"]:
@@ -176,6 +227,56 @@ def _codebook_sidebar(codes: list[dict[str, Any]]) -> None:
                 st.caption("Use when: " + escape_md(c["when_to_use"]))
             if c["when_not_to_use"]:
                 st.caption("Not when: " + escape_md(c["when_not_to_use"]))
+            for whose, text in code_memos.get(c["id"], []):
+                st.caption(f":material/sticky_note_2: {whose}: " + escape_md(text))
+        st.caption("Write memos on codes on the Codebook page.")
+
+
+# ---------------------------------------------------------------- the transcript memo
+
+def _memo_key(coder: str, tid: int) -> str:
+    return f"coding_memo_{coder}_{tid}"
+
+
+def _save_memo(project: Project, coder: str, tid: int) -> None:
+    try:
+        memos.set_memo(project, "transcript", tid, coder, st.session_state[_memo_key(coder, tid)])
+    except UserError as exc:
+        st.session_state["coding_memo_error"] = str(exc)
+    else:
+        st.session_state["coding_memo_saved"] = tid
+
+
+def _transcript_memo(project: Project, coder: str, tid: int) -> None:
+    """This coder's memo on the open transcript, saved as soon as the box loses focus."""
+    key = _memo_key(coder, tid)
+    if key not in st.session_state:  # read once; afterwards the box holds what was typed and saved
+        with project.session() as s:
+            st.session_state[key] = memos.get_memo(s, "transcript", tid, coder)
+    with st.expander("My memo on this transcript", icon=":material/sticky_note_2:",
+                     expanded=bool(st.session_state[key])):
+        st.text_area("Memo", key=key, on_change=_save_memo, args=(project, coder, tid), height=110,
+                     label_visibility="collapsed",
+                     placeholder="Impressions, context, questions… saved when you click outside the box")
+        if error := st.session_state.pop("coding_memo_error", ""):
+            st.error(error)
+        elif st.session_state.pop("coding_memo_saved", None) == tid:
+            st.caption(":material/check: Memo saved")
+
+
+# ---------------------------------------------------------------- search in the open transcript
+
+def _find_hits(project: Project, tid: int, query: str) -> tuple[list[list[int]], bool]:
+    """The spans of ``query`` in the open transcript (at most MAX_HITS), and whether there were more."""
+    if not query.strip():
+        return [], False
+    try:
+        with project.session() as s:
+            hits = search.search(s, query, transcript_id=tid, limit=MAX_HITS + 1, context=0)
+    except UserError as exc:
+        st.error(str(exc))
+        return [], False
+    return [[h.start, h.end] for h in hits[:MAX_HITS]], len(hits) > MAX_HITS
 
 
 # ---------------------------------------------------------------- the page
@@ -197,22 +298,25 @@ def render() -> None:
     if not choices:
         st.info("There are no transcripts yet: import some on the Import page.")
         return
+    jump = _take_jump(choices)
     tid = _choose_transcript(choices, progress)
     if tid is None:
         return
     codes = _codebook(project.location, _codebook_stamp(project))
-    _codebook_sidebar(codes)
+    _codebook_sidebar(codes, _code_memos(project, coder))
 
     status = progress.get(tid, "not_started")
-    c1, c2, c3 = st.columns([1.3, 2, 1.4], vertical_alignment="bottom")
+    c1, c2, c3, c4 = st.columns([1.2, 1.7, 2.2, 1.4], vertical_alignment="bottom")
     show_others = c1.toggle("Show other coders", value=False, key="coding_show_others",
                             help="Off while you code blind: you see only your own codings.")
     live = [c for c in codes if not c["archived"]]
     code_filter = c2.selectbox("Show only one code", [None, *(c["id"] for c in live)], key="coding_only",
                                format_func=lambda i: "All codes" if i is None else
                                next(c["name"] for c in live if c["id"] == i))
+    query = c3.text_input("Find in this transcript", key=FIND_KEY, placeholder="a word or phrase",
+                          help="Hits are marked in yellow; step through them with ‹ › above the text.")
     done = status == "done"
-    if c3.button("Reopen transcript" if done else "Mark transcript done", width="stretch",
+    if c4.button("Reopen transcript" if done else "Mark transcript done", width="stretch",
                  icon=":material/undo:" if done else ":material/task_alt:"):
         try:
             coding.set_progress(project, tid, coder, "in_progress" if done else "done")
@@ -229,6 +333,7 @@ def render() -> None:
             return
         codings = coding.codings_for(s, tid, coder, include_others=show_others)
         undo_ok = coding.can_undo(s, coder, tid)
+    hits, more = _find_hits(project, tid, query)
     if code_filter:
         codings = [c for c in codings if c["code_id"] == code_filter]
     p = view["participant"]
@@ -236,6 +341,13 @@ def render() -> None:
     mine = sum(1 for c in codings if c["coder"] == coder)
     st.caption(f"**{escape_md(view['title'])}** · {escape_md(who)} · coding as **{escape_md(coder)}** · "
                f"{mine} of your codings shown · {coding.PROGRESS_LABELS[status]}")
+    _transcript_memo(project, coder, tid)
+    if jump and jump["transcript"] == tid:
+        start, end = jump_span(view["text"], codings, jump["offset"])
+        jump = {"seq": jump["seq"], "start": start, "end": end}
+    else:
+        jump = None
     payload = build_payload(view, codes, codings, coder, rev=st.session_state.get(REV_KEY, 0),
-                            can_undo=undo_ok, notice=notice)
+                            can_undo=undo_ok, notice=notice, hits=hits, more_hits=more, query=query.strip(),
+                            jump=jump)
     reader(payload, key=READER_KEY, on_action=_on_action)
