@@ -2,6 +2,9 @@
 
 Chromium is Debian's /usr/bin/chromium; no browser is ever downloaded. When it is missing the browser
 tests fail with a message saying so.
+
+The project holds the short P07 transcript of tests/test_coding.py and a long one (C05) that does not
+fit on one screen, so jumping and stepping through search hits have to scroll.
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from consult_coder import coding
-from consult_coder.storage import open_project
+from consult_coder.model import Participant, Transcript, Turn
+from consult_coder.storage import Project, open_project
+from consult_coder.text import content_hash
 from tests.conftest import REPO, _free_port
 from tests.test_coding import build_study
 
@@ -28,26 +34,61 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+# Synthetic words, written for these tests: a clinician's long consultation, one passage near its end.
+LONG_QUESTIONS = ["How do you start with a new young person?", "What happens when sessions are missed?",
+                  "How do you explain what stays private?", "What do families ask you about?",
+                  "How do you know the work is helping?"]
+LONG_ANSWERS = ["I ask what they want to be different in a month, and we write it down in their words.",
+                "I send a short message the same day, and we find a time that suits the bus timetable.",
+                "I say what I keep to myself and the few things I would have to share, and why.",
+                "Mostly how long it takes, and whether the sessions replace school support.",
+                "We look back at the goals together every fourth session and adjust them."]
+LONG_TARGET = "The fish tank in the waiting room settles nearly everyone before the session starts."
+
+
+def build_long_transcript(project: Project) -> int:
+    """C05's consultation: 25 question-and-answer rounds, then LONG_TARGET, then a few more rounds."""
+    said = [(LONG_QUESTIONS[i % 5], LONG_ANSWERS[i % 5]) for i in range(25)]
+    said += [("Anything about the place itself?", LONG_TARGET)]
+    said += [(LONG_QUESTIONS[i % 5], LONG_ANSWERS[i % 5]) for i in range(4)]
+    pieces: list[str] = []
+    turns: list[Turn] = []
+    pos = 0
+    for question, answer in said:
+        for speaker, kind, words in (("Interviewer", "interviewer", question),
+                                     ("C05", "participant", answer)):
+            if pieces:
+                pieces.append("\n\n")
+                pos += 2
+            head = f"{speaker}: "
+            pieces += [head, words]
+            turns.append(Turn(index=len(turns), speaker=speaker, speaker_kind=kind, start=pos + len(head),
+                              end=pos + len(head) + len(words)))
+            pos += len(head) + len(words)
+    text = "".join(pieces)
+    with project.session() as s:
+        s.add(Participant(id="C05", group="clinician", role="occupational therapist", age_band=""))
+        tr = Transcript(participant_id="C05", title="C05 consultation", text=text,
+                        content_hash=content_hash(text), source_name="C05.txt", source_format="txt",
+                        turns=turns)
+        s.add(tr)
+        s.flush()
+        return tr.id
+
+
 @dataclass
 class App:
     url: str
     db: str
     transcript_id: int
+    long_id: int
     log: Path
 
 
-@pytest.fixture(scope="session")
-def app_server() -> Iterator[App]:
-    root = Path(tempfile.mkdtemp(prefix="cc-browser-"))
-    db = str(root / "project.sqlite")
-    project = open_project(db)
-    tid = build_study(project)
-    with project.session() as s:  # the coder exists, so the sidebar lists it
-        coding.get_or_create_coder(s, "amira")
-    project.close()
-
+@contextmanager
+def serve(db: str, log: Path) -> Iterator[str]:
+    """``streamlit run app.py`` on the project at ``db``, on a free local port; yields its URL."""
     port = _free_port()
-    log = root / "streamlit.log"
     env = {**os.environ, "CONSULT_CODER_DB": db}
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -66,15 +107,40 @@ def app_server() -> Iterator[App]:
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start:\n{log.read_text()}")
+                raise RuntimeError(f"streamlit did not start:\n{log.read_text()}")
             time.sleep(0.3)
-        yield App(url=url, db=db, transcript_id=tid, log=log)
+        yield url
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_server() -> Iterator[App]:
+    root = Path(tempfile.mkdtemp(prefix="cc-browser-"))
+    db = str(root / "project.sqlite")
+    project = open_project(db)
+    tid = build_study(project)
+    long_id = build_long_transcript(project)
+    with project.session() as s:  # the coder exists, so the sidebar lists it
+        coding.get_or_create_coder(s, "amira")
+    project.close()
+    log = root / "streamlit.log"
+    try:
+        with serve(db, log) as url:
+            yield App(url=url, db=db, transcript_id=tid, long_id=long_id, log=log)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+
+
+def launch(playwright, profile: Path, width: int = 1400, height: int = 1000):  # noqa: ANN001, ANN201
+    """Debian's Chromium, headless, with a fresh profile."""
+    return playwright.chromium.launch_persistent_context(
+        str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+        viewport={"width": width, "height": height})
 
 
 @pytest.fixture
@@ -87,9 +153,7 @@ def page(tmp_path: Path):  # noqa: ANN201 - playwright Page
     expect.set_options(timeout=30_000)  # a rerun on a busy 2-core machine can take seconds
 
     with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
-            viewport={"width": 1400, "height": 1000})
+        context = launch(pw, tmp_path / "profile")
         context.set_default_timeout(30_000)
         try:
             yield context.pages[0] if context.pages else context.new_page()

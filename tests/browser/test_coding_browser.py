@@ -27,7 +27,8 @@ def stored(app: App) -> tuple[str, list[tuple[int, int, str, str, int]]]:
         with project.session() as s:
             text = s.get(Transcript, app.transcript_id).text
             rows = [(c.start, c.end, c.code_id, c.memo, c.id)
-                    for c in s.query(Coding).order_by(Coding.start, Coding.code_id)]
+                    for c in s.query(Coding).filter(Coding.transcript_id == app.transcript_id)
+                    .order_by(Coding.start, Coding.code_id)]
         return text, rows
     finally:
         project.close()
@@ -99,7 +100,7 @@ def click_passage(page: Page, code_id: str) -> None:
 
 def test_select_apply_reload_change_and_undo(app_server: App, page: Page) -> None:
     app = app_server
-    page.goto(f"{app.url}/code")
+    page.goto(f"{app.url}/code?transcript={app.transcript_id}")
     choose_coder(page, "amira")
 
     # 1. Select with the mouse, type to find the code, Enter applies it.

@@ -30,7 +30,8 @@ function stateFor(key) {
   if (!STATE.has(key)) {
     STATE.set(key, { lastRev: null, busy: false, timer: null, queue: [], pending: null, filter: "",
                      focus: 0, panelAt: null, keyHandler: null, lastJump: null, hitKey: null, hit: 0,
-                     mouseDown: false, selTimer: null, selHandler: null, upHandler: null });
+                     mouseDown: false, shiftDown: false, selTimer: null, selHandler: null,
+                     upHandler: null });
   }
   return STATE.get(key);
 }
@@ -214,7 +215,15 @@ export default function reader(component) {
 
   // ---- the transcript, turn by turn, split at every coding edge
   const doc = el("div", "ccr-doc");
+  // Focusable, so a keyboard-only coder can Tab here, move a caret with the arrows and select with Shift.
+  doc.tabIndex = 0;
+  doc.setAttribute("role", "document");
+  doc.setAttribute("aria-label",
+    "Transcript. Arrow keys move the caret, Shift with arrow keys selects text to code.");
   root.appendChild(doc);
+  const caret = el("div", "ccr-caret");
+  caret.hidden = true;
+  root.appendChild(caret);
   const turns = data.turns && data.turns.length ? data.turns
     : [{ speaker: "", kind: "participant", start: 0, end: cps.length, label: "" }];
   for (const turn of turns) {
@@ -410,6 +419,7 @@ export default function reader(component) {
         st.filter = "";
         closePopups();
         segs.forEach((s) => s.classList.remove("ccr-pending"));
+        caretTo(p.end); // a keyboard coder carries on from the end of that passage
       } else if (/^[1-9]$/.test(e.key) && input.value === "" && !e.ctrlKey && !e.metaKey && !e.altKey) {
         e.preventDefault();
         apply(shown[Number(e.key) - 1]);
@@ -574,15 +584,86 @@ export default function reader(component) {
   };
   document.addEventListener("mouseup", st.upHandler);
 
-  // ---- keyboard selection (Shift+arrows, caret browsing): once it rests, it opens the palette too.
-  // While the mouse button is down the mouse owns the selection, and its mouseup takes it.
+  // ---- keyboard selection. Browsers move a caret through plain text only with caret browsing (F7),
+  // so the reader does it itself while it has focus: arrows move a visible caret, Shift+arrows select
+  // (with Ctrl: by word), Shift+Home/End to the line's ends. A selection that rests for a moment with
+  // Shift let go opens the palette (also one made by caret browsing or assistive tools). While the
+  // mouse button is down the mouse owns the selection, and its mouseup takes it.
+  function caretTo(offset) {
+    const seg = segAt(Math.min(offset, cps.length - 1)) || segs[segs.length - 1];
+    if (!seg) return;
+    const node = seg.firstChild;
+    const units = Array.from(node.data).slice(0, Math.max(0, offset - Number(seg.dataset.start)))
+      .join("").length;
+    const range = document.createRange();
+    range.setStart(node, Math.min(units, node.data.length));
+    range.collapse(true);
+    const sel = document.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+    doc.focus({ preventScroll: true });
+  }
+  function selectionInDoc() {
+    const sel = document.getSelection();
+    return sel && sel.rangeCount && doc.contains(sel.getRangeAt(0).commonAncestorContainer) ? sel : null;
+  }
+  function drawCaret() {
+    const sel = selectionInDoc();
+    if (!sel || !sel.isCollapsed || document.activeElement !== doc) { caret.hidden = true; return; }
+    const rects = sel.getRangeAt(0).getClientRects();
+    const r = rects.length ? rects[0] : null;
+    if (!r || !r.height) { caret.hidden = true; return; }
+    const outer = root.getBoundingClientRect();
+    Object.assign(caret.style, { top: `${r.top - outer.top}px`, left: `${r.left - outer.left}px`,
+                                 height: `${r.height}px` });
+    caret.hidden = false;
+  }
+  const ARROWS = { ArrowLeft: ["backward", "character"], ArrowRight: ["forward", "character"],
+                   ArrowUp: ["backward", "line"], ArrowDown: ["forward", "line"],
+                   Home: ["backward", "lineboundary"], End: ["forward", "lineboundary"] };
+  doc.addEventListener("focus", () => {
+    if (selectionInDoc() || st.mouseDown) { drawCaret(); return; }
+    // Tabbed in: start at the first line on screen.
+    const first = segs.find((seg) => seg.getBoundingClientRect().bottom > 0) || segs[0];
+    if (first) caretTo(Number(first.dataset.start));
+  });
+  doc.addEventListener("blur", () => { caret.hidden = true; });
+  function takeSoon() {
+    clearTimeout(st.selTimer);
+    st.selTimer = setTimeout(() => {
+      if (!st.mouseDown && !st.shiftDown && root.isConnected) takeSelection();
+    }, KEY_SELECT_MS);
+  }
+  doc.addEventListener("keydown", (e) => {
+    st.shiftDown = e.shiftKey;
+    if (e.shiftKey) clearTimeout(st.selTimer); // still selecting
+    const move = ARROWS[e.key];
+    if (!move || e.altKey || e.metaKey) return;
+    const sel = selectionInDoc();
+    if (!sel) return;
+    e.preventDefault();
+    const [direction, unit] = move;
+    const granularity = e.ctrlKey && unit === "character" ? "word" : unit;
+    sel.modify(e.shiftKey ? "extend" : "move", direction, granularity);
+    const node = sel.focusNode && (sel.focusNode.nodeType === Node.TEXT_NODE
+      ? sel.focusNode.parentElement : sel.focusNode);
+    if (node && node.scrollIntoView) node.scrollIntoView({ block: "nearest" });
+  });
+  doc.addEventListener("keyup", (e) => {
+    st.shiftDown = e.shiftKey;
+    if (e.key === "Shift") takeSoon(); // unless Shift goes down again at once, the selection is done
+  });
+  if (!st.blurHandler) { // once per reader: a Shift let go in another window is not held down here
+    st.blurHandler = () => { st.shiftDown = false; };
+    window.addEventListener("blur", st.blurHandler);
+  }
+
   if (st.selHandler) document.removeEventListener("selectionchange", st.selHandler);
   st.selHandler = () => {
     clearTimeout(st.selTimer);
-    if (st.mouseDown || !root.isConnected) return;
-    st.selTimer = setTimeout(() => {
-      if (!st.mouseDown && root.isConnected) takeSelection();
-    }, KEY_SELECT_MS);
+    if (!root.isConnected) return;
+    drawCaret();
+    if (!st.mouseDown) takeSoon();
   };
   document.addEventListener("selectionchange", st.selHandler);
 
