@@ -80,7 +80,7 @@ def test_the_reader_gets_the_transcript_turns_and_codebook(study) -> None:
         text = s.get(Transcript, tid).text
     assert data["text"] == text
     assert [(t["speaker"], t["kind"], t["label"]) for t in data["turns"]][:2] == [
-        ("Interviewer", "interviewer", ""), ("P07", "participant", "P07 · youth · young person")]
+        ("Interviewer", "interviewer", ""), ("P07", "participant", "youth · young person")]
     assert [c["id"] for c in data["codes"] if not c["archived"]] == [
         "empathy", "non_judgement", "goal_setting", "confidentiality", "trust_bond"]
     assert data["codes"][0]["definition"] == "Synthetic definition of empathy."

@@ -160,6 +160,8 @@ def test_a_keyboard_selection_opens_the_palette(app_server: App, page: Page) -> 
     palette = page.locator(".ccr-palette")
     expect(palette).to_be_visible()
     expect(palette.locator(".ccr-quote")).to_have_text(f"“{phrase}”")
+    # The chosen words stay marked in the text while the palette is open.
+    assert "".join(page.locator(".ccr-pending").all_inner_texts()) == phrase
     page.keyboard.type("goal")
     page.keyboard.press("Enter")
 

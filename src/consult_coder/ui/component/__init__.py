@@ -75,9 +75,14 @@ def build_payload(
     ``hits`` are ``[start, end]`` spans of a search (``query``) in this transcript; ``jump``
     (``{"seq", "start", "end"}``) asks the reader to scroll to a passage and flash it, once per ``seq``.
     """
-    p = view.get("participant")
-    who = " · ".join(x for x in (p["id"], p["group"], p["role"]) if x) if p else ""
-    turns = [{**t, "label": who if t["kind"] == "participant" else ""} for t in view["turns"]]
+    p = view.get("participant") or {}
+
+    def label(turn: dict[str, Any]) -> str:  # who the participant is, without repeating the speaker's name
+        if turn["kind"] != "participant" or not p:
+            return ""
+        return " · ".join(x for x in (p["id"], p["group"], p["role"]) if x and x != turn["speaker"])
+
+    turns = [{**t, "label": label(t)} for t in view["turns"]]
     return {
         "rev": rev, "transcript_id": view["id"], "text": view["text"], "turns": turns,
         "codes": code_entries(codes), "coder": coder, "can_undo": can_undo, "notice": notice,

@@ -536,6 +536,8 @@ export default function reader(component) {
     st.focus = 0;
     st.panelAt = null;
     sel.removeAllRanges();
+    splitAt(start);
+    splitAt(end);
     markPending();
     openPalette(rect);
     return true;
@@ -567,6 +569,20 @@ export default function reader(component) {
       }
     }, 0);
   });
+  // Cut the segment holding ``offset`` in two, so the pending passage can be marked exactly before
+  // the next redraw cuts there anyway. The copy keeps the look (classes, style, title) of the original.
+  function splitAt(offset) {
+    const i = segs.findIndex((seg) => Number(seg.dataset.start) < offset && offset < Number(seg.dataset.end));
+    if (i < 0) return;
+    const seg = segs[i];
+    const tail = seg.cloneNode(false);
+    tail.textContent = cps.slice(offset, Number(seg.dataset.end)).join("");
+    tail.dataset.start = offset;
+    seg.textContent = cps.slice(Number(seg.dataset.start), offset).join("");
+    seg.dataset.end = offset;
+    seg.after(tail);
+    segs.splice(i + 1, 0, tail);
+  }
   function markPending() {
     segs.forEach((s) => {
       const inside = st.pending && Number(s.dataset.start) >= st.pending.start

@@ -306,7 +306,7 @@ def render() -> None:
     _codebook_sidebar(codes, _code_memos(project, coder))
 
     status = progress.get(tid, "not_started")
-    c1, c2, c3, c4 = st.columns([1.2, 1.7, 2.2, 1.4], vertical_alignment="bottom")
+    c1, c2, c3, c4 = st.columns([1.45, 1.6, 2.1, 1.4], vertical_alignment="bottom")
     show_others = c1.toggle("Show other coders", value=False, key="coding_show_others",
                             help="Off while you code blind: you see only your own codings.")
     live = [c for c in codes if not c["archived"]]
