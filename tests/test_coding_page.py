@@ -257,6 +257,7 @@ def test_a_jump_opens_the_transcript_even_when_filters_hide_it(study) -> None:
     assert data["transcript_id"] == tid
     # Nothing coded starts there, so the sentence around the offset is the passage to flash.
     sentence = span(project, tid, "We set small goals together, like getting to college twice a week.")
+    assert data["jump"]["offset"] == start
     assert (data["jump"]["start"], data["jump"]["end"]) == sentence
     assert at.selectbox(key="coding_group").value == "All"
     assert at.selectbox(key="coding_only").value is None

@@ -73,7 +73,8 @@ def build_payload(
     """Everything the reader draws for one transcript; nothing else is sent to the browser.
 
     ``hits`` are ``[start, end]`` spans of a search (``query``) in this transcript; ``jump``
-    (``{"seq", "start", "end"}``) asks the reader to scroll to a passage and flash it, once per ``seq``.
+    (``{"seq", "offset", "start", "end"}``) asks the reader to scroll to the passage ``start``–``end``
+    around ``offset`` and flash it, once per ``seq``.
     """
     p = view.get("participant") or {}
 

@@ -344,7 +344,7 @@ def render() -> None:
     _transcript_memo(project, coder, tid)
     if jump and jump["transcript"] == tid:
         start, end = jump_span(view["text"], codings, jump["offset"])
-        jump = {"seq": jump["seq"], "start": start, "end": end}
+        jump = {"seq": jump["seq"], "offset": jump["offset"], "start": start, "end": end}
     else:
         jump = None
     payload = build_payload(view, codes, codings, coder, rev=st.session_state.get(REV_KEY, 0),
