@@ -619,6 +619,24 @@ export default function reader(component) {
     sel.addRange(range);
     doc.focus({ preventScroll: true });
   }
+  function scroller() {
+    for (let n = root.parentElement; n && n !== document.body; n = n.parentElement) {
+      const overflow = getComputedStyle(n).overflowY;
+      if ((overflow === "auto" || overflow === "scroll") && n.scrollHeight > n.clientHeight) return n;
+    }
+    return document.scrollingElement || document.documentElement;
+  }
+  // Scroll just enough that the moving end of the selection stays on screen, clear of the toolbar.
+  function keepInView(sel) {
+    const probe = document.createRange();
+    probe.setStart(sel.focusNode, sel.focusOffset);
+    const rects = probe.getClientRects();
+    const r = rects.length ? rects[0] : probe.getBoundingClientRect();
+    const top = bar.getBoundingClientRect().bottom + 8;
+    const bottom = window.innerHeight - 48;
+    const dy = r.bottom > bottom ? r.bottom - bottom : r.top < top ? r.top - top : 0;
+    if (dy) scroller().scrollBy(0, dy);
+  }
   function selectionInDoc() {
     const sel = document.getSelection();
     return sel && sel.rangeCount && doc.contains(sel.getRangeAt(0).commonAncestorContainer) ? sel : null;
@@ -661,9 +679,7 @@ export default function reader(component) {
     const [direction, unit] = move;
     const granularity = e.ctrlKey && unit === "character" ? "word" : unit;
     sel.modify(e.shiftKey ? "extend" : "move", direction, granularity);
-    const node = sel.focusNode && (sel.focusNode.nodeType === Node.TEXT_NODE
-      ? sel.focusNode.parentElement : sel.focusNode);
-    if (node && node.scrollIntoView) node.scrollIntoView({ block: "nearest" });
+    keepInView(sel);
   });
   doc.addEventListener("keyup", (e) => {
     st.shiftDown = e.shiftKey;
