@@ -1,140 +1,9 @@
-// The transcript reader of the "Code" page: draws speaker turns with coded passages, turns a mouse or
-// keyboard (Shift+arrows) selection into code-point offsets, and sends coding actions to Python with
-// setTriggerValue("action"). It also marks search hits, steps through them without a round trip, and
-// scrolls to a passage another page asked for ("jump"), flashing it once.
-// All user text (transcript, code names, memos, speakers) goes in with textContent, never innerHTML.
-
-const STATE = new Map(); // per component key: what must survive a re-render (open palette, queue, …)
-const WORD = /[\p{L}\p{N}\p{M}_'’-]/u;
-const COLOUR = /^#[0-9a-fA-F]{6}$/;
-const TRACK_PX = 4; // height of one stacked underline, including its gap
-const KEY_SELECT_MS = 600; // a keyboard selection opens the palette once it has rested this long
-
-function el(tag, cls, text) {
-  const node = document.createElement(tag);
-  if (cls) node.className = cls;
-  if (text !== undefined && text !== null) node.textContent = String(text);
-  return node;
-}
-
-function colourOf(code) {
-  return code && COLOUR.test(code.colour || "") ? code.colour : "#888888";
-}
-
-// Code points, not UTF-16 units: Python offsets count code points of the stored text.
-function cpLen(s) {
-  return Array.from(s).length;
-}
-
-function stateFor(key) {
-  if (!STATE.has(key)) {
-    STATE.set(key, { lastRev: null, busy: false, timer: null, queue: [], pending: null, filter: "",
-                     focus: 0, panelAt: null, keyHandler: null, lastJump: null, hitKey: null, hit: 0,
-                     mouseDown: false, shiftDown: false, selTimer: null, selHandler: null,
-                     upHandler: null });
-  }
-  return STATE.get(key);
-}
-
-// Each coding gets a track (its underline depth) so an overlapping coding keeps its own line.
-function assignTracks(codings) {
-  const ends = [];
-  const track = new Map();
-  const sorted = [...codings].sort((a, b) => a.start - b.start || b.end - a.end || a.id - b.id);
-  for (const c of sorted) {
-    let t = ends.findIndex((end) => end <= c.start);
-    if (t < 0) { t = ends.length; ends.push(0); }
-    ends[t] = c.end;
-    track.set(c.id, t);
-  }
-  return { track, count: ends.length };
-}
-
-function spanTextOf(cps, start, end, max = 90) {
-  const s = cps.slice(start, end).join("");
-  return s.length > max ? s.slice(0, max - 1) + "…" : s;
-}
-
-function trimSpan(cps, start, end) {
-  while (start < end && /\s/u.test(cps[start])) start++;
-  while (end > start && /\s/u.test(cps[end - 1])) end--;
-  return [start, end];
-}
-
-const isWord = (ch) => ch !== undefined && WORD.test(ch);
-
-function moveEdge(cps, start, end, how) {
-  let i;
-  switch (how) {
-    case "grow-start":
-      i = start;
-      while (i > 0 && !isWord(cps[i - 1])) i--;
-      while (i > 0 && isWord(cps[i - 1])) i--;
-      return [i, end];
-    case "grow-end":
-      i = end;
-      while (i < cps.length && !isWord(cps[i])) i++;
-      while (i < cps.length && isWord(cps[i])) i++;
-      return [start, i];
-    case "shrink-start":
-      i = start;
-      while (i < end && isWord(cps[i])) i++;
-      while (i < end && !isWord(cps[i])) i++;
-      return i < end ? [i, end] : [start, end];
-    case "shrink-end":
-      i = end;
-      while (i > start && isWord(cps[i - 1])) i--;
-      while (i > start && !isWord(cps[i - 1])) i--;
-      return i > start ? [start, i] : [start, end];
-    default:
-      return [start, end];
-  }
-}
-
-// Map one boundary of a DOM Range to a code-point offset of the stored text.
-function boundaryOffset(node, offset, segs, isEnd) {
-  const seg = node.nodeType === Node.TEXT_NODE ? node.parentElement : null;
-  if (seg && seg.classList.contains("ccr-seg")) {
-    return Number(seg.dataset.start) + cpLen(node.data.slice(0, offset));
-  }
-  // The boundary sits between elements (a speaker label, a turn edge): take the nearest text.
-  const probe = document.createRange();
-  probe.setStart(node, offset);
-  if (!isEnd) {
-    for (const s of segs) {
-      if (probe.comparePoint(s.firstChild || s, 0) >= 0) return Number(s.dataset.start);
-    }
-    return null;
-  }
-  for (let k = segs.length - 1; k >= 0; k--) {
-    const s = segs[k];
-    const t = s.firstChild || s;
-    if (probe.comparePoint(t, t.nodeType === Node.TEXT_NODE ? t.data.length : 0) <= 0) {
-      return Number(s.dataset.end);
-    }
-  }
-  return null;
-}
-
-function segmentBounds(turn, spans) {
-  const cuts = new Set([turn.start, turn.end]);
-  const add = (v) => { if (v > turn.start && v < turn.end) cuts.add(v); };
-  for (const c of spans) { if (c) { add(c.start); add(c.end); } }
-  return [...cuts].sort((a, b) => a - b);
-}
-
-// Index of the hit holding the segment [a, b), or -1. Hits are sorted and do not overlap.
-function hitAt(hits, a, b) {
-  let lo = 0;
-  let hi = hits.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >> 1;
-    if (hits[mid].end <= a) lo = mid + 1;
-    else if (hits[mid].start > a) hi = mid - 1;
-    else return hits[mid].end >= b ? mid : -1;
-  }
-  return -1;
-}
+// The transcript reader of the "Code" page, part 4 of 4: the component. It draws speaker turns with
+// coded passages, turns a mouse or keyboard (Shift+arrows) selection into code-point offsets, and
+// sends coding actions to Python with setTriggerValue("action"). It also marks search hits, steps
+// through them without a round trip, and scrolls to a passage another page asked for ("jump"),
+// flashing it once. All user text (transcript, code names, memos, speakers) goes in with
+// textContent, never innerHTML.
 
 export default function reader(component) {
   const { data, parentElement, setTriggerValue } = component;
@@ -148,7 +17,8 @@ export default function reader(component) {
   const codings = (data.codings || []).filter((c) => codes.has(c.code_id));
   const { track, count: trackCount } = assignTracks(codings);
   const hits = (data.hits || []).map(([start, end]) => ({ start, end }));
-  const hitKey = `${data.transcript_id}|${data.query || ""}|${hits.length}|${hits.length ? hits[0].start : ""}`;
+  const firstHit = hits.length ? hits[0].start : "";
+  const hitKey = `${data.transcript_id}|${data.query || ""}|${hits.length}|${firstHit}`;
   const jump = data.jump && data.jump.seq !== st.lastJump ? data.jump : null;
 
   // A new revision means Python handled the last action: release the next queued one.
@@ -432,91 +302,10 @@ export default function reader(component) {
     input.focus({ preventScroll: true });
   }
 
-  // ---- panel: a coded passage's codes, memos, edges and removal
+  // ---- panel: a coded passage's codes, memos, edges and removal (reader_panel.js)
   function openPanel(offset, rect) {
-    closePopups();
-    const here = codings.filter((c) => c.start <= offset && offset < c.end)
-      .sort((a, b) => (codeOrder.get(a.code_id) ?? 0) - (codeOrder.get(b.code_id) ?? 0) || a.id - b.id);
-    if (!here.length) { st.panelAt = null; return; }
-    st.panelAt = offset;
-    const panel = el("div", "ccr-panel");
-    panel.setAttribute("role", "dialog");
-    const head = el("div", "ccr-panel-head");
-    const close = el("button", "ccr-btn ccr-close", "×");
-    close.type = "button";
-    close.title = "Close";
-    close.addEventListener("click", () => { st.panelAt = null; closePopups(); });
-    const undo2 = el("button", "ccr-btn", "↶ Undo");
-    undo2.type = "button";
-    undo2.disabled = !data.can_undo;
-    undo2.addEventListener("click", () => send({ type: "undo" }));
-    head.append(el("span", "ccr-panel-title", "Codes on this passage"), undo2, close);
-    panel.appendChild(head);
-    for (const c of here) {
-      const code = codes.get(c.code_id);
-      const row = el("div", "ccr-row");
-      row.dataset.coding = c.id;
-      const top = el("div", "ccr-row-top");
-      const sw = el("span", "ccr-swatch");
-      sw.style.background = colourOf(code);
-      top.append(sw, el("span", "ccr-name", code.path), el("span", "ccr-coder", c.coder));
-      if (c.own) {
-        const rm = el("button", "ccr-btn ccr-remove", "Remove");
-        rm.type = "button";
-        rm.title = `Remove ${code.name} from this passage`;
-        rm.addEventListener("click", () => send({ type: "remove", id: c.id }));
-        top.appendChild(rm);
-      }
-      row.appendChild(top);
-      row.appendChild(el("div", "ccr-span", `“${spanTextOf(cps, c.start, c.end, 140)}”`));
-      if (c.own) {
-        const edges = el("div", "ccr-edges");
-        const moves = [["grow-start", "◂ Start", "Start one word earlier"],
-          ["shrink-start", "Start ▸", "Start one word later"],
-          ["shrink-end", "◂ End", "End one word earlier"],
-          ["grow-end", "End ▸", "End one word later"]];
-        for (const [how, label, title] of moves) {
-          const b = el("button", "ccr-btn ccr-edge", label);
-          b.type = "button";
-          b.title = title;
-          b.dataset.move = how;
-          b.addEventListener("click", () => {
-            const [s, e] = moveEdge(cps, c.start, c.end, how);
-            if (s !== c.start || e !== c.end) send({ type: "resize", id: c.id, start: s, end: e, snap: "word" });
-          });
-          edges.appendChild(b);
-        }
-        const whole = el("button", "ccr-btn ccr-edge", "Whole sentences");
-        whole.type = "button";
-        whole.dataset.move = "sentence";
-        whole.title = "Widen to the whole sentences this passage touches";
-        whole.addEventListener("click",
-          () => send({ type: "resize", id: c.id, start: c.start, end: c.end, snap: "sentence" }));
-        edges.appendChild(whole);
-        row.appendChild(edges);
-        const memo = el("textarea", "ccr-memo");
-        memo.placeholder = "Memo (saved when you leave the box or press Enter)";
-        memo.rows = 2;
-        memo.value = c.memo || "";
-        const save = () => {
-          if (memo.value.trim() !== (c.memo || "").trim()) {
-            c.memo = memo.value;
-            send({ type: "memo", id: c.id, memo: memo.value });
-          }
-        };
-        memo.addEventListener("blur", save);
-        memo.addEventListener("keydown", (e) => {
-          if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); save(); }
-        });
-        row.appendChild(memo);
-      } else if (c.memo) {
-        row.appendChild(el("div", "ccr-memo-ro", c.memo));
-      }
-      panel.appendChild(row);
-    }
-    root.appendChild(panel);
-    root.classList.add("ccr-open");
-    placeNear(panel, rect);
+    const ctx = { closePopups, codeOrder, codes, codings, cps, data, placeNear, root, send, st };
+    openPanelIn(ctx, offset, rect);
   }
 
   // ---- a selection in the text (mouse or keyboard) becomes the pending passage and opens the palette
@@ -600,104 +389,8 @@ export default function reader(component) {
   };
   document.addEventListener("mouseup", st.upHandler);
 
-  // ---- keyboard selection. Browsers move a caret through plain text only with caret browsing (F7),
-  // so the reader does it itself while it has focus: arrows move a visible caret, Shift+arrows select
-  // (with Ctrl: by word), Shift+Home/End to the line's ends. A selection that rests for a moment with
-  // Shift let go opens the palette (also one made by caret browsing or assistive tools). While the
-  // mouse button is down the mouse owns the selection, and its mouseup takes it.
-  function caretTo(offset) {
-    const seg = segAt(Math.min(offset, cps.length - 1)) || segs[segs.length - 1];
-    if (!seg) return;
-    const node = seg.firstChild;
-    const units = Array.from(node.data).slice(0, Math.max(0, offset - Number(seg.dataset.start)))
-      .join("").length;
-    const range = document.createRange();
-    range.setStart(node, Math.min(units, node.data.length));
-    range.collapse(true);
-    const sel = document.getSelection();
-    sel.removeAllRanges();
-    sel.addRange(range);
-    doc.focus({ preventScroll: true });
-  }
-  function scroller() {
-    for (let n = root.parentElement; n && n !== document.body; n = n.parentElement) {
-      const overflow = getComputedStyle(n).overflowY;
-      if ((overflow === "auto" || overflow === "scroll") && n.scrollHeight > n.clientHeight) return n;
-    }
-    return document.scrollingElement || document.documentElement;
-  }
-  // Scroll just enough that the moving end of the selection stays on screen, clear of the toolbar.
-  function keepInView(sel) {
-    const probe = document.createRange();
-    probe.setStart(sel.focusNode, sel.focusOffset);
-    const rects = probe.getClientRects();
-    const r = rects.length ? rects[0] : probe.getBoundingClientRect();
-    const top = bar.getBoundingClientRect().bottom + 8;
-    const bottom = window.innerHeight - 48;
-    const dy = r.bottom > bottom ? r.bottom - bottom : r.top < top ? r.top - top : 0;
-    if (dy) scroller().scrollBy(0, dy);
-  }
-  function selectionInDoc() {
-    const sel = document.getSelection();
-    return sel && sel.rangeCount && doc.contains(sel.getRangeAt(0).commonAncestorContainer) ? sel : null;
-  }
-  function drawCaret() {
-    const sel = selectionInDoc();
-    if (!sel || !sel.isCollapsed || document.activeElement !== doc) { caret.hidden = true; return; }
-    const rects = sel.getRangeAt(0).getClientRects();
-    const r = rects.length ? rects[0] : null;
-    if (!r || !r.height) { caret.hidden = true; return; }
-    const outer = root.getBoundingClientRect();
-    Object.assign(caret.style, { top: `${r.top - outer.top}px`, left: `${r.left - outer.left}px`,
-                                 height: `${r.height}px` });
-    caret.hidden = false;
-  }
-  const ARROWS = { ArrowLeft: ["backward", "character"], ArrowRight: ["forward", "character"],
-                   ArrowUp: ["backward", "line"], ArrowDown: ["forward", "line"],
-                   Home: ["backward", "lineboundary"], End: ["forward", "lineboundary"] };
-  doc.addEventListener("focus", () => {
-    if (selectionInDoc() || st.mouseDown) { drawCaret(); return; }
-    // Tabbed in: start at the first line on screen.
-    const first = segs.find((seg) => seg.getBoundingClientRect().bottom > 0) || segs[0];
-    if (first) caretTo(Number(first.dataset.start));
-  });
-  doc.addEventListener("blur", () => { caret.hidden = true; });
-  function takeSoon() {
-    clearTimeout(st.selTimer);
-    st.selTimer = setTimeout(() => {
-      if (!st.mouseDown && !st.shiftDown && root.isConnected) takeSelection();
-    }, KEY_SELECT_MS);
-  }
-  doc.addEventListener("keydown", (e) => {
-    st.shiftDown = e.shiftKey;
-    if (e.shiftKey) clearTimeout(st.selTimer); // still selecting
-    const move = ARROWS[e.key];
-    if (!move || e.altKey || e.metaKey) return;
-    const sel = selectionInDoc();
-    if (!sel) return;
-    e.preventDefault();
-    const [direction, unit] = move;
-    const granularity = e.ctrlKey && unit === "character" ? "word" : unit;
-    sel.modify(e.shiftKey ? "extend" : "move", direction, granularity);
-    keepInView(sel);
-  });
-  doc.addEventListener("keyup", (e) => {
-    st.shiftDown = e.shiftKey;
-    if (e.key === "Shift") takeSoon(); // unless Shift goes down again at once, the selection is done
-  });
-  if (!st.blurHandler) { // once per reader: a Shift let go in another window is not held down here
-    st.blurHandler = () => { st.shiftDown = false; };
-    window.addEventListener("blur", st.blurHandler);
-  }
-
-  if (st.selHandler) document.removeEventListener("selectionchange", st.selHandler);
-  st.selHandler = () => {
-    clearTimeout(st.selTimer);
-    if (!root.isConnected) return;
-    drawCaret();
-    if (!st.mouseDown) takeSoon();
-  };
-  document.addEventListener("selectionchange", st.selHandler);
+  // ---- keyboard selection (reader_caret.js)
+  const { caretTo } = caretControls({ root, doc, bar, caret, cps, segs, st, segAt, takeSelection });
 
   // ---- keyboard: Ctrl+Z undoes (outside text boxes, which keep their own undo); Esc closes
   if (st.keyHandler) document.removeEventListener("keydown", st.keyHandler);
