@@ -2,24 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import os
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
-import pandas as pd
 import pytest
-from docx import Document
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from consult_coder.model import Code, Coder, Coding, Event
 from consult_coder.refi import export_qdc
 from consult_coder.storage import open_project
-from tests.conftest import REPO, _free_port
 from tests.test_export_study import build_export_study
 
 SCRIPT = """
@@ -28,7 +17,6 @@ render()
 """
 LABELS = ["Word report", "Theme table only", "Codings (CSV)", "All tables (Excel)", "Codebook (REFI .qdc)",
           "Project (REFI .qdpx)"]
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
@@ -122,59 +110,3 @@ def test_a_broken_refi_file_is_one_line_and_changes_nothing(location):
     with project.session() as s:
         assert s.scalars(select(Code.id)).first() is None
     project.close()
-
-
-@pytest.mark.browser
-def test_clicking_a_button_downloads_the_file_made_then(study, tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium is not installed at {CHROMIUM}: apt-get install chromium")
-    from playwright.sync_api import sync_playwright
-
-    port = _free_port()
-    log = tmp_path / "streamlit.log"
-    env = {**os.environ, "CONSULT_CODER_DB": study.location}
-    with log.open("w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port),
-             "--browser.gatherUsageStats", "false"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc, log)
-        with sync_playwright() as pw:
-            context = pw.chromium.launch_persistent_context(
-                str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, accept_downloads=True,
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                      "--disable-component-update", "--disable-sync", "--no-first-run"])
-            context.set_default_timeout(120_000)
-            page = context.pages[0] if context.pages else context.new_page()
-            page.goto(f"{url}/export")
-            with page.expect_download() as report:
-                page.get_by_role("button", name="Word report").click()
-            assert report.value.suggested_filename == "themes-report-consensus.docx"
-            doc = Document(io.BytesIO(Path(report.value.path()).read_bytes()))
-            theme_table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Theme")
-            assert [c.text for c in theme_table.rows[1].cells] == ["Confidentiality", "2 (67%)", "1 (50%)"]
-            with page.expect_download() as csv:
-                page.get_by_role("button", name="Codings (CSV)").click()
-            codings = pd.read_csv(csv.value.path(), encoding="utf-8-sig")
-            assert len(codings) == 7 and set(codings["coder"]) == {"consensus"}
-            context.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-
-
-def _wait_healthy(url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 90
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.read().decode().strip() == "ok":
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            pytest.fail(f"streamlit did not start:\n{log.read_text()}")
-        time.sleep(0.3)

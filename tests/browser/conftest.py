@@ -137,9 +137,9 @@ def app_server() -> Iterator[App]:
 
 
 def launch(playwright, profile: Path, width: int = 1400, height: int = 1000):  # noqa: ANN001, ANN201
-    """Debian's Chromium, headless, with a fresh profile."""
+    """Debian's Chromium, headless, with a fresh profile (downloads allowed, for the export tests)."""
     return playwright.chromium.launch_persistent_context(
-        str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True,
+        str(profile), executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, accept_downloads=True,
         viewport={"width": width, "height": height})
 
 
