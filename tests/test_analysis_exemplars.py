@@ -84,12 +84,24 @@ def test_union_keeps_the_pinned_copy_of_an_identical_segment(project):
     assert (quotes["participant_id"] == "P01").sum() == 1
 
 
-def test_pinning_someone_elses_coding_changes_nothing(study):  # noqa: F811
+def test_anyone_on_the_team_may_pin_and_the_trail_says_who(study):  # noqa: F811
+    """Choosing quotes is curation, not recoding: alice may pin bob's (or the consensus) coding."""
     with study.session() as s:
         bobs = s.scalars(select(Coding.id).join(Coding.coder).where(Coding.code_id == "goal_setting")
                          .where(Coding.coder.has(name="bob"))).one()
-    with pytest.raises(UserError, match="belongs to coder 'bob'"):
-        set_pinned(study, bobs, True, actor="alice")
+    set_pinned(study, bobs, True, actor="alice")
+    with study.session() as s:
+        assert s.get(Coding, bobs).pinned
+        ev = s.scalars(select(Event).where(Event.action == "coding.pin")).one()
+        assert ev.actor == "alice"
+    assert undo(study, "bob") is None  # bob did not pin it, so it is not his to undo
+    assert undo(study, "alice").startswith("Undid pinning")
     with study.session() as s:
         assert not s.get(Coding, bobs).pinned
+
+
+def test_pinning_a_coding_that_is_gone_is_one_line(study):  # noqa: F811
+    with pytest.raises(UserError, match="There is no coding 99999"):
+        set_pinned(study, 99999, True, actor="alice")
+    with study.session() as s:
         assert s.scalars(select(Event)).first() is None

@@ -117,15 +117,17 @@ def test_exemplar_quotes_and_pinning(db):
     assert at.button(key=f"pin-{p03}").proto.label == "Unpin"
 
 
-def test_only_the_owner_can_pin(db):
+def test_pinning_needs_a_coder_name_but_not_ownership(db):
     _, ids = db
     at = _app()
-    at.session_state["coder"] = "alice"
     at.selectbox(key="an_layer").set_value("union").run()
     bobs = ids[("bob", "P05", "trust_bond", "Yes, mostly, after a few weeks.")]
-    alices = ids[("alice", "P02", "trust_bond", "He listened without judging me.")]
-    assert at.button(key=f"pin-{bobs}").disabled
-    assert not at.button(key=f"pin-{alices}").disabled
+    assert at.button(key=f"pin-{bobs}").disabled  # nobody chosen in the sidebar yet
+    at.session_state["coder"] = "alice"
+    at.run()
+    assert not at.button(key=f"pin-{bobs}").disabled
+    at.button(key=f"pin-{bobs}").click().run()
+    assert at.button(key=f"pin-{bobs}").label == "Unpin"
 
 
 def test_a_missing_consensus_layer_is_an_error_line_not_a_traceback(tmp_path, monkeypatch):

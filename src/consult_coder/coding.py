@@ -204,9 +204,16 @@ def set_coding_memo(project: Project, coding_id: int, memo: str, coder: str) -> 
 
 
 def set_pinned(project: Project, coding_id: int, pinned: bool, coder: str) -> None:
-    """Mark a coding as an exemplar quote for the report (or unmark it)."""
+    """Mark a coding as an exemplar quote for the report (or unmark it).
+
+    Choosing quotes is the team's curation, not a change to anyone's coding: any named coder may pin
+    (consensus codings included); the event records who did, and only they can undo it.
+    """
     with project.session() as s:
-        row = _own_coding(s, coding_id, coder)
+        row = s.get(Coding, coding_id) if isinstance(coding_id, int) else None
+        if row is None:
+            raise UserError(f"There is no coding {coding_id!r} (it may have been removed already)")
+        coder = get_or_create_coder(s, coder).name
         if row.pinned == bool(pinned):
             return
         audit.record(s, coder, "coding.pin", "transcript", row.transcript_id,

@@ -60,6 +60,6 @@ def set_pinned(project: Project, coding_id: int, pinned: bool, actor: str) -> No
     """Pin (or unpin) a coding as an exemplar quote.
 
     The change itself is :func:`consult_coder.coding.set_pinned`: committed at once with an audit
-    event the coder can undo; coders pin only their own codings.
+    event that whoever pinned can undo.
     """
     coding.set_pinned(project, int(coding_id), bool(pinned), actor)

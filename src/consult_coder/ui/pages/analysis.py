@@ -133,8 +133,7 @@ def _exemplars(study: Study, by: str) -> None:
     values = split_values(study.participants, by)
     me = current_coder()
     if not me:
-        st.caption("To pin quotes for the report, choose who you are (Coder, in the sidebar): coders pin "
-                   "their own codings.")
+        st.caption("To pin quotes for the report, choose who you are (Coder, in the sidebar).")
     columns = st.columns(len(values)) if len(values) <= 3 else [st.container() for _ in values]
     for value, column in zip(values, columns, strict=True):
         part = quotes[quotes[by] == value]
@@ -146,12 +145,9 @@ def _exemplars(study: Study, by: str) -> None:
             box.markdown(("📌 " if row.pinned else "") + f"“{escape_md(row.quote)}”")
             box.caption(f"{escape_md(row.participant_id)} · {escape_md(row.role)} · coded by "
                         f"{escape_md(row.coders)} · {row.words} words")
-            mine = me == row.coder
             box.button("Unpin" if row.pinned else "Pin for the report", key=f"pin-{row.coding_id}",
                        icon=":material/keep_off:" if row.pinned else ":material/keep:",
-                       on_click=_pin, args=(int(row.coding_id), not row.pinned), disabled=not mine,
-                       help=None if mine else f"Only {row.coder} can pin this coding (choose the coder "
-                       "in the sidebar).")
+                       on_click=_pin, args=(int(row.coding_id), not row.pinned), disabled=not me)
 
 
 def render() -> None:
