@@ -276,3 +276,8 @@ def test_open_transcript_gives_turns_and_participant(project: Project) -> None:
     assert view["text"][view["turns"][1]["start"]:view["turns"][1]["end"]] == TURNS[1][2]
     assert choices == [{"id": tid, "title": "P07 consultation", "participant_id": "P07", "group": "youth",
                         "role": "young person"}]
+
+
+def test_the_union_layer_name_is_not_a_coder_name(sqlite_project):
+    with pytest.raises(UserError, match="'union' is reserved"), sqlite_project.session() as s:
+        coding.get_or_create_coder(s, "Union")

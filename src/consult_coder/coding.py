@@ -17,6 +17,7 @@ from consult_coder import audit
 from consult_coder.errors import UserError
 from consult_coder.model import (
     ORIGINS,
+    UNION_LAYER,
     Code,
     Coder,
     Coding,
@@ -45,6 +46,8 @@ def get_or_create_coder(session: Session, name: str) -> Coder:
         raise UserError("A coder name is needed: choose who is coding in the sidebar")
     if len(name) > 128:
         raise UserError(f"Coder name is too long ({len(name)} characters, at most 128)")
+    if name.lower() == UNION_LAYER:  # a coder of that name would hide behind the layer of all coders
+        raise UserError(f"'{UNION_LAYER}' is reserved for the layer of all coders; choose another name")
     coder = session.scalars(select(Coder).where(Coder.name == name)).first()
     if coder is None:
         coder = Coder(name=name)

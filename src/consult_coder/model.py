@@ -29,6 +29,7 @@ GROUPS = ("youth", "clinician")
 SPEAKER_KINDS = ("interviewer", "participant")
 ORIGINS = ("manual", "suggested")
 CONSENSUS_CODER = "consensus"  # the reconciled layer is stored as the codings of this coder
+UNION_LAYER = "union"  # the analysis layer of all coders together: never a coder's name
 
 
 def utcnow() -> datetime:

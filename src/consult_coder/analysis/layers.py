@@ -22,12 +22,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult_coder.errors import UserError
-from consult_coder.model import CONSENSUS_CODER, GROUPS, Code, Coder, Coding, Participant, Transcript, Turn
+from consult_coder.model import (
+    CONSENSUS_CODER,
+    GROUPS,
+    UNION_LAYER,
+    Code,
+    Coder,
+    Coding,
+    Participant,
+    Transcript,
+    Turn,
+)
 from consult_coder.text import overlaps, word_count
 
 Span = tuple[int, int]
 
-UNION = "union"
+UNION = UNION_LAYER
 CONSENSUS = CONSENSUS_CODER
 NOT_RECORDED = "(not recorded)"
 BASE_ATTRIBUTES = ("group", "role", "age_band")
