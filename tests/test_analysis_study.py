@@ -35,9 +35,10 @@ from sqlalchemy.orm import Session
 
 from consult_coder.analysis import layer_codings, layer_options, load_study
 from consult_coder.errors import UserError
-from consult_coder.model import Code, Coder, Coding, Participant, Transcript, Turn
+from consult_coder.model import Code, Coder, Coding, Participant, Transcript
 from consult_coder.storage import Project, open_project
 from consult_coder.text import content_hash, word_count
+from tests.factories import stored_turns
 
 YOUTH = {
     "P01": ("14-17", "A", [
@@ -122,27 +123,13 @@ CODINGS = [
 BASE_TIME = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
 
 
-def render(turns: list[tuple[str, str]]) -> tuple[str, list[tuple[str, int, int]]]:
-    """The stored text and (speaker, start, end) of each turn's spoken text, as the importers do it."""
-    text, spans = "", []
-    for speaker, spoken in turns:
-        if text:
-            text += "\n\n"
-        text += f"{speaker}: "
-        spans.append((speaker, len(text), len(text) + len(spoken)))
-        text += spoken
-    return text, spans
-
-
 def _add_transcript(s: Session, pid: str | None, turns: list[tuple[str, str]]) -> Transcript:
-    text, spans = render(turns)
+    text, rows = stored_turns([(speaker, "interviewer" if speaker == "Interviewer" else "participant", said)
+                               for speaker, said in turns])
     tr = Transcript(participant_id=pid, title=f"Interview {pid}", text=text, content_hash=content_hash(text),
-                    source_name=f"{pid}.txt", source_format="txt")
+                    source_name=f"{pid}.txt", source_format="txt", turns=rows)
     s.add(tr)
     s.flush()
-    for i, (speaker, start, end) in enumerate(spans):
-        kind = "interviewer" if speaker == "Interviewer" else "participant"
-        s.add(Turn(transcript_id=tr.id, index=i, speaker=speaker, speaker_kind=kind, start=start, end=end))
     return tr
 
 

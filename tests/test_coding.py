@@ -7,9 +7,10 @@ from sqlalchemy import func, select
 
 from consult_coder import coding
 from consult_coder.errors import UserError
-from consult_coder.model import Code, Coding, Event, Participant, Progress, Transcript, Turn
+from consult_coder.model import Code, Coding, Event, Participant, Progress, Transcript
 from consult_coder.storage import Project
 from consult_coder.text import content_hash
+from tests.factories import stored_turns
 
 # Synthetic words, written for these tests. The emoji (outside the BMP) come before coded passages,
 # so a UTF-16 count would put every offset after them one too far.
@@ -31,17 +32,7 @@ CODES = [
 
 def build_study(project: Project, title: str = "P07 consultation") -> int:
     """One participant, one transcript with turns, five codes and one archived code."""
-    pieces, turns, pos = [], [], 0
-    for i, (speaker, kind, said) in enumerate(TURNS):
-        if pieces:
-            pieces.append("\n\n")
-            pos += 2
-        head = f"{speaker}: "
-        pieces += [head, said]
-        turns.append(Turn(index=i, speaker=speaker, speaker_kind=kind, start=pos + len(head),
-                          end=pos + len(head) + len(said)))
-        pos += len(head) + len(said)
-    text = "".join(pieces)
+    text, turns = stored_turns(TURNS)
     with project.session() as s:
         if s.get(Participant, "P07") is None:
             s.add(Participant(id="P07", group="youth", role="young person", age_band="18-20"))

@@ -10,10 +10,11 @@ from sqlalchemy import func, select
 
 from consult_coder.codings_io import load_codings_csv
 from consult_coder.errors import UserError
-from consult_coder.model import Code, Coder, Coding, Event, Participant, Progress, Transcript, Turn
+from consult_coder.model import Code, Coder, Coding, Event, Participant, Progress, Transcript
 from consult_coder.storage import Project
 from consult_coder.text import content_hash
 from tests.conftest import CODEBOOK, SAMPLE_DIR
+from tests.factories import stored_turns
 
 TURNS = [
     ("Interviewer", "interviewer", "What helped most?"),
@@ -26,16 +27,7 @@ HEADER = "source,code,quote,occurrence,memo\n"
 
 def add_transcript(project: Project, name: str = "P90_consultation.txt", turns=TURNS) -> int:
     """A small transcript in stored form: ``Speaker: text`` per turn, turns split by a blank line."""
-    pieces, spans, pos = [], [], 0
-    for i, (speaker, kind, said) in enumerate(turns):
-        if i:
-            pieces.append("\n\n")
-            pos += 2
-        head = f"{speaker}: "
-        pieces += [head, said]
-        spans.append((speaker, kind, pos + len(head), pos + len(head) + len(said)))
-        pos += len(head) + len(said)
-    text = "".join(pieces)
+    text, rows = stored_turns(turns)
     with project.session() as s:
         if s.get(Participant, "P90") is None:
             s.add(Participant(id="P90", group="youth", role="young person", age_band="18-20"))
@@ -44,8 +36,7 @@ def add_transcript(project: Project, name: str = "P90_consultation.txt", turns=T
                 s.add(Code(id=cid, name=cid.replace("_", " ").title()))
         tr = Transcript(participant_id="P90", title=name, text=text, content_hash=content_hash(text),
                         source_name=name, source_format="txt")
-        tr.turns = [Turn(index=i, speaker=sp, speaker_kind=k, start=a, end=b)
-                    for i, (sp, k, a, b) in enumerate(spans)]
+        tr.turns = rows
         s.add(tr)
         s.flush()
         return tr.id

@@ -23,10 +23,11 @@ from pathlib import Path
 import pytest
 
 from consult_coder import coding
-from consult_coder.model import Participant, Transcript, Turn
+from consult_coder.model import Participant, Transcript
 from consult_coder.storage import Project, open_project
 from consult_coder.text import content_hash
 from tests.conftest import REPO, _free_port
+from tests.factories import stored_turns
 from tests.test_coding import build_study
 
 CHROMIUM = "/usr/bin/chromium"
@@ -51,21 +52,9 @@ def build_long_transcript(project: Project) -> int:
     said = [(LONG_QUESTIONS[i % 5], LONG_ANSWERS[i % 5]) for i in range(25)]
     said += [("Anything about the place itself?", LONG_TARGET)]
     said += [(LONG_QUESTIONS[i % 5], LONG_ANSWERS[i % 5]) for i in range(4)]
-    pieces: list[str] = []
-    turns: list[Turn] = []
-    pos = 0
-    for question, answer in said:
-        for speaker, kind, words in (("Interviewer", "interviewer", question),
-                                     ("C05", "participant", answer)):
-            if pieces:
-                pieces.append("\n\n")
-                pos += 2
-            head = f"{speaker}: "
-            pieces += [head, words]
-            turns.append(Turn(index=len(turns), speaker=speaker, speaker_kind=kind, start=pos + len(head),
-                              end=pos + len(head) + len(words)))
-            pos += len(head) + len(words)
-    text = "".join(pieces)
+    text, turns = stored_turns([turn for question, answer in said
+                                for turn in (("Interviewer", "interviewer", question),
+                                             ("C05", "participant", answer))])
     with project.session() as s:
         s.add(Participant(id="C05", group="clinician", role="occupational therapist", age_band=""))
         tr = Transcript(participant_id="C05", title="C05 consultation", text=text,
