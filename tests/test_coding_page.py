@@ -28,6 +28,15 @@ def _page() -> None:
     render()
 
 
+def _page_with_sidebar() -> None:
+    """As the app draws it: the sidebar (where the coder is chosen, by picker or ?coder=) first."""
+    from consult_coder.ui.pages.coding import render
+    from consult_coder.ui.sidebar import render_sidebar
+
+    render_sidebar()
+    render()
+
+
 @pytest.fixture
 def study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Project, int]]:
     db = str(tmp_path / "project.sqlite")
@@ -220,13 +229,13 @@ def test_a_link_can_name_an_existing_coder(study) -> None:
     project, _ = study
     with project.session() as s:
         coding.get_or_create_coder(s, "amira")
-    at = AppTest.from_function(_page, default_timeout=60)
+    at = AppTest.from_function(_page_with_sidebar, default_timeout=60)
     at.query_params["coder"] = "amira"
     at.run()
     assert at.session_state["coder"] == "amira"
     assert reader_data(at)["coder"] == "amira"
 
-    stranger = AppTest.from_function(_page, default_timeout=60)
+    stranger = AppTest.from_function(_page_with_sidebar, default_timeout=60)
     stranger.query_params["coder"] = "nobody"
     stranger.run()
     assert "coder" not in stranger.session_state

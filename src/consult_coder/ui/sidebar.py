@@ -15,6 +15,9 @@ def render_sidebar() -> None:
         with project.session() as s:
             names = list(s.scalars(select(Coder.name).order_by(Coder.name)))
         options = [*names, "➕ New coder…"]
+        link = st.query_params.get("coder")  # ?coder=name picks a known coder (handy for bookmarks)
+        if link in names and not st.session_state.get("coder"):
+            st.session_state["coder"] = link
         current = st.session_state.get("coder")
         index = options.index(current) if current in options else None
         choice = st.selectbox("Coder", options, index=index, placeholder="Who is coding?",

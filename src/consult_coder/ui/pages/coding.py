@@ -136,20 +136,6 @@ def _take_jump(choices: list[dict[str, Any]]) -> dict[str, int] | None:
 
 # ---------------------------------------------------------------- choosing coder and transcript
 
-def _coder_from_link(project: Project) -> None:
-    """``?coder=name`` picks an existing coder when none is chosen yet (handy for bookmarks)."""
-    name = st.query_params.get("coder")
-    if not name or current_coder():
-        return
-    with project.session() as s:
-        known = s.scalars(select(Coder.id).where(Coder.name == name)).first() is not None
-    if known:
-        st.session_state["coder"] = name
-        # The sidebar's picker was drawn before this page, empty: let it draw again showing the coder.
-        st.session_state.pop("coder_pick", None)
-        st.rerun()
-
-
 def _label(t: dict[str, Any], progress: dict[int, str]) -> str:
     who = " · ".join(x for x in (t["participant_id"], t["group"], t["role"]) if x)
     state = coding.PROGRESS_LABELS[progress.get(t["id"], "not_started")]
@@ -284,7 +270,6 @@ def _find_hits(project: Project, tid: int, query: str) -> tuple[list[list[int]],
 def render() -> None:
     st.title("Code")
     project = get_project()
-    _coder_from_link(project)
     coder = current_coder()
     if not coder:
         st.info("Choose who is coding first: pick your name under **Coder** in the sidebar "
