@@ -106,3 +106,12 @@ def test_cli_validate_reports_one_line(tmp_path, capsys):
     assert main(["codebook", "validate", str(bad)]) == 1
     err = capsys.readouterr().err.strip()
     assert err == "Error: bad.yaml: code 'empathy' field 'definition': Field required"
+
+
+@pytest.mark.parametrize(("name", "slug"), [("Non-judgement", "non_judgement"),
+                                            ("Café culture", "cafe_culture"),
+                                            ("2nd wave", "code_2nd_wave"), ("!!!", "code")])
+def test_ids_made_from_names_are_valid_slugs(name, slug):
+    from consult_coder.codebook import SLUG, slugify
+
+    assert slugify(name) == slug and SLUG.match(slug)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from consult_coder import audit
 from consult_coder.errors import UserError
+from consult_coder.importers.encoding import decode_text
 from consult_coder.model import Code, utcnow
 from consult_coder.storage import get_setting, set_setting
 
@@ -28,6 +30,15 @@ COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 CSV_COLUMNS = ["id", "name", "parent", "colour", "definition", "when_to_use", "when_not_to_use", "example"]
 EDITABLE = ("name", "definition", "when_to_use", "when_not_to_use", "example", "colour", "parent_id",
             "patterns")
+
+
+def slugify(name: str) -> str:
+    """A code id made from a name: 'Non-judgement' → 'non_judgement' (ASCII, starts with a letter)."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_") or "code"
+    if not slug[0].isalpha():
+        slug = "code_" + slug
+    return slug[:56].rstrip("_")
 
 
 class CodeSpec(BaseModel):
@@ -115,17 +126,8 @@ def parse_codebook(data: Any, source: str = "codebook") -> Codebook:
         raise UserError(_explain(source, data, exc)) from None
 
 
-def _decode(raw: bytes, source: str) -> str:
-    for enc in ("utf-8-sig", "utf-16"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise UserError(f"{source}: not UTF-8 text")
-
-
 def read_codebook_bytes(raw: bytes, name: str) -> Codebook:
-    text = _decode(raw, name)
+    text = decode_text(raw, name)
     if name.lower().endswith(".csv"):
         return _from_csv(text, name)
     try:

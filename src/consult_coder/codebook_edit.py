@@ -16,8 +16,6 @@ Choices made here, so that no coding is ever lost silently:
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit, memos
-from consult_coder.codebook import COLOUR, SLUG, bump_version
+from consult_coder.codebook import COLOUR, SLUG, bump_version, slugify
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Coder, Coding, utcnow
 from consult_coder.storage import Project
@@ -103,10 +101,7 @@ def _name(session: Session, label: str, name: str, own_id: str | None = None) ->
 
 def slug_for(session: Session, name: str) -> str:
     """A free id derived from a name: 'Non-judgement' → 'non_judgement' (then _2, _3 … if taken)."""
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    base = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")[:56] or "code"
-    if not base[0].isalpha():
-        base = f"code_{base}"[:56]
+    base = slugify(name)
     slug, n = base, 1
     while session.get(Code, slug) is not None:
         n += 1

@@ -98,7 +98,8 @@ def _code_name(session: Session, code_id: str) -> str:
     return code.name if code else code_id
 
 
-def _mark_started(session: Session, transcript_id: int, coder_id: int) -> None:
+def mark_started(session: Session, transcript_id: int, coder_id: int) -> None:
+    """A coder who has codings on a transcript has started it (unless they said more already)."""
     if session.get(Progress, (transcript_id, coder_id)) is None:
         session.add(Progress(transcript_id=transcript_id, coder_id=coder_id, status="in_progress"))
 
@@ -149,7 +150,7 @@ def add_coding(
         s.add_all(new_rows)
         s.flush()
         if new_rows:
-            _mark_started(s, tr.id, who.id)
+            mark_started(s, tr.id, who.id)
             audit.record(s, who.name, "coding.add", "transcript", tr.id,
                          before=None, after={"codings": [_snapshot(r) for r in new_rows]})
         created = {r.code_id: r.id for r in new_rows}

@@ -30,10 +30,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
-from consult_coder.coding import get_or_create_coder
+from consult_coder.coding import get_or_create_coder, mark_started
 from consult_coder.errors import UserError
 from consult_coder.importers.encoding import decode_text
-from consult_coder.model import Code, Coding, Progress, Transcript, Turn
+from consult_coder.model import Code, Coding, Transcript, Turn
 from consult_coder.text import normalise, trim_span
 
 _COLUMNS = {
@@ -284,10 +284,8 @@ def _write(session: Session, name: str, rows: list[_Row], actor: str) -> int:
                           coder_id=key[1], origin="manual", memo=r.memo))
     session.add_all(new)
     session.flush()
-    # A coder with codings on a transcript has started it (the same rule as coding in the app).
     for tid, cid in {(c.transcript_id, c.coder_id) for c in new}:
-        if session.get(Progress, (tid, cid)) is None:
-            session.add(Progress(transcript_id=tid, coder_id=cid, status="in_progress"))
+        mark_started(session, tid, cid)
     audit.record(session, actor, "codings.import", "codings", name, before=None, after={
         "file": name, "coders": sorted(coders), "added": len(new), "skipped": len(rows) - len(new),
         "coding_ids": [c.id for c in new],

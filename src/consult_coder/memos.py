@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.coding import get_or_create_coder
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Coder, Memo, Transcript, utcnow
 from consult_coder.storage import Project
@@ -51,13 +52,9 @@ def _coder_id(session: Session, name: str | None, *, create: bool) -> int | None
     name = name.strip()
     if not name:
         raise UserError("Memo: the coder name is blank; choose who you are first")
-    coder_id = session.scalars(select(Coder.id).where(Coder.name == name)).first()
-    if coder_id is None and create:
-        coder = Coder(name=name)
-        session.add(coder)
-        session.flush()
-        coder_id = coder.id
-    return coder_id
+    if create:
+        return get_or_create_coder(session, name).id
+    return session.scalars(select(Coder.id).where(Coder.name == name)).first()
 
 
 def _find(session: Session, kind: str, target_id: str, coder_id: int | None) -> Memo | None:

@@ -8,8 +8,6 @@ flat ``Parent::Child`` names; those are nested here, creating a parent that is o
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
-from consult_coder.codebook import SLUG, bump_version
+from consult_coder.codebook import SLUG, bump_version, slugify
 from consult_coder.errors import UserError
 from consult_coder.model import Code, utcnow
 from consult_coder.refi.codes import GUIDANCE, RefiCode, parse_description
@@ -45,14 +43,6 @@ class CodeImport:
     ids: dict[str, str] = field(default_factory=dict)  # file guid → code id
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
-
-
-def slugify(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_") or "code"
-    if not slug[0].isalpha():
-        slug = "code_" + slug
-    return slug[:56].rstrip("_")
 
 
 def _unique(base: str, taken: set[str]) -> str:

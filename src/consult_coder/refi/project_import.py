@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.coding import get_or_create_coder
 from consult_coder.errors import UserError
 from consult_coder.memos import PROJECT_TARGET, get_memo, write_memo
 from consult_coder.model import Coder, Coding, Transcript, Turn, utcnow
@@ -52,13 +53,9 @@ class _Coders:
             name = self.fallback
         name = name[:128]  # the column's width (enforced by PostgreSQL)
         if name not in self.cache:
-            coder = self.session.scalars(select(Coder).where(Coder.name == name)).first()
-            if coder is None:
-                coder = Coder(name=name)
-                self.session.add(coder)
-                self.session.flush()
+            if self.session.scalars(select(Coder.id).where(Coder.name == name)).first() is None:
                 self.summary.coders_added += 1
-            self.cache[name] = coder.id
+            self.cache[name] = get_or_create_coder(self.session, name).id
         return self.cache[name]
 
 
