@@ -6,7 +6,7 @@ import pandas as pd
 from docx.document import Document
 
 from consult_coder.analysis.labels import format_odds_ratio
-from consult_coder.charts import frequency_chart, to_png
+from consult_coder.charts import cooccurrence_chart, frequency_chart, to_png
 from consult_coder.export.context import ReportContext
 from consult_coder.export.docx_layout import add_picture, add_table, caption, ensure_orientation, note
 from consult_coder.export.formatting import group_plural, layer_phrase, n_pct, p_value
@@ -114,3 +114,6 @@ def cooccurrence(doc: Document, ctx: ReportContext) -> None:
     note(doc, "Each cell counts pairs of coded segments of the two themes whose text overlaps, in one "
               "transcript; the diagonal gives each theme's number of segments. Counted from the "
               f"{layer_phrase(ctx.options.layer)}; {speech_label(ctx)}.")
+    caption(doc, "Figure", ctx.number("Figure"), "Co-occurrence of themes as a heatmap")
+    add_picture(doc, to_png(cooccurrence_chart(ctx.cooccurrence).properties(title=""), scale=2.0),
+                width_fraction=0.8)
