@@ -72,9 +72,10 @@ def check(
     file: Annotated[Path, typer.Argument(help="A .qdpx, .qde or .qdc file, from this tool or another")],
 ) -> None:
     """Validate a REFI-QDA file against the standard's schema (QDA-XML 1.0); exit 1 if it is not valid."""
+    from consult_coder.errors import UserError
     from consult_coder.refi import check_refi_file
 
     result = check_refi_file(file)
     typer.echo(result.describe())
     if not result.valid:
-        raise typer.Exit(1)
+        raise UserError(f"{file.name}: {len(result.errors)} schema problem(s), listed above")
