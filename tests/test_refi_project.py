@@ -351,3 +351,26 @@ def test_a_streamed_import_reads_a_file_on_disk(
         summary = import_qdpx(s, path, "tester", path.name)
     assert summary.codings_added == 6
     assert snapshot(other_project) == snapshot(project)
+
+
+# --- every export validates ----------------------------------------------------------------------------
+
+def test_every_export_of_the_sample_study_validates_and_comes_back_whole(
+    sqlite_project: Project, tmp_path: Path
+) -> None:
+    from consult_coder.refi import export_qdc
+    from consult_coder.sample import load_demo
+
+    load_demo(sqlite_project)
+    with sqlite_project.session() as s:
+        layers = [None, *s.scalars(select(Coder.name).order_by(Coder.name))]
+        assert schema_errors("codebook", export_qdc(s)) == []
+        archives = {layer: export_qdpx(s, layer) for layer in layers}
+        total = s.scalar(select(func.count()).select_from(Coding))
+    for layer, data in archives.items():
+        assert schema_errors("project", qde_of(data)) == [], layer
+    other = open_project(str(tmp_path / "other.sqlite"))
+    summary = imported(other, archives[None])
+    assert (summary.transcripts_added, summary.codings_added, summary.participants_added) == (32, total, 32)
+    assert snapshot(other)["codings"] == snapshot(sqlite_project)["codings"]
+    other.close()
