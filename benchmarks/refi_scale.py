@@ -68,14 +68,17 @@ def build_project(db: str, n_codings: int, seed: int = 7) -> None:
             else:
                 tid = src.id
             spans += [(tid, a, b) for _, kind, a, b in turns[src.id] if kind == "participant" and b - a > 10]
-        rows = []
-        for i in range(n_codings):
+        rows, seen = [], set()
+        while len(seen) < n_codings:
             tid, a, b = rng.choice(spans)
             start = rng.randrange(a, b - 5)
-            end = rng.randrange(start + 5, b + 1)
-            rows.append({"transcript_id": tid, "start": start, "end": end, "code_id": rng.choice(codes),
-                         "coder_id": rng.choice(coder_ids), "origin": "manual",
-                         "memo": f"Memo {i}: synthetic." if rng.random() < MEMO_SHARE else ""})
+            key = (tid, start, rng.randrange(start + 5, b + 1), rng.choice(codes), rng.choice(coder_ids))
+            if key in seen:  # one coder, one code, one span: once
+                continue
+            seen.add(key)
+            rows.append({"transcript_id": tid, "start": key[1], "end": key[2], "code_id": key[3],
+                         "coder_id": key[4], "origin": "manual",
+                         "memo": f"Memo {len(seen)}: synthetic." if rng.random() < MEMO_SHARE else ""})
             if len(rows) == 20_000:
                 s.execute(insert(Coding), rows)
                 rows = []

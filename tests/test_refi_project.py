@@ -374,3 +374,14 @@ def test_every_export_of_the_sample_study_validates_and_comes_back_whole(
     assert (summary.transcripts_added, summary.codings_added, summary.participants_added) == (32, total, 32)
     assert snapshot(other)["codings"] == snapshot(sqlite_project)["codings"]
     other.close()
+
+
+def test_guids_are_the_uuid5s_earlier_exports_used() -> None:
+    """A file exported before (upper case) still names the same codes: GUIDs compare without case."""
+    import uuid
+
+    from consult_coder.refi.guids import NAMESPACE, code_guid
+    from consult_coder.refi.xml import guid_of
+
+    assert code_guid("empathy") == str(uuid.uuid5(NAMESPACE, "code:empathy"))
+    assert guid_of("{" + code_guid("empathy").upper() + "}") == code_guid("empathy")

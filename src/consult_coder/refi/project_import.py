@@ -180,41 +180,65 @@ def _mark_archived(proj: RefiProject) -> None:
         walk(proj.codes)
 
 
-def _transcript(session: Session, src: RefiSource, text: str, pid: str | None, source_format: str,
-                summary: ImportSummary) -> Transcript:
-    digest = content_hash(text)
-    t = session.scalars(select(Transcript).where(Transcript.content_hash == digest)).first()
-    if t is not None:
-        summary.transcripts_known += 1
-        if pid and t.participant_id is None:
-            t.participant_id = pid
-        return t
-    t = Transcript(participant_id=pid, title=src.name[:255], text=text, content_hash=digest,
-                   source_name=src.name[:255], source_format=source_format,
-                   front_matter=src.description.strip())
-    session.add(t)
-    session.flush()
-    for i, turn in enumerate(find_turns(text, src.name, pid or WHOLE_TEXT_SPEAKER)):
-        session.add(Turn(transcript_id=t.id, index=i, speaker=turn.speaker[:128],
-                         speaker_kind=turn.speaker_kind, start=turn.start, end=turn.end,
-                         cue_start=turn.cue_start, cue_end=turn.cue_end))
-    summary.transcripts_added += 1
-    return t
+def _known_transcripts(session: Session, digests: list[str]) -> dict[str, Transcript]:
+    """The project's transcripts with these texts already, by content hash (looked up in chunks)."""
+    known: dict[str, Transcript] = {}
+    for i in range(0, len(digests), 500):
+        chunk = digests[i : i + 500]
+        known.update({t.content_hash: t for t in session.scalars(
+            select(Transcript).where(Transcript.content_hash.in_(chunk)))})
+    return known
+
+
+def _new_transcript(src: RefiSource, text: str, digest: str, pid: str | None,
+                    source_format: str) -> Transcript:
+    return Transcript(participant_id=pid, title=src.name[:255], text=text, content_hash=digest,
+                      source_name=src.name[:255], source_format=source_format,
+                      front_matter=src.description.strip())
+
+
+def _add_turns(session: Session, added: list[tuple[Transcript, str]]) -> None:
+    rows = [{"transcript_id": t.id, "index": i, "speaker": turn.speaker[:128],
+             "speaker_kind": turn.speaker_kind, "start": turn.start, "end": turn.end,
+             "cue_start": turn.cue_start, "cue_end": turn.cue_end}
+            for t, name in added
+            for i, turn in enumerate(find_turns(t.text, name, t.participant_id or WHOLE_TEXT_SPEAKER))]
+    for i in range(0, len(rows), BATCH):
+        session.execute(insert(Turn), rows[i : i + BATCH])
 
 
 def _place_sources(session: Session, proj: RefiProject, texts: dict[str, str], of_source: dict[str, str],
                    source_format: str, summary: ImportSummary) -> dict[str, _Placed]:
-    placed: dict[str, _Placed] = {}
+    """A transcript for each source with text: the project's own when it already holds the same text."""
+    normalised: dict[str, tuple[str, str]] = {}
     for src in proj.sources:
-        if src.guid not in texts:
+        if src.guid in texts:
+            text = normalise(texts[src.guid])
+            if text.strip():
+                normalised[src.guid] = (text, content_hash(text))
+            else:
+                summary.notes.append(f"source {src.name!r} has no text: skipped")
+    known = _known_transcripts(session, sorted({digest for _, digest in normalised.values()}))
+    placed: dict[str, _Placed] = {}
+    added: list[tuple[Transcript, str]] = []
+    for src in proj.sources:
+        if src.guid not in normalised:
             continue
-        raw = texts[src.guid]
-        text = normalise(raw)
-        if not text.strip():
-            summary.notes.append(f"source {src.name!r} has no text: skipped")
-            continue
-        t = _transcript(session, src, text, of_source.get(src.guid), source_format, summary)
-        placed[src.guid] = _Placed(src, t, raw)
+        text, digest = normalised[src.guid]
+        pid = of_source.get(src.guid)
+        t = known.get(digest)
+        if t is None:
+            t = known[digest] = _new_transcript(src, text, digest, pid, source_format)
+            session.add(t)
+            added.append((t, src.name))
+            summary.transcripts_added += 1
+        else:
+            summary.transcripts_known += 1
+            if pid and t.participant_id is None:
+                t.participant_id = pid
+        placed[src.guid] = _Placed(src, t, texts[src.guid])
+    session.flush()
+    _add_turns(session, added)
     return placed
 
 

@@ -156,6 +156,19 @@ def to_bytes(root: Element) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 
 
+_PLAIN_ATTRIBUTE = re.compile('[^&<>"\n\r\t\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]*')
+_PLAIN_TEXT = re.compile("[^&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]*")
+
+
+def _attribute(value: str) -> str:
+    """Quoted for an attribute; most values (GUIDs, numbers, dates) need nothing done."""
+    return f'"{value}"' if _PLAIN_ATTRIBUTE.fullmatch(value) else quoteattr(_NOT_XML.sub("", value))
+
+
+def _text(value: str) -> str:
+    return value if _PLAIN_TEXT.fullmatch(value) else escape(_NOT_XML.sub("", value))
+
+
 class XmlWriter:
     """Writes one XML document to a binary stream as it goes, indented two spaces per level like
     :func:`to_bytes`, so a project of a million codings never sits in memory as a tree."""
@@ -166,8 +179,7 @@ class XmlWriter:
         self.out.write("<?xml version='1.0' encoding='utf-8'?>")
 
     def _tag(self, tag: str, attrs: dict[str, str]) -> str:
-        parts = [tag, *(f"{k}={quoteattr(_NOT_XML.sub('', v))}" for k, v in attrs.items())]
-        return " ".join(parts)
+        return " ".join([tag, *(f"{k}={_attribute(v)}" for k, v in attrs.items())])
 
     def start(self, tag: str, attrs: dict[str, str] | None = None) -> None:
         self.out.write(f"\n{'  ' * len(self.open)}<{self._tag(tag, attrs or {})}>")
@@ -180,7 +192,7 @@ class XmlWriter:
     def leaf(self, tag: str, attrs: dict[str, str] | None = None, text: str | None = None) -> None:
         head = f"\n{'  ' * len(self.open)}<{self._tag(tag, attrs or {})}"
         if text:
-            self.out.write(f"{head}>{escape(_NOT_XML.sub('', text))}</{tag}>")
+            self.out.write(f"{head}>{_text(text)}</{tag}>")
         else:
             self.out.write(f"{head} />")
 
