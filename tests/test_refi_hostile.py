@@ -85,8 +85,8 @@ def test_archives_without_exactly_one_project_are_refused(sqlite_project: Projec
     assert_refused(sqlite_project, b"PK\x03\x04 truncated", "not a readable .qdpx")
 
 
-def test_a_zip_bomb_project_document_is_refused_while_it_is_read(sqlite_project: Project) -> None:
-    """The header can lie about sizes: the stream itself is counted as it is decompressed."""
+def test_a_zip_bomb_project_document_is_refused_before_it_is_parsed(sqlite_project: Project) -> None:
+    """The .qde has no flat size cap any more (a large project's is hundreds of MB): its ratio stops it."""
     bomb = ONE_SOURCE.replace(b"</Project>", b"<!--" + b" " * (16 * 1024 * 1024) + b"--></Project>")
     data = zipped({"project.qde": bomb})
     assert len(data) < 100_000
@@ -98,3 +98,17 @@ def test_absurdly_deep_nesting_is_refused(sqlite_project: Project) -> None:
     qde = (b'<Project xmlns="urn:QDA-XML:project:1.0" name="p"><CodeBook><Codes>' + deep
            + b"</Codes></CodeBook></Project>")
     assert_refused(sqlite_project, qde, "nested more than")
+
+
+def test_the_stream_itself_is_counted_whatever_the_header_says() -> None:
+    import io
+
+    from consult_coder.refi.archive import RATIO_GRACE, LimitedStream
+
+    stream = LimitedStream(io.BytesIO(b" " * (RATIO_GRACE + 20_000)), "upload.qdpx: project.qde", 10**9,
+                           compressed=100)
+    with pytest.raises(UserError, match="like a zip bomb"):
+        stream.read()
+    small = LimitedStream(io.BytesIO(b"x" * 5000), "upload.qdpx: sources/a.txt", 4096)
+    with pytest.raises(UserError, match="larger than"):
+        small.read()
