@@ -17,7 +17,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from consult_coder.analysis.layers import Study, load_study, split_values, words_in
+from consult_coder.analysis.layers import Study, load_study, split_values
 
 FREQUENCY_COLUMNS = [
     "code_id", "code", "segments", "participants_n", "participants_total", "participants_pct",
@@ -74,5 +74,5 @@ def _coded_words(study: Study, group_of: dict[str, str]) -> dict[tuple[str, str]
     totals: dict[tuple[str, str], int] = {}
     for (code_id, tid, pid), parts in spans.items():
         key = (code_id, group_of[pid])
-        totals[key] = totals.get(key, 0) + words_in(study.texts[tid], parts)
+        totals[key] = totals.get(key, 0) + study.words(tid, parts)
     return totals
