@@ -116,14 +116,16 @@ def load_study(session: Session, layer: str, include_interviewer: bool = False) 
     linked = Transcript.participant_id.is_not(None)
     texts = dict(session.execute(select(Transcript.id, Transcript.text).where(linked)).all())
     turns: dict[int, list[tuple[str, Span]]] = defaultdict(list)
-    for tid, kind, s, e in session.execute(
-        select(Turn.transcript_id, Turn.speaker_kind, Turn.start, Turn.end)
+    speakers: dict[int, list[str]] = defaultdict(list)
+    for tid, kind, speaker, s, e in session.execute(
+        select(Turn.transcript_id, Turn.speaker_kind, Turn.speaker, Turn.start, Turn.end)
         .join(Transcript, Turn.transcript_id == Transcript.id)
         .where(linked)
-        .order_by(Turn.transcript_id, Turn.start)
+        .order_by(Turn.transcript_id, Turn.start, Turn.index)
     ):
         turns[tid].append((kind, (s, e)))
-    index = {tid: TranscriptIndex(text, turns.get(tid, []), include_interviewer)
+        speakers[tid].append(speaker)
+    index = {tid: TranscriptIndex(text, turns.get(tid, []), include_interviewer, speakers.get(tid))
              for tid, text in texts.items()}
     speech = {tid: found.speech for tid, found in index.items()}
     words = {pid: sum(index[t].speech_words() for t in ts) for pid, ts in transcripts_of.items()}

@@ -33,13 +33,16 @@ def merge_spans(spans: Iterable[Span]) -> list[Span]:
 class TranscriptIndex:
     """One transcript's text, turns and counted speech, ready for span lookups."""
 
-    __slots__ = ("text", "kinds", "starts", "ends", "speech", "_speech_starts", "_speech_ends", "_bisect",
-                 "_words")
+    __slots__ = ("text", "kinds", "starts", "ends", "speakers", "speech", "_speech_starts", "_speech_ends",
+                 "_bisect", "_words")
 
-    def __init__(self, text: str, turns: list[tuple[str, Span]], include_interviewer: bool) -> None:
-        """``turns``: (speaker kind, span) ordered by start. Counted speech is the participant turns
-        (every turn with ``include_interviewer``); a transcript without turns is all participant."""
+    def __init__(self, text: str, turns: list[tuple[str, Span]], include_interviewer: bool,
+                 speakers: list[str] | None = None) -> None:
+        """``turns``: (speaker kind, span) ordered by start, with the turns' speaker labels if known.
+        Counted speech is the participant turns (every turn with ``include_interviewer``); a transcript
+        without turns is all participant."""
         self.text = text
+        self.speakers = speakers or []
         self.kinds = [kind for kind, _ in turns]
         self.starts = [s for _, (s, _) in turns]
         self.ends = [e for _, (_, e) in turns]
@@ -66,16 +69,22 @@ class TranscriptIndex:
         lo, hi = bisect_right(self._speech_ends, s), bisect_left(self._speech_starts, e)
         return [(max(s, self._speech_starts[i]), min(e, self._speech_ends[i])) for i in range(lo, hi)]
 
+    def touching(self, span: Span) -> range | list[int]:
+        """The turns ``span`` overlaps, in order."""
+        s, e = span
+        if self._bisect:
+            return range(bisect_right(self.ends, s), bisect_left(self.starts, e))
+        return [i for i, (ts, te) in enumerate(zip(self.starts, self.ends, strict=True)) if ts < e and s < te]
+
+    def speaker_names(self, spans: Iterable[Span]) -> list[str]:
+        """The speakers of the turns the spans overlap, in order, each once."""
+        return list(dict.fromkeys(self.speakers[i] for span in spans for i in self.touching(span)))
+
     def speaker_kind(self, span: Span) -> str:
         """participant | interviewer | mixed (turns of both) | outside (between turns)."""
         if not self.kinds:
             return "participant"
-        s, e = span
-        if self._bisect:
-            kinds = set(self.kinds[bisect_right(self.ends, s):bisect_left(self.starts, e)])
-        else:
-            turns = zip(self.kinds, self.starts, self.ends, strict=True)
-            kinds = {k for k, ts, te in turns if ts < e and s < te}
+        kinds = {self.kinds[i] for i in self.touching(span)}
         if not kinds:
             return "outside"
         return kinds.pop() if len(kinds) == 1 else "mixed"
