@@ -112,13 +112,15 @@ class _Page:
     def __init__(self, project: Project) -> None:
         from streamlit.testing.v1 import AppTest
 
-        os.environ["CONSULT_CODER_DB"] = project.url.removeprefix("sqlite:///")
+        self.location = project.url.removeprefix("sqlite:///")
+        os.environ["CONSULT_CODER_DB"] = self.location  # the app opens the project it names
         self.at = AppTest.from_string(SCRIPT, default_timeout=1800)
         self.at.run()
         self.at.selectbox(key="an_layer").set_value(LAYER).run()
         self.on = False
 
     def __call__(self, _: Any) -> None:
+        os.environ["CONSULT_CODER_DB"] = self.location
         self.on = not self.on
         self.at.toggle(key="an_interviewer").set_value(self.on).run()
 
@@ -126,7 +128,10 @@ class _Page:
     def problem(self) -> str:
         if self.at.exception:
             return self.at.exception[0].message.splitlines()[0][:200]
-        return self.at.error[0].value[:200] if self.at.error else ""
+        if self.at.error:
+            return self.at.error[0].value[:200]
+        tables = len(self.at.dataframe)
+        return "" if tables >= 4 else f"only {tables} of the page's tables were drawn"
 
 
 @measure("analysis", rows=("analysis.core.sqlite", "analysis.page.sqlite"))

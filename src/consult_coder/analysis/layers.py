@@ -13,9 +13,12 @@ transcript without turns is treated as one participant turn.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
@@ -185,9 +188,12 @@ def _participants(session: Session) -> tuple[pd.DataFrame, dict[str, list[int]]]
     ):
         transcripts_of[pid].append(tid)
     rows = []
-    for p in session.scalars(select(Participant).where(Participant.id.in_(list(transcripts_of)))):
-        row = {"participant_id": p.id, "group": p.group, "role": p.role, "age_band": p.age_band}
-        row.update({_attribute_column(k): v for k, v in (p.attributes or {}).items()})
+    people = select(Participant.id, Participant.group, Participant.role, Participant.age_band,
+                    Participant.attributes).where(Participant.id.in_(
+                        select(Transcript.participant_id).where(Transcript.participant_id.is_not(None))))
+    for pid, group, role, age_band, attributes in session.execute(people):
+        row = {"participant_id": pid, "group": group, "role": role, "age_band": age_band}
+        row.update({_attribute_column(k): v for k, v in (attributes or {}).items()})
         rows.append(row)
     frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["participant_id", *BASE_ATTRIBUTES])
     for col in frame.columns[1:]:  # a value left blank, or a column another participant lacks
@@ -228,12 +234,29 @@ def _codings(session: Session, layer: str, index: dict[int, TranscriptIndex]) ->
                                 "or pick a coder or 'union'")
             raise UserError(f"No coder named {layer!r} in this project")
         q = q.where(Coder.name == layer)
-    union = layer == UNION
+    with _no_gc_pauses():
+        return _segments(session.connection().execute(q).all(), layer == UNION, index)
+
+
+@contextmanager
+def _no_gc_pauses() -> Iterator[None]:
+    """Building a few hundred thousand small rows triggers the cycle collector again and again, each
+    pass walking everything alive; the rows hold no cycles, so it is paused while they are made."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _segments(result: Iterable[Any], union: bool, index: dict[int, TranscriptIndex]) -> pd.DataFrame:
     seen: dict[tuple[int, int, int], tuple[str, list[Span], int, str] | None] = {}
     rows: list[list] = []
     kept: dict[tuple[int, int, int, str], int] = {}  # union: a segment's key -> its row
     coders: dict[int, set[str]] = {}  # union: row -> everyone who made that segment
-    for cid, coder, code_id, tid, pid, start, end, pinned, memo, created, updated in session.execute(q):
+    for cid, coder, code_id, tid, pid, start, end, pinned, memo, created, updated in result:
         place = (tid, start, end)
         if place not in seen:
             seen[place] = _measure(index[tid], start, end)

@@ -89,8 +89,10 @@ class TranscriptIndex:
             return "outside"
         return kinds.pop() if len(kinds) == 1 else "mixed"
 
-    def words(self, spans: Iterable[Span]) -> int:
+    def words(self, spans: list[Span]) -> int:
         """Words in the spans (merged first, so none is counted twice)."""
+        if len(spans) == 1:
+            return self._words_in(*spans[0])
         return sum(self._words_in(s, e) for s, e in merge_spans(spans))
 
     def speech_words(self) -> int:
@@ -104,8 +106,13 @@ class TranscriptIndex:
         starts = self.word_starts
         first = bisect_left(starts, s)
         n = bisect_left(starts, e) - first
-        if first > 0:
+        if first > 0 and _in_word(self.text[s - 1]):  # s may cut a word: does it reach past s?
             end = _WORD.match(self.text, starts[first - 1]).end()  # type: ignore[union-attr]
             if end > s and _LETTER.search(self.text, s, min(e, end)):
                 n += 1
         return n
+
+
+def _in_word(ch: str) -> bool:
+    """Whether ``ch`` can be inside a word (``\\w`` or an apostrophe or hyphen after a letter)."""
+    return ch.isalnum() or ch in "_'’-"
