@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
-from itertools import combinations
+from itertools import chain, combinations
 from typing import Literal
 
 import numpy as np
@@ -44,7 +44,7 @@ def cooccurrence_matrix(study: Study, mode: Mode = "overlap") -> pd.DataFrame:
     ids = list(study.codes["code_id"])
     pos = {c: i for i, c in enumerate(ids)}
     frame = study.codings[["transcript_id", "code_id", "spans"]]
-    codes = np.fromiter((pos[c] for c in frame["code_id"]), dtype=np.intp, count=len(frame))
+    codes = np.array([pos[c] for c in frame["code_id"].tolist()], dtype=np.intp)
     if mode == "overlap":
         counts = _overlaps(study, frame["transcript_id"].tolist(), codes, frame["spans"].tolist(), len(ids))
     else:
@@ -74,20 +74,22 @@ def _overlaps(
     for tid in dict.fromkeys(tids):
         base[tid] = offset
         offset += len(study.texts[tid]) + 1
-    seg = np.fromiter((i for i, parts in enumerate(spans) for _ in parts), dtype=np.intp)
-    starts = np.fromiter((base[t] + s for t, parts in zip(tids, spans, strict=True) for s, _ in parts),
-                         dtype=np.int64, count=len(seg))
-    ends = np.fromiter((base[t] + e for t, parts in zip(tids, spans, strict=True) for _, e in parts),
-                       dtype=np.int64, count=len(seg))
-    first = np.fromiter((base[t] for t, parts in zip(tids, spans, strict=True) for _ in parts),
-                        dtype=np.int64, count=len(seg))  # where each part's transcript starts
+    lengths = np.array([len(parts) for parts in spans], dtype=np.intp)
+    seg = np.repeat(np.arange(len(spans)), lengths)
+    first = np.repeat(np.array([base[t] for t in tids], dtype=np.int64), lengths)  # the part's transcript
+    flat = np.array(list(chain.from_iterable(spans)), dtype=np.int64).reshape(-1, 2)
+    starts, ends = flat[:, 0] + first, flat[:, 1] + first
     part_code = codes[seg]
+    # Needles in order make the binary searches cache-friendly; the sums do not care about order.
+    by_end, by_start = np.argsort(ends, kind="stable"), np.argsort(starts, kind="stable")
+    ends_sorted, end_codes = ends[by_end], part_code[by_end]
+    starts_sorted, start_codes = starts[by_start], part_code[by_start]
     pairs = np.zeros((n, n), dtype=np.int64)
     for x in np.unique(part_code):
-        mine = part_code == x
-        xs, xe = np.sort(starts[mine]), np.sort(ends[mine])
-        over = np.searchsorted(xs, ends, "left") - np.searchsorted(xe, starts, "right")
-        pairs[x] = np.bincount(part_code, weights=over, minlength=n).astype(np.int64)
+        xs, xe = starts_sorted[start_codes == x], ends_sorted[end_codes == x]
+        began = np.bincount(end_codes, weights=np.searchsorted(xs, ends_sorted, "left"), minlength=n)
+        ended = np.bincount(start_codes, weights=np.searchsorted(xe, starts_sorted, "right"), minlength=n)
+        pairs[x] = (began - ended).astype(np.int64)
     _count_multi_part_once(pairs, seg, starts, ends, first, codes)
     off = ~np.eye(n, dtype=bool)
     counts[off] = pairs[off]
@@ -96,29 +98,38 @@ def _overlaps(
 
 def _count_multi_part_once(pairs: np.ndarray, seg: np.ndarray, starts: np.ndarray, ends: np.ndarray,
                            first: np.ndarray, codes: np.ndarray) -> None:
-    """Take off the extra part pairs of segments that overlap by more than one pair of parts."""
+    """Take off the extra part pairs of segments that overlap by more than one pair of parts.
+
+    Only parts of segments clipped into several parts are looked at: for each, the parts that overlap
+    it (found in a window of the parts sorted by start), giving each overlapping pair of segments
+    with how many pairs of parts it has; a pair of two such segments is seen from one side only.
+    """
     parts_of = np.bincount(seg)
-    multi = np.flatnonzero(parts_of > 1)
-    if len(multi) == 0:
+    is_multi = parts_of > 1
+    mine = np.flatnonzero(is_multi[seg])
+    if len(mine) == 0:
         return
     order = np.argsort(starts, kind="stable")
     s_sorted = starts[order]
-    is_multi = parts_of > 1
-    for a in multi:
-        mine = np.flatnonzero(seg == a)
-        hits: dict[int, int] = {}
-        for p in mine:
-            # parts of this transcript starting before this part ends, then those ending after it starts
-            lo, hi = np.searchsorted(s_sorted, first[p], "left"), np.searchsorted(s_sorted, ends[p], "left")
-            cand = order[lo:hi]
-            cand = cand[ends[cand] > starts[p]]
-            for b in seg[cand]:
-                if b != a and codes[b] != codes[a] and (not is_multi[b] or a < b):
-                    hits[b] = hits.get(b, 0) + 1
-        for b, m in hits.items():
-            if m > 1:
-                pairs[codes[a], codes[b]] -= m - 1
-                pairs[codes[b], codes[a]] -= m - 1
+    longest = int((ends - starts).max())
+    # Candidates start before this part ends, and (being no longer than the longest part) after
+    # this part's start less that length, within the same transcript.
+    lo = np.searchsorted(s_sorted, np.maximum(starts[mine] - longest, first[mine]), "left")
+    hi = np.searchsorted(s_sorted, ends[mine], "left")
+    width = np.maximum(hi - lo, 0)
+    p = np.repeat(mine, width)
+    skip = np.repeat(np.cumsum(width) - width, width)
+    c = order[np.arange(int(width.sum())) - skip + np.repeat(lo, width)]
+    a, b = seg[p], seg[c]
+    keep = (ends[c] > starts[p]) & (a != b) & (codes[a] != codes[b]) & (~is_multi[b] | (a < b))
+    a, b = a[keep], b[keep]
+    if len(a) == 0:
+        return
+    found, times = np.unique(a.astype(np.int64) * len(parts_of) + b, return_counts=True)
+    extra = times > 1
+    a, b = found[extra] // len(parts_of), found[extra] % len(parts_of)
+    np.add.at(pairs, (codes[a], codes[b]), -(times[extra] - 1))
+    np.add.at(pairs, (codes[b], codes[a]), -(times[extra] - 1))
 
 
 def _sentences(

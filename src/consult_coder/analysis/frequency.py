@@ -68,8 +68,10 @@ def frequency_table(study: Study, by: str = "group") -> pd.DataFrame:
 def _coded_words(study: Study, group_of: dict[str, str]) -> dict[tuple[str, str], int]:
     """Words inside each code's segments per group; a code's overlapping segments count once."""
     spans: dict[tuple[str, int, str], list[tuple[int, int]]] = {}
-    columns = ["code_id", "transcript_id", "participant_id", "spans"]
-    for code_id, tid, pid, parts in study.codings[columns].itertuples(index=False):
+    c = study.codings
+    columns = (c["code_id"].tolist(), c["transcript_id"].tolist(), c["participant_id"].tolist(),
+               c["spans"].tolist())
+    for code_id, tid, pid, parts in zip(*columns, strict=True):
         spans.setdefault((code_id, tid, pid), []).extend(parts)
     totals: dict[tuple[str, str], int] = {}
     for (code_id, tid, pid), parts in spans.items():
