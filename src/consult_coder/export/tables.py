@@ -74,13 +74,15 @@ def codings_csv(session: Session, options: ExportOptions) -> bytes:
     """
     frame = codings_frame(session, ReportContext.load(session, options))
     frame["created_at"] = frame["created_at"].dt.strftime(DATE_FORMAT)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(frame.columns)
-    for start in range(0, len(frame), CHUNK_ROWS):
-        part = frame.iloc[start:start + CHUNK_ROWS]
-        writer.writerows(zip(*(_csv_values(part[c]) for c in part.columns), strict=True))
-    return out.getvalue().encode("utf-8-sig")
+    out = io.BytesIO()
+    with io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True) as text:
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(frame.columns)
+        for start in range(0, len(frame), CHUNK_ROWS):
+            part = frame.iloc[start:start + CHUNK_ROWS]
+            writer.writerows(zip(*(_csv_values(part[c]) for c in part.columns), strict=True))
+        text.flush()
+        return out.getvalue()
 
 
 def _csv_values(column: pd.Series) -> list[object]:
