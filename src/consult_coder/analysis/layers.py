@@ -40,7 +40,6 @@ from consult_coder.model import (
 from consult_coder.text import overlaps, word_count
 
 Span = tuple[int, int]
-__all__ = ["merge_spans"]  # re-exported: spans are merged in one place
 
 UNION = UNION_LAYER
 CONSENSUS = CONSENSUS_CODER
@@ -68,7 +67,7 @@ class Study:
     def code_names(self) -> dict[str, str]:
         return dict(zip(self.codes["code_id"], self.codes["code"], strict=True))
 
-    def words(self, transcript_id: int, spans: Iterable[Span]) -> int:
+    def words(self, transcript_id: int, spans: list[Span]) -> int:
         """Words in these spans of one transcript (overlapping spans counted once)."""
         found = self.index.get(transcript_id)
         return found.words(spans) if found else words_in(self.texts[transcript_id], spans)
