@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 import benchmarks.measures  # noqa: F401 - registers the measures
+from benchmarks.markdown import table as markdown_table
 from benchmarks.registry import MEASURES
 from benchmarks.runner import run
 
@@ -33,3 +34,5 @@ def test_the_suite_at_tiny_size_reports_every_row_as_table_and_json(tmp_path, pg
 
     table = next(p for p in printed if p.startswith("what"))
     assert all(r["what"] in table for r in rows.values())
+    markdown = markdown_table(written)  # the form docs/benchmarks.md shows
+    assert all(f"| {r['what']} |" in markdown for r in rows.values())
