@@ -89,6 +89,17 @@ def run_once(work: Work, arg: Any = None, memory: bool = False) -> tuple[float, 
     return seconds, peak, result
 
 
+def python_peak(work: Work, arg: Any = None) -> int:
+    """Peak bytes of Python objects alive during one call (tracemalloc: slow, so not timed)."""
+    _release_freed_memory()
+    tracemalloc.start()
+    try:
+        work(arg)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def runs(work: Work, repeat: int, setup: Setup | None = None, teardown: Teardown | None = None,
          memory: bool = False) -> Runs:
     out = Runs()

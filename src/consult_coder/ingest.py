@@ -11,6 +11,7 @@ raising, for the Import page.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -255,6 +256,7 @@ def _import(
         _write_chunk(session, chunk, existing, report, new_in_batch)
         for r in chunk:
             r.parsed = None  # written: the text need not stay in memory
+        gc.collect(1)  # the Word reader leaves reference cycles: free them chunk by chunk
     if failed:
         more = f" (and {len(failed) - 1} more file(s) with problems)" if len(failed) > 1 else ""
         raise UserError(f"{failed[0].message}{more}; nothing was imported")
