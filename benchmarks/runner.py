@@ -115,9 +115,12 @@ def machine() -> dict[str, Any]:
         memory = 0.0
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=corpus_mod.ROOT).stdout.strip()
+    binaries = pg.bindir()
+    postgres = subprocess.run([str(binaries / "postgres"), "--version"], capture_output=True,
+                              text=True).stdout.strip() if binaries else ""
     return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(memory, 1),
             "python": platform.python_version(), "platform": platform.platform(),
-            "sqlite": sqlite3.sqlite_version, "commit": commit}
+            "sqlite": sqlite3.sqlite_version, "postgresql": postgres, "commit": commit}
 
 
 def _one_line(exc: BaseException) -> str:
