@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
 
 import pandas as pd
 from openpyxl import load_workbook
+from sqlalchemy import update
 
 from consult_coder.analysis import theme_frequency
 from consult_coder.export import ExportOptions, codings_csv, tables_xlsx
+from consult_coder.model import Coding
 from tests.test_export_study import build_export_study
 
 COLUMNS = ["participant_id", "group", "role", "age_band", "site", "transcript", "source_name", "speaker",
@@ -82,3 +85,17 @@ def test_workbook_has_one_sheet_per_table_with_readable_headers(project):
     assert matrix.set_index("participant_id").loc["P21", "Boundaries"] == 1
     about = pd.read_excel(io.BytesIO(data), sheet_name="About").set_index("item")["value"]
     assert about["Layer"] == "consensus codings" and about["Interviewer speech"] == "excluded"
+
+
+def test_a_memo_that_looks_like_a_formula_is_written_as_text(sqlite_project):
+    build_export_study(sqlite_project)
+    memo = '=HYPERLINK("http://example.invalid","click")'
+    with sqlite_project.session() as s:
+        s.execute(update(Coding).values(memo=memo))
+        data = tables_xlsx(s, ExportOptions(layer="consensus"))
+    codings = load_workbook(io.BytesIO(data))["Codings"]
+    column = [c.value for c in codings[1]].index("memo")
+    cells = [row[column] for row in codings.iter_rows(min_row=2)]
+    assert cells and all(c.value == memo and c.data_type == "s" for c in cells)
+    created = [c.value for c in codings[1]].index("created_at")
+    assert all(isinstance(row[created].value, datetime) for row in codings.iter_rows(min_row=2))

@@ -1,5 +1,7 @@
-"""Import transcripts into a project: parse every file first, then write them all in one transaction.
+"""Import transcripts into a project: every file of a batch in one transaction, all or nothing.
 
+Files are read, parsed and written a few at a time (:data:`CHUNK`), so memory stays flat however many
+files a batch has; any problem rolls the whole transaction back.
 A batch with any unreadable file writes nothing and says which file and why, in one line. A file
 whose stored text is already in the project (same content hash) is reported as skipped, not added
 twice. A participants CSV, when given, is upserted in the same transaction and links files to
@@ -9,25 +11,27 @@ raising, for the Import page.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
 from consult_coder.errors import UserError
 from consult_coder.importers import ParsedTranscript, parse_file
-from consult_coder.importers.folder import link_participant, select_files
+from consult_coder.importers.folder import ParticipantLinker, select_files
 from consult_coder.importers.participants import ParticipantRow, id_key, parse_participants_csv
 from consult_coder.model import Participant, Transcript, Turn
 from consult_coder.storage import Project
 
 Progress = Callable[[int, int, str], None]  # (files done, files in total, file name)
+CHUNK = 50  # files parsed, then written, at a time: bounds the memory an import needs
 
 
 @dataclass
@@ -38,9 +42,10 @@ class FileResult:
     name: str
     status: str
     message: str = ""
-    parsed: ParsedTranscript | None = None
+    parsed: ParsedTranscript | None = None  # kept by a preview; an import lets it go once written
     participant_id: str | None = None
     transcript_id: int | None = None
+    turns: int = 0
 
     @property
     def ok(self) -> bool:
@@ -64,7 +69,7 @@ class ImportReport:
         return [f for f in self.files if f.status == "skipped"]
 
     def summary(self) -> str:
-        turns = sum(len(f.parsed.turns) for f in self.imported if f.parsed)
+        turns = sum(f.turns for f in self.imported)
         parts = [f"Imported {len(self.imported)} transcript(s) with {turns} turns"]
         if self.skipped:
             parts.append(f"skipped {len(self.skipped)} already in the project")
@@ -99,7 +104,7 @@ def import_paths(
     csv_path = Path(participants_csv) if participants_csv else selection.participants_csv
     if not selection.files and csv_path is None:
         raise UserError("No transcript files found (looked for " + ", ".join(_suffixes()) + ")")
-    files = [(p.name, _read(p)) for p in selection.files]
+    files = _FilesOnDisk(selection.files)
     csv_bytes = _read(csv_path) if csv_path else None
     csv_name = csv_path.name if csv_path else "participants.csv"
     report = import_files(target, files, csv_bytes, csv_name, actor=actor, progress=progress)
@@ -120,16 +125,11 @@ def import_files(
         raise UserError("Nothing to import: choose transcript files or a participants CSV")
     rows = parse_participants_csv(participants_csv_bytes, participants_csv_name) \
         if participants_csv_bytes is not None else []
-    results = _parse_all(files, progress)
-    failed = [r for r in results if not r.ok]
-    if failed:
-        more = f" (and {len(failed) - 1} more file(s) with problems)" if len(failed) > 1 else ""
-        raise UserError(f"{failed[0].message}{more}; nothing was imported")
     if isinstance(target, Session):
-        return _write(target, results, rows, participants_csv_name, actor)
+        return _import(target, files, rows, participants_csv_name, actor, progress)
     try:
         with target.session() as session:
-            return _write(session, results, rows, participants_csv_name, actor)
+            return _import(session, files, rows, participants_csv_name, actor, progress)
     except IntegrityError:  # another import stored the same text between our check and commit
         raise UserError("Another import wrote some of these transcripts at the same time; nothing was "
                         "imported: run the import again") from None
@@ -155,12 +155,14 @@ def preview_files(
         with project.session() as s:
             known = list(s.scalars(select(Participant.id)))
             stored = _stored_hashes(s, [r.parsed for r in preview.files if r.parsed])
+    linker = ParticipantLinker(preview.participants, known)
     seen: dict[str, str] = {}
     for r in preview.files:
         if r.parsed is None:
             continue
         try:
-            r.participant_id = _participant_for(r.parsed, preview.participants, known, participants_csv_name)
+            r.participant_id = _participant_for(r.parsed, linker, bool(preview.participants),
+                                                participants_csv_name)
         except UserError as exc:
             r.status, r.message = "error", str(exc)
             continue
@@ -174,29 +176,44 @@ def preview_files(
 
 
 def _parse_all(files: Sequence[tuple[str, bytes]], progress: Progress | None) -> list[FileResult]:
-    results: list[FileResult] = []
+    return [r for chunk in _parsed_chunks(files, progress) for r in chunk]
+
+
+def _parsed_chunks(
+    files: Sequence[tuple[str, bytes]], progress: Progress | None
+) -> Iterator[list[FileResult]]:
+    """Files read and parsed :data:`CHUNK` at a time (a file is only read when its turn comes)."""
+    chunk: list[FileResult] = []
     for done, (name, data) in enumerate(files, start=1):
-        try:
-            parsed = parse_file(name, data)
-            found = f"{len(parsed.turns)} turns"
-            results.append(FileResult(name, "ok", found, parsed, parsed.participant_id))
-        except UserError as exc:
-            results.append(FileResult(name, "error", str(exc)))
-        except Exception as exc:  # a reader bug must still name the file, in one line
-            results.append(FileResult(name, "error", f"{name}: could not be read ({type(exc).__name__})"))
+        chunk.append(_parse_one(name, data))
+        del data
         if progress:
             progress(done, len(files), name)
-    return results
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _parse_one(name: str, data: bytes) -> FileResult:
+    try:
+        parsed = parse_file(name, data)
+    except UserError as exc:
+        return FileResult(name, "error", str(exc))
+    except Exception as exc:  # a reader bug must still name the file, in one line
+        return FileResult(name, "error", f"{name}: could not be read ({type(exc).__name__})")
+    return FileResult(name, "ok", f"{len(parsed.turns)} turns", parsed, parsed.participant_id,
+                      turns=len(parsed.turns))
 
 
 def _participant_for(
-    parsed: ParsedTranscript, rows: list[ParticipantRow], known: list[str], csv_name: str
+    parsed: ParsedTranscript, linker: ParticipantLinker, has_rows: bool, csv_name: str
 ) -> str | None:
-    pid = link_participant(parsed, rows, known)
-    if pid is None or not rows:
+    pid = linker(parsed)
+    if pid is None or not has_rows:
         return pid
-    listed = {id_key(r.id) for r in rows} | {id_key(k) for k in known}
-    if id_key(pid) not in listed:
+    if id_key(pid) not in linker.spelled:  # the CSV's ids and the project's
         raise UserError(f"{parsed.source_name}: participant {pid} is not in {csv_name}")
     return pid
 
@@ -211,37 +228,40 @@ def _stored_hashes(session: Session, parsed: list[ParsedTranscript]) -> dict[str
     return {h: i for h, i in found}
 
 
-def _write(
-    session: Session, results: list[FileResult], rows: list[ParticipantRow], csv_name: str, actor: str
+def _import(
+    session: Session, files: Sequence[tuple[str, bytes]], rows: list[ParticipantRow], csv_name: str,
+    actor: str, progress: Progress | None,
 ) -> ImportReport:
-    report = ImportReport(files=results)
+    """Parse and write chunk by chunk; on any problem keep parsing (to count the files with problems),
+    write nothing more, and raise: the caller's transaction then rolls everything back."""
+    report = ImportReport()
     existing = {p.id: p for p in session.scalars(select(Participant))}
     before = _upsert_participants(session, rows, existing, report)
-    # Link every file before writing any, so an unknown participant aborts the whole batch.
-    for r in results:
-        assert r.parsed is not None
-        r.participant_id = _participant_for(r.parsed, rows, list(existing), csv_name)
-    stored = _stored_hashes(session, [r.parsed for r in results if r.parsed])
+    linker = ParticipantLinker(rows, list(existing))
+    failed: list[FileResult] = []
+    unlinked: UserError | None = None  # a file whose participant is not in the CSV
     new_in_batch: dict[str, FileResult] = {}
-    for r in results:
-        parsed = r.parsed
-        assert parsed is not None
-        digest = parsed.content_hash
-        if digest in stored or digest in new_in_batch:
-            r.status = "skipped"
-            r.transcript_id = stored.get(digest) or new_in_batch[digest].transcript_id
-            r.message = "already in the project" if digest in stored else \
-                f"same text as {new_in_batch[digest].name}"
-            _link_if_unlinked(session, r, existing, report)
+    for chunk in _parsed_chunks(files, progress):
+        report.files += chunk
+        failed += [r for r in chunk if not r.ok]
+        if failed or unlinked:
             continue
-        if r.participant_id and r.participant_id not in existing:
-            existing[r.participant_id] = Participant(id=r.participant_id, group="", role="", age_band="",
-                                                     attributes={})
-            session.add(existing[r.participant_id])
-            report.participants_added.append(r.participant_id)
-        r.transcript_id = _add_transcript(session, parsed, r.participant_id)
-        r.status, r.message = "imported", f"{len(parsed.turns)} turns"
-        new_in_batch[digest] = r
+        try:
+            for r in chunk:
+                assert r.parsed is not None
+                r.participant_id = _participant_for(r.parsed, linker, bool(rows), csv_name)
+        except UserError as exc:
+            unlinked = exc
+            continue
+        _write_chunk(session, chunk, existing, report, new_in_batch)
+        for r in chunk:
+            r.parsed = None  # written: the text need not stay in memory
+        gc.collect(1)  # the Word reader leaves reference cycles: free them chunk by chunk
+    if failed:
+        more = f" (and {len(failed) - 1} more file(s) with problems)" if len(failed) > 1 else ""
+        raise UserError(f"{failed[0].message}{more}; nothing was imported")
+    if unlinked:
+        raise unlinked
     if report.imported or report.participants_added or report.participants_updated or report.linked:
         audit.record(
             session, actor, "import.batch", "import", datetime.now(UTC).isoformat(timespec="seconds"),
@@ -258,6 +278,47 @@ def _write(
             skipped=[r.name for r in report.skipped],
         )
     return report
+
+
+def _write_chunk(
+    session: Session, chunk: list[FileResult], existing: dict[str, Participant], report: ImportReport,
+    new_in_batch: dict[str, FileResult],
+) -> None:
+    digests = {id(r): r.parsed.content_hash for r in chunk if r.parsed}
+    stored = _stored_hashes(session, [r.parsed for r in chunk if r.parsed])
+    fresh: list[FileResult] = []
+    twins: list[FileResult] = []  # the same text as a file of this chunk, whose row is not written yet
+    for r in chunk:
+        parsed = r.parsed
+        assert parsed is not None
+        digest = digests[id(r)]
+        if digest in new_in_batch and new_in_batch[digest].transcript_id is None:
+            r.status, r.message = "skipped", f"same text as {new_in_batch[digest].name}"
+            twins.append(r)
+            continue
+        if digest in stored or digest in new_in_batch:
+            r.status = "skipped"
+            r.transcript_id = stored.get(digest) or new_in_batch[digest].transcript_id
+            r.message = "already in the project" if digest in stored else \
+                f"same text as {new_in_batch[digest].name}"
+            _link_if_unlinked(session, r, existing, report)
+            continue
+        if r.participant_id and r.participant_id not in existing:
+            existing[r.participant_id] = Participant(id=r.participant_id, group="", role="", age_band="",
+                                                     attributes={})
+            session.add(existing[r.participant_id])
+            report.participants_added.append(r.participant_id)
+        r.status, r.message = "imported", f"{len(parsed.turns)} turns"
+        new_in_batch[digest] = r
+        fresh.append(r)
+    if fresh:
+        session.flush()  # participants first: transcripts refer to them
+        ids = _add_transcripts(session, [(r.parsed, r.participant_id, digests[id(r)]) for r in fresh])
+        for r, tid in zip(fresh, ids, strict=True):
+            r.transcript_id = tid
+    for r in twins:
+        r.transcript_id = new_in_batch[digests[id(r)]].transcript_id
+        _link_if_unlinked(session, r, existing, report)
 
 
 def _upsert_participants(
@@ -301,24 +362,41 @@ def _link_if_unlinked(
         report.linked.append(r.name)
 
 
-def _add_transcript(session: Session, parsed: ParsedTranscript, participant_id: str | None) -> int:
-    transcript = Transcript(
-        participant_id=participant_id,
-        title=parsed.title[:255],
-        text=parsed.text,
-        content_hash=parsed.content_hash,
-        source_name=parsed.source_name[:255],
-        source_format=parsed.source_format,
-        front_matter=parsed.front_matter,
-    )
-    transcript.turns = [
-        Turn(index=i, speaker=t.speaker, speaker_kind=t.speaker_kind, start=t.start, end=t.end,
-             cue_start=t.cue_start, cue_end=t.cue_end)
+def _add_transcripts(
+    session: Session, items: list[tuple[ParsedTranscript | None, str | None, str]]
+) -> list[int]:
+    """Insert transcripts and their turns in bulk (no ORM objects to keep); returns the new ids."""
+    now = datetime.now(UTC)
+    rows = [{
+        "participant_id": participant_id, "title": parsed.title[:255], "text": parsed.text,
+        "content_hash": digest, "source_name": parsed.source_name[:255],
+        "source_format": parsed.source_format, "front_matter": parsed.front_matter, "imported_at": now,
+    } for parsed, participant_id, digest in items if parsed is not None]
+    ids = list(session.scalars(insert(Transcript).returning(Transcript.id, sort_by_parameter_order=True),
+                               rows))
+    turns = [
+        {"transcript_id": tid, "index": i, "speaker": t.speaker, "speaker_kind": t.speaker_kind,
+         "start": t.start, "end": t.end, "cue_start": t.cue_start, "cue_end": t.cue_end}
+        for tid, (parsed, _, _) in zip(ids, items, strict=True) if parsed is not None
         for i, t in enumerate(parsed.turns)
     ]
-    session.add(transcript)
-    session.flush()
-    return transcript.id
+    if turns:
+        session.execute(insert(Turn), turns)
+    return ids
+
+
+class _FilesOnDisk(Sequence[tuple[str, bytes]]):
+    """(name, bytes) pairs read only when asked for, so a batch never holds every file at once."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, i: int) -> tuple[str, bytes]:  # type: ignore[override]
+        path = self.paths[i]
+        return path.name, _read(path)
 
 
 def _read(path: Path) -> bytes:

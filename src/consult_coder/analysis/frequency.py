@@ -17,7 +17,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from consult_coder.analysis.layers import Study, load_study, split_values, words_in
+from consult_coder.analysis.layers import Study, load_study, split_values
 
 FREQUENCY_COLUMNS = [
     "code_id", "code", "segments", "participants_n", "participants_total", "participants_pct",
@@ -68,11 +68,13 @@ def frequency_table(study: Study, by: str = "group") -> pd.DataFrame:
 def _coded_words(study: Study, group_of: dict[str, str]) -> dict[tuple[str, str], int]:
     """Words inside each code's segments per group; a code's overlapping segments count once."""
     spans: dict[tuple[str, int, str], list[tuple[int, int]]] = {}
-    columns = ["code_id", "transcript_id", "participant_id", "spans"]
-    for code_id, tid, pid, parts in study.codings[columns].itertuples(index=False):
+    c = study.codings
+    columns = (c["code_id"].tolist(), c["transcript_id"].tolist(), c["participant_id"].tolist(),
+               c["spans"].tolist())
+    for code_id, tid, pid, parts in zip(*columns, strict=True):
         spans.setdefault((code_id, tid, pid), []).extend(parts)
     totals: dict[tuple[str, str], int] = {}
     for (code_id, tid, pid), parts in spans.items():
         key = (code_id, group_of[pid])
-        totals[key] = totals.get(key, 0) + words_in(study.texts[tid], parts)
+        totals[key] = totals.get(key, 0) + study.words(tid, parts)
     return totals

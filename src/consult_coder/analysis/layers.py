@@ -13,14 +13,18 @@ transcript without turns is treated as one participant turn.
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consult_coder.analysis.offsets import TranscriptIndex, merge_spans
 from consult_coder.errors import UserError
 from consult_coder.model import (
     CONSENSUS_CODER,
@@ -56,21 +60,17 @@ class Study:
     codings: pd.DataFrame  # one row per segment of the layer that falls in counted speech
     texts: dict[int, str]  # transcript id -> text
     speech: dict[int, list[Span]]  # transcript id -> counted speech, merged spans
+    # transcript id -> its word / turn / speech lookups (built once; see analysis.offsets)
+    index: dict[int, TranscriptIndex] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def code_names(self) -> dict[str, str]:
         return dict(zip(self.codes["code_id"], self.codes["code"], strict=True))
 
-
-def merge_spans(spans: Iterable[Span]) -> list[Span]:
-    """Sorted, with overlapping or touching spans joined (so no word is counted twice)."""
-    merged: list[list[int]] = []
-    for s, e in sorted(spans):
-        if merged and s <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], e)
-        else:
-            merged.append([s, e])
-    return [(s, e) for s, e in merged]
+    def words(self, transcript_id: int, spans: list[Span]) -> int:
+        """Words in these spans of one transcript (overlapping spans counted once)."""
+        found = self.index.get(transcript_id)
+        return found.words(spans) if found else words_in(self.texts[transcript_id], spans)
 
 
 def clip_spans(span: Span, regions: list[Span]) -> list[Span]:
@@ -115,21 +115,24 @@ def split_values(participants: pd.DataFrame, by: str) -> list[str]:
 def load_study(session: Session, layer: str, include_interviewer: bool = False) -> Study:
     codes = _codes(session)
     participants, transcripts_of = _participants(session)
-    tids = [t for ts in transcripts_of.values() for t in ts]
-    texts = dict(session.execute(select(Transcript.id, Transcript.text).where(Transcript.id.in_(tids))).all())
+    linked = Transcript.participant_id.is_not(None)
+    texts = dict(session.execute(select(Transcript.id, Transcript.text).where(linked)).all())
     turns: dict[int, list[tuple[str, Span]]] = defaultdict(list)
-    for tid, kind, s, e in session.execute(
-        select(Turn.transcript_id, Turn.speaker_kind, Turn.start, Turn.end)
-        .where(Turn.transcript_id.in_(tids))
-        .order_by(Turn.transcript_id, Turn.start)
+    speakers: dict[int, list[str]] = defaultdict(list)
+    for tid, kind, speaker, s, e in session.execute(
+        select(Turn.transcript_id, Turn.speaker_kind, Turn.speaker, Turn.start, Turn.end)
+        .join(Transcript, Turn.transcript_id == Transcript.id)
+        .where(linked)
+        .order_by(Turn.transcript_id, Turn.start, Turn.index)
     ):
         turns[tid].append((kind, (s, e)))
-    speech = {tid: _speech(texts[tid], turns.get(tid, []), include_interviewer) for tid in tids}
-    words = {
-        pid: sum(words_in(texts[t], speech[t]) for t in ts) for pid, ts in transcripts_of.items()
-    }
+        speakers[tid].append(speaker)
+    index = {tid: TranscriptIndex(text, turns.get(tid, []), include_interviewer, speakers.get(tid))
+             for tid, text in texts.items()}
+    speech = {tid: found.speech for tid, found in index.items()}
+    words = {pid: sum(index[t].speech_words() for t in ts) for pid, ts in transcripts_of.items()}
     participants["words"] = participants["participant_id"].map(words).astype(int)
-    codings = _codings(session, layer, turns, speech, texts, include_interviewer)
+    codings = _codings(session, layer, index)
     codings = codings.merge(participants.drop(columns=["words", "transcripts"]), on="participant_id")
     known = set(codes["code_id"])
     missing = [c for c in dict.fromkeys(codings["code_id"]) if c not in known]
@@ -141,7 +144,7 @@ def load_study(session: Session, layer: str, include_interviewer: bool = False) 
     head = ["coding_id", "coder", "coders", "code_id", "code", "transcript_id", *attrs]
     codings = codings[head + [c for c in codings.columns if c not in head]]
     codings = codings.reset_index(drop=True)
-    return Study(layer, include_interviewer, codes, participants, codings, texts, speech)
+    return Study(layer, include_interviewer, codes, participants, codings, texts, speech, index)
 
 
 def layer_codings(session: Session, layer: str, include_interviewer: bool = False) -> pd.DataFrame:
@@ -184,9 +187,12 @@ def _participants(session: Session) -> tuple[pd.DataFrame, dict[str, list[int]]]
     ):
         transcripts_of[pid].append(tid)
     rows = []
-    for p in session.scalars(select(Participant).where(Participant.id.in_(list(transcripts_of)))):
-        row = {"participant_id": p.id, "group": p.group, "role": p.role, "age_band": p.age_band}
-        row.update({_attribute_column(k): v for k, v in (p.attributes or {}).items()})
+    people = select(Participant.id, Participant.group, Participant.role, Participant.age_band,
+                    Participant.attributes).where(Participant.id.in_(
+                        select(Transcript.participant_id).where(Transcript.participant_id.is_not(None))))
+    for pid, group, role, age_band, attributes in session.execute(people):
+        row = {"participant_id": pid, "group": group, "role": role, "age_band": age_band}
+        row.update({_attribute_column(k): v for k, v in (attributes or {}).items()})
         rows.append(row)
     frame = pd.DataFrame(rows) if rows else pd.DataFrame(columns=["participant_id", *BASE_ATTRIBUTES])
     for col in frame.columns[1:]:  # a value left blank, or a column another participant lacks
@@ -203,33 +209,16 @@ def _recorded(value: object) -> str:
     return NOT_RECORDED if missing else str(value)
 
 
-def _speech(text: str, turns: list[tuple[str, Span]], include_interviewer: bool) -> list[Span]:
-    if not turns:
-        return [(0, len(text))] if text else []
-    return merge_spans(
-        span for kind, span in turns if (include_interviewer or kind == "participant") and span[0] < span[1]
-    )
+_COLUMNS = ["coding_id", "coder", "coders", "code_id", "transcript_id", "participant_id", "start", "end",
+            "speaker_kind", "spans", "words", "quote", "pinned", "memo", "created_at", "updated_at"]
 
 
-def _speaker_kind(span: Span, turns: list[tuple[str, Span]]) -> str:
-    if not turns:
-        return "participant"
-    kinds = {kind for kind, t in turns if overlaps(span, t)}
-    if not kinds:
-        return "outside"
-    return kinds.pop() if len(kinds) == 1 else "mixed"
-
-
-def _codings(
-    session: Session,
-    layer: str,
-    turns: dict[int, list[tuple[str, Span]]],
-    speech: dict[int, list[Span]],
-    texts: dict[int, str],
-    include_interviewer: bool,
-) -> pd.DataFrame:
+def _codings(session: Session, layer: str, index: dict[int, TranscriptIndex]) -> pd.DataFrame:
+    """One row per segment of the layer in counted speech: columns are read, not ORM objects, and each
+    distinct span is clipped, counted and quoted once (coders often code the very same span)."""
     q = (
-        select(Coding, Coder.name, Transcript.participant_id)
+        select(Coding.id, Coder.name, Coding.code_id, Coding.transcript_id, Transcript.participant_id,
+               Coding.start, Coding.end, Coding.pinned, Coding.memo, Coding.created_at, Coding.updated_at)
         .join(Coder, Coding.coder_id == Coder.id)
         .join(Transcript, Coding.transcript_id == Transcript.id)
         .where(Transcript.participant_id.is_not(None))
@@ -244,35 +233,71 @@ def _codings(
                                 "or pick a coder or 'union'")
             raise UserError(f"No coder named {layer!r} in this project")
         q = q.where(Coder.name == layer)
-    rows = []
-    for c, coder, pid in session.execute(q):
-        spans = clip_spans((c.start, c.end), speech.get(c.transcript_id, []))
-        if not spans:
+    with _no_gc_pauses():
+        return _segments(session.connection().execute(q).all(), layer == UNION, index)
+
+
+@contextmanager
+def _no_gc_pauses() -> Iterator[None]:
+    """Building a few hundred thousand small rows triggers the cycle collector again and again, each
+    pass walking everything alive; the rows hold no cycles, so it is paused while they are made."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _segments(result: Iterable[Any], union: bool, index: dict[int, TranscriptIndex]) -> pd.DataFrame:
+    seen: dict[tuple[int, int, int], tuple[str, list[Span], int, str] | None] = {}
+    rows: list[list] = []
+    kept: dict[tuple[int, int, int, str], int] = {}  # union: a segment's key -> its row
+    coders: dict[int, set[str]] = {}  # union: row -> everyone who made that segment
+    for cid, coder, code_id, tid, pid, start, end, pinned, memo, created, updated in result:
+        place = (tid, start, end)
+        if place not in seen:
+            seen[place] = _measure(index[tid], start, end)
+        measured = seen[place]
+        if measured is None:
             continue  # interviewer speech (or outside any turn) when that is excluded
-        text = texts[c.transcript_id]
-        rows.append({
-            "coding_id": c.id, "coder": coder, "code_id": c.code_id, "transcript_id": c.transcript_id,
-            "participant_id": pid, "start": c.start, "end": c.end,
-            "speaker_kind": _speaker_kind((c.start, c.end), turns.get(c.transcript_id, [])),
-            "spans": spans, "words": words_in(text, spans),
-            "quote": " … ".join(text[s:e].strip() for s, e in spans),
-            "pinned": bool(c.pinned), "memo": c.memo, "created_at": c.created_at, "updated_at": c.updated_at,
-        })
-    columns = ["coding_id", "coder", "code_id", "transcript_id", "participant_id", "start", "end",
-               "speaker_kind", "spans", "words", "quote", "pinned", "memo", "created_at", "updated_at"]
-    frame = pd.DataFrame(rows, columns=columns)
-    frame.insert(2, "coders", frame["coder"])
-    if layer == UNION and not frame.empty:
-        frame = _dedupe(frame)
+        if union:
+            key = (tid, start, end, code_id)
+            if key in kept:  # one segment: a pinned one if any, else the oldest
+                row = kept[key]
+                coders[row].add(coder)
+                if pinned and not rows[row][12]:
+                    names = coders.pop(row)
+                    rows[row] = _row(cid, coder, code_id, tid, pid, start, end, measured, pinned, memo,
+                                     created, updated)
+                    coders[row] = names
+                continue
+            kept[key] = len(rows)
+            coders[len(rows)] = {coder}
+        rows.append(_row(cid, coder, code_id, tid, pid, start, end, measured, pinned, memo, created, updated))
+    for row, names in coders.items():
+        if len(names) > 1:
+            rows[row][2] = ", ".join(sorted(names))
+    frame = pd.DataFrame(rows, columns=_COLUMNS)
+    if union and not frame.empty:
+        frame = frame.sort_values("coding_id").reset_index(drop=True)
     return frame
 
 
-def _dedupe(frame: pd.DataFrame) -> pd.DataFrame:
-    """One segment per identical span and code: a pinned one if any, else the oldest, and it lists
-    in ``coders`` everyone who made it (``coder`` stays the owner of the row kept)."""
-    key = ["transcript_id", "start", "end", "code_id"]
-    coders = frame.groupby(key)["coder"].agg(lambda names: ", ".join(sorted(set(names))))
-    kept = frame.sort_values(["pinned", "coding_id"], ascending=[False, True]).drop_duplicates(key)
-    kept = kept.set_index(key)
-    kept["coders"] = coders
-    return kept.reset_index()[frame.columns].sort_values("coding_id").reset_index(drop=True)
+def _measure(found: TranscriptIndex, start: int, end: int) -> tuple[str, list[Span], int, str] | None:
+    """(speaker kind, counted parts, their words, the quote) of one span, or None if nothing counts."""
+    spans = found.clip((start, end))
+    if not spans:
+        return None
+    text = found.text
+    return (found.speaker_kind((start, end)), spans, found.words(spans),
+            " … ".join(text[s:e].strip() for s, e in spans))
+
+
+def _row(cid: int, coder: str, code_id: str, tid: int, pid: str, start: int, end: int,
+         measured: tuple[str, list[Span], int, str], pinned: bool, memo: str, created: object,
+         updated: object) -> list:
+    kind, spans, words, quote = measured
+    return [cid, coder, coder, code_id, tid, pid, start, end, kind, spans, words, quote, bool(pinned), memo,
+            created, updated]

@@ -6,20 +6,21 @@ these sheets come from the same :class:`~consult_coder.export.context.ReportCont
 
 from __future__ import annotations
 
+import csv
 import io
-from collections import defaultdict
 
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult_coder.export.context import ExportOptions, ReportContext
 from consult_coder.export.formatting import layer_phrase
-from consult_coder.model import Coding, Transcript, Turn
-from consult_coder.text import overlaps
+from consult_coder.model import Coding, Transcript
 
 CSV_MIME = "text/csv"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,45 +29,68 @@ CODING_COLUMNS = ["transcript", "source_name", "speaker", "speaker_kind", "code_
                   "origin", "start", "end", "quote", "memo", "pinned", "created_at"]
 MAX_WIDTH = 60  # characters: long quotes wrap instead of making a column a screen wide
 PERCENT_FORMAT = "0.0"
+DATE_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # in the CSV
+DATETIME_FORMAT = "YYYY-MM-DD HH:MM:SS"  # in the workbook, as pandas writes dates
+CHUNK_ROWS = 5_000
+BOLD = Font(bold=True)
+HEADER_ALIGNMENT = Alignment(vertical="top", wrap_text=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+_INF = float("inf")
 
 
 def codings_frame(session: Session, ctx: ReportContext) -> pd.DataFrame:
     """One row per coding of the layer, with who said it and where it came from."""
     codings = ctx.study.codings
+    index = ctx.study.index
     extra = [c for c in ctx.study.participants.columns if c not in (*BASE_ATTRIBUTES, "words", "transcripts")]
-    tids = sorted(set(codings["transcript_id"]))
+    linked = Transcript.participant_id.is_not(None)
     titles = {tid: (title, source) for tid, title, source in session.execute(
-        select(Transcript.id, Transcript.title, Transcript.source_name).where(Transcript.id.in_(tids)))}
-    origins = dict(session.execute(
-        select(Coding.id, Coding.origin).where(Coding.id.in_([int(i) for i in codings["coding_id"]]))).all())
-    turns: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
-    for tid, speaker, start, end in session.execute(
-            select(Turn.transcript_id, Turn.speaker, Turn.start, Turn.end)
-            .where(Turn.transcript_id.in_(tids)).order_by(Turn.transcript_id, Turn.start)):
-        turns[tid].append((speaker, start, end))
-    rows = []
-    for c in codings.to_dict("records"):
-        speakers = dict.fromkeys(name for name, s, e in turns[c["transcript_id"]]
-                                 if any(overlaps((s, e), part) for part in c["spans"]))
-        title, source = titles[c["transcript_id"]]
-        rows.append({
-            **{k: c[k] for k in BASE_ATTRIBUTES + extra},
-            "transcript": title, "source_name": source, "speaker": "; ".join(speakers),
-            "speaker_kind": c["speaker_kind"], "code_id": c["code_id"], "code_name": c["code"],
-            "coder": c["coder"], "origin": origins.get(int(c["coding_id"]), ""), "start": int(c["start"]),
-            "end": int(c["end"]), "quote": c["quote"], "memo": c["memo"], "pinned": bool(c["pinned"]),
-            "created_at": c["created_at"],
-        })
-    frame = pd.DataFrame(rows, columns=BASE_ATTRIBUTES + extra + CODING_COLUMNS)
+        select(Transcript.id, Transcript.title, Transcript.source_name).where(linked))}
+    # Every coding's origin in one read (the layer's codings are most of them): no list of ids to send.
+    origins = dict(session.execute(select(Coding.id, Coding.origin)).all())
+    tids, spans = codings["transcript_id"].tolist(), codings["spans"].tolist()
+    columns: dict[str, object] = {k: codings[k] for k in BASE_ATTRIBUTES + extra}
+    columns.update({
+        "transcript": [titles[t][0] for t in tids],
+        "source_name": [titles[t][1] for t in tids],
+        "speaker": ["; ".join(index[t].speaker_names(parts)) for t, parts in zip(tids, spans, strict=True)],
+        "speaker_kind": codings["speaker_kind"], "code_id": codings["code_id"], "code_name": codings["code"],
+        "coder": codings["coder"], "origin": [origins.get(int(i), "") for i in codings["coding_id"]],
+        "start": codings["start"].astype(int), "end": codings["end"].astype(int), "quote": codings["quote"],
+        "memo": codings["memo"], "pinned": codings["pinned"].astype(bool),
+        "created_at": codings["created_at"],
+    })
+    frame = pd.DataFrame(columns, columns=BASE_ATTRIBUTES + extra + CODING_COLUMNS).reset_index(drop=True)
     # One clock for every row: UTC, without a zone suffix Excel would not understand.
     frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True).dt.tz_convert(None)
     return frame
 
 
 def codings_csv(session: Session, options: ExportOptions) -> bytes:
-    """UTF-8 with a byte-order mark, so Excel shows accented names correctly."""
+    """UTF-8 with a byte-order mark, so Excel shows accented names correctly.
+
+    Written with the csv module a few thousand rows at a time, in the layout pandas' ``to_csv`` gives
+    (minimal quoting, ``\\n`` line ends, empty for missing values), without pandas' per-cell overhead.
+    """
     frame = codings_frame(session, ReportContext.load(session, options))
-    return frame.to_csv(index=False, date_format="%Y-%m-%dT%H:%M:%SZ").encode("utf-8-sig")
+    frame["created_at"] = frame["created_at"].dt.strftime(DATE_FORMAT)
+    out = io.BytesIO()
+    with io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True) as text:
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(frame.columns)
+        for start in range(0, len(frame), CHUNK_ROWS):
+            part = frame.iloc[start:start + CHUNK_ROWS]
+            writer.writerows(zip(*(_csv_values(part[c]) for c in part.columns), strict=True))
+        text.flush()
+        return out.getvalue()
+
+
+def _csv_values(column: pd.Series) -> list[object]:
+    """Missing values as empty fields, as pandas writes them."""
+    values = column.tolist()
+    if column.dtype == object or column.hasnans:
+        return ["" if v is None or (isinstance(v, float) and v != v) else v for v in values]
+    return values
 
 
 def sheets(session: Session, ctx: ReportContext) -> dict[str, pd.DataFrame]:
@@ -94,30 +118,59 @@ def sheets(session: Session, ctx: ReportContext) -> dict[str, pd.DataFrame]:
 
 
 def tables_xlsx(session: Session, options: ExportOptions) -> bytes:
+    """openpyxl's write-only mode: rows are streamed to the file as they are made, not kept as cells."""
     ctx = ReportContext.load(session, options)
+    book = Workbook(write_only=True)
+    for name, frame in sheets(session, ctx).items():
+        _write_sheet(book.create_sheet(name), frame)
     out = io.BytesIO()
-    with pd.ExcelWriter(out, engine="openpyxl") as writer:
-        for name, frame in sheets(session, ctx).items():
-            frame.to_excel(writer, sheet_name=name, index=False, inf_rep="inf")
-            _tidy_sheet(writer.sheets[name], frame)
+    book.save(out)
     return out.getvalue()
 
 
-def _tidy_sheet(ws: Worksheet, frame: pd.DataFrame) -> None:
-    """Bold frozen header, columns as wide as their content (capped), percentages to one decimal."""
+def _write_sheet(ws: WriteOnlyWorksheet, frame: pd.DataFrame) -> None:
+    """Bold frozen header, columns as wide as their content (capped), long text wrapped, percentages
+    to one decimal; text is always text (a memo starting with "=" is not a formula)."""
     ws.freeze_panes = "A2"
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(vertical="top", wrap_text=True)
+    styles: list[tuple[Alignment | None, str | None]] = []
     for i, column in enumerate(frame.columns, start=1):
         values = [str(column), *(str(v) for v in frame[column].head(500))]
         width = min(MAX_WIDTH, max(len(v) for v in values) + 2)
-        letter = get_column_letter(i)
-        ws.column_dimensions[letter].width = max(width, 6)
-        wrap = width >= MAX_WIDTH
-        percent = str(column).endswith("_pct")
-        for cell in ws[letter][1:]:
-            if wrap:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-            if percent:
-                cell.number_format = PERCENT_FORMAT
+        ws.column_dimensions[get_column_letter(i)].width = max(width, 6)
+        number_format = PERCENT_FORMAT if str(column).endswith("_pct") else \
+            DATETIME_FORMAT if pd.api.types.is_datetime64_any_dtype(frame[column]) else None
+        styles.append((WRAP if width >= MAX_WIDTH else None, number_format))
+    ws.append([_cell(ws, str(c), HEADER_ALIGNMENT, None, bold=True) for c in frame.columns])
+    columns = [_xlsx_values(ws, frame[c], *style) for c, style in zip(frame.columns, styles, strict=True)]
+    for row in zip(*columns, strict=True):
+        ws.append(row)
+
+
+def _xlsx_values(ws: WriteOnlyWorksheet, column: pd.Series, align: Alignment | None,
+                 number_format: str | None) -> list[object]:
+    """Cells of one column as pandas' ``to_excel`` writes them: missing values empty, infinities as
+    "inf"/"-inf"; a styled cell only where a style is needed."""
+    out: list[object] = []
+    for v in column.tolist():
+        if v is None or v is pd.NaT or (isinstance(v, float) and v != v):
+            v = None
+        elif isinstance(v, float) and v in (_INF, -_INF):
+            v = "inf" if v > 0 else "-inf"
+        if align is not None or number_format is not None or (isinstance(v, str) and v.startswith("=")):
+            v = _cell(ws, v, align, number_format)
+        out.append(v)
+    return out
+
+
+def _cell(ws: WriteOnlyWorksheet, value: object, align: Alignment | None, number_format: str | None,
+          bold: bool = False) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # never a formula
+    if bold:
+        cell.font = BOLD
+    if align is not None:
+        cell.alignment = align
+    if number_format is not None:
+        cell.number_format = number_format
+    return cell

@@ -8,6 +8,7 @@ transcript has exactly one.
 from __future__ import annotations
 
 import re
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
@@ -20,6 +21,8 @@ SUPPORTED = (".txt", ".docx", ".vtt", ".srt")
 PARTICIPANTS_FILE = "participants.csv"
 _ID_IN_NAME = re.compile(r"(?<![A-Za-z0-9])[Pp][-_ ]?(\d{1,3})(?![0-9])")
 _ID_LABEL = re.compile(r"^[A-Za-z]{1,3}\d{1,3}$")
+_ASCII_ALNUM = frozenset(string.ascii_letters + string.digits)
+_DIGITS = frozenset(string.digits)
 _HINTS = {
     ".doc": "old Word .doc files cannot be read: save it as .docx",
     ".rtf": "RTF files cannot be read: save it as .docx or .txt",
@@ -83,23 +86,61 @@ def id_from_name(name: str) -> str | None:
     return f"P{int(m.group(1)):02d}" if m else None
 
 
+class ParticipantLinker:
+    """Links the transcripts of one batch to participants. Its lookups are built once, so a batch of
+    n files against m participants costs O(n + m), not one search per participant per file."""
+
+    def __init__(self, rows: list[ParticipantRow], known_ids: Iterable[str] = ()) -> None:
+        self.by_file = {PurePath(r.file).name.casefold(): r.id for r in rows if r.file}
+        # The CSV's spelling wins over the project's; the project's known ids are tried first.
+        self.spelled = {id_key(pid): pid for pid in known_ids} | {id_key(r.id): r.id for r in rows}
+        self.order = list(self.spelled.values())
+        self.rank: dict[str, int] = {}
+        for i, pid in enumerate(self.order):
+            self.rank.setdefault(pid.lower(), i)
+        self.lengths = sorted({len(pid) for pid in self.order if pid})
+
+    def __call__(self, parsed: ParsedTranscript) -> str | None:
+        """The participant id for a transcript, spelled as the CSV (or the project) spells it."""
+        if parsed.source_name.casefold() in self.by_file:
+            return self.by_file[parsed.source_name.casefold()]
+        found = self.id_in_name(PurePath(parsed.source_name).stem)
+        if found is not None:
+            return found
+        guess = id_from_name(parsed.source_name)
+        if guess is None:
+            labels = {normalise_participant_id(t.speaker) for t in parsed.turns
+                      if t.speaker_kind == "participant" and _ID_LABEL.match(t.speaker)}
+            guess = labels.pop() if len(labels) == 1 else None
+        if guess is None:
+            return None
+        return self.spelled.get(id_key(guess), guess)
+
+    def id_in_name(self, stem: str) -> str | None:
+        """A known id such as "C03" or "YP12" written in a file name (case-insensitive), not glued to
+        a letter or digit before it nor a digit after it; the first known id wins if several are.
+
+        Looks up every such substring of the name in a dict: a name of L characters costs L × (the
+        number of distinct id lengths) lookups, whatever the number of participants.
+        """
+        best: int | None = None
+        for i in range(len(stem)):
+            if i and stem[i - 1] in _ASCII_ALNUM:
+                continue
+            for n in self.lengths:
+                j = i + n
+                if j > len(stem):
+                    break
+                if j < len(stem) and stem[j] in _DIGITS:
+                    continue
+                rank = self.rank.get(stem[i:j].lower())
+                if rank is not None and (best is None or rank < best):
+                    best = rank
+        return None if best is None else self.order[best]
+
+
 def link_participant(
     parsed: ParsedTranscript, rows: list[ParticipantRow], known_ids: Iterable[str] = ()
 ) -> str | None:
-    """The participant id for a transcript, spelled as the CSV (or the project) spells it."""
-    by_file = {PurePath(r.file).name.casefold(): r.id for r in rows if r.file}
-    if parsed.source_name.casefold() in by_file:
-        return by_file[parsed.source_name.casefold()]
-    spelled = {id_key(pid): pid for pid in known_ids} | {id_key(r.id): r.id for r in rows}
-    for pid in spelled.values():  # a known id such as "C03" or "YP12" written in the file name
-        if re.search(rf"(?<![A-Za-z0-9]){re.escape(pid)}(?![0-9])", PurePath(parsed.source_name).stem,
-                     re.IGNORECASE):
-            return pid
-    guess = id_from_name(parsed.source_name)
-    if guess is None:
-        labels = {normalise_participant_id(t.speaker) for t in parsed.turns
-                  if t.speaker_kind == "participant" and _ID_LABEL.match(t.speaker)}
-        guess = labels.pop() if len(labels) == 1 else None
-    if guess is None:
-        return None
-    return spelled.get(id_key(guess), guess)
+    """The participant id for one transcript (for a batch, build one :class:`ParticipantLinker`)."""
+    return ParticipantLinker(rows, known_ids)(parsed)

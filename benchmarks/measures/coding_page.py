@@ -1,44 +1,41 @@
 """How the Code page's per-rerun reads scale with the size of the project.
 
-Builds two SQLite projects from the sample study — one with 5,000 codings and one with 200,000 (and as
-many audit events) spread over 400 transcripts — then times, in this one run, what each rerun of the
-Code page reads: the transcript list, the coder's progress, the open transcript with its turns, its
-codings and whether undo is possible. Prints medians and the large/small ratio; a ratio near 1 means the
-page does not slow down as the project grows.
-
-    python benchmarks/coding_page.py [--repeat 200]
+Builds two projects from the sample study — one with few codings and one with many (5,000 and
+200,000 at the large size, as many audit events), spread over several hundred transcripts — then
+times what each rerun of the Code page reads: the transcript list, the coder's progress, the open
+transcript with its turns, its codings and whether undo is possible. The open transcript holds the
+same 60 codings in both projects; the rest lie elsewhere, so the ratio isolates the growth of the
+project from the size of what is shown. A ratio near 1 means the page does not slow down as the
+project grows.
 """
 
 from __future__ import annotations
 
-import argparse
 import random
-import statistics
-import tempfile
-import time
-from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from benchmarks.registry import Row, measure
+from benchmarks.runner import Bench
+from benchmarks.timing import compare
 from consult_coder import coding
 from consult_coder.model import Code, Coder, Coding, Event, Transcript, Turn
 from consult_coder.sample import load_demo
-from consult_coder.storage import Project, open_project
+from consult_coder.storage import Project
 from consult_coder.text import content_hash
 
-TRANSCRIPTS = 400
 OPEN_CODINGS = 60
 
 
-def build(path: Path, n_codings: int) -> tuple[Project, int]:
-    project = open_project(str(path))
+def build(project: Project, n_codings: int, transcripts: int) -> int:
+    """Fill ``project``; returns the id of the transcript the page has open."""
     load_demo(project)
     rng = random.Random(7)
     with project.session() as s:
         originals = list(s.scalars(select(Transcript)))
         codes = list(s.scalars(select(Code.id)))
         coders = [coding.get_or_create_coder(s, f"coder_{i}") for i in range(6)]
-        for i in range(TRANSCRIPTS - len(originals)):  # copies with their own hash, as other studies
+        for i in range(transcripts - len(originals)):  # copies with their own hash, as other studies
             src = originals[i % len(originals)]
             text = src.text + f"\n\nInterviewer: Copy {i}."
             t = Transcript(title=f"{src.title} (copy {i})", text=text, content_hash=content_hash(text),
@@ -50,8 +47,6 @@ def build(path: Path, n_codings: int) -> tuple[Project, int]:
         s.flush()
         spans = [(t.id, len(t.text)) for t in s.scalars(select(Transcript))]
         target = spans[0][0]
-        # The open transcript holds the same 60 codings in both projects; the rest lie elsewhere,
-        # so the comparison isolates the growth of the project from the size of what is shown.
         rows, events = [], []
         for i in range(n_codings):
             tid, length = spans[0] if i < OPEN_CODINGS else rng.choice(spans[1:])
@@ -61,10 +56,11 @@ def build(path: Path, n_codings: int) -> tuple[Project, int]:
                          "code_id": rng.choice(codes), "coder_id": coder.id, "origin": "manual"})
             events.append({"actor": coder.name, "action": "coding.add", "entity": "transcript",
                            "entity_id": str(tid), "payload": {}})
-        s.execute(insert(Coding), rows)
-        s.execute(insert(Event), events)
+        for i in range(0, n_codings, 10_000):
+            s.execute(insert(Coding), rows[i:i + 10_000])
+            s.execute(insert(Event), events[i:i + 10_000])
         s.add(Coder(name="reader"))
-    return project, target
+    return target
 
 
 def rerun(project: Project, transcript_id: int) -> None:
@@ -77,30 +73,22 @@ def rerun(project: Project, transcript_id: int) -> None:
         coding.can_undo(s, "coder_1", transcript_id)
 
 
-def measure(project: Project, transcript_id: int, repeat: int) -> float:
-    for _ in range(10):
-        rerun(project, transcript_id)
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        rerun(project, transcript_id)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=200)
-    args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        results = {}
-        for n in (5_000, 200_000):
-            project, target = build(Path(tmp) / f"p{n}.sqlite", n)
-            results[n] = measure(project, target, args.repeat)
-            project.close()
-            print(f"{n:>7} codings: median rerun read {results[n] * 1000:.2f} ms")
-        print(f"ratio 200,000 / 5,000: {results[200_000] / results[5_000]:.2f}")
-
-
-if __name__ == "__main__":
-    main()
+@measure("code_page", rows=("code_page.{backend}",))
+def code_page(b: Bench) -> list[Row]:
+    few, many = b.size.code_page
+    rows = []
+    for backend in b.backends:
+        small, large = b.new_project(backend), b.new_project(backend)
+        t_small = build(small, few, b.size.code_page_transcripts)
+        t_large = build(large, many, b.size.code_page_transcripts)
+        for _ in range(10):  # warm the connection pool and the database's caches alike
+            rerun(small, t_small)
+            rerun(large, t_large)
+        ours, base = compare(lambda _, p=large, t=t_large: rerun(p, t),
+                             lambda _, p=small, t=t_small: rerun(p, t), b.repeat(fast=True))
+        row = Row.timed(f"code_page.{backend}", f"Code page reads, {many:,} vs {few:,} codings", ours, base,
+                        f"the same with {few:,} codings", target_ratio=1.5, backend=backend,
+                        note="flat is good: the page reads only the open transcript")
+        row.value, row.baseline_value, row.unit = ours.median * 1000, base.median * 1000, "ms"
+        rows.append(row)
+    return rows
