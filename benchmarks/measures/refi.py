@@ -46,7 +46,8 @@ def qdpx(b: Bench) -> list[Row]:
 
     def reimport(target: Project) -> Any:
         try:
-            return import_qdpx(target, data, "bench", "project.qdpx")
+            with target.session() as s:
+                return import_qdpx(s, data, "bench", "project.qdpx")
         except UserError as exc:
             problem.append(str(exc))
             return None
