@@ -21,6 +21,7 @@ from consult_coder.model import CONSENSUS_CODER, Coder, Coding
 
 @dataclass(frozen=True)
 class ProjectAgreement:
+    coders: tuple[str, ...]  # every coder with codings, consensus aside
     results: dict[Unit, AgreementResult]  # empty when there is nothing to compare
     unfinished: bool  # counted transcripts not every coder has marked done
     reason: str  # why there is nothing, when ``results`` is empty
@@ -37,7 +38,7 @@ def project_agreement(
 ) -> ProjectAgreement:
     coders = coders_with_codings(session)
     if len(coders) < 2:
-        return ProjectAgreement({}, False, "Agreement needs codings by at least two coders.")
+        return ProjectAgreement(tuple(coders), {}, False, "Agreement needs codings by at least two coders")
     options = AgreementOptions(tuple(coders), include_interviewer=include_interviewer)
     unfinished = False
     try:
@@ -49,5 +50,5 @@ def project_agreement(
         try:
             material = load_material(session, options)
         except UserError as exc:  # no transcript two coders have both started
-            return ProjectAgreement({}, True, str(exc))
-    return ProjectAgreement({unit: compute(material, unit) for unit in units}, unfinished, "")
+            return ProjectAgreement(tuple(coders), {}, True, str(exc))
+    return ProjectAgreement(tuple(coders), {unit: compute(material, unit) for unit in units}, unfinished, "")
