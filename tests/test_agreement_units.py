@@ -131,7 +131,7 @@ def test_low_prevalence_is_flagged_and_common_codes_are_not(study):
     assert row(result, "empathy")["kappa_band"] == "moderate"
     # A code in 2 of 100 units: kappa is flagged with the paradox.
     assert warnings_for(0.02, 0.3, 0.3, 100) == [
-        "low prevalence (2.0% of units): kappa paradox, read % agreement and BP"]
+        "low prevalence (2.0% of units): kappa paradox"]
     assert warnings_for(0.95, 0.3, None, 100)[0].startswith("low prevalence (95.0% of units)")
 
 

@@ -65,7 +65,7 @@ def warnings_for(prevalence: float, kappa: float, alpha: float | None, units: in
     if prevalence == 0:
         found.append("neither coder used this code: kappa and alpha undefined")
     elif prevalence < LOW_PREVALENCE or prevalence > 1 - LOW_PREVALENCE:
-        found.append(f"low prevalence ({prevalence:.1%} of units): kappa paradox, read % agreement and BP")
+        found.append(f"low prevalence ({prevalence:.1%} of units): kappa paradox")
     if prevalence != 0 and math.isnan(kappa):
         found.append("no variation: kappa undefined")
     if alpha is not None and math.isnan(alpha) and prevalence != 0 and not math.isnan(kappa):

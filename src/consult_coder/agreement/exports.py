@@ -67,7 +67,7 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 with a byte-order mark (Excel then shows accented names); text cells safe from formulas."""
     safe = frame.copy()
     for col in safe.columns:
-        if safe[col].dtype == object:
+        if not pd.api.types.is_numeric_dtype(safe[col]):
             safe[col] = safe[col].map(_csv_text)
     return safe.to_csv(index=False).encode("utf-8-sig")
 

@@ -105,6 +105,12 @@ def agreement_cmd(
         _print_table(result, by_transcript)
 
 
+def _banded(value: object, band: str) -> str:
+    from consult_coder.agreement.labels import coefficient
+
+    return f"{coefficient(value)} {band}".strip()
+
+
 def _print_table(result, by_transcript: bool) -> None:  # noqa: ANN001 - AgreementResult
     from consult_coder.agreement import ALPHA_NOTE, KAPPA_NOTE, PARADOX_NOTE
     from consult_coder.agreement.labels import UNIT_LABELS, coefficient, count, percent
@@ -122,9 +128,9 @@ def _print_table(result, by_transcript: bool) -> None:  # noqa: ANN001 - Agreeme
         for r in frame.to_dict("records"):
             table.add_row(str(r["code"]), *([str(r["transcript"])] if cells else []), count(r["units"]),
                           count(r["transcripts"]), percent(r["percent_agreement"]),
-                          coefficient(r["cohen_kappa"]), coefficient(r["brennan_prediger"]),
-                          coefficient(r["krippendorff_alpha"]), "; ".join(r["warnings"]))
+                          _banded(r["cohen_kappa"], r["kappa_band"]), coefficient(r["brennan_prediger"]),
+                          _banded(r["krippendorff_alpha"], r["alpha_band"]), "; ".join(r["warnings"]))
         console.print(table)
-    console.print(result.describe(), markup=False)
+    console.print(result.describe(), markup=False, soft_wrap=True)
     for text in (KAPPA_NOTE, ALPHA_NOTE, PARADOX_NOTE):
-        console.print(text, markup=False)
+        console.print(text, markup=False, soft_wrap=True)

@@ -66,7 +66,7 @@ def agreement(doc: Document, ctx: ReportContext) -> None:
         f"{speech_label(ctx)}. Percent agreement and Brennan–Prediger's kappa stand beside Cohen's kappa "
         "because codes that are rare in the text depress kappa (the kappa paradox).")
 
-    header = ["Code", "Sentences", "Agreement (%)", "Cohen's κ", "Brennan–Prediger κ", "Krippendorff's α"]
+    header = ["Code", "Sentences", "Agreement", "Cohen's κ", "Brennan–Prediger κ", "Krippendorff's α"]
     rows, flagged = _by_code_rows(sentences, with_alpha=True)
     caption(doc, "Table", ctx.number("Table"), f"Agreement between {coders} per code, sentences as units")
     add_table(doc, header, rows, ["left", *["center"] * 5], weights=[2.6, 1.0, 1.0, 1.0, 1.2, 1.2])
