@@ -5,15 +5,20 @@ It runs on each turn separately, and on each line of a turn, so a turn boundary 
 ends a sentence. Spans are code-point offsets into the stored text, end exclusive, trimmed of
 whitespace at both edges; pieces that are only whitespace are dropped.
 
-Pure and deterministic: the same text and turns always give the same spans, so a caller may cache by
-content. The last few results are cached here too (a transcript is often split twice in a row).
+Pure and deterministic: the same text and turns always give the same spans. Results are cached here
+by a digest of the text and the turns (a few bytes per sentence, never the text itself), so a page that
+recomputes agreement, or suggestions after agreement, does not split the same transcript again: spaCy's
+tokenizer is most of the cost (about 10 million characters a second).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
-from functools import cache, lru_cache
+from functools import cache
 
 import spacy
 from spacy.language import Language
@@ -23,6 +28,9 @@ from consult_coder.text import trim_span
 Span = tuple[int, int]
 
 _LINE = re.compile(r"[^\n]+")
+CACHE_SIZE = 8192  # (transcript, turns) entries; each holds only offsets
+_cache: OrderedDict[tuple[bytes, tuple[Span, ...]], tuple[Span, ...]] = OrderedDict()
+_lock = threading.Lock()  # Streamlit serves sessions from several threads
 
 
 @cache
@@ -40,11 +48,21 @@ def sentence_spans(text: str, turns: Sequence[Span] | None = None) -> list[Span]
     ``turns=None`` treats the whole text as one turn. Turns are taken as given (sorted or not);
     the result follows their order.
     """
-    key = ((0, len(text)),) if turns is None else tuple((int(s), int(e)) for s, e in turns)
-    return list(_split(text, key))
+    spans = ((0, len(text)),) if turns is None else tuple((int(s), int(e)) for s, e in turns)
+    key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), spans)
+    with _lock:
+        found = _cache.get(key)
+        if found is not None:
+            _cache.move_to_end(key)
+            return list(found)
+    result = _split(text, spans)
+    with _lock:
+        _cache[key] = result
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return list(result)
 
 
-@lru_cache(maxsize=64)
 def _split(text: str, turns: tuple[Span, ...]) -> tuple[Span, ...]:
     pieces: list[Span] = []
     for start, end in turns:
