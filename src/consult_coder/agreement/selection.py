@@ -48,8 +48,9 @@ class NothingToCompare(UserError):
 class Material:
     """The coders' codings on the counted transcripts as arrays: everything the grids are built from.
 
-    ``codings`` columns: transcript (row of ``transcripts``), coder (index into ``coders``), code (row
-    of ``codes``, or -1 for a code that is not compared — it still marks text as coded), start, end.
+    ``codings`` columns: id (``Coding.id``, for the disagreement queue to point back at), transcript (row
+    of ``transcripts``), coder (index into ``coders``), code (row of ``codes``, or -1 for a code that is
+    not compared — it still marks text as coded), start, end.
     """
 
     options: AgreementOptions
@@ -88,11 +89,12 @@ def load_material(session: Session, options: AgreementOptions) -> Material:
     code_row = {cid: i for i, cid in enumerate(codes["code_id"])}
     coder_row = {cid: i for i, cid in enumerate(coder_ids)}
     rows = session.execute(
-        select(Coding.transcript_id, Coding.coder_id, Coding.code_id, Coding.start, Coding.end)
-        .where(Coding.transcript_id.in_(tids), Coding.coder_id.in_(coder_ids))
+        select(Coding.transcript_id, Coding.coder_id, Coding.code_id, Coding.start, Coding.end, Coding.id)
+        .where(Coding.transcript_id.in_(tids), Coding.coder_id.in_(coder_ids)).order_by(Coding.id)
     ).all()
-    columns = list(zip(*rows, strict=True)) if rows else [(), (), (), (), ()]
+    columns = list(zip(*rows, strict=True)) if rows else [(), (), (), (), (), ()]
     codings = {
+        "id": np.array(columns[5], dtype=np.int64),
         "transcript": np.array([row_of[t] for t in columns[0]], dtype=np.int64),
         "coder": np.array([coder_row[c] for c in columns[1]], dtype=np.int64),
         "code": np.array([code_row.get(c, -1) for c in columns[2]], dtype=np.int64),
