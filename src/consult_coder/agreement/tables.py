@@ -103,13 +103,13 @@ def compute(material: Material, unit: Unit) -> AgreementResult:
     }
     by_transcript = _finish(pd.DataFrame(cell_rows), CELL_COLUMNS)
     used = int(np.count_nonzero(units_t))
+    per_code = _stats(tables.sum(axis=2).astype(object), exact=True)  # Python ints: exact at any size
+    pooled = _stats(tables.sum(axis=(1, 2)).astype(object)[:, None], exact=True)
     code_rows = {
         "code_id": [*codes["code_id"], ""],
         "code": [*codes["code"], POOLED],
         "unit": unit,
-        **{k: np.concatenate([v, w]) for (k, v), w in zip(
-            _stats(tables.sum(axis=2).astype(object), exact=True).items(),
-            _stats(tables.sum(axis=(1, 2)).astype(object)[:, None], exact=True).values(), strict=True)},
+        **{key: np.concatenate([per_code[key], pooled[key]]) for key in per_code},
         "units": [int(units_t.sum())] * n_codes + [int(units_t.sum()) * n_codes],
         "transcripts": used,
         "krippendorff_alpha": None if alpha_code is None else [*alpha_code, alpha_all],
