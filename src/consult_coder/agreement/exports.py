@@ -116,7 +116,8 @@ def _as_text(ws: Worksheet) -> None:
 
 def _number_formats(ws: Worksheet, frame: pd.DataFrame) -> None:
     for i, column in enumerate(frame.columns, start=1):
-        fmt = (COEFFICIENT_FORMAT if column in ("cohen_kappa", "brennan_prediger", "krippendorff_alpha")
+        coefficients = ("cohen_kappa", "brennan_prediger", "krippendorff_alpha", "unitized_alpha")
+        fmt = (COEFFICIENT_FORMAT if column in coefficients
                else PERCENT_FORMAT if column in ("percent_agreement", "prevalence_pct") else None)
         if fmt:
             for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):

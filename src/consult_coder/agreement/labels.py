@@ -13,7 +13,8 @@ COLUMN_LABELS = {
     "unit": "Unit", "units": "Units", "transcripts": "Transcripts",
     "percent_agreement": "Agreement (%)", "cohen_kappa": "Cohen's κ",
     "brennan_prediger": "Brennan–Prediger κ",
-    "krippendorff_alpha": "Krippendorff's α", "prevalence_pct": "Prevalence (%)", "both": "Both coded",
+    "krippendorff_alpha": "Krippendorff's α", "unitized_alpha": "Unitized α (αu)",
+    "prevalence_pct": "Prevalence (%)", "both": "Both coded",
     "first_only": "Only first coder", "second_only": "Only second coder", "neither": "Neither coded",
     "kappa_band": "κ band (Landis & Koch)", "alpha_band": "α band (Krippendorff)", "warnings": "Warnings",
 }

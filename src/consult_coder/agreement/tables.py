@@ -9,7 +9,9 @@ absent for each coder; characters weighted by their number). From those tables:
 * with three or more coders these three are the mean over coder pairs (for kappa, Light's 1971 kappa),
   each pair counted on the units both saw;
 * ``krippendorff_alpha`` (nominal, all coders at once, missing coders allowed) for sentence and turn
-  units, from the ``krippendorff`` package; at the character level it is not reported (``None``).
+  units, from the ``krippendorff`` package; at the character level it is not reported (``None``);
+* ``unitized_alpha`` — Krippendorff's (2004) αu on the boundaries of the codings, reported with the
+  character level only (:mod:`~consult_coder.agreement.unitized`; every coder must have seen the transcript).
 
 Every row says how many ``units`` (characters, sentences or turns) and ``transcripts`` it rests on.
 """
@@ -32,12 +34,13 @@ from consult_coder.agreement.statistics import (
     kappa_from_table,
     percent_from_table,
 )
+from consult_coder.agreement.unitized import unitized_table
 from consult_coder.agreement.units import SEGMENT_UNITS, Grid, Unit, build_grid
 
 POOLED = "All codes (pooled)"
 STAT_COLUMNS = ["units", "transcripts", "percent_agreement", "cohen_kappa", "brennan_prediger",
-                "krippendorff_alpha", "prevalence_pct", "both", "first_only", "second_only", "neither",
-                "kappa_band", "alpha_band", "warnings"]
+                "krippendorff_alpha", "unitized_alpha", "prevalence_pct", "both", "first_only",
+                "second_only", "neither", "kappa_band", "alpha_band", "warnings"]
 CODE_COLUMNS = ["code_id", "code", "unit", *STAT_COLUMNS]
 CELL_COLUMNS = ["code_id", "code", "transcript_id", "transcript", "unit", *STAT_COLUMNS]
 UNIT_NOUNS = {"character": "characters", "sentence": "sentences", "turn": "speaker turns"}
@@ -86,6 +89,7 @@ def compute(material: Material, unit: Unit) -> AgreementResult:
     alpha_all = None
     if unit in SEGMENT_UNITS:
         alpha_cells, alpha_code, alpha_all = _alphas(grid, n_codes)
+    unitized = unitized_table(material) if unit == "character" else None
 
     codes = material.codes
     titles = material.transcripts["title"].tolist()
@@ -100,6 +104,7 @@ def compute(material: Material, unit: Unit) -> AgreementResult:
         "units": np.tile(units_t, n_codes),
         "transcripts": 1,
         "krippendorff_alpha": None if alpha_cells is None else alpha_cells.ravel(),
+        "unitized_alpha": None if unitized is None else unitized.cells.ravel(),
     }
     by_transcript = _finish(pd.DataFrame(cell_rows), CELL_COLUMNS)
     used = int(np.count_nonzero(units_t))
@@ -113,6 +118,7 @@ def compute(material: Material, unit: Unit) -> AgreementResult:
         "units": [int(units_t.sum())] * n_codes + [int(units_t.sum()) * n_codes],
         "transcripts": used,
         "krippendorff_alpha": None if alpha_code is None else [*alpha_code, alpha_all],
+        "unitized_alpha": None if unitized is None else [*unitized.per_code, unitized.pooled],
     }
     by_code = _finish(pd.DataFrame(code_rows), CODE_COLUMNS)
     transcripts = material.transcripts[units_t > 0].reset_index(drop=True)
@@ -184,12 +190,14 @@ def _alphas(grid: Grid, n_codes: int) -> tuple[np.ndarray, list[float], float]:
 
 def _finish(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Bands, warnings and plain Python values (None for undefined) in the column order."""
-    if frame["krippendorff_alpha"].isna().all() and frame["unit"].eq("character").all():
-        frame["krippendorff_alpha"] = None
+    character = frame["unit"].eq("character").all()
+    frame["krippendorff_alpha"] = None if character else frame["krippendorff_alpha"]
+    frame["unitized_alpha"] = frame["unitized_alpha"] if character else None
     for key in ("both", "first_only", "second_only", "neither"):
         frame[key] = frame[key].astype("Int64").where(frame[key] >= 0)
     frame["kappa_band"] = [kappa_band(k) for k in frame["cohen_kappa"]]
-    frame["alpha_band"] = [alpha_band(a) for a in frame["krippendorff_alpha"]]
+    alphas = frame["unitized_alpha" if character else "krippendorff_alpha"]
+    frame["alpha_band"] = [alpha_band(a) for a in alphas]
     frame["warnings"] = [
         warnings_for(p / 100 if p == p else 0.0, k, a, int(u))
         for p, k, a, u in zip(frame["prevalence_pct"], frame["cohen_kappa"], frame["krippendorff_alpha"],

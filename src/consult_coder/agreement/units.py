@@ -63,8 +63,7 @@ def build_grid(material: Material, unit: Unit) -> Grid:
     if unit not in UNITS:
         raise ValueError(f"unknown unit {unit!r}: choose one of {', '.join(UNITS)}")
     n_t = len(material.texts)
-    offset = np.zeros(n_t + 1, dtype=np.int64)  # transcript t occupies [offset[t], offset[t] + len)
-    offset[1:] = np.cumsum([len(text) + 1 for text in material.texts])
+    offset = offsets(material)
     c = material.codings
     g_start, g_end = offset[c["transcript"]] + c["start"], offset[c["transcript"]] + c["end"]
     if unit == "character":
@@ -102,7 +101,15 @@ def _mark(
     return np.cumsum(diff, axis=-1)[..., :-1] > 0
 
 
-def _speech_bounds(material: Material, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def offsets(material: Material) -> np.ndarray:
+    """All transcripts end to end on one axis: transcript t occupies [offset[t], offset[t] + its length)."""
+    offset = np.zeros(len(material.texts) + 1, dtype=np.int64)
+    offset[1:] = np.cumsum([len(text) + 1 for text in material.texts])
+    return offset
+
+
+def speech_bounds(material: Material, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of the counted speech on the common axis, merged and in order."""
     spans = sorted((offset[t] + s, offset[t] + e)
                    for t in range(len(material.texts)) for s, e in material.speech(t))
     merged: list[list[int]] = []
@@ -119,7 +126,7 @@ def _pieces(
     material: Material, offset: np.ndarray, g_start: np.ndarray, g_end: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """The counted text cut at every coding boundary: pieces inside counted speech, in order."""
-    s_start, s_end = _speech_bounds(material, offset)
+    s_start, s_end = speech_bounds(material, offset)
     cuts = np.unique(np.concatenate([s_start, s_end, g_start, g_end]))
     start, end = cuts[:-1], cuts[1:]
     inside = np.searchsorted(s_start, start, side="right") - 1

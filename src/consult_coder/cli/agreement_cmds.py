@@ -113,7 +113,7 @@ def _banded(value: object, band: str) -> str:
 
 def _print_table(result, by_transcript: bool) -> None:  # noqa: ANN001 - AgreementResult
     from consult_coder.agreement import ALPHA_NOTE, KAPPA_NOTE, PARADOX_NOTE
-    from consult_coder.agreement.labels import UNIT_LABELS, coefficient, count, percent
+    from consult_coder.agreement.labels import COLUMN_LABELS, UNIT_LABELS, coefficient, count, percent
 
     console = Console(highlight=False)
     frames = [("Agreement by code", result.by_code)]
@@ -122,14 +122,15 @@ def _print_table(result, by_transcript: bool) -> None:  # noqa: ANN001 - Agreeme
     for title, frame in frames:
         table = Table(title=f"{title} — {UNIT_LABELS[result.unit].lower()}")
         cells = "transcript" in frame.columns
+        alpha = "unitized_alpha" if result.unit == "character" else "krippendorff_alpha"
         for col in ["Code", *(["Transcript"] if cells else []), "Units", "Transcripts", "Agreement",
-                    "Cohen's κ", "Brennan–Prediger", "Krippendorff's α", "Warnings"]:
+                    "Cohen's κ", "Brennan–Prediger", COLUMN_LABELS[alpha], "Warnings"]:
             table.add_column(col, overflow="fold")
         for r in frame.to_dict("records"):
             table.add_row(str(r["code"]), *([str(r["transcript"])] if cells else []), count(r["units"]),
                           count(r["transcripts"]), percent(r["percent_agreement"]),
                           _banded(r["cohen_kappa"], r["kappa_band"]), coefficient(r["brennan_prediger"]),
-                          _banded(r["krippendorff_alpha"], r["alpha_band"]), "; ".join(r["warnings"]))
+                          _banded(r[alpha], r["alpha_band"]), "; ".join(r["warnings"]))
         console.print(table)
     console.print(result.describe(), markup=False, soft_wrap=True)
     for text in (KAPPA_NOTE, ALPHA_NOTE, PARADOX_NOTE):

@@ -29,7 +29,7 @@ def _names(coders: tuple[str, ...]) -> str:
     return ", ".join(coders[:-1]) + f" and {coders[-1]}"
 
 
-def _by_code_rows(result: AgreementResult, with_alpha: bool) -> tuple[list[list[str]], bool]:
+def _by_code_rows(result: AgreementResult, alpha: str) -> tuple[list[list[str]], bool]:
     rows, flagged = [], False
     for r in result.by_code.to_dict("records"):
         low = any(w.startswith("low prevalence") for w in r["warnings"])
@@ -37,7 +37,7 @@ def _by_code_rows(result: AgreementResult, with_alpha: bool) -> tuple[list[list[
         kappa = coefficient(r["cohen_kappa"]) + (LOW_PREVALENCE_MARK if low else "")
         row = [r["code"], count(r["units"]), percent(r["percent_agreement"]), kappa,
                coefficient(r["brennan_prediger"])]
-        rows.append(row + ([coefficient(r["krippendorff_alpha"])] if with_alpha else []))
+        rows.append([*row, coefficient(r[alpha])])
     return rows, flagged
 
 
@@ -67,7 +67,7 @@ def agreement(doc: Document, ctx: ReportContext) -> None:
         "because codes that are rare in the text depress kappa (the kappa paradox).")
 
     header = ["Code", "Sentences", "Agreement", "Cohen's κ", "Brennan–Prediger κ", "Krippendorff's α"]
-    rows, flagged = _by_code_rows(sentences, with_alpha=True)
+    rows, flagged = _by_code_rows(sentences, "krippendorff_alpha")
     caption(doc, "Table", ctx.number("Table"), f"Agreement between {coders} per code, sentences as units")
     add_table(doc, header, rows, ["left", *["center"] * 5], weights=[2.6, 1.0, 1.0, 1.0, 1.2, 1.2])
     mark = f" {LOW_PREVALENCE_MARK} {PARADOX_NOTE}" if flagged else ""
@@ -75,13 +75,15 @@ def agreement(doc: Document, ctx: ReportContext) -> None:
               f"{len(sentences.transcripts)} transcripts; the pooled row counts every code × sentence. "
               f"Krippendorff's α is nominal, over all coders. {KAPPA_NOTE} {ALPHA_NOTE}{mark}")
 
-    rows, flagged = _by_code_rows(characters, with_alpha=False)
+    rows, flagged = _by_code_rows(characters, "unitized_alpha")
     caption(doc, "Table", ctx.number("Table"), f"Agreement between {coders} per code, characters as units")
-    add_table(doc, ["Code", "Characters", *header[2:5]], rows, ["left", *["center"] * 4],
-              weights=[2.6, 1.1, 1.0, 1.0, 1.2])
+    add_table(doc, ["Code", "Characters", *header[2:5], "Unitized α (αu)"], rows, ["left", *["center"] * 5],
+              weights=[2.6, 1.1, 1.0, 1.0, 1.2, 1.2])
     see = f"{LOW_PREVALENCE_MARK} Low prevalence: see the note to the previous table." if flagged else ""
     note(doc, "Every character of the counted speech is a unit, coded or not, as NVivo counts; long "
-              f"stretches nobody coded raise percent agreement. {see}".strip())
+              "stretches nobody coded raise percent agreement. αu is Krippendorff's (2004) unitized alpha: "
+              "agreement on where each code begins and ends, on the counted speech laid end to end. "
+              f"{see}".strip())
     _by_transcript(doc, ctx, sentences, coders)
 
 
