@@ -16,9 +16,9 @@ Each coder divides the continuum [0, L) into *units* of the category (their codi
 with m coders, N units of the category over all coders, l a unit's length. Everything is integer
 arithmetic until one exact division, so the worked example of the book (p. 254: αu = .7286 for its
 category c, 1 for k) reproduces to every printed digit; over both categories we give .8587, which the
-book prints as .8591 from its rounded intermediate values — see tests/test_agreement_unitized.py. It assumes every coder unitized the whole continuum: there are no
-missing coders, and a coder's units of one category do not overlap (overlapping codings of one code
-are merged first).
+book prints as .8591 from its rounded intermediate values — see tests/test_agreement_unitized.py.
+It assumes every coder unitized the whole continuum: there are no missing coders, and a coder's units
+of one category do not overlap (overlapping codings of one code are merged first).
 
 This is the unitized alpha of the 2004 book, not the later family of Krippendorff, Mathet, Bouvry &
 Widlöcher (2016) that ATLAS.ti reports as |uα / cuα / Cuα; the two are not interchangeable.
