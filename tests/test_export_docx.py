@@ -158,7 +158,7 @@ def test_codebook_appendix_lists_definitions_and_when_to_use(study):
 
 def test_chart_is_an_inline_picture_and_the_wide_table_gets_a_landscape_page(study):
     doc = report(study, layer="consensus")
-    assert len(doc.inline_shapes) == 2  # the theme chart and the co-occurrence heatmap
+    assert len(doc.inline_shapes) == 3  # theme chart, co-occurrence and (alice vs bob) agreement heatmaps
     assert any(p.text.startswith("Figure 1. ") for p in doc.paragraphs)
     assert any(p.text == "Figure 2. Co-occurrence of themes as a heatmap" for p in doc.paragraphs)
     orientations = [(s.orientation, s.page_width > s.page_height) for s in doc.sections]

@@ -63,6 +63,9 @@ class ReportContext:
     codebook_version: str
     generated_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     _counters: dict[str, int] = field(default_factory=dict)
+    # The open unit of work the report is built in, for sections that read more than the layer
+    # (agreement compares the coders' own codings); never committed or closed here.
+    session: Session | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(cls, session: Session, options: ExportOptions) -> ReportContext:
@@ -72,7 +75,7 @@ class ReportContext:
             raise UserError("Nothing to export: no transcript is linked to a participant "
                             "(import a participants CSV first)")
         return cls(options, study, _codebook(session, list(study.codes["code_id"])),
-                   get_setting(session, "codebook_version", ""))
+                   get_setting(session, "codebook_version", ""), session=session)
 
     def number(self, kind: str) -> int:
         """The next Table / Figure number, in the order sections ask for them."""

@@ -9,7 +9,12 @@ from docx import Document
 from sqlalchemy.orm import Session
 
 # The section modules register their builders on import.
-from consult_coder.export import sections_intro, sections_quotes, sections_themes  # noqa: F401
+from consult_coder.export import (  # noqa: F401
+    sections_agreement,
+    sections_intro,
+    sections_quotes,
+    sections_themes,
+)
 from consult_coder.export.context import ExportOptions, ReportContext
 from consult_coder.export.docx_layout import setup_document
 from consult_coder.export.registry import FULL_REPORT, SECTIONS, THEME_TABLE_ONLY

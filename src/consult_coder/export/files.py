@@ -26,6 +26,18 @@ class ExportFile:
     mime: str
 
 
+def _agreement_csv(session: Session, options: ExportOptions) -> bytes:
+    from consult_coder.agreement.exports import agreement_csv_export
+
+    return agreement_csv_export(session, options)
+
+
+def _agreement_xlsx(session: Session, options: ExportOptions) -> bytes:
+    from consult_coder.agreement.exports import agreement_xlsx_export
+
+    return agreement_xlsx_export(session, options)
+
+
 def _qdc(session: Session, options: ExportOptions) -> bytes:
     from consult_coder.refi import export_qdc
 
@@ -46,6 +58,8 @@ _BUILDERS: dict[str, tuple[Callable[[Session, ExportOptions], bytes], str]] = {
     "csv": (codings_csv, CSV_MIME),
     "qdc": (_qdc, "application/xml"),
     "qdpx": (_qdpx, "application/zip"),
+    "agreement-csv": (_agreement_csv, CSV_MIME),
+    "agreement-xlsx": (_agreement_xlsx, XLSX_MIME),
 }
 
 
@@ -54,12 +68,14 @@ def file_name(kind: str, options: ExportOptions) -> str:
     layer = re.sub(r"[^A-Za-z0-9_-]+", "-", options.layer).strip("-") or "layer"
     names = {"docx": f"themes-report-{layer}.docx", "theme-table": f"theme-table-{layer}.docx",
              "xlsx": f"themes-{layer}.xlsx", "csv": f"codings-{layer}.csv", "qdc": "codebook.qdc",
-             "qdpx": f"project-{layer}.qdpx"}
+             "qdpx": f"project-{layer}.qdpx", "agreement-csv": "agreement.csv",
+             "agreement-xlsx": "agreement.xlsx"}
     return names[kind]
 
 
 def export_file(session: Session, kind: str, options: ExportOptions) -> ExportFile:
-    """``kind`` is a format of :data:`FORMATS` or ``"theme-table"`` (the one-table Word document)."""
+    """``kind`` is a format of :data:`FORMATS`, ``"theme-table"`` (the one-table Word document) or
+    ``"agreement-csv"`` / ``"agreement-xlsx"`` (every coder but consensus, every code and unit)."""
     if kind not in _BUILDERS:
         raise UserError(f"Unknown export format {kind!r}: choose one of {', '.join(FORMATS)}")
     build, mime = _BUILDERS[kind]

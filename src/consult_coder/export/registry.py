@@ -17,7 +17,7 @@ SECTIONS: dict[str, SectionBuilder] = {}
 
 FULL_REPORT: tuple[str, ...] = (
     "title", "summary", "participants", "theme_table", "theme_chart", "comparison", "exemplars",
-    "cooccurrence", "codebook",
+    "cooccurrence", "agreement", "codebook",
 )
 THEME_TABLE_ONLY: tuple[str, ...] = ("theme_table",)
 

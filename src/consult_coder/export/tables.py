@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
 
 import pandas as pd
 from openpyxl import Workbook
@@ -122,28 +123,37 @@ def tables_xlsx(session: Session, options: ExportOptions) -> bytes:
     ctx = ReportContext.load(session, options)
     book = Workbook(write_only=True)
     for name, frame in sheets(session, ctx).items():
-        _write_sheet(book.create_sheet(name), frame)
+        write_sheet(book.create_sheet(name), frame)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _write_sheet(ws: WriteOnlyWorksheet, frame: pd.DataFrame) -> None:
+def write_sheet(ws: WriteOnlyWorksheet, frame: pd.DataFrame,
+                formats: Mapping[str, str] | None = None) -> None:
     """Bold frozen header, columns as wide as their content (capped), long text wrapped, percentages
-    to one decimal; text is always text (a memo starting with "=" is not a formula)."""
+    to one decimal (or the number format ``formats`` gives a column); text is always text (a memo
+    starting with "=" is not a formula)."""
     ws.freeze_panes = "A2"
     styles: list[tuple[Alignment | None, str | None]] = []
     for i, column in enumerate(frame.columns, start=1):
         values = [str(column), *(str(v) for v in frame[column].head(500))]
         width = min(MAX_WIDTH, max(len(v) for v in values) + 2)
         ws.column_dimensions[get_column_letter(i)].width = max(width, 6)
-        number_format = PERCENT_FORMAT if str(column).endswith("_pct") else \
-            DATETIME_FORMAT if pd.api.types.is_datetime64_any_dtype(frame[column]) else None
+        number_format = _number_format(str(column), frame[column], formats or {})
         styles.append((WRAP if width >= MAX_WIDTH else None, number_format))
     ws.append([_cell(ws, str(c), HEADER_ALIGNMENT, None, bold=True) for c in frame.columns])
     columns = [_xlsx_values(ws, frame[c], *style) for c, style in zip(frame.columns, styles, strict=True)]
     for row in zip(*columns, strict=True):
         ws.append(row)
+
+
+def _number_format(name: str, column: pd.Series, formats: Mapping[str, str]) -> str | None:
+    if name in formats:
+        return formats[name]
+    if name.endswith("_pct"):
+        return PERCENT_FORMAT
+    return DATETIME_FORMAT if pd.api.types.is_datetime64_any_dtype(column) else None
 
 
 def _xlsx_values(ws: WriteOnlyWorksheet, column: pd.Series, align: Alignment | None,

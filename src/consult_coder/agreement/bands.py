@@ -1,0 +1,73 @@
+"""How to read the figures: interpretation bands with their sources, and the warnings a row carries.
+
+* Kappa (Cohen's and Brennan–Prediger's): Landis & Koch (1977), "The measurement of observer agreement
+  for categorical data", Biometrics 33:159–174 — < 0 poor, 0–.20 slight, .21–.40 fair, .41–.60
+  moderate, .61–.80 substantial, .81–1 almost perfect. Their own words: the divisions are "clearly
+  arbitrary" — a convention, not a test.
+* Krippendorff's alpha: Krippendorff (2004), Content Analysis, 2nd ed., p. 241 — rely on variables
+  with α ≥ .800; .667 ≤ α < .800 only for tentative conclusions; below .667, do not rely on the data.
+* Low prevalence: when a code is present in fewer than 10% (or more than 90%) of the units, kappa can
+  be low although the coders agree on almost every unit — the "kappa paradox" (Feinstein & Cicchetti
+  1990, "High agreement but low kappa: I. The problems of two paradoxes", J Clin Epidemiol 43:543–549;
+  Byrt, Bishop & Carlin 1993). The 10% threshold is this tool's rule of thumb, not from those papers.
+"""
+
+from __future__ import annotations
+
+import math
+
+KAPPA_SOURCE = "Landis & Koch (1977)"
+ALPHA_SOURCE = "Krippendorff (2004, p. 241)"
+PARADOX_SOURCE = "Feinstein & Cicchetti (1990)"
+LOW_PREVALENCE = 0.10  # share of units: below it (or above 1 − it) kappa is flagged
+
+# Upper limits, inclusive. Landis & Koch print 0–.20, .21–.40 …: a value between .20 and .21 goes up.
+KAPPA_BANDS = ((0.20, "slight"), (0.40, "fair"), (0.60, "moderate"), (0.80, "substantial"))
+ALPHA_BANDS = ((0.667, "unreliable"), (0.800, "tentative"))  # below each lower limit
+
+KAPPA_NOTE = ("Kappa bands (Landis & Koch 1977): below 0 poor, 0–.20 slight, .21–.40 fair, .41–.60 "
+              "moderate, .61–.80 substantial, .81–1 almost perfect.")
+ALPHA_NOTE = ("Alpha (Krippendorff 2004, p. 241): α ≥ .800 reliable; .667–.800 tentative conclusions only; "
+              "below .667 unreliable.")
+PARADOX_NOTE = (f"Low prevalence (a code in fewer than {LOW_PREVALENCE:.0%} or more than "
+                f"{1 - LOW_PREVALENCE:.0%} of the units): kappa can be low even when the coders agree on "
+                "almost every unit (the kappa paradox, Feinstein & Cicchetti 1990); read percent "
+                "agreement and Brennan–Prediger beside it.")
+
+
+def kappa_band(kappa: float | None) -> str:
+    """Landis & Koch's label for a kappa; "" when kappa is undefined."""
+    if kappa is None or math.isnan(kappa):
+        return ""
+    if kappa < 0:
+        return "poor"
+    for upper, label in KAPPA_BANDS:
+        if kappa <= upper:
+            return label
+    return "almost perfect"
+
+
+def alpha_band(alpha: float | None) -> str:
+    """Krippendorff's reading of an alpha: reliable, tentative or unreliable; "" when undefined."""
+    if alpha is None or math.isnan(alpha):
+        return ""
+    for lower_than, label in ALPHA_BANDS:
+        if alpha < lower_than:
+            return label
+    return "reliable"
+
+
+def warnings_for(prevalence: float, kappa: float, alpha: float | None, units: int) -> list[str]:
+    """Short warnings for one row; ``prevalence`` is the share (0–1) of units the code is present in."""
+    found: list[str] = []
+    if units == 0:
+        return ["no units to compare"]
+    if prevalence == 0:
+        found.append("neither coder used this code: kappa and alpha undefined")
+    elif prevalence < LOW_PREVALENCE or prevalence > 1 - LOW_PREVALENCE:
+        found.append(f"low prevalence ({prevalence:.1%} of units): kappa paradox")
+    if prevalence != 0 and math.isnan(kappa):
+        found.append("no variation: kappa undefined")
+    if alpha is not None and math.isnan(alpha) and prevalence != 0 and not math.isnan(kappa):
+        found.append("alpha undefined")
+    return found

@@ -1,0 +1,144 @@
+"""Codings as unit × coder matrices: which units each coder coded with each code.
+
+Units, all inside the counted speech (see :mod:`~consult_coder.agreement.selection`):
+
+* ``character`` — every code point of the counted turns (spaces and punctuation included), as NVivo
+  counts. Stored compactly: the counted text is cut at every coding boundary into *pieces* whose
+  characters all share one state, each weighted by its length, so counts are exact per character;
+* ``sentence`` — the sentences of :func:`consult_coder.sentences.sentence_spans` in the counted turns
+  (a turn boundary or a line break always ends a sentence);
+* ``turn`` — each counted speaker turn.
+
+A code is *present* in a unit for a coder when one of the coder's codings with that code overlaps the
+unit by at least one character. Everything is vectorised with numpy: offsets of all transcripts are laid
+end to end on one axis, each coding finds its first and last unit by binary search, and the units in
+between are marked through a difference array.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from consult_coder.agreement.selection import Material
+from consult_coder.sentences import sentence_spans
+
+Unit = Literal["character", "sentence", "turn"]
+UNITS: tuple[Unit, ...] = ("character", "sentence", "turn")
+SEGMENT_UNITS: tuple[Unit, ...] = ("sentence", "turn")
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The counted units of every transcript, in text order, and who coded what in each.
+
+    Only units that count are kept: on a transcript at least two coders saw and, with ``coded_only``,
+    touched by some coding of one of the coders.
+    """
+
+    unit: Unit
+    transcript: np.ndarray  # (units,) row of ``Material.transcripts``; non-decreasing
+    start: np.ndarray  # (units,) code-point offsets in that transcript's text
+    end: np.ndarray
+    weight: np.ndarray  # (units,) int64: characters in a piece; 1 for a sentence or turn
+    present: np.ndarray  # (coders, codes, units) bool
+    observed: np.ndarray  # (coders, units) bool: the coder's codings count in this unit's transcript
+    n_transcripts: int
+
+    @property
+    def bounds(self) -> np.ndarray:
+        """Unit index where each transcript row starts; ``bounds[t]:bounds[t + 1]`` are its units."""
+        return np.searchsorted(self.transcript, np.arange(self.n_transcripts + 1))
+
+    def reliability_data(self, code: int, units: slice | np.ndarray = slice(None)) -> np.ndarray:
+        """Coders × units for one code in the ``krippendorff`` layout: 1 present, 0 absent, NaN missing."""
+        data = self.present[:, code, units].astype(np.float64)
+        data[~self.observed[:, units]] = np.nan
+        return data
+
+
+def build_grid(material: Material, unit: Unit) -> Grid:
+    if unit not in UNITS:
+        raise ValueError(f"unknown unit {unit!r}: choose one of {', '.join(UNITS)}")
+    n_t = len(material.texts)
+    offset = offsets(material)
+    c = material.codings
+    g_start, g_end = offset[c["transcript"]] + c["start"], offset[c["transcript"]] + c["end"]
+    if unit == "character":
+        start, end = _pieces(material, offset, g_start, g_end)
+    else:
+        start, end = _segments(material, offset, unit)
+    transcript = np.searchsorted(offset, start, side="right") - 1
+    weight = end - start if unit == "character" else np.ones(len(start), dtype=np.int64)
+    lo = np.searchsorted(end, g_start, side="right")  # first unit ending after the coding starts
+    hi = np.searchsorted(start, g_end, side="left")  # units starting before the coding ends: [lo, hi)
+    n_coders, n_codes, n_units = len(material.coders), len(material.codes), len(start)
+    chosen = c["code"] >= 0
+    present = _mark((n_coders, n_codes, n_units), (c["coder"][chosen], c["code"][chosen]),
+                    lo[chosen], hi[chosen])
+    observed = material.observed[:, transcript]
+    keep = observed.sum(axis=0) >= 2
+    if material.options.coded_only:
+        # Coded by any of the coders counted there, with any code (compared or not).
+        seen = material.observed[c["coder"], c["transcript"]]
+        keep &= _mark((n_units,), (), lo[seen], hi[seen])
+    return Grid(unit, transcript[keep], start[keep] - offset[transcript[keep]],
+                end[keep] - offset[transcript[keep]], weight[keep], present[:, :, keep], observed[:, keep],
+                n_t)
+
+
+def _mark(
+    shape: tuple[int, ...], index: tuple[np.ndarray, ...], lo: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
+    """Boolean array of ``shape``: True over [lo, hi) of the last axis at each leading ``index``."""
+    diff = np.zeros((*shape[:-1], shape[-1] + 1), dtype=np.int32)
+    ok = lo < hi
+    index = tuple(i[ok] for i in index)
+    np.add.at(diff, (*index, lo[ok]), 1)
+    np.add.at(diff, (*index, hi[ok]), -1)
+    return np.cumsum(diff, axis=-1)[..., :-1] > 0
+
+
+def offsets(material: Material) -> np.ndarray:
+    """All transcripts end to end on one axis: transcript t occupies [offset[t], offset[t] + its length)."""
+    offset = np.zeros(len(material.texts) + 1, dtype=np.int64)
+    offset[1:] = np.cumsum([len(text) + 1 for text in material.texts])
+    return offset
+
+
+def speech_bounds(material: Material, offset: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of the counted speech on the common axis, merged and in order."""
+    spans = sorted((offset[t] + s, offset[t] + e)
+                   for t in range(len(material.texts)) for s, e in material.speech(t))
+    merged: list[list[int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], e)
+        else:
+            merged.append([s, e])
+    arr = np.array(merged, dtype=np.int64).reshape(-1, 2)
+    return arr[:, 0], arr[:, 1]
+
+
+def _pieces(
+    material: Material, offset: np.ndarray, g_start: np.ndarray, g_end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The counted text cut at every coding boundary: pieces inside counted speech, in order."""
+    s_start, s_end = speech_bounds(material, offset)
+    cuts = np.unique(np.concatenate([s_start, s_end, g_start, g_end]))
+    start, end = cuts[:-1], cuts[1:]
+    inside = np.searchsorted(s_start, start, side="right") - 1
+    keep = (inside >= 0) & (start < s_end[np.maximum(inside, 0)])
+    return start[keep], end[keep]
+
+
+def _segments(material: Material, offset: np.ndarray, unit: Unit) -> tuple[np.ndarray, np.ndarray]:
+    spans: list[tuple[int, int]] = []
+    for t, text in enumerate(material.texts):
+        turns = material.speech(t)
+        parts = sentence_spans(text, turns) if unit == "sentence" else turns
+        spans.extend((offset[t] + s, offset[t] + e) for s, e in parts)
+    arr = np.array(sorted(spans), dtype=np.int64).reshape(-1, 2)
+    return arr[:, 0], arr[:, 1]
