@@ -167,7 +167,8 @@ def _cross_validated(ref, data, oof, fold_of, n_folds, learnt, coder) -> tuple[Q
                     predicted.add(((tid, i), cid))
     sentences = sum(len(rows) for rows in data.values())
     codes = [(cid, name) for cid, name in ref.codes if cid in learnt]
-    return score(codes, gold, predicted, coder, "classifier (cross-validated)", len(data), sentences), thresholds
+    table = score(codes, gold, predicted, coder, "classifier (cross-validated)", len(data), sentences)
+    return table, thresholds
 
 
 def table_to_dict(table: QualityTable) -> dict[str, Any]:
