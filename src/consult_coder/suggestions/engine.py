@@ -198,14 +198,25 @@ class PatternMatcher:
                     token_patterns.setdefault(code_id, []).append(tokens)
         if self.needs_lemmas and not self.trained:
             add_lookup_lemmatizer(self.nlp)
-        # One small Matcher per token pattern, run only on turns holding every word it cannot do
-        # without: the Matcher checks IN sets in Python for each token, so skipping turns is the saving.
-        self.gated: list[tuple[list[frozenset[int]], Matcher]] = []
+        # One small Matcher per token pattern, run only on sentences holding a word for each token it
+        # cannot do without: the Matcher checks IN sets in Python token by token, so skipping is the saving.
+        self.gated: list[Matcher] = []
+        self.always: list[int] = []  # patterns with nothing to check first
+        self.required: list[int] = []  # how many word sets each pattern needs
+        self.index: dict[int, list[tuple[int, int]]] = {}  # word hash -> (pattern, which set)
         for code_id, pats in token_patterns.items():
             for tokens in pats:
                 matcher = Matcher(self.nlp.vocab, validate=True)
                 matcher.add(code_id, [tokens])
-                self.gated.append((self._required(tokens), matcher))
+                sets = self._required(tokens)
+                number = len(self.gated)
+                self.gated.append(matcher)
+                self.required.append(len(sets))
+                if not sets:
+                    self.always.append(number)
+                for which, words in enumerate(sets):
+                    for h in words:
+                        self.index.setdefault(h, []).append((number, which))
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         for code_id, seqs in phrases.items():
             self.phrase_matcher.add(code_id, [Doc(self.nlp.vocab, words=list(w)) for w in sorted(seqs)])
@@ -244,17 +255,29 @@ class PatternMatcher:
             return self.nlp.pipe(texts, batch_size=BATCH_SIZE)
         return self.nlp.tokenizer.pipe(texts, batch_size=BATCH_SIZE)
 
-    def _spans(self, doc: Doc) -> Iterator[tuple[str, int, int]]:
+    def _spans(self, doc: Doc, bounds: Sequence[tuple[int, int]]) -> Iterator[tuple[str, int, int]]:
+        """Matches in one doc as (code, start, end) character offsets; ``bounds``: its sentences' spans."""
         strings = self.nlp.vocab.strings
-        matches = list(self.phrase_matcher(doc))
-        if self.gated:
-            present = set(doc.to_array("LOWER").tolist()) if len(doc) else set()
-            for required, matcher in self.gated:
-                if all(not req.isdisjoint(present) for req in required):
-                    matches += matcher(doc)
-        for match_id, a, b in matches:
+        for match_id, a, b in self.phrase_matcher(doc):
             span = doc[a:b]
             yield strings[match_id], span.start_char, span.end_char
+        if not self.gated or not len(doc):
+            return
+        lower, idx = doc.to_array("LOWER"), doc.to_array("IDX")
+        for start, end in bounds:
+            ta, tb = int(idx.searchsorted(start)), int(idx.searchsorted(end))
+            met: dict[int, set[int]] = {}
+            for h in set(lower[ta:tb].tolist()):
+                for number, which in self.index.get(h, ()):
+                    met.setdefault(number, set()).add(which)
+            run = [n for n, sets in met.items() if len(sets) == self.required[n]] + self.always
+            if not run:
+                continue
+            sentence = doc[ta:tb]
+            for number in run:
+                for match_id, a, b in self.gated[number](sentence):
+                    span = sentence[a:b]
+                    yield strings[match_id], span.start_char, span.end_char
 
     def match_many(
         self, items: Iterable[tuple[Any, str, Sequence[tuple[int, int]]]]
@@ -270,9 +293,10 @@ class PatternMatcher:
             pieces = [(i, lo, hi) for i, (_, _, _, turns) in enumerate(buffered) for lo, hi in turns]
             evidence: list[dict[tuple[str, int], list[tuple[int, int]]]] = [{} for _ in buffered]
             texts = (fold(buffered[i][1][lo:hi]) for i, lo, hi in pieces)
-            for (i, lo, _hi), doc in zip(pieces, self._docs(texts), strict=True):
+            for (i, lo, hi), doc in zip(pieces, self._docs(texts), strict=True):
                 sentences = buffered[i][2]
-                for code_id, a, b in self._spans(doc):
+                bounds = [(x.start - lo, x.end - lo) for x in sentences if lo <= x.start and x.end <= hi]
+                for code_id, a, b in self._spans(doc, bounds):
                     at = sentence_at(sentences, lo + a, lo + b)
                     if at is not None:  # a match across two sentences suggests neither
                         evidence[i].setdefault((code_id, at), []).append((lo + a, lo + b))
