@@ -5,9 +5,11 @@ Synthetic words written for these tests.
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from consult_coder import coding
+from consult_coder.errors import UserError
 from consult_coder.model import Code, Coding, Event, Participant, Suggestion, Transcript
 from consult_coder.storage import Project
 from consult_coder.suggestions import store
@@ -158,3 +160,21 @@ def test_refresh_is_incremental_new_transcripts_and_edited_codes_only(project):
         s.get(Code, "stigma").archived = True
         store.refresh(s)
         assert s.scalars(select(Suggestion.id).where(Suggestion.code_id == "stigma")).all() == []
+
+
+def test_a_trained_pipeline_is_checked_when_chosen_and_every_code_is_matched_again(sqlite_project, tmp_path):
+    import spacy
+
+    build(sqlite_project)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    nlp.to_disk(tmp_path / "pipeline")
+    with sqlite_project.session() as s:
+        store.refresh(s)
+        with pytest.raises(UserError, match="'en_core_web_xx' is not installed here"):
+            store.choose_pipeline(s, "en_core_web_xx", "amira")
+        store.choose_pipeline(s, str(tmp_path / "pipeline"), "amira")
+        report = store.refresh(s)
+    assert report.transcripts_matched == 1 and len(report.codes_refreshed) == 4
+    assert ("empathy", "She really heard me.", ["heard me"]) in shown(sqlite_project, "amira")

@@ -57,3 +57,7 @@ def suggestion_model_trained(session: Session, actor: str, model_id: int, coder:
 def code_patterns_changed(session: Session, actor: str, code_id: str, before: list[Any],
                           after: list[Any]) -> Event:
     return record(session, actor, "code.update", "code", code_id, {"patterns": before}, {"patterns": after})
+
+
+def setting_changed(session: Session, actor: str, key: str, before: str, after: str) -> Event:
+    return record(session, actor, "setting.update", "setting", key, {"value": before}, {"value": after})

@@ -82,6 +82,24 @@ def settings(session: Session) -> tuple[str, bool]:
     return get_setting(session, PIPELINE_SETTING, ""), get_setting(session, ALL_SPEAKERS_SETTING, "") == "1"
 
 
+def choose_pipeline(session: Session, name: str, actor: str) -> None:
+    """Use an installed trained spaCy pipeline (package name or folder), or "" for the blank one.
+
+    Checked by loading it now (never downloading), so a typo is one line here rather than a failed
+    refresh later. Every code is matched again at the next refresh.
+    """
+    from consult_coder.storage import set_setting
+    from consult_coder.suggestions.engine import load_pipeline
+
+    name = (name or "").strip()
+    before = get_setting(session, PIPELINE_SETTING, "")
+    if name == before:
+        return
+    load_pipeline(name)
+    set_setting(session, PIPELINE_SETTING, name)
+    audit.setting_changed(session, actor, PIPELINE_SETTING, before, name)
+
+
 def _turns(session: Session, transcript_id: int, all_speakers: bool) -> list[tuple[int, int]]:
     rows = session.execute(select(Turn.start, Turn.end, Turn.speaker_kind)
                            .where(Turn.transcript_id == transcript_id).order_by(Turn.index))
