@@ -6,26 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import xmlschema
 from sqlalchemy import func, select
 
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Event
-from consult_coder.refi import export_qdc, import_qdc, import_refi_file
+from consult_coder.refi import export_qdc, import_qdc, import_refi_file, schema_errors
 from consult_coder.refi.codes import parse_description
+from consult_coder.refi.summary import ImportSummary
+from consult_coder.refi.validate import schema
 from consult_coder.storage import Project
+from tests.factories import REFI_FIXTURES
 
-REPO = Path(__file__).resolve().parent.parent
-REFI = REPO.parent / "shared" / "refi"
-TAGUETTE = REFI / "samples" / "taguette-1.4.1_codebook.qdc"
-
-
-@pytest.fixture(scope="module")
-def codebook_schema() -> xmlschema.XMLSchema:
-    path = REFI / "Codebook.xsd"
-    if not path.exists():
-        pytest.fail(f"the REFI-QDA schema {path} is missing: the shared/refi folder must sit beside the repo")
-    return xmlschema.XMLSchema(str(path))
+TAGUETTE = REFI_FIXTURES / "taguette-codebook.qdc"
+QUALCODER = REFI_FIXTURES / "qualcoder-codebook.qdc"
 
 
 def add_codebook(project: Project) -> None:
@@ -55,13 +48,16 @@ def qdc(project: Project) -> bytes:
         return export_qdc(s)
 
 
-def test_export_validates_and_nests_codes_with_colours(
-    sqlite_project: Project, codebook_schema: xmlschema.XMLSchema
-) -> None:
+def imported(project: Project, data: bytes, name: str = "codebook.qdc") -> ImportSummary:
+    with project.session() as s:
+        return import_qdc(s, data, "tester", name)
+
+
+def test_export_validates_and_nests_codes_with_colours(sqlite_project: Project) -> None:
     add_codebook(sqlite_project)
     data = qdc(sqlite_project)
-    codebook_schema.validate(data)
-    tree = codebook_schema.to_dict(data)
+    assert schema_errors("codebook", data) == []
+    tree = schema("codebook").to_dict(data)
     alliance, retired = tree["Codes"]["Code"]
     assert alliance["@name"] == "Working alliance" and alliance["@color"] == "#336699"
     assert alliance["@isCodable"] is True and retired["@isCodable"] is False  # archived: not for coding
@@ -87,7 +83,7 @@ def test_round_trip_into_a_new_project_gives_the_same_codes(project: Project, tm
 
     add_codebook(project)
     other = open_project(str(tmp_path / "other.sqlite"))
-    summary = import_qdc(other, qdc(project), "tester")
+    summary = imported(other, qdc(project))
     assert summary.codes_added == 4
     assert codes_of(other) == codes_of(project)
     other.close()
@@ -96,7 +92,7 @@ def test_round_trip_into_a_new_project_gives_the_same_codes(project: Project, tm
 def test_reimport_maps_back_to_the_same_codes(sqlite_project: Project) -> None:
     add_codebook(sqlite_project)
     before = codes_of(sqlite_project)
-    summary = import_qdc(sqlite_project, qdc(sqlite_project), "tester")
+    summary = imported(sqlite_project, qdc(sqlite_project))
     assert (summary.codes_added, summary.codes_updated) == (0, 0)
     assert codes_of(sqlite_project) == before
 
@@ -105,7 +101,7 @@ def test_a_code_renamed_in_another_tool_updates_the_same_code(sqlite_project: Pr
     add_codebook(sqlite_project)
     edited = qdc(sqlite_project).replace(b'name="Empathy"', b'name="Empathic reflection"')
     edited = edited.replace(b"Code id: empathy", b"")  # our id line lost there: the guid still matches
-    summary = import_qdc(sqlite_project, edited, "tester")
+    summary = imported(sqlite_project, edited)
     assert (summary.codes_added, summary.codes_updated) == (0, 1)
     assert codes_of(sqlite_project)["empathy"][0] == "Empathic reflection"
     with sqlite_project.session() as s:
@@ -114,29 +110,20 @@ def test_a_code_renamed_in_another_tool_updates_the_same_code(sqlite_project: Pr
 
 
 def test_taguette_codebook_with_empty_sets_imports(sqlite_project: Project) -> None:
-    summary = import_refi_file(sqlite_project, TAGUETTE, "tester")
+    assert schema_errors("codebook", TAGUETTE.read_bytes())  # the empty <Sets/> is not valid, yet it imports
+    with sqlite_project.session() as s:
+        summary = import_refi_file(s, TAGUETTE, "tester")
     assert summary.codes_added == 3
     names = {v[0] for v in codes_of(sqlite_project).values()}
-    assert names == {"xsd:element name", "CodeBook", "Variables"}
-    # Taguette's own GUIDs are kept, so exporting back is recognised there as the same codes.
-    assert b'guid="098AC082-A9C7-50F4-9728-48730081A95E" name="xsd:element name"' in qdc(sqlite_project)
+    assert names == {"hope", "school", "family: siblings"}
+    # Taguette's own GUIDs are kept (lower case), so exporting back is recognised there as the same codes.
+    assert b'guid="1d7e5c3a-9b2f-5a4e-8c6d-0f1e2d3c4b5a" name="hope"' in qdc(sqlite_project)
 
 
 def test_same_named_code_is_updated_not_duplicated(sqlite_project: Project) -> None:
     add_codebook(sqlite_project)
-    other_tool = b"""<?xml version="1.0" encoding="utf-8"?>
-<CodeBook xmlns="urn:QDA-XML:codebook:0.4" origin="QualCoder 3.5">
-  <Codes>
-    <Code guid="0F8A1907-7E42-4739-8610-A676B4D1B69F" name="Working alliance" isCodable="true" color="#123">
-      <Code guid="1F8A1907-7E42-4739-8610-A676B4D1B69F" name="empathy" isCodable="true"/>
-      <Code guid="2F8A1907-7E42-4739-8610-A676B4D1B69F" name="Hope" isCodable="true">
-        <Description>Talk of things getting better.</Description>
-      </Code>
-    </Code>
-  </Codes>
-  <Sets/>
-</CodeBook>"""
-    summary = import_qdc(sqlite_project, other_tool, "tester")
+    other_tool = QUALCODER.read_bytes()  # namespace codebook:0:4, a three-digit colour
+    summary = imported(sqlite_project, other_tool)
     assert summary.codes_added == 1
     codes = codes_of(sqlite_project)
     assert codes["hope"][:2] == ("Hope", "Talk of things getting better.") and codes["hope"][6] == "alliance"
@@ -168,7 +155,7 @@ def test_broken_codebooks_are_refused_with_one_line_and_change_nothing(sqlite_pr
         (b"<Project name='p'/>", "not a REFI-QDA codebook"),
     ]:
         with pytest.raises(UserError, match=expected) as err:
-            import_qdc(sqlite_project, data, "tester", "team.qdc")
+            imported(sqlite_project, data, "team.qdc")
         assert str(err.value).startswith("team.qdc") and "\n" not in str(err.value)
     with sqlite_project.session() as s:
         assert s.scalar(select(func.count()).select_from(Code)) == 0

@@ -1,11 +1,8 @@
 """Hostile REFI-QDA files are refused with one line, and nothing is written: path traversal in the
-archive, entity expansion ("billion laughs"), external entities, zip bombs."""
+archive, entity expansion ("billion laughs"), external entities, zip bombs, absurd nesting. The limits
+are ratios and ceilings no real project reaches, so a large legitimate project still passes."""
 
 from __future__ import annotations
-
-import io
-import zipfile
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -14,9 +11,9 @@ from consult_coder.errors import UserError
 from consult_coder.model import Code, Event, Participant, Transcript
 from consult_coder.refi import import_qdc, import_qdpx
 from consult_coder.storage import Project
+from tests.factories import REFI_FIXTURES, zipped
 
-SAMPLE_QDE = (Path(__file__).resolve().parent.parent.parent / "shared" / "refi" / "samples"
-              / "maxqda-24.7_project.qde")
+SAMPLE_QDE = REFI_FIXTURES / "maxqda-project.qde"
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE Project [
@@ -42,17 +39,9 @@ ONE_SOURCE = b"""<?xml version="1.0" encoding="utf-8"?>
 </Project>"""
 
 
-def zipped(entries: dict[str, bytes]) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in entries.items():
-            zf.writestr(zipfile.ZipInfo(name), data, compress_type=zipfile.ZIP_DEFLATED)
-    return out.getvalue()
-
-
 def assert_refused(project: Project, data: bytes, expected: str, importer=import_qdpx) -> None:  # noqa: ANN001
-    with pytest.raises(UserError) as err:
-        importer(project, data, "mallory", "upload.qdpx")
+    with pytest.raises(UserError) as err, project.session() as s:
+        importer(s, data, "mallory", "upload.qdpx")
     message = str(err.value)
     assert expected in message, message
     assert "\n" not in message
@@ -94,3 +83,32 @@ def test_archives_without_exactly_one_project_are_refused(sqlite_project: Projec
     assert_refused(sqlite_project, zipped({"sources/a.txt": b"text"}), "no project .qde file")
     assert_refused(sqlite_project, zipped({"a.qde": ONE_SOURCE, "b.qde": ONE_SOURCE}), "more than one .qde")
     assert_refused(sqlite_project, b"PK\x03\x04 truncated", "not a readable .qdpx")
+
+
+def test_a_zip_bomb_project_document_is_refused_before_it_is_parsed(sqlite_project: Project) -> None:
+    """The .qde has no flat size cap any more (a large project's is hundreds of MB): its ratio stops it."""
+    bomb = ONE_SOURCE.replace(b"</Project>", b"<!--" + b" " * (16 * 1024 * 1024) + b"--></Project>")
+    data = zipped({"project.qde": bomb})
+    assert len(data) < 100_000
+    assert_refused(sqlite_project, data, "like a zip bomb")
+
+
+def test_absurdly_deep_nesting_is_refused(sqlite_project: Project) -> None:
+    deep = b"<Code>" * 5000 + b"</Code>" * 5000
+    qde = (b'<Project xmlns="urn:QDA-XML:project:1.0" name="p"><CodeBook><Codes>' + deep
+           + b"</Codes></CodeBook></Project>")
+    assert_refused(sqlite_project, qde, "nested more than")
+
+
+def test_the_stream_itself_is_counted_whatever_the_header_says() -> None:
+    import io
+
+    from consult_coder.refi.archive import RATIO_GRACE, LimitedStream
+
+    stream = LimitedStream(io.BytesIO(b" " * (RATIO_GRACE + 20_000)), "upload.qdpx: project.qde", 10**9,
+                           compressed=100)
+    with pytest.raises(UserError, match="like a zip bomb"):
+        stream.read()
+    small = LimitedStream(io.BytesIO(b"x" * 5000), "upload.qdpx: sources/a.txt", 4096)
+    with pytest.raises(UserError, match="larger than"):
+        small.read()

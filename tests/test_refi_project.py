@@ -1,5 +1,7 @@
-"""REFI-QDA projects (.qdpx): what consult-coder exports validates against the standard's schema and
-comes back complete; what other tools write (ATLAS.ti, MAXQDA, NVivo-style cases) comes in."""
+"""REFI-QDA projects (.qdpx) that consult-coder writes: they validate against the standard's schema,
+come back complete, are the same bytes for the same project, and carry what other tools read (one
+selection per coder, memos as descriptions and notes, participants on their sources, archived codes
+with their codings)."""
 
 from __future__ import annotations
 
@@ -8,32 +10,21 @@ import re
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
-import xmlschema
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult_coder.errors import UserError
 from consult_coder.importers.base import RawTurn, build_transcript
 from consult_coder.memos import PROJECT_TARGET
-from consult_coder.model import Code, Coder, Coding, Memo, Participant, Transcript, Turn
-from consult_coder.refi import export_qdpx, import_qdpx, import_refi_file
-from consult_coder.storage import Project, open_project
+from consult_coder.model import Code, Coder, Coding, Event, Memo, Participant, Transcript, Turn
+from consult_coder.refi import export_qdpx, import_qdpx, schema_errors
+from consult_coder.refi.summary import ImportSummary
+from consult_coder.storage import Project, get_setting, open_project, set_setting
 
-REPO = Path(__file__).resolve().parent.parent
-REFI = REPO.parent / "shared" / "refi"
-SAMPLES = REFI / "samples"
-ATLAS = SAMPLES / "atlasti-8.4_refi-annexA2_Project.qde"
-MAXQDA = SAMPLES / "maxqda-24.7_project.qde"
-
-
-@pytest.fixture(scope="module")
-def project_schema() -> xmlschema.XMLSchema:
-    path = REFI / "Project.xsd"
-    if not path.exists():
-        pytest.fail(f"the REFI-QDA schema {path} is missing: the shared/refi folder must sit beside the repo")
-    return xmlschema.XMLSchema(str(path))
+NS = "{urn:QDA-XML:project:1.0}"
 
 
 @pytest.fixture
@@ -73,6 +64,7 @@ def _code(s: Session, t: Transcript, phrase: str, code: str, coder: Coder, memo:
 
 def build_study(project: Project) -> None:
     with project.session() as s:
+        set_setting(s, "project_name", "Alliance pilot (synthetic)")
         s.add_all([
             Participant(id="P07", group="youth", role="young person", age_band="16-17",
                         attributes={"gender": "female", "site": "North clinic"}),
@@ -130,6 +122,7 @@ def snapshot(project: Project) -> dict[str, object]:
         hashes = {t.id: t.content_hash for t in s.scalars(select(Transcript))}
         coders = {c.id: c.name for c in s.scalars(select(Coder))}
         return {
+            "name": get_setting(s, "project_name"),
             "participants": {p.id: (p.group, p.role, p.age_band, p.attributes)
                              for p in s.scalars(select(Participant))},
             "transcripts": {t.content_hash: (t.title, t.text, t.participant_id, t.front_matter)
@@ -152,58 +145,146 @@ def exported(project: Project, coder: str | None = None) -> bytes:
         return export_qdpx(s, coder)
 
 
+def imported(project: Project, data: bytes, name: str = "project.qdpx") -> ImportSummary:
+    with project.session() as s:
+        return import_qdpx(s, data, "tester", name)
+
+
 def qde_of(archive: bytes) -> bytes:
     with zipfile.ZipFile(io.BytesIO(archive)) as zf:
         return zf.read("project.qde")
 
 
-def make_qdpx(qde: bytes | str, files: dict[str, str | bytes], qde_name: str = "project.qde") -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(qde_name, qde)
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return out.getvalue()
+def files_of(archive: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(archive)) as zf:
+        return {n: zf.read(n) for n in zf.namelist()}
+
+
+def tree(archive: bytes) -> ET.Element:
+    return ET.fromstring(qde_of(archive))
+
+
+def guid_map(root: ET.Element, tag: str, attr: str = "name") -> dict[str, str]:
+    return {e.get("guid"): e.get(attr) for e in root.iter(f"{NS}{tag}")}
 
 
 # --- export ------------------------------------------------------------------------------------------
 
-def test_export_is_a_valid_qdpx_with_each_transcript_as_plain_text(
-    project: Project, project_schema: xmlschema.XMLSchema
-) -> None:
+def test_export_is_a_valid_qdpx_with_each_transcript_as_plain_text(project: Project) -> None:
     build_study(project)
     data = exported(project)
-    project_schema.validate(qde_of(data))
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        texts = sorted(zf.read(n).decode("utf-8") for n in zf.namelist() if n.startswith("sources/"))
+    assert schema_errors("project", qde_of(data)) == []
+    files = files_of(data)
     with project.session() as s:
-        assert texts == sorted(t.text for t in s.scalars(select(Transcript)))
+        transcripts = list(s.scalars(select(Transcript)))
+    root = tree(data)
+    for t in transcripts:
+        source = next(e for e in root.iter(f"{NS}TextSource") if e.get("name") == t.title)
+        path = source.get("plainTextPath").removeprefix("internal://")
+        assert files[f"sources/{path}"].decode("utf-8") == t.text
     qde = qde_of(data).decode()
-    for expected in ('name="P07"', 'name="gender"', 'name="alice"', "plainTextPath=\"internal://",
-                     "Clear reflection of fear.", "Coding frame agreed on 3 March.", 'isCodable="false"'):
+    for expected in ('name="P07"', 'name="gender"', 'name="alice"', "Clear reflection of fear.",
+                     "Coding frame agreed on 3 March.", 'name="Alliance pilot (synthetic)"'):
         assert expected in qde
 
 
 def test_selection_positions_count_code_points(project: Project) -> None:
     build_study(project)
-    doc = xmlschema.XMLResource(qde_of(exported(project)))
+    root = tree(exported(project))
     with project.session() as s:
         t = s.scalars(select(Transcript).where(Transcript.participant_id == "P07")).one()
         phrase = "I felt scared before school, like my chest was tight 😟."
         start = t.text.index(phrase)
-    ns = "{urn:QDA-XML:project:1.0}"
     spans = {(int(e.get("startPosition")), int(e.get("endPosition")))
-             for e in doc.root.iter(f"{ns}PlainTextSelection")}
+             for e in root.iter(f"{NS}PlainTextSelection")}
     assert (start, start + len(phrase)) in spans  # the emoji counts as one position
 
 
+def test_each_coder_gets_their_own_selection_with_their_name(project: Project) -> None:
+    """QualCoder takes the coder from the selection: two coders on one span are two selections."""
+    build_study(project)
+    root = tree(exported(project))
+    users = guid_map(root, "User")
+    seen = []
+    for sel in root.iter(f"{NS}PlainTextSelection"):
+        coders = {users[c.get("creatingUser")] for c in sel.iter(f"{NS}Coding")}
+        assert coders == {users[sel.get("creatingUser")]}
+        seen.append((sel.get("startPosition"), sel.get("endPosition"), users[sel.get("creatingUser")]))
+    assert len(seen) == len(set(seen)) == 6  # six codings, each its own (span, coder)
+
+
+def test_coding_memos_are_selection_descriptions_and_other_memos_are_notes(project: Project) -> None:
+    build_study(project)
+    data = exported(project)
+    root = tree(data)
+    descriptions = sorted(d.text for sel in root.iter(f"{NS}PlainTextSelection")
+                          for d in sel.findall(f"{NS}Description"))
+    assert descriptions == ["Agreed: concrete goal.", "Clear reflection of fear."]
+    notes = {n.get("guid"): n for n in root.iter(f"{NS}Note")}
+    text_of = {g: n.findtext(f"{NS}PlainTextContent") for g, n in notes.items()}
+    texts = set(text_of.values())
+    assert texts == {"Rapport builds after the second question.", "Shared note: short.",
+                     "Overlaps with validation; discuss.", "Coding frame agreed on 3 March."}
+    files = files_of(data)
+    for note in notes.values():  # the text is also a file: QualCoder and NVivo read that
+        path = note.get("plainTextPath").removeprefix("internal://")
+        assert files[f"sources/{path}"].decode() == note.findtext(f"{NS}PlainTextContent")
+    assert len({n.get("name") for n in notes.values()}) == 4  # QualCoder journals need distinct names
+    # Each memo is tied to what it is about: the project and a code by NoteRef, a transcript by a Link.
+    project_refs = {r.get("targetGUID") for r in root.findall(f"{NS}NoteRef")}
+    assert {text_of[g] for g in project_refs} == {"Coding frame agreed on 3 March."}
+    empathy = next(c for c in root.iter(f"{NS}Code") if c.get("name") == "Empathy")
+    assert [text_of[r.get("targetGUID")] for r in empathy.findall(f"{NS}NoteRef")] == [
+        "Overlaps with validation; discuss."]
+    sources = guid_map(root, "TextSource")
+    links = root.iter(f"{NS}Link")
+    linked = {(text_of[link.get("originGUID")], sources[link.get("targetGUID")]) for link in links}
+    assert linked == {("Rapport builds after the second question.", "P07_consultation"),
+                      ("Shared note: short.", "C02_consultation")}
+
+
+def test_participants_travel_as_cases_source_variables_and_sets(project: Project) -> None:
+    build_study(project)
+    root = tree(exported(project))
+    variables = guid_map(root, "Variable")
+    p07 = next(e for e in root.iter(f"{NS}TextSource") if e.get("name") == "P07_consultation")
+    on_source = {variables[vv.find(f"{NS}VariableRef").get("targetGUID")]: vv.findtext(f"{NS}TextValue")
+                 for vv in p07.findall(f"{NS}VariableValue")}
+    assert on_source == {"Participant": "P07", "Participant group": "youth",
+                         "Participant role": "young person", "Participant age band": "16-17",
+                         "Participant gender": "female", "Participant site": "North clinic"}
+    sets = {s.get("name"): {m.get("targetGUID") for m in s.findall(f"{NS}MemberSource")}
+            for s in root.iter(f"{NS}Set")}
+    assert sets["group: young people"] == {p07.get("guid")}
+    assert "group: clinicians" in sets and "gender: female" in sets
+
+
+def test_archived_codes_keep_their_codings_and_come_back_archived(
+    project: Project, other_project: Project
+) -> None:
+    """QualCoder turns a code that is not codable into a category and drops its codings, so an archived
+    code is exported codable and listed in the "Archived codes" set."""
+    build_study(project)
+    data = exported(project)
+    root = tree(data)
+    old = next(c for c in root.iter(f"{NS}Code") if c.get("name") == "Trust (old)")
+    assert old.get("isCodable") == "true"
+    archived = next(s for s in root.iter(f"{NS}Set") if s.get("name") == "Archived codes")
+    assert [m.get("targetGUID") for m in archived.findall(f"{NS}MemberCode")] == [old.get("guid")]
+    assert any(r.get("targetGUID") == old.get("guid") for r in root.iter(f"{NS}CodeRef"))
+    imported(other_project, data)
+    with other_project.session() as s:
+        assert s.get(Code, "old_trust").archived
+        assert s.scalar(select(func.count()).select_from(Coding).where(Coding.code_id == "old_trust")) == 1
+
+
 def test_export_of_one_coder_holds_only_their_codings_and_validates(
-    project: Project, project_schema: xmlschema.XMLSchema, other_project: Project
+    project: Project, other_project: Project
 ) -> None:
     build_study(project)
     data = exported(project, "consensus")
-    project_schema.validate(qde_of(data))
-    import_qdpx(other_project, data, "tester")
+    assert schema_errors("project", qde_of(data)) == []
+    imported(other_project, data)
     after = snapshot(other_project)
     assert {c[4] for c in after["codings"]} == {"consensus"}
     assert [c[5] for c in after["codings"]] == ["Agreed: concrete goal."]
@@ -213,252 +294,94 @@ def test_export_of_one_coder_holds_only_their_codings_and_validates(
         export_qdpx(s, "carol")
 
 
-def test_exporting_twice_gives_the_same_guids(project: Project) -> None:
+def test_an_unchanged_project_exports_the_same_bytes_with_lower_case_guids(project: Project) -> None:
     build_study(project)
-    first, second = (re.sub(rb'modifiedDateTime="[^"]*"', b"", qde_of(exported(project))) for _ in "12")
-    assert first == second
-    assert len(set(re.findall(rb'guid="([^"]+)"', first))) == len(re.findall(rb'guid="([^"]+)"', first))
+    first = exported(project)
+    assert exported(project) == first
+    guids = re.findall(rb'guid="([^"]+)"', qde_of(first))
+    assert len(set(guids)) == len(guids)
+    assert all(g == g.lower() for g in guids)
+
+
+def test_the_export_is_dated_by_the_projects_last_change(project: Project) -> None:
+    build_study(project)
+    with project.session() as s:
+        last = max(c.updated_at for c in s.scalars(select(Coding)))
+        s.add(Event(actor="tester", action="code.update", entity="code", entity_id="empathy", at=last))
+    root = tree(exported(project))
+    assert root.get("modifiedDateTime") == last.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # --- round trip --------------------------------------------------------------------------------------
 
 def test_export_then_import_loses_nothing(project: Project, other_project: Project) -> None:
     build_study(project)
-    summary = import_qdpx(other_project, exported(project), "tester")
+    summary = imported(other_project, exported(project))
     assert summary.transcripts_added == 2 and summary.codings_added == 6
-    assert snapshot(other_project) == snapshot(project)
+    assert snapshot(other_project) == snapshot(project)  # the project's name included
 
 
 def test_importing_the_same_export_again_changes_nothing(project: Project) -> None:
     build_study(project)
     before = snapshot(project)
-    summary = import_qdpx(project, exported(project), "tester")
+    summary = imported(project, exported(project))
     assert (summary.codes_added, summary.transcripts_added, summary.codings_added) == (0, 0, 0)
     assert summary.transcripts_known == 2 and summary.codings_known == 6
     assert snapshot(project) == before
 
 
-# --- other tools' files ------------------------------------------------------------------------------
-
-def count(project: Project, table: type) -> int:
-    with project.session() as s:
-        return s.scalar(select(func.count()).select_from(table))
-
-
-def test_maxqda_sample_brings_its_307_nested_codes(project: Project) -> None:
-    summary = import_refi_file(project, MAXQDA, "tester")
-    assert summary.codes_added == 307
-    assert "10 text sources skipped" in summary.describe()
-    with project.session() as s:
-        codes = {c.name: c for c in s.scalars(select(Code))}
-        top = [c for c in codes.values() if c.parent_id is None]
-        assert len(top) == 18
-        assessments = codes["Assessments"]
-        assert assessments.colour == "#32bd59"
-        formative = codes["ASSMNT - Formative Assessment"]
-        assert formative.parent_id == assessments.id and formative.colour == "#32bd59"
-        assert formative.definition.startswith("Apply this code when the paper discusses")
-        assert codes["THEME - Affordances"].parent_id == codes["Additional Themes and Ideas"].id
-        assert codes["Technologies"].colour == "#a24ef1"
-        assert sum(1 for c in codes.values() if c.parent_id == codes["Technologies"].id) > 0
-    assert count(project, Transcript) == 0
+def test_an_import_names_the_project_only_when_it_has_no_name(
+    project: Project, other_project: Project
+) -> None:
+    build_study(project)
+    with other_project.session() as s:
+        set_setting(s, "project_name", "Our own study")
+    imported(other_project, exported(project))
+    with other_project.session() as s:
+        assert get_setting(s, "project_name") == "Our own study"
 
 
-def test_an_imported_maxqda_codebook_exports_valid_files(
-    sqlite_project: Project, project_schema: xmlschema.XMLSchema
+def test_a_streamed_import_reads_a_file_on_disk(
+    project: Project, other_project: Project, tmp_path: Path
+) -> None:
+    build_study(project)
+    path = tmp_path / "study.qdpx"
+    path.write_bytes(exported(project))
+    with other_project.session() as s:
+        summary = import_qdpx(s, path, "tester", path.name)
+    assert summary.codings_added == 6
+    assert snapshot(other_project) == snapshot(project)
+
+
+# --- every export validates ----------------------------------------------------------------------------
+
+def test_every_export_of_the_sample_study_validates_and_comes_back_whole(
+    sqlite_project: Project, tmp_path: Path
 ) -> None:
     from consult_coder.refi import export_qdc
+    from consult_coder.sample import load_demo
 
-    import_refi_file(sqlite_project, MAXQDA, "tester")
+    load_demo(sqlite_project)
     with sqlite_project.session() as s:
-        s.add(Memo(target_kind="project", target_id=PROJECT_TARGET, text="Pasted from Word:\x0c page two"))
-        qdc = export_qdc(s)
-    codebook = xmlschema.XMLSchema(str(REFI / "Codebook.xsd"))
-    codebook.validate(qdc)
-    qde = qde_of(exported(sqlite_project))
-    project_schema.validate(qde)
-    assert qde.count(b"<Code ") == 307 and b"Pasted from Word: page two" in qde
-    # MAXQDA's own GUIDs go back out, so MAXQDA sees the same codes.
-    assert b'guid="C9E3D7E0-4DBF-46E2-96EF-14574ECD3B90" name="Additional Themes and Ideas"' in qdc
+        layers = [None, *s.scalars(select(Coder.name).order_by(Coder.name))]
+        assert schema_errors("codebook", export_qdc(s)) == []
+        archives = {layer: export_qdpx(s, layer) for layer in layers}
+        total = s.scalar(select(func.count()).select_from(Coding))
+    for layer, data in archives.items():
+        assert schema_errors("project", qde_of(data)) == [], layer
+    other = open_project(str(tmp_path / "other.sqlite"))
+    summary = imported(other, archives[None])
+    assert (summary.transcripts_added, summary.codings_added, summary.participants_added) == (32, total, 32)
+    assert snapshot(other)["codings"] == snapshot(sqlite_project)["codings"]
+    other.close()
 
 
-def test_atlas_sample_nests_flat_names_and_keeps_its_notes(sqlite_project: Project) -> None:
-    summary = import_refi_file(sqlite_project, ATLAS, "tester")
-    assert summary.codes_added == 14
-    text = summary.describe()
-    assert "6 text sources skipped, with 7 codings" in text and "non-text sources skipped" in text
-    with sqlite_project.session() as s:
-        codes = {c.name: c for c in s.scalars(select(Code))}
-        assert codes["diet Coke"].parent_id == codes["Coke"].id
-        assert codes["full-fat Coke"].parent_id == codes["Coke"].id
-        assert codes["diet Coke"].definition == "non sucré"
-        assert codes["Coke"].colour == "#966450" and codes["cornflakes"].colour == "#dc0000"
-        assert codes["milk"].colour == "#888888"  # no colour in the file
-        memo = s.scalars(select(Memo).where(Memo.target_kind == "project")).one()
-        assert "Research Plan" in memo.text and "better than the new Director" in memo.text
-    assert count(sqlite_project, Coding) == 0
+def test_guids_are_the_uuid5s_earlier_exports_used() -> None:
+    """A file exported before (upper case) still names the same codes: GUIDs compare without case."""
+    import uuid
 
+    from consult_coder.refi.guids import NAMESPACE, code_guid
+    from consult_coder.refi.xml import guid_of
 
-def atlas_texts() -> dict[str, str]:
-    """Synthetic plain texts (written for this test) for the ATLAS.ti sample's text sources, with the
-    \\r\\n line endings ATLAS.ti writes."""
-    lines = [f"Line {i}: a synthetic sentence about breakfast habits, number {i}." for i in range(40)]
-    return {
-        "EC0A7242-65E1-457C-B7D1-310DAE603FAB": "\r\n".join(lines[:12]),  # Mabel.txt: 0–410
-        "AE5298BE-7C94-4B66-8A9C-51FBE232D2F5": "\r\n".join(lines[:20]),  # Simon.docx: up to 907
-        "57C6099B-934F-4C86-90F2-CC6C2F2A3CC3": "\r\n".join(lines[:5]),  # Diet Coke: 139–195
-        "17FB9CB8-7858-4291-A162-65424B9942EC": "\r\n".join(lines[:15]),  # Mabêl 2ième: 250–412
-        "69A4332D-5B31-4915-B520-5275CFC21B40": "Audio transcript, synthetic.",
-        "51AD8E46-427A-4E6B-AFE7-BD96C1EFF0AD": "Visual transcript, synthetic.",
-    }
-
-
-def atlas_qdpx(folder: str = "sources") -> bytes:
-    qde = ATLAS.read_bytes()
-    files = {}
-    for guid, text in atlas_texts().items():
-        path = qde.split(f'guid="{guid}"'.encode())[0].rsplit(b"plainTextPath=", 1)[1].split(b'"')[1].decode()
-        files[f"{folder}/{path.removeprefix('internal://')}"] = b"\xef\xbb\xbf" + text.encode()
-    return make_qdpx(qde, files, qde_name="ATLAS.ti standard project.qde")
-
-
-def test_atlas_project_with_its_texts_places_codings_on_the_same_characters(project: Project) -> None:
-    summary = import_qdpx(project, atlas_qdpx(folder="Sources"), "tester", "atlas.qdpx")
-    assert summary.transcripts_added == 6 and summary.codings_added == 7
-    texts = atlas_texts()
-    with project.session() as s:
-        simon = s.scalars(select(Transcript).where(Transcript.title == "Simon.docx")).one()
-        assert "\r" not in simon.text
-        atlas_count = texts["AE5298BE-7C94-4B66-8A9C-51FBE232D2F5"].replace("\r\n", "\n")  # CRLF = 1
-        rows = s.execute(select(Coding, Code.name, Coder.name).join(Code).join(Coder)
-                         .where(Coding.transcript_id == simon.id)).all()
-        spans = {name: simon.text[c.start:c.end] for c, name, _ in rows}
-        assert spans["Feelings"] == atlas_count[215:275].strip()
-        assert {coder for _, _, coder in rows} == {"Friedrich Markgraf"}
-        quoted = next(c for c, name, _ in rows if name == "bacon and eggs")
-        assert quoted.memo == "why does Simon feel the need to do this?"
-        # ATLAS.ti's "gender: male" / "age: 67" document groups become participant attributes.
-        p = s.get(Participant, "Simon")
-        assert p is not None and p.attributes == {"gender": "male", "age": "67"}
-        assert simon.participant_id == "Simon"
-        assert s.scalar(select(func.count()).select_from(Turn).where(Turn.transcript_id == simon.id)) >= 1
-
-
-def test_cases_with_variable_values_become_participants(
-    sqlite_project: Project, project_schema: xmlschema.XMLSchema
-) -> None:
-    qde = """<?xml version="1.0" encoding="utf-8"?>
-<Project xmlns="urn:QDA-XML:project:0.10" name="nvivo style" origin="NVivo 14">
-  <Users><User guid="11111111-1111-1111-1111-111111111111" name="Dana"/></Users>
-  <CodeBook><Codes>
-    <Code guid="22222222-2222-2222-2222-222222222222" name="Trust" isCodable="true" color="#FF0000"/>
-  </Codes></CodeBook>
-  <Variables>
-    <Variable guid="33333333-3333-3333-3333-333333333331" name="Group" typeOfVariable="Text"/>
-    <Variable guid="33333333-3333-3333-3333-333333333332" name="Age band" typeOfVariable="Text"/>
-    <Variable guid="33333333-3333-3333-3333-333333333333" name="Sessions" typeOfVariable="Integer"/>
-  </Variables>
-  <Cases>
-    <Case guid="44444444-4444-4444-4444-444444444444" name="P11">
-      <VariableValue>
-        <VariableRef targetGUID="33333333-3333-3333-3333-333333333331"/><TextValue>Youth</TextValue>
-      </VariableValue>
-      <VariableValue>
-        <VariableRef targetGUID="33333333-3333-3333-3333-333333333332"/><TextValue>18-20</TextValue>
-      </VariableValue>
-      <VariableValue>
-        <VariableRef targetGUID="33333333-3333-3333-3333-333333333333"/><IntegerValue>6</IntegerValue>
-      </VariableValue>
-      <SourceRef targetGUID="55555555-5555-5555-5555-555555555555"/>
-    </Case>
-  </Cases>
-  <Sources>
-    <TextSource guid="55555555-5555-5555-5555-555555555555" name="P11 interview">
-      <PlainTextContent>Interviewer: Do you trust the team?
-P11: Mostly, yes.</PlainTextContent>
-      <PlainTextSelection guid="66666666-6666-6666-6666-666666666666" startPosition="41" endPosition="53"
-          creatingUser="11111111-1111-1111-1111-111111111111">
-        <Coding guid="77777777-7777-7777-7777-777777777777"
-            creatingUser="11111111-1111-1111-1111-111111111111">
-          <CodeRef targetGUID="22222222-2222-2222-2222-222222222222"/>
-        </Coding>
-      </PlainTextSelection>
-    </TextSource>
-  </Sources>
-</Project>"""
-    summary = import_qdpx(sqlite_project, qde.encode(), "tester", "nvivo.qde")
-    assert summary.participants_added == 1 and summary.codings_added == 1
-    with sqlite_project.session() as s:
-        p = s.get(Participant, "P11")
-        assert (p.group, p.age_band, p.attributes) == ("youth", "18-20", {"Sessions": "6"})
-        t = s.scalars(select(Transcript)).one()
-        assert t.participant_id == "P11"
-        c = s.scalars(select(Coding)).one()
-        assert t.text[c.start:c.end] == "Mostly, yes."
-        turns = [(u.speaker, t.text[u.start:u.end]) for u in s.scalars(select(Turn).order_by(Turn.index))]
-        assert turns == [("Interviewer", "Do you trust the team?"), ("P11", "Mostly, yes.")]
-
-
-def test_missing_source_text_is_one_clear_error_and_nothing_is_written(sqlite_project: Project) -> None:
-    archive = make_qdpx(ATLAS.read_bytes(), {})
-    with pytest.raises(UserError) as err:
-        import_qdpx(sqlite_project, archive, "tester", "atlas.qdpx")
-    message = str(err.value)
-    assert "\n" not in message and "is missing from the archive" in message and "atlas.qdpx" in message
-    assert count(sqlite_project, Code) == 0 and count(sqlite_project, Participant) == 0
-
-
-def test_a_coding_outside_its_text_refuses_the_whole_import(project: Project) -> None:
-    qde = MAXQDA_LIKE.replace("endPosition=\"12\"", "endPosition=\"999\"")
-    with pytest.raises(UserError, match="outside its text"):
-        import_qdpx(project, qde.encode(), "tester", "bad.qde")
-    # The codes were already written when the bad selection was met: all of it was rolled back.
-    assert count(project, Code) == 0 and count(project, Transcript) == 0 and count(project, Coder) == 0
-
-
-MAXQDA_LIKE = """<?xml version="1.0" encoding="utf-8"?>
-<Project xmlns="urn:QDA-XML:project:1.0" name="small" origin="MAXQDA 24">
-  <CodeBook><Codes>
-    <Code guid="AAAAAAAA-2222-2222-2222-222222222222" name="Goals" isCodable="true"/>
-  </Codes></CodeBook>
-  <Sources><TextSource guid="BBBBBBBB-5555-5555-5555-555555555555" name="doc">
-    <PlainTextContent>Short text, synthetic.</PlainTextContent>
-    <PlainTextSelection guid="CCCCCCCC-6666-6666-6666-666666666666" startPosition="0" endPosition="12">
-      <Coding guid="DDDDDDDD-7777-7777-7777-777777777777">
-        <CodeRef targetGUID="AAAAAAAA-2222-2222-2222-222222222222"/>
-      </Coding>
-    </PlainTextSelection>
-  </TextSource></Sources>
-</Project>"""
-
-
-def test_codings_without_a_user_belong_to_the_person_importing(sqlite_project: Project) -> None:
-    summary = import_qdpx(sqlite_project, MAXQDA_LIKE.encode(), "dana", "small.qde")
-    assert "name no user" in summary.describe()
-    with sqlite_project.session() as s:
-        c = s.scalars(select(Coding)).one()
-        assert c.coder.name == "dana" and c.code.name == "Goals"
-
-
-def test_overlong_names_from_another_tool_are_cut_to_fit(project: Project) -> None:
-    long_user, long_role = "U" * 300, "R" * 300
-    qde = (MAXQDA_LIKE
-           .replace('name="small" origin="MAXQDA 24">', f'''name="small" origin="MAXQDA 24">
-  <Users><User guid="EEEEEEEE-1111-1111-1111-111111111111" name="{long_user}"/></Users>''')
-           .replace('<Coding guid="DDDDDDDD-7777-7777-7777-777777777777">',
-                    '<Coding guid="DDDDDDDD-7777-7777-7777-777777777777" '
-                    'creatingUser="EEEEEEEE-1111-1111-1111-111111111111">')
-           .replace("</CodeBook>", f'''</CodeBook>
-  <Variables>
-    <Variable guid="FFFFFFFF-1111-1111-1111-111111111111" name="role" typeOfVariable="Text"/>
-  </Variables>
-  <Cases><Case guid="FFFFFFFF-2222-2222-2222-222222222222" name="P30">
-    <VariableValue><VariableRef targetGUID="FFFFFFFF-1111-1111-1111-111111111111"/>
-      <TextValue>{long_role}</TextValue></VariableValue>
-    <SourceRef targetGUID="BBBBBBBB-5555-5555-5555-555555555555"/>
-  </Case></Cases>'''))
-    import_qdpx(project, qde.encode(), "tester", "long.qde")
-    with project.session() as s:
-        assert s.scalars(select(Coder.name)).one() == "U" * 128
-        assert s.get(Participant, "P30").role == "R" * 128
-        assert s.scalars(select(Transcript.participant_id)).one() == "P30"
+    assert code_guid("empathy") == str(uuid.uuid5(NAMESPACE, "code:empathy"))
+    assert guid_of("{" + code_guid("empathy").upper() + "}") == code_guid("empathy")

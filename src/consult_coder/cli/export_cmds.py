@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, BinaryIO
 
 import typer
 
@@ -25,6 +26,13 @@ class ExportFormat(StrEnum):
 
 def write_atomically(path: Path, data: bytes) -> None:
     """The file appears whole or not at all: an interrupted export never leaves half a report."""
+    write_stream_atomically(path, lambda fh: fh.write(data))
+
+
+def write_stream_atomically(path: Path, write: Callable[[BinaryIO], object],
+                            check: Callable[[Path], None] | None = None) -> None:
+    """Like :func:`write_atomically` for an export written as a stream; ``check`` may refuse the
+    finished file (raising UserError) before it replaces ``path``."""
     if path.is_dir():
         raise UserError(f"{path} is a folder: give a file name, e.g. {path / 'report.docx'}")
     if not path.parent.is_dir():
@@ -33,13 +41,22 @@ def write_atomically(path: Path, data: bytes) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            write(fh)
+        if check is not None:
+            check(Path(tmp))
         os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except OSError as exc:
-        if tmp and os.path.exists(tmp):
-            os.unlink(tmp)
+        _remove(tmp)
         raise UserError(f"Cannot write {path}: {exc.strerror}") from None
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _remove(tmp: str) -> None:
+    if tmp and os.path.exists(tmp):
+        os.unlink(tmp)
 
 
 def _mode_for(path: Path) -> int:
@@ -67,18 +84,25 @@ def export(
         "--include-interviewer", help="Count coded interviewer speech too (default: participants only)"
     )] = False,
     title: Annotated[str | None, typer.Option("--title", help="Title of the Word report")] = None,
+    check: Annotated[bool, typer.Option(
+        "--check", help="qdc/qdpx: validate against the REFI-QDA schema; nothing is written if it fails"
+    )] = False,
 ) -> None:
     """Export the project: a Word report for the paper, tables for analysis, REFI-QDA for other tools."""
-    from consult_coder.analysis import UNION
     from consult_coder.export import DEFAULT_TITLE, ExportOptions, default_layer, export_file
     from consult_coder.export.formatting import layer_phrase
 
     if theme_table_only and format is not ExportFormat.docx:
         raise UserError("--theme-table-only is for docx exports only")
+    if format in (ExportFormat.qdc, ExportFormat.qdpx):
+        _export_refi(format, output, db, coder, check)
+        return
+    if check:
+        raise UserError("--check is for qdc and qdpx exports only")
     project = open_project(db)
     try:
         with project.session() as s:
-            layer = coder or (UNION if format is ExportFormat.qdpx else default_layer(s))
+            layer = coder or default_layer(s)
             options = ExportOptions(layer=layer, include_interviewer=include_interviewer,
                                     title=title or DEFAULT_TITLE)
             kind = "theme-table" if theme_table_only else format.value
@@ -86,5 +110,40 @@ def export(
     finally:
         project.close()
     write_atomically(output, made.data)
-    what = "" if format is ExportFormat.qdc else f"; {layer_phrase(options.layer)}"
-    typer.echo(f"Wrote {output} ({len(made.data) / 1024:.0f} KB{what})")
+    typer.echo(f"Wrote {output} ({len(made.data) / 1024:.0f} KB; {layer_phrase(options.layer)})")
+
+
+def _export_refi(format: ExportFormat, output: Path, db: str | None, coder: str | None, check: bool) -> None:
+    """REFI-QDA exports stream straight into the file (a project of a million codings never sits in
+    memory), optionally checked against the standard's schema before they replace ``output``."""
+    from consult_coder.analysis import UNION
+    from consult_coder.export.context import check_layer
+    from consult_coder.export.formatting import layer_phrase
+    from consult_coder.refi import check_refi_file, export_qdc, write_qdpx_file
+
+    suffix = f".{format.value}"
+
+    def validate(tmp: Path) -> None:
+        result = check_refi_file(tmp, suffix)
+        if not result.valid:
+            raise UserError(f"{output.name} was not written: it does not validate against the REFI-QDA "
+                            f"schema ({result.errors[0]})")
+
+    project = open_project(db)
+    try:
+        with project.session() as s:
+            if format is ExportFormat.qdc:
+                data = export_qdc(s)
+                write_stream_atomically(output, lambda fh: fh.write(data), validate if check else None)
+                what = ""
+            else:
+                layer = coder or UNION
+                check_layer(s, layer)
+                chosen = None if layer == UNION else layer
+                write_stream_atomically(output, lambda fh: write_qdpx_file(s, fh, chosen),
+                                        validate if check else None)
+                what = f"; {layer_phrase(layer)}"
+    finally:
+        project.close()
+    valid = "; valid against the REFI-QDA schema" if check else ""
+    typer.echo(f"Wrote {output} ({output.stat().st_size / 1024:.0f} KB{what}{valid})")

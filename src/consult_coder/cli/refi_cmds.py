@@ -1,6 +1,7 @@
 """``consult-coder import-qdpx`` and ``import-qdc``: REFI-QDA files from NVivo, ATLAS.ti, MAXQDA,
-QualCoder or Taguette. (``consult-coder import FILE.qdpx`` reaches the same code through
-:func:`import_refi_file`; exporting is ``consult-coder export qdc|qdpx``.)"""
+QualCoder, Taguette or qc; ``consult-coder refi check FILE`` validates any .qdpx/.qde/.qdc against the
+standard's schema. (``consult-coder import FILE.qdpx`` reaches the same code through
+:func:`import_refi_file`; exporting is ``consult-coder export qdc|qdpx [--check]``.)"""
 
 from __future__ import annotations
 
@@ -16,12 +17,18 @@ DbOpt = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
 ActorOpt = Annotated[str, typer.Option(help="Name recorded in the audit trail (and as coder of codings "
                                             "whose file names no user)")]
 
+refi_app = typer.Typer(name="refi", help="REFI-QDA files (.qdpx, .qde, .qdc): check them.",
+                       no_args_is_help=True)
+app.add_typer(refi_app)
+
 
 def import_refi_file(project: Project, path: Path, actor: str) -> str:
-    """Import a .qdpx, bare .qde or .qdc by its extension; the summary to print."""
+    """Import a .qdpx, bare .qde or .qdc by its extension, in one unit of work; the summary to print."""
     from consult_coder.refi import import_refi_file as run
 
-    return f"{run(project, path, actor).describe()}\n({project.location})"
+    with project.session() as s:
+        summary = run(s, path, actor)
+    return f"{summary.describe()}\n({project.location})"
 
 
 @app.command("import-qdpx")
@@ -35,7 +42,11 @@ def import_qdpx(
 
     if file.suffix.lower() not in (".qdpx", ".qde"):
         raise UserError(f"{file.name}: expected a .qdpx (or .qde) file")
-    typer.echo(import_refi_file(open_project(db), file, actor))
+    project = open_project(db)
+    try:
+        typer.echo(import_refi_file(project, file, actor))
+    finally:
+        project.close()
 
 
 @app.command("import-qdc")
@@ -49,4 +60,22 @@ def import_qdc(
 
     if file.suffix.lower() != ".qdc":
         raise UserError(f"{file.name}: expected a .qdc file")
-    typer.echo(import_refi_file(open_project(db), file, actor))
+    project = open_project(db)
+    try:
+        typer.echo(import_refi_file(project, file, actor))
+    finally:
+        project.close()
+
+
+@refi_app.command("check")
+def check(
+    file: Annotated[Path, typer.Argument(help="A .qdpx, .qde or .qdc file, from this tool or another")],
+) -> None:
+    """Validate a REFI-QDA file against the standard's schema (QDA-XML 1.0); exit 1 if it is not valid."""
+    from consult_coder.errors import UserError
+    from consult_coder.refi import check_refi_file
+
+    result = check_refi_file(file)
+    typer.echo(result.describe())
+    if not result.valid:
+        raise UserError(f"{file.name}: {len(result.errors)} schema problem(s), listed above")

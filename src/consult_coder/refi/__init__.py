@@ -1,41 +1,55 @@
-"""REFI-QDA exchange (NVivo, ATLAS.ti, MAXQDA, QualCoder, Taguette): codebooks (.qdc) and projects
-(.qdpx, or a bare .qde), both ways.
+"""REFI-QDA exchange (NVivo, ATLAS.ti, MAXQDA, QualCoder, Taguette, qc): codebooks (.qdc) and projects
+(.qdpx, or a bare .qde), both ways, checked against the standard's own schemas (bundled).
+
+Every function takes the caller's open session (one unit of work: an import is all or nothing).
 
     export_qdc(session) -> bytes
-    export_qdpx(session, coder=None) -> bytes
-    import_qdc(project, data, actor) -> ImportSummary
-    import_qdpx(project, data, actor) -> ImportSummary   (a bare .qde works too)
-    import_refi_file(project, path, actor) -> ImportSummary   (by extension: .qdc, .qdpx, .qde)
+    export_qdpx(session, coder=None) -> bytes;  write_qdpx_file(session, out, coder=None) streams it
+    import_qdc(session, data, actor, name) -> ImportSummary
+    import_qdpx(session, data, actor, name) -> ImportSummary   (data: bytes or a path; a bare .qde too)
+    import_qde(session, data, actor, name) -> ImportSummary
+    import_refi_file(session, path, actor) -> ImportSummary    (by extension: .qdc, .qdpx, .qde)
+    check_refi_file(path) -> SchemaCheck;  schema_errors(kind, xml) -> [one line per problem]
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from consult_coder.errors import UserError
 from consult_coder.refi.codebook_qdc import export_qdc, import_qdc
-from consult_coder.refi.project_qdpx import export_qdpx, import_qde, import_qdpx
+from consult_coder.refi.project_qdpx import export_qdpx, import_qde, import_qdpx, write_qdpx_file
 from consult_coder.refi.summary import ImportSummary
-from consult_coder.storage import Project
+from consult_coder.refi.validate import SchemaCheck, check_refi_file, schema_errors
 
 REFI_EXTENSIONS = (".qdc", ".qdpx", ".qde")
+MAX_QDC_BYTES = 64 * 1024 * 1024  # a codebook: a few hundred KB at most
 
 
-def import_refi_file(project: Project, path: str | Path, actor: str) -> ImportSummary:
+def import_refi_file(session: Session, path: str | Path, actor: str) -> ImportSummary:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in REFI_EXTENSIONS:
         raise UserError(f"{path.name}: not a REFI-QDA file (expected {', '.join(REFI_EXTENSIONS)})")
+    if not path.is_file():
+        raise UserError(f"{path}: no such file")
+    if suffix == ".qdc":
+        return import_qdc(session, _read_qdc(path), actor, path.name)
+    if suffix == ".qde":
+        return import_qde(session, path, actor, path.name)
+    return import_qdpx(session, path, actor, path.name)
+
+
+def _read_qdc(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        if path.stat().st_size > MAX_QDC_BYTES:
+            raise UserError(f"{path.name} is larger than {MAX_QDC_BYTES // 2**20} MB; not a codebook")
+        return path.read_bytes()
     except OSError as exc:
         raise UserError(f"{path}: cannot read ({exc.strerror})") from None
-    if suffix == ".qdc":
-        return import_qdc(project, data, actor, path.name)
-    if suffix == ".qde":
-        return import_qde(project, data, actor, path.name)
-    return import_qdpx(project, data, actor, path.name)
 
 
-__all__ = ["ImportSummary", "export_qdc", "export_qdpx", "import_qdc", "import_qde", "import_qdpx",
-           "import_refi_file"]
+__all__ = ["ImportSummary", "SchemaCheck", "check_refi_file", "export_qdc", "export_qdpx", "import_qdc",
+           "import_qde", "import_qdpx", "import_refi_file", "schema_errors", "write_qdpx_file"]

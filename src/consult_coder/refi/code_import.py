@@ -88,60 +88,94 @@ def flatten(roots: list[RefiCode]) -> list[_Entry]:
     return sorted(entries, key=lambda e: e.depth)
 
 
+@dataclass
+class _Merge:
+    """The state of one code import: the project's codes, GUIDs remembered from other tools, and what
+    the file's entries have become so far."""
+
+    session: Session
+    actor: str
+    existing: dict[str, Code]
+    remembered: dict[str, str]
+    by_guid: dict[str, str]
+    base_order: int
+    result: CodeImport = field(default_factory=CodeImport)
+    new_ids: set[str] = field(default_factory=set)
+    used: set[str] = field(default_factory=set)
+    key_to_id: dict[str, str] = field(default_factory=dict)
+    changed_guids: bool = False
+
+    @classmethod
+    def start(cls, session: Session, actor: str) -> _Merge:
+        existing = {c.id: c for c in session.scalars(select(Code))}
+        remembered = load_code_guids(session)
+        by_guid = {g: cid for cid, g in remembered.items() if cid in existing}
+        by_guid.update({code_guid(cid): cid for cid in existing})
+        base_order = (session.scalar(select(func.max(Code.sort_order))) or 0) + 1
+        return cls(session, actor, existing, remembered, by_guid, base_order)
+
+    def place(self, e: _Entry) -> None:
+        parent_id = self.key_to_id.get(e.parent_key) if e.parent_key else None
+        cid = _match(e, parent_id, self.existing, self.by_guid, self.used, self.new_ids)
+        self.used.add(cid)
+        self.key_to_id[e.key] = cid
+        if e.guid:
+            self._remember(e.guid, cid)
+        if cid in self.existing:
+            self._update(self.existing[cid], e, parent_id)
+        else:
+            self._create(cid, e, parent_id)
+
+    def _remember(self, guid: str, cid: str) -> None:
+        """A foreign GUID is kept, so exporting back is recognised as the same code there."""
+        self.result.ids[guid] = cid
+        if guid != code_guid(cid) and self.remembered.get(cid) != guid:
+            self.remembered = {k: v for k, v in self.remembered.items() if v != guid}
+            self.remembered[cid] = guid
+            self.changed_guids = True
+
+    def _create(self, cid: str, e: _Entry, parent_id: str | None) -> None:
+        self.new_ids.add(cid)
+        values = _values(e, parent_id)
+        values.setdefault("colour", DEFAULT_COLOUR)
+        self.session.add(Code(id=cid, sort_order=self.base_order + e.position, **values))
+        audit.record(self.session, self.actor, "code.create", "code", cid, None, values)
+        self.result.added.append(cid)
+
+    def _update(self, code: Code, e: _Entry, parent_id: str | None) -> None:
+        after = _values(e, parent_id)
+        if (code.colour or "").lower() == after.get("colour"):
+            del after["colour"]  # "#E07A5F" and "#e07a5f" are the same colour: not a change
+        before = {k: getattr(code, k) for k in after}
+        if before == after:
+            return
+        for k, v in after.items():
+            setattr(code, k, v)
+        code.updated_at = utcnow()
+        audit.record(self.session, self.actor, "code.update", "code", code.id, before, after)
+        self.result.updated.append(code.id)
+
+    def finish(self) -> CodeImport:
+        self.session.flush()
+        _check_no_cycles(self.session)
+        if self.changed_guids:
+            save_code_guids(self.session, self.remembered)
+        if self.result.added or self.result.updated:
+            version = bump_version(self.session)
+            audit.record(self.session, self.actor, "codebook.import_refi", "codebook", version, None,
+                         {"added": self.result.added, "updated": self.result.updated})
+        return self.result
+
+
 def import_codes(session: Session, roots: list[RefiCode], actor: str) -> CodeImport:
-    result = CodeImport()
+    """Match, add and update the file's codes (parents first); the file GUID → code id of each."""
     entries = flatten(roots)
     if not entries:
-        return result
-    existing = {c.id: c for c in session.scalars(select(Code))}
-    remembered = load_code_guids(session)
-    by_guid = {g: cid for cid, g in remembered.items() if cid in existing}
-    by_guid.update({code_guid(cid): cid for cid in existing})
-    new_ids: set[str] = set()
-    used: set[str] = set()
-    key_to_id: dict[str, str] = {}
-    base_order = (session.scalar(select(func.max(Code.sort_order))) or 0) + 1
-    changed_guids = False
-
+        return CodeImport()
+    merge = _Merge.start(session, actor)
     for e in entries:
-        parent_id = key_to_id.get(e.parent_key) if e.parent_key else None
-        cid = _match(e, parent_id, existing, by_guid, used, new_ids)
-        used.add(cid)
-        key_to_id[e.key] = cid
-        if e.guid:
-            result.ids[e.guid] = cid
-            if e.guid != code_guid(cid) and remembered.get(cid) != e.guid:
-                remembered = {k: v for k, v in remembered.items() if v != e.guid}
-                remembered[cid] = e.guid
-                changed_guids = True
-        code = existing.get(cid)
-        if code is None:
-            new_ids.add(cid)
-            values = _values(e, parent_id)
-            values.setdefault("colour", DEFAULT_COLOUR)
-            session.add(Code(id=cid, sort_order=base_order + e.position, **values))
-            audit.record(session, actor, "code.create", "code", cid, None, values)
-            result.added.append(cid)
-        else:
-            after = _values(e, parent_id)
-            if (code.colour or "").lower() == after.get("colour"):
-                del after["colour"]  # "#E07A5F" and "#e07a5f" are the same colour: not a change
-            before = {k: getattr(code, k) for k in after}
-            if before != after:
-                for k, v in after.items():
-                    setattr(code, k, v)
-                code.updated_at = utcnow()
-                audit.record(session, actor, "code.update", "code", cid, before, after)
-                result.updated.append(cid)
-    session.flush()
-    _check_no_cycles(session)
-    if changed_guids:
-        save_code_guids(session, remembered)
-    if result.added or result.updated:
-        version = bump_version(session)
-        audit.record(session, actor, "codebook.import_refi", "codebook", version, None,
-                     {"added": result.added, "updated": result.updated})
-    return result
+        merge.place(e)
+    return merge.finish()
 
 
 def _match(e: _Entry, parent_id: str | None, existing: dict[str, Code], by_guid: dict[str, str],

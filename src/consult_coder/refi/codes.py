@@ -114,9 +114,12 @@ def write_codes(
     codes: list[Code],
     guids: dict[str, str],
     note_refs: dict[str, list[str]] | None = None,
+    archived_codable: bool = False,
 ) -> Element:
     """A ``Codes`` element holding ``codes`` nested by ``parent_id``, siblings by sort order.
 
+    An archived code is not for new coding (``isCodable="false"``), except where its codings travel
+    with it (``archived_codable``, in projects): other tools drop codings of a code that is not codable.
     Element order follows the schemas: Description, NoteRef* (project files only), then child Codes.
     """
     ids = {c.id for c in codes}
@@ -126,7 +129,8 @@ def write_codes(
     codes_el = SubElement(parent, "Codes")
 
     def put(into: Element, code: Code) -> None:
-        attrs = {"guid": guids[code.id], "name": code.name, "isCodable": "false" if code.archived else "true"}
+        codable = not code.archived or archived_codable
+        attrs = {"guid": guids[code.id], "name": code.name, "isCodable": "true" if codable else "false"}
         if colour := colour_of(code.colour):
             attrs["color"] = colour
         el = SubElement(into, "Code", attrs)

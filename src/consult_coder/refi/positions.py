@@ -2,13 +2,19 @@
 
 Other tools count positions in the text as they wrote it: with a BOM, ``\\r\\n`` line endings,
 decomposed accents or trailing spaces. consult-coder stores :func:`consult_coder.text.normalise` of
-that text, so every position is carried through the same steps normalise takes. ATLAS.ti writes
-``\\r\\n`` but counts it as one character: ``crlf_as_one`` says so.
+that text, so every position is carried through the same steps normalise takes.
+
+What "a character" is depends on the tool that wrote the file (:func:`position_unit`, from the root's
+``origin``): most count Unicode code points, as consult-coder does; NVivo counts UTF-16 code units (.NET
+strings: an emoji counts as two), and so does QualCoder for codings made in its editor (Qt's text
+cursor counts UTF-16 units and is stored unconverted); ATLAS.ti writes ``\\r\\n`` but counts it as one.
+:func:`unit_offsets` turns such positions into code points of the text as written.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from enum import StrEnum
 
 from consult_coder.text import normalise
 
@@ -99,33 +105,85 @@ def _rstrip_lines(text: str) -> tuple[str, Offsets]:
     return "\n".join(out), offsets
 
 
-def _crlf_units(text: str) -> Offsets:
-    """Source positions when ``\\r\\n`` counts as one: unit index → index in ``text``."""
-    units: Offsets = []
-    i = 0
-    while i < len(text):
-        units.append(i)
-        i += 2 if text[i] == "\r" and text[i + 1 : i + 2] == "\n" else 1
-    units.append(len(text))
-    return units
+class Unit(StrEnum):
+    """What one position counts in a producer's file."""
+
+    CODE_POINT = "code point"  # consult-coder, qc, Taguette, MAXQDA (as far as known)
+    UTF16 = "UTF-16 code unit"  # NVivo (.NET strings), QualCoder (Qt's text cursor)
+    CRLF_AS_ONE = "code point, CRLF as one"  # ATLAS.ti
 
 
-def normalise_mapped(raw: str, crlf_as_one: bool = False) -> tuple[str, Offsets]:
-    """``(normalise(raw), offsets)``: ``offsets[p]`` is where source position ``p`` lands.
+_UTF16_PRODUCERS = ("nvivo", "qualcoder")
+
+
+def position_unit(origin: str) -> Unit:
+    """The unit of positions in a file whose root says ``origin="…"`` (e.g. "NVivo 14", "ATLAS.ti 8.4")."""
+    producer = origin.casefold()
+    if "atlas.ti" in producer or "atlasti" in producer:
+        return Unit.CRLF_AS_ONE
+    if any(name in producer for name in _UTF16_PRODUCERS):
+        return Unit.UTF16
+    return Unit.CODE_POINT
+
+
+def unit_offsets(text: str, unit: Unit) -> Offsets | None:
+    """``offsets[p]`` = the code-point index in ``text`` of position ``p`` counted in ``unit``
+    (``len = positions + 1``); None when the two agree (no astral character, no CRLF to collapse).
+
+    A UTF-16 position between the two halves of a surrogate pair (which no tool should write) falls
+    after the character, so a span never holds half an emoji.
+    """
+    if unit is Unit.UTF16 and not text.isascii() and any(ord(ch) > 0xFFFF for ch in text):
+        offsets: Offsets = []
+        for i, ch in enumerate(text):
+            offsets.append(i)
+            if ord(ch) > 0xFFFF:
+                offsets.append(i + 1)
+        offsets.append(len(text))
+        return offsets
+    if unit is Unit.CRLF_AS_ONE and "\r\n" in text:
+        offsets = []
+        i = 0
+        while i < len(text):
+            offsets.append(i)
+            i += 2 if text[i] == "\r" and text[i + 1 : i + 2] == "\n" else 1
+        offsets.append(len(text))
+        return offsets
+    return None
+
+
+def source_length(raw: str, unit: Unit = Unit.CODE_POINT) -> int:
+    """How many positions the source has, as the writing tool counts them."""
+    units = unit_offsets(raw, unit)
+    return len(raw) if units is None else len(units) - 1
+
+
+class PositionMap:
+    """Positions of a source, as its tool counts them, to positions in the normalised stored text."""
+
+    def __init__(self, raw: str, unit: Unit = Unit.CODE_POINT) -> None:
+        self.text, self._offsets = normalise_mapped(raw, unit)
+        self.length = source_length(raw, unit)
+
+    def __getitem__(self, position: int) -> int:
+        return position if self._offsets is None else self._offsets[position]
+
+
+def normalise_mapped(raw: str, unit: Unit = Unit.CODE_POINT) -> tuple[str, Offsets | None]:
+    """``(normalise(raw), offsets)``: ``offsets[p]`` is where source position ``p`` lands, or None
+    when every position lands on itself (the common case: plain text, nothing to change).
 
     A span ``(s, e)`` of the source becomes ``(offsets[s], offsets[e])`` and covers the same
     characters, minus what normalisation removed (a BOM, ``\\r``, trailing spaces).
     """
-    text, offsets = raw, _identity(len(raw))
+    units = unit_offsets(raw, unit)
+    text = normalise(raw)
+    if units is None and text == raw:
+        return text, None
+    offsets = _identity(len(raw))
+    mapped = raw
     for step in (_strip_bom, _line_endings, _nfc, _rstrip_lines):
-        text, moved = step(text)
+        mapped, moved = step(mapped)
         offsets = _compose(offsets, moved)
-    if crlf_as_one:
-        offsets = [offsets[i] for i in _crlf_units(raw)]
-    assert text == normalise(raw), "positions.normalise_mapped drifted from text.normalise"
-    return text, offsets
-
-
-def source_length(raw: str, crlf_as_one: bool = False) -> int:
-    """How many positions the source has, as the writing tool counts them."""
-    return len(raw) - (raw.count("\r\n") if crlf_as_one else 0)
+    assert mapped == text, "positions.normalise_mapped drifted from text.normalise"
+    return text, offsets if units is None else [offsets[i] for i in units]

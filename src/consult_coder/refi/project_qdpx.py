@@ -1,93 +1,122 @@
-"""REFI-QDA projects: export as ``.qdpx``, import a ``.qdpx`` archive or a bare ``.qde`` document."""
+"""REFI-QDA projects: export as ``.qdpx``, import a ``.qdpx`` archive or a bare ``.qde`` document.
+
+Both directions stream: the export is written element by element into the zip, and the import reads
+the ``.qde`` twice as a stream (headers, then selections), so project size is bounded by disk, not
+memory. An archive whose source files are missing imports like a bare ``.qde``: codes, users, cases
+and notes come in, and the summary names the sources (and their codings) it had to skip.
+"""
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
-from consult_coder.errors import UserError
 from consult_coder.importers.encoding import decode_text
-from consult_coder.refi.archive import QdpxArchive, is_zip, open_qdpx, write_qdpx
+from consult_coder.refi.archive import Payload, QdpxArchive, is_zip, open_payload, open_qdpx, write_qdpx
 from consult_coder.refi.project_import import apply_project
-from consult_coder.refi.qde_read import RefiProject, read_project
-from consult_coder.refi.qde_write import build_qde
-from consult_coder.refi.summary import ImportSummary
-from consult_coder.storage import Project
+from consult_coder.refi.qde_read import RefiProject, RefiSource, iter_selections, read_project
+from consult_coder.refi.qde_write import source_files, write_qde
+from consult_coder.refi.summary import ImportSummary, skipped_sources_note
+
+SHOWN_SKIPPED = 3  # sources named in the summary's note; the rest are counted
+
+
+def write_qdpx_file(session: Session, out: BinaryIO, coder: str | None = None) -> None:
+    """Stream the project as a .qdpx zip into ``out`` (see :func:`export_qdpx`)."""
+    files = source_files(session, coder)  # checks the coder before anything is written
+    write_qdpx(out, lambda qde: write_qde(session, qde, coder), files)
 
 
 def export_qdpx(session: Session, coder: str | None = None) -> bytes:
     """The project as a .qdpx zip; ``coder`` (a name, or "consensus") exports only that coder's codings
     and memos (shared memos always); None exports every coder's."""
-    qde, sources = build_qde(session, coder)
-    return write_qdpx(qde, sources)
+    out = io.BytesIO()
+    write_qdpx_file(session, out, coder)
+    return out.getvalue()
 
 
-def import_qdpx(project: Project, data: bytes, actor: str, name: str = "project.qdpx") -> ImportSummary:
-    """Import a .qdpx archive, or a bare .qde document, in one transaction."""
+def _payload_opener(data: Payload) -> Callable[[], BinaryIO]:
+    return lambda: open_payload(data)
+
+
+def import_qdpx(session: Session, data: Payload, actor: str, name: str = "project.qdpx") -> ImportSummary:
+    """Import a .qdpx archive (bytes, or a file's path), or a bare .qde document, into ``session``."""
     if not is_zip(data):
-        return import_qde(project, data, actor, name)
-    archive = open_qdpx(data, name)
-    proj = read_project(archive.qde, archive.qde_name)
-    texts = {}
-    for src in proj.sources:
-        if src.inline_text is not None:
-            texts[src.guid] = src.inline_text
-            continue
-        texts[src.guid] = _archived_text(archive, src.plain_path, f"source {src.name!r}", name)
-    for note in proj.notes.values():
-        if note.plain_path and not note.text:
-            note.text = _archived_text(archive, note.plain_path, f"note {note.name!r}", name).strip()
-    summary = ImportSummary(name)
-    _add_skipped_notes(proj, summary)
-    with project.session() as s:
-        apply_project(s, proj, texts, actor, "qdpx", summary)
+        return import_qde(session, data, actor, name)
+    with open_qdpx(data, name) as archive:
+        where = archive.qde_name
+        proj = read_project(archive.open_qde, where)
+        summary = ImportSummary(name)
+        texts = _archived_texts(proj, archive, summary)
+        apply_project(session, proj, texts, iter_selections(archive.open_qde, where), actor, "qdpx", summary)
     return summary
 
 
-def _archived_text(archive: QdpxArchive, path: str, what: str, name: str) -> str:
-    if not path:
-        raise UserError(f"{name}: {what} has neither plain text in the archive nor inline text")
-    if not path.startswith("internal://"):
-        raise UserError(f"{name}: the text of {what} is outside the archive ({path})")
-    data = archive.source(path)
-    if data is None:
-        file = PurePosixPath(path.split("://", 1)[1]).name
-        raise UserError(f"{name}: {what}: its text file sources/{file} is missing from the archive")
-    return decode_text(data, f"{name}: sources/{PurePosixPath(path).name}")
-
-
-def import_qde(project: Project, data: bytes, actor: str, name: str = "project.qde") -> ImportSummary:
+def import_qde(session: Session, data: Payload, actor: str, name: str = "project.qde") -> ImportSummary:
     """Import a bare .qde: codes, users, cases, notes, and the sources whose text is inline.
 
     A .qde on its own does not hold the files its sources point to, so those sources (and the codings
     on them) are skipped and listed in the summary rather than refusing the whole import.
     """
-    proj = read_project(data, name)
-    texts = {s.guid: s.inline_text for s in proj.sources if s.inline_text is not None}
+    opener = _payload_opener(data)
+    proj = read_project(opener, name)
     summary = ImportSummary(name)
+    texts = {s.guid: s.inline_text for s in proj.sources if s.inline_text is not None}
     missing = [s for s in proj.sources if s.guid not in texts]
     if missing:
-        codings = sum(len(sel.codings) for s in missing for sel in s.selections) + sum(
-            len(s.codings) for s in missing)
-        listed = ", ".join(repr(s.name) for s in missing[:3]) + (" …" if len(missing) > 3 else "")
-        summary.notes.append(
-            f"{len(missing)} text sources skipped, with {codings} codings: their text files are not in a "
-            f"bare .qde (import the .qdpx to get them): {listed}")
+        summary.notes.append(_skipped(missing, "not in a bare .qde (import the .qdpx to get them)"))
     for note in proj.notes.values():
         if note.plain_path and not note.text:
             summary.notes.append(f"note {note.name!r} skipped: its text file is not in a bare .qde")
-    _add_skipped_notes(proj, summary)
-    with project.session() as s:
-        apply_project(s, proj, texts, actor, "qde", summary)
+    _add_skipped_kinds(proj, summary)
+    apply_project(session, proj, texts, iter_selections(opener, name), actor, "qde", summary)
     return summary
 
 
-def _add_skipped_notes(proj: RefiProject, summary: ImportSummary) -> None:
+def _archived_texts(proj: RefiProject, archive: QdpxArchive, summary: ImportSummary) -> dict[str, str]:
+    """Each text source's raw text (inline or from the archive); the missing ones are named."""
+    texts: dict[str, str] = {}
+    missing: list[RefiSource] = []
+    for src in proj.sources:
+        text = src.inline_text if src.inline_text is not None else _read(archive, src.plain_path)
+        if text is None:
+            missing.append(src)
+        else:
+            texts[src.guid] = text
+    if missing:
+        summary.notes.append(_skipped(missing, "not in the archive"))
+    for note in proj.notes.values():
+        if note.plain_path and not note.text:
+            text = _read(archive, note.plain_path)
+            if text is None:
+                summary.notes.append(f"note {note.name!r} skipped: its text file is not in the archive")
+            else:
+                note.text = text.strip()
+    _add_skipped_kinds(proj, summary)
+    return texts
+
+
+def _read(archive: QdpxArchive, path: str) -> str | None:
+    data = archive.source(path) if path else None
+    if data is None:
+        return None
+    return decode_text(data, f"{archive.archive_name}: {Path(path.split('://')[-1]).name}")
+
+
+def _skipped(missing: list[RefiSource], why: str) -> str:
+    listed = [s.name for s in missing[:SHOWN_SKIPPED]]
+    return skipped_sources_note(len(missing), sum(s.codings for s in missing), listed, why)
+
+
+def _add_skipped_kinds(proj: RefiProject, summary: ImportSummary) -> None:
     media = {k: n for k, n in proj.skipped.items() if k.endswith("Source")}
     if media:
         kinds = ", ".join(f"{n} {k.removesuffix('Source').lower()}" for k, n in sorted(media.items()))
         summary.notes.append(f"{sum(media.values())} non-text sources skipped ({kinds}): "
                              "only text is imported")
-    if proj.skipped.get("Links") or proj.skipped.get("Graphs"):
-        summary.notes.append("links and network graphs are not imported")
+    if proj.skipped.get("Graphs"):
+        summary.notes.append("network graphs are not imported")

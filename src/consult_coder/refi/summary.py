@@ -9,6 +9,13 @@ def _n(count: int, one: str, many: str | None = None) -> str:
     return f"{count} {one if count == 1 else (many or one + 's')}"
 
 
+def skipped_sources_note(count: int, codings: int, names: list[str], why: str) -> str:
+    """One line naming the text sources an import had to leave out, and how many codings they held."""
+    listed = ", ".join(repr(n) for n in names) + (" …" if count > len(names) else "")
+    return (f"{_n(count, 'text source')} skipped, with {_n(codings, 'coding')}: their text files are "
+            f"{why}: {listed}")
+
+
 @dataclass
 class ImportSummary:
     source: str
