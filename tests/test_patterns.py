@@ -78,12 +78,14 @@ def test_refi_codebook_carries_patterns_in_the_description_and_refuses_bad_ones(
     assert b'Patterns: ["she really heard me", [{"LEMMA": "listen"}]]' in data
     with sqlite_project.session() as s:
         s.get(Code, "empathy").patterns = []
-    import_qdc(sqlite_project, data, "tester")
+    with sqlite_project.session() as s:
+        import_qdc(s, data, "tester")
     with sqlite_project.session() as s:
         assert s.get(Code, "empathy").patterns == patterns
     bad = data.replace(b'{"LEMMA": "listen"}', b'{"LEMMA": "listen", "OP": "++"}')
-    with pytest.raises(UserError, match=r"^code 'Empathy' field 'patterns': pattern #2: token 1, OP"):
-        import_qdc(sqlite_project, bad, "tester")
+    with sqlite_project.session() as s, pytest.raises(
+            UserError, match=r"^code 'Empathy' field 'patterns': pattern #2: token 1, OP"):
+        import_qdc(s, bad, "tester")
 
 
 def test_the_shipped_codebook_has_valid_patterns_for_every_code():
