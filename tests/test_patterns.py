@@ -94,7 +94,8 @@ def test_the_shipped_codebook_has_valid_patterns_for_every_code():
 
 
 def words(matcher: PatternMatcher, text: str) -> list[tuple[str, str]]:
-    return [(h.code_id, text[a:b]) for h in matcher.match(text, [(0, len(text))]) for a, b in h.evidence]
+    return [(h.code_id, text[a:b]) for h in matcher.match(text, [(0, len(text))]) for a, b in h.evidence
+            if h.start <= a < h.end]  # the matching sentence's own words, not its neighbours
 
 
 def test_lemma_patterns_match_every_inflection_and_case_without_a_lemmatizer():

@@ -51,7 +51,8 @@ def run(capsys, *args: str) -> tuple[int, str, str]:
 
 
 def test_suggestions_for_files_in_every_layout_one_json_line_each(folder, capsys):
-    code, out, err = run(capsys, str(folder / "transcripts"), "--codebook", str(folder / "book.yaml"))
+    code, out, err = run(capsys, str(folder / "transcripts"), "--codebook", str(folder / "book.yaml"),
+                         "--context", "0")
     assert code == 0, err
     records = [json.loads(line) for line in out.splitlines()]
     assert [(r["file"], r["code"], r["text"]) for r in records] == [
@@ -67,6 +68,10 @@ def test_suggestions_for_files_in_every_layout_one_json_line_each(folder, capsys
     assert records[0]["sentence"] == "Maybe with the waiting list."
     assert (records[1]["participant"], records[1]["speaker"]) == ("P03", "P03")
     assert records[1]["sentence"] == "She didn't rush me."
+    code, out, err = run(capsys, str(folder / "transcripts" / "P03_interview.txt"), "--codebook",
+                         str(folder / "book.yaml"))  # by default, the sentences either side too
+    assert [(r["sentence"], r["text"]) for r in map(json.loads, out.splitlines())] == [
+        ("She waited, though.", "rush me"), ("She didn't rush me.", "rush me")]
 
 
 def test_interviewer_speech_only_with_all_speakers_and_csv_output(folder, capsys):

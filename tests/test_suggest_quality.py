@@ -13,7 +13,7 @@ from sqlalchemy import select
 from consult_coder import coding
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Participant, Suggestion, Transcript
-from consult_coder.storage import Project
+from consult_coder.storage import Project, set_setting
 from consult_coder.suggestions import classifier, mining, quality, store
 from consult_coder.text import content_hash
 from tests.factories import stored_turns
@@ -59,6 +59,7 @@ def code_all(project: Project, coder: str, count: int = 6) -> list[int]:
 
 def set_patterns(project: Project, **patterns: list) -> None:  # noqa: ANN001
     with project.session() as s:
+        set_setting(s, store.CONTEXT_SETTING, "0")  # each sentence on its own words
         for cid, pats in patterns.items():
             mining.set_patterns(s, cid, pats, "tester")
         store.refresh(s)

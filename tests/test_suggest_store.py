@@ -11,7 +11,7 @@ from sqlalchemy import select
 from consult_coder import coding
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Coding, Event, Participant, Suggestion, Transcript
-from consult_coder.storage import Project
+from consult_coder.storage import Project, set_setting
 from consult_coder.suggestions import store
 from consult_coder.text import content_hash
 from tests.factories import stored_turns
@@ -32,9 +32,10 @@ PATTERNS = {
 }
 
 
-def build(project: Project, title: str = "P07 consultation", turns=TURNS) -> int:
+def build(project: Project, title: str = "P07 consultation", turns=TURNS, context: int = 0) -> int:
     text, rows = stored_turns(turns)
     with project.session() as s:
+        set_setting(s, store.CONTEXT_SETTING, str(context))  # the matching sentence only, unless asked
         if s.get(Participant, "P07") is None:
             s.add(Participant(id="P07", group="youth"))
         for order, (cid, pats) in enumerate(PATTERNS.items()):
@@ -69,9 +70,18 @@ def test_one_suggestion_per_sentence_and_code_in_participant_speech_with_its_evi
     ]  # "Did you feel heard?" is the interviewer's: not suggested
 
 
-def test_interviewer_speech_is_read_when_the_setting_says_so(sqlite_project):
-    from consult_coder.storage import set_setting
+def test_a_match_also_suggests_its_code_for_the_sentences_around_it_in_the_same_turn(project):
+    build(project, context=1)
+    with project.session() as s:
+        store.refresh(s)
+    environment = [(sentence, words) for code, sentence, words in shown(project, "amira")
+                   if code == "therapy_environment"]
+    assert environment == [("It won't go further than this room, she said.", ["room was tiny"]),
+                           ("The room was tiny and next to the kitchen", ["room was tiny"])]
+    # "She really heard me." is two sentences before, and the next turn is another turn: not suggested
 
+
+def test_interviewer_speech_is_read_when_the_setting_says_so(sqlite_project):
     build(sqlite_project)
     with sqlite_project.session() as s:
         s.get(Code, "empathy").patterns = [[{"LOWER": "feel"}, {"LEMMA": "hear"}]]

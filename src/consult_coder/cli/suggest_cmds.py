@@ -34,6 +34,8 @@ def suggest(
                                                        "shipped working-alliance codebook)")] = None,
     format: Annotated[OutFormat, typer.Option("--format", help="One suggestion per line")] = OutFormat.jsonl,
     all_speakers: Annotated[bool, typer.Option("--all-speakers", help="Read interviewer speech too")] = False,
+    context: Annotated[int, typer.Option(min=0, max=5, help="Also suggest a match's code for this many "
+                                                           "sentences either side in the same turn")] = 1,
     evaluate: Annotated[bool, typer.Option("--evaluate", help="Print precision/recall/F1 per code against "
                                                               "--coder's finished transcripts")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Bring the project's stored suggestions up to "
@@ -67,10 +69,11 @@ def suggest(
         return _refresh(db)
     if not paths:
         raise UserError("give transcript files or folders, or --evaluate --coder NAME")
-    _from_files(paths, codebook, format, all_speakers)
+    _from_files(paths, codebook, format, all_speakers, context)
 
 
-def _from_files(paths: list[Path], codebook: Path | None, format: OutFormat, all_speakers: bool) -> None:
+def _from_files(paths: list[Path], codebook: Path | None, format: OutFormat, all_speakers: bool,
+                context: int) -> None:
     from consult_coder.codebook import load_codebook_file
     from consult_coder.sample import CODEBOOK_FILE
     from consult_coder.suggestions.files import csv_lines, suggest_files
@@ -81,7 +84,7 @@ def _from_files(paths: list[Path], codebook: Path | None, format: OutFormat, all
     if not any(c.patterns for c in book.codes):
         name = (codebook or CODEBOOK_FILE).name
         raise UserError(f"{name}: no code has patterns, so nothing can be suggested")
-    records = suggest_files(paths, book, all_speakers=all_speakers)
+    records = suggest_files(paths, book, all_speakers=all_speakers, context=context)
     if format == OutFormat.csv:
         for chunk in csv_lines(records):
             typer.echo(chunk, nl=False)

@@ -211,7 +211,7 @@ def load_model(model: SuggestionModel):  # noqa: ANN201
 def store_suggestions(session: Session, coder_id: int, nlp, thresholds: dict[str, Any],  # noqa: ANN001
                       transcript_ids: Sequence[int] | None = None) -> int:
     """Replace this coder's classifier suggestions (on every transcript, or those given)."""
-    _, all_speakers = settings(session)
+    all_speakers = settings(session).all_speakers
     q = delete(Suggestion).where(Suggestion.source == "classifier", Suggestion.coder_id == coder_id)
     if transcript_ids is not None:
         q = q.where(Suggestion.transcript_id.in_(transcript_ids))

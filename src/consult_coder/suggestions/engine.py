@@ -39,6 +39,9 @@ from consult_coder.suggestions.patterns import Pattern, needs_trained_pipeline
 
 ENGINE_VERSION = "1"  # raise when matching changes, so stored suggestions are rebuilt
 BATCH_SIZE = 256
+# People talk about a theme over a few sentences and coders code the passage: a match also suggests its
+# code for this many sentences either side of it, within the same turn (0 = the matching sentence only).
+DEFAULT_CONTEXT = 1
 MAX_PHRASE_VARIANTS = 5000  # a token pattern expanding to more phrases than this stays a token pattern
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
 _TEXT_KEYS = ("LOWER", "ORTH", "TEXT", "LEMMA", "NORM")
@@ -164,9 +167,10 @@ def _as_phrases(tokens: list[dict[str, Any]]) -> list[tuple[str, ...]] | None:
     return list(itertools.product(*choices))
 
 
-def fingerprint(patterns: Sequence[Pattern], pipeline: str = "", all_speakers: bool = False) -> str:
+def fingerprint(patterns: Sequence[Pattern], pipeline: str = "", all_speakers: bool = False,
+                context: int = 0) -> str:
     """Changes exactly when a code's suggestions could change."""
-    blob = json.dumps([ENGINE_VERSION, spacy.__version__, pipeline, all_speakers, list(patterns)],
+    blob = json.dumps([ENGINE_VERSION, spacy.__version__, pipeline, all_speakers, context, list(patterns)],
                       sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -174,8 +178,10 @@ def fingerprint(patterns: Sequence[Pattern], pipeline: str = "", all_speakers: b
 class PatternMatcher:
     """Every code's patterns compiled once; then :meth:`match` per transcript (or :meth:`match_many`)."""
 
-    def __init__(self, codes: Mapping[str, Sequence[Pattern]], pipeline: str = "") -> None:
+    def __init__(self, codes: Mapping[str, Sequence[Pattern]], pipeline: str = "",
+                 context: int = DEFAULT_CONTEXT) -> None:
         self.pipeline = pipeline
+        self.context = max(0, int(context))
         self.nlp = load_pipeline(pipeline)
         self.trained = bool(pipeline)
         self.needs_lemmas = False
@@ -301,7 +307,7 @@ class PatternMatcher:
                     if at is not None:  # a match across two sentences suggests neither
                         evidence[i].setdefault((code_id, at), []).append((lo + a, lo + b))
             for (key, _, sentences, _), found in zip(buffered, evidence, strict=True):
-                yield key, _hits(found, sentences)
+                yield key, _hits(found, sentences, self.context)
             buffered.clear()
 
         size = 0
@@ -319,7 +325,15 @@ class PatternMatcher:
         return next(self.match_many([(None, text, turns)]))[1]
 
 
-def _hits(found: Mapping[tuple[str, int], list[tuple[int, int]]], sentences: Sequence[Sentence]) -> list[Hit]:
+def _hits(found: Mapping[tuple[str, int], list[tuple[int, int]]], sentences: Sequence[Sentence],
+          context: int = 0) -> list[Hit]:
+    """One hit per (code, sentence); with ``context``, also for that many sentences either side in the
+    same turn, carrying the evidence of the sentence that matched (when they have none of their own)."""
+    found = dict(found)
+    for (code_id, at), spans in list(found.items()):
+        for near in range(max(0, at - context), min(len(sentences), at + context + 1)):
+            if sentences[near].turn == sentences[at].turn and (code_id, near) not in found:
+                found[(code_id, near)] = list(spans)
     hits = []
     for (code_id, at), spans in found.items():
         merged: list[list[int]] = []

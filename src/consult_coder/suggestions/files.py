@@ -45,11 +45,15 @@ def suggest_files(
     book: Codebook,
     all_speakers: bool = False,
     pipeline: str = "",
+    context: int = 1,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> Iterator[dict[str, object]]:
-    """One record per (sentence, code): ``start``/``end`` cover the evidence, ``text`` is those words."""
+    """One record per (sentence, code): ``start``/``end`` cover the evidence, ``text`` is those words.
+
+    With ``context`` the evidence of a sentence suggested for its neighbour's match lies in that neighbour.
+    """
     transcripts = read_transcripts(paths)
-    matcher = PatternMatcher({c.id: c.patterns for c in book.codes if c.patterns}, pipeline)
+    matcher = PatternMatcher({c.id: c.patterns for c in book.codes if c.patterns}, pipeline, context)
     items = ((i, t.text, speech_turns(((u.start, u.end, u.speaker_kind) for u in t.turns), all_speakers))
              for i, t in enumerate(transcripts))
     for done, (i, hits) in enumerate(matcher.match_many(items), 1):

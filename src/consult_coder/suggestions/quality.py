@@ -143,7 +143,7 @@ def reference(session: Session, coder: str, transcript_ids: Iterable[int] | None
     if not tids:
         raise UserError(f"Coder {coder!r} has not marked any transcript done: quality is measured only on "
                         "transcripts a coder has finished")
-    _, all_speakers = settings(session)
+    all_speakers = settings(session).all_speakers
     who = _coder(session, coder)
     sentences: dict[int, list[Sentence]] = {}
     for tid in tids:
@@ -184,8 +184,9 @@ def evaluate(session: Session, coder: str, source: str = "pattern",
 def propose(session: Session, ref: Reference,
             patterns: Mapping[str, Sequence[Pattern]]) -> set[tuple[Key, str]]:
     """What ``patterns`` would suggest on the reference's transcripts (nothing stored)."""
-    pipeline, all_speakers = settings(session)
-    matcher = PatternMatcher({k: v for k, v in patterns.items() if v}, pipeline)
+    conf = settings(session)
+    all_speakers = conf.all_speakers
+    matcher = PatternMatcher({k: v for k, v in patterns.items() if v}, conf.pipeline, conf.context)
     items = ((tid, session.get(Transcript, tid).text, _turns(session, tid, all_speakers))
              for tid in ref.sentences)
     return {((tid, h.start, h.end), h.code_id) for tid, hits in matcher.match_many(items) for h in hits}

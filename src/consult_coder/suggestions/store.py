@@ -39,11 +39,12 @@ from consult_coder.model import (
 )
 from consult_coder.sentences import speech_turns
 from consult_coder.storage import get_setting
-from consult_coder.suggestions.engine import Hit, PatternMatcher, fingerprint
+from consult_coder.suggestions.engine import DEFAULT_CONTEXT, Hit, PatternMatcher, fingerprint
 from consult_coder.text import overlaps
 
 PIPELINE_SETTING = "suggest_pipeline"  # "" = spacy.blank("en"); else an installed pipeline's name or folder
 ALL_SPEAKERS_SETTING = "suggest_all_speakers"  # "1" = interviewer speech too
+CONTEXT_SETTING = "suggest_context"  # sentences either side of a match also suggested (engine default: 1)
 Progress = Callable[[int, int, str], None]
 
 
@@ -78,8 +79,18 @@ class SuggestionView:
     score: float | None
 
 
-def settings(session: Session) -> tuple[str, bool]:
-    return get_setting(session, PIPELINE_SETTING, ""), get_setting(session, ALL_SPEAKERS_SETTING, "") == "1"
+@dataclass(frozen=True)
+class Settings:
+    pipeline: str = ""
+    all_speakers: bool = False
+    context: int = DEFAULT_CONTEXT
+
+
+def settings(session: Session) -> Settings:
+    context = get_setting(session, CONTEXT_SETTING, "")
+    return Settings(get_setting(session, PIPELINE_SETTING, ""),
+                    get_setting(session, ALL_SPEAKERS_SETTING, "") == "1",
+                    int(context) if context.isdigit() else DEFAULT_CONTEXT)
 
 
 def choose_pipeline(session: Session, name: str, actor: str) -> None:
@@ -110,9 +121,10 @@ def _turns(session: Session, transcript_id: int, all_speakers: bool) -> list[tup
 
 def refresh(session: Session, progress: Progress | None = None) -> RefreshReport:
     """Bring pattern suggestions up to date with the codebook and the transcripts; only stale work."""
-    pipeline, all_speakers = settings(session)
+    conf = settings(session)
+    pipeline, all_speakers = conf.pipeline, conf.all_speakers
     codes = list(session.scalars(select(Code).where(Code.archived.is_(False))))
-    wanted = {c.id: fingerprint(c.patterns or [], pipeline, all_speakers) for c in codes}
+    wanted = {c.id: fingerprint(c.patterns or [], pipeline, all_speakers, conf.context) for c in codes}
     patterns = {c.id: list(c.patterns or []) for c in codes}
     report = RefreshReport()
     # Codes archived (or deleted, by the foreign key) lose their suggestions and scans.
@@ -134,7 +146,7 @@ def refresh(session: Session, progress: Progress | None = None) -> RefreshReport
     refreshed: set[str] = set()
     for stale, tids in todo.items():
         live = {cid: patterns[cid] for cid in stale if patterns[cid]}
-        matcher = PatternMatcher(live, pipeline) if live else None
+        matcher = PatternMatcher(live, pipeline, conf.context) if live else None
         refreshed |= stale
         for tid in tids:
             report.removed += _clear(session, tid, sorted(stale))
