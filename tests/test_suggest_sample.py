@@ -54,4 +54,4 @@ def test_patterns_beat_the_code_name_keywords_on_held_out_consultations(sample):
     assert patterns.micro.f1 >= HELD_OUT_F1 > keywords.micro.f1
 
 
-HELD_OUT_F1 = 0.0  # set from the measured figure once the patterns are final (docs/suggestions.md)
+HELD_OUT_F1 = 0.5  # measured 0.52 with the shipped patterns (docs/suggestions.md); the issue aims at 0.75
