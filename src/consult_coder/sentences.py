@@ -30,12 +30,14 @@ def split_sentences(text: str, turns: Sequence[tuple[int, int]]) -> list[Sentenc
     return sorted(out)
 
 
-def sentences_touching(sentences: Sequence[Sentence], start: int, end: int) -> list[int]:
+def sentences_touching(sentences: Sequence[Sentence], start: int, end: int,
+                       starts: Sequence[int] | None = None) -> list[int]:
     """Indexes of the sentences a span ``[start, end)`` shares at least one character with.
 
-    ``sentences`` must be sorted and non-overlapping, as :func:`split_sentences` returns them.
+    ``sentences`` must be sorted and non-overlapping, as :func:`split_sentences` returns them;
+    ``starts`` (their start offsets) may be passed in when looking up many spans.
     """
-    starts = [s.start for s in sentences]
+    starts = [s.start for s in sentences] if starts is None else starts
     i = max(bisect_right(starts, start) - 1, 0)
     hits = []
     while i < len(sentences) and sentences[i].start < end:
@@ -45,9 +47,10 @@ def sentences_touching(sentences: Sequence[Sentence], start: int, end: int) -> l
     return hits
 
 
-def sentence_at(sentences: Sequence[Sentence], start: int, end: int) -> int | None:
+def sentence_at(sentences: Sequence[Sentence], start: int, end: int,
+                starts: Sequence[int] | None = None) -> int | None:
     """The index of the one sentence holding all of ``[start, end)``, or None if it spans two."""
-    found = sentences_touching(sentences, start, end)
+    found = sentences_touching(sentences, start, end, starts)
     if len(found) == 1 and sentences[found[0]].start <= start and end <= sentences[found[0]].end:
         return found[0]
     return None

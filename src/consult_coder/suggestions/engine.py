@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -263,27 +264,27 @@ class PatternMatcher:
 
     def _spans(self, doc: Doc, bounds: Sequence[tuple[int, int]]) -> Iterator[tuple[str, int, int]]:
         """Matches in one doc as (code, start, end) character offsets; ``bounds``: its sentences' spans."""
-        strings = self.nlp.vocab.strings
-        for match_id, a, b in self.phrase_matcher(doc):
-            span = doc[a:b]
-            yield strings[match_id], span.start_char, span.end_char
-        if not self.gated or not len(doc):
+        if not len(doc):
             return
-        lower, idx = doc.to_array("LOWER"), doc.to_array("IDX")
-        for start, end in bounds:
-            ta, tb = int(idx.searchsorted(start)), int(idx.searchsorted(end))
-            met: dict[int, set[int]] = {}
-            for h in set(lower[ta:tb].tolist()):
-                for number, which in self.index.get(h, ()):
-                    met.setdefault(number, set()).add(which)
-            run = [n for n, sets in met.items() if len(sets) == self.required[n]] + self.always
-            if not run:
-                continue
-            sentence = doc[ta:tb]
-            for number in run:
-                for match_id, a, b in self.gated[number](sentence):
-                    span = sentence[a:b]
-                    yield strings[match_id], span.start_char, span.end_char
+        strings = self.nlp.vocab.strings
+        found = [(m, a, b) for m, a, b in self.phrase_matcher(doc)]
+        idx = doc.to_array("IDX")
+        if self.gated:
+            lower = doc.to_array("LOWER")
+            for start, end in bounds:
+                ta, tb = int(idx.searchsorted(start)), int(idx.searchsorted(end))
+                met: dict[int, set[int]] = {}
+                for h in set(lower[ta:tb].tolist()):
+                    for number, which in self.index.get(h, ()):
+                        met.setdefault(number, set()).add(which)
+                run = [n for n, sets in met.items() if len(sets) == self.required[n]] + self.always
+                if run:
+                    sentence = doc[ta:tb]
+                    found += [(m, ta + a, ta + b) for n in run for m, a, b in self.gated[n](sentence)]
+        if found:
+            lengths = doc.to_array("LENGTH")  # offsets from arrays: no Token objects per match
+            for match_id, a, b in found:
+                yield strings[match_id], int(idx[a]), int(idx[b - 1] + lengths[b - 1])
 
     def match_many(
         self, items: Iterable[tuple[Any, str, Sequence[tuple[int, int]]]]
@@ -299,11 +300,13 @@ class PatternMatcher:
             pieces = [(i, lo, hi) for i, (_, _, _, turns) in enumerate(buffered) for lo, hi in turns]
             evidence: list[dict[tuple[str, int], list[tuple[int, int]]]] = [{} for _ in buffered]
             texts = (fold(buffered[i][1][lo:hi]) for i, lo, hi in pieces)
+            starts = [[x.start for x in sentences] for _, _, sentences, _ in buffered]
             for (i, lo, hi), doc in zip(pieces, self._docs(texts), strict=True):
                 sentences = buffered[i][2]
-                bounds = [(x.start - lo, x.end - lo) for x in sentences if lo <= x.start and x.end <= hi]
+                first = bisect_left(starts[i], lo)
+                bounds = [(x.start - lo, x.end - lo) for x in sentences[first:bisect_left(starts[i], hi)]]
                 for code_id, a, b in self._spans(doc, bounds):
-                    at = sentence_at(sentences, lo + a, lo + b)
+                    at = sentence_at(sentences, lo + a, lo + b, starts[i])
                     if at is not None:  # a match across two sentences suggests neither
                         evidence[i].setdefault((code_id, at), []).append((lo + a, lo + b))
             for (key, _, sentences, _), found in zip(buffered, evidence, strict=True):
