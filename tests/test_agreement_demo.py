@@ -62,17 +62,24 @@ def test_the_sample_coders_agreement_per_code(demo, capsys, unit):
     assert any(w.startswith("low prevalence") for r in rows for w in r["warnings"])
 
 
-def test_marking_the_eight_transcripts_done_counts_them_by_default(demo, capsys):
-    assert main(["agreement", "--coders", "coder_a,coder_b", "--db", demo]) == 1
-    assert "--all-transcripts" in capsys.readouterr().err
-    project = open_project(demo)
-    for tid in double_coded(demo):
-        for coder in ("coder_a", "coder_b"):
-            set_progress(project, tid, coder, "done")
-    project.close()
+def test_only_transcripts_both_coders_marked_done_count_by_default(demo, capsys):
+    # The sample coders finished their eight transcripts: by default those are what is counted.
     done = agreement_json(capsys, demo)
     started = agreement_json(capsys, demo, "--all-transcripts")
     assert done["codes"] == started["codes"] and "both coders marked done" in done["counted"]
+    assert len(done["transcripts"]) == 8
+
+    project = open_project(demo)
+    first, *rest = double_coded(demo)
+    set_progress(project, first, "coder_b", "in_progress")
+    one_open = agreement_json(capsys, demo)
+    assert len(one_open["transcripts"]) == 7 and one_open["codes"][0]["transcripts"] == 7
+
+    for tid in rest:
+        set_progress(project, tid, "coder_b", "in_progress")
+    project.close()
+    assert main(["agreement", "--coders", "coder_a,coder_b", "--db", demo]) == 1
+    assert "--all-transcripts" in capsys.readouterr().err
 
 
 def test_the_word_report_carries_the_agreement_table(demo):

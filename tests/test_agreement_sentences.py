@@ -1,4 +1,4 @@
-"""One sentence splitter for the project: spaCy's sentencizer, with turns and line breaks as boundaries."""
+"""One sentence splitter for the project: punctuation rules, with turns and line breaks as boundaries."""
 
 from __future__ import annotations
 

@@ -32,3 +32,32 @@ def history(session: Session, entity: str | None = None, limit: int = 200) -> li
     if entity:
         q = q.where(Event.entity == entity)
     return list(session.scalars(q))
+
+
+# ---------------------------------------------------------------- suggestions
+
+def suggestions_refreshed(session: Session, actor: str, code_ids: list[str], transcripts: int,
+                          suggestions: int) -> Event:
+    return record(session, actor, "suggestions.refresh", "codebook", "suggestions", None,
+                  {"codes": code_ids, "transcripts": transcripts, "suggestions": suggestions})
+
+
+def suggestion_rejected(session: Session, actor: str, transcript_id: int, code_id: str, start: int,
+                        end: int) -> Event:
+    return record(session, actor, "suggestion.reject", "transcript", transcript_id, None,
+                  {"code_id": code_id, "start": start, "end": end})
+
+
+def suggestion_model_trained(session: Session, actor: str, model_id: int, coder: str,
+                             metrics: dict[str, Any]) -> Event:
+    return record(session, actor, "suggestions.train", "suggestion_model", model_id, None,
+                  {"coder": coder, "micro": metrics.get("micro")})
+
+
+def code_patterns_changed(session: Session, actor: str, code_id: str, before: list[Any],
+                          after: list[Any]) -> Event:
+    return record(session, actor, "code.update", "code", code_id, {"patterns": before}, {"patterns": after})
+
+
+def setting_changed(session: Session, actor: str, key: str, before: str, after: str) -> Event:
+    return record(session, actor, "setting.update", "setting", key, {"value": before}, {"value": after})

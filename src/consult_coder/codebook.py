@@ -24,10 +24,12 @@ from consult_coder.errors import UserError
 from consult_coder.importers.encoding import decode_text
 from consult_coder.model import Code, utcnow
 from consult_coder.storage import get_setting, set_setting
+from consult_coder.suggestions.patterns import check_patterns, to_json
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
-CSV_COLUMNS = ["id", "name", "parent", "colour", "definition", "when_to_use", "when_not_to_use", "example"]
+CSV_COLUMNS = ["id", "name", "parent", "colour", "definition", "when_to_use", "when_not_to_use", "example",
+               "patterns"]
 EDITABLE = ("name", "definition", "when_to_use", "when_not_to_use", "example", "colour", "parent_id",
             "patterns")
 
@@ -52,7 +54,8 @@ class CodeSpec(BaseModel):
     example: str = ""
     colour: str = "#888888"
     parent: str | None = None
-    patterns: list[Any] = Field(default_factory=list)  # spaCy Matcher patterns, used by suggestions
+    # Phrases and spaCy Matcher token patterns, used by suggestions (see suggestions.patterns).
+    patterns: list[Any] = Field(default_factory=list)
 
     @field_validator("id")
     @classmethod
@@ -67,6 +70,11 @@ class CodeSpec(BaseModel):
         if not COLOUR.match(v):
             raise ValueError(f"{v!r} is not a #rrggbb colour")
         return v.lower()
+
+    @field_validator("patterns", mode="before")
+    @classmethod
+    def _patterns(cls, v: Any) -> list[Any]:
+        return check_patterns(v)
 
     @field_validator("parent", mode="before")
     @classmethod
@@ -176,6 +184,7 @@ def to_csv(book: Codebook) -> str:
     writer.writeheader()
     for code in book.codes:
         row = code.model_dump()
+        row["patterns"] = to_json(code.patterns) if code.patterns else ""
         writer.writerow({k: row.get(k) or "" for k in CSV_COLUMNS})
     return out.getvalue()
 

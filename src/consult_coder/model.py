@@ -19,6 +19,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -203,3 +204,76 @@ class Setting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+# ---------------------------------------------------------------- suggestions (consult_coder.suggestions)
+
+SUGGESTION_SOURCES = ("pattern", "classifier")
+
+
+class Suggestion(Base):
+    """A code proposed for one sentence. Derived data: rebuilt whenever its code or source changes."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (
+        UniqueConstraint("transcript_id", "code_id", "source", "start", "end", "coder_id"),
+        Index("ix_suggestions_code_source", "code_id", "source"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(
+        ForeignKey("transcripts.id", ondelete="CASCADE"), index=True
+    )
+    code_id: Mapped[str] = mapped_column(ForeignKey("codes.id", onupdate="CASCADE", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(16))  # pattern | classifier
+    start: Mapped[int] = mapped_column(Integer)  # the sentence
+    end: Mapped[int] = mapped_column(Integer)
+    evidence: Mapped[list[Any]] = mapped_column(default=list)  # [[start, end], …] of matched words
+    score: Mapped[float | None] = mapped_column(Float)  # the classifier's probability
+    # A classifier learns from one coder's codings, so its suggestions are shown to that coder only.
+    coder_id: Mapped[int | None] = mapped_column(ForeignKey("coders.id", ondelete="CASCADE"))
+
+
+class SuggestionScan(Base):
+    """That a transcript was matched for a code, and with which patterns (their fingerprint)."""
+
+    __tablename__ = "suggestion_scans"
+
+    transcript_id: Mapped[int] = mapped_column(
+        ForeignKey("transcripts.id", ondelete="CASCADE"), primary_key=True
+    )
+    code_id: Mapped[str] = mapped_column(
+        ForeignKey("codes.id", onupdate="CASCADE", ondelete="CASCADE"), primary_key=True
+    )
+    source: Mapped[str] = mapped_column(String(16), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+
+
+class SuggestionRejection(Base):
+    """A coder said no to a code on a sentence: never suggested to them there again."""
+
+    __tablename__ = "suggestion_rejections"
+    __table_args__ = (UniqueConstraint("transcript_id", "code_id", "coder_id", "start", "end"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(
+        ForeignKey("transcripts.id", ondelete="CASCADE"), index=True
+    )
+    code_id: Mapped[str] = mapped_column(ForeignKey("codes.id", onupdate="CASCADE", ondelete="CASCADE"))
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coders.id", ondelete="CASCADE"))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SuggestionModel(Base):
+    """A trained classifier (spaCy ``textcat_multilabel``) for one coder's layer, with its CV figures."""
+
+    __tablename__ = "suggestion_models"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coders.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    data: Mapped[bytes] = mapped_column(LargeBinary)  # the pipeline, spaCy's ``to_bytes``
+    thresholds: Mapped[dict[str, Any]] = mapped_column(default=dict)  # code id -> threshold or None
+    metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)  # cross-validated P/R/F1 per code

@@ -10,10 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from consult_coder.codebook import apply_codebook, load_codebook_file
 from consult_coder.errors import UserError
-from consult_coder.model import Coder, Coding
+from consult_coder.model import Coder, Coding, Progress
 from consult_coder.storage import Project, get_setting, set_setting
 
 REPO = Path(__file__).resolve().parents[2]
@@ -46,5 +47,19 @@ def load_demo(project: Project, progress: Callable[[int, int, str], None] | None
             if has:
                 continue
             loaded += load_codings_csv(s, csv_path, actor=ACTOR)
+            _mark_done(s, coder)
     return (f"Sample study: {report.summary().rstrip('.')}; {len(book.codes)} codes; "
             f"{loaded} sample codings loaded.")
+
+
+def _mark_done(session: Session, coder: str) -> None:
+    """The sample coders finished every transcript they coded (codings/README.md says so); the
+    suggestion quality figures count only finished transcripts."""
+    who = session.scalars(select(Coder).where(Coder.name == coder)).one()
+    tids = session.scalars(select(Coding.transcript_id).where(Coding.coder_id == who.id).distinct())
+    for tid in tids:
+        row = session.get(Progress, (tid, who.id))
+        if row is None:
+            session.add(Progress(transcript_id=tid, coder_id=who.id, status="done"))
+        else:
+            row.status = "done"

@@ -1,76 +1,71 @@
-"""The sentences of a transcript: one splitter for the whole project (agreement units, suggestions).
+"""Sentences of a transcript's speech: the one sentence unit of the project — suggestions are made,
+reviewed and scored on it, agreement counts it, and co-occurrence and "snap to sentence" use its rule.
 
-spaCy's rule-based ``sentencizer`` on ``spacy.blank("en")`` — punctuation rules, no model to download.
-It runs on each turn separately, and on each line of a turn, so a turn boundary or a line break always
-ends a sentence. Spans are code-point offsets into the stored text, end exclusive, trimmed of
-whitespace at both edges; pieces that are only whitespace are dropped.
-
-Pure and deterministic: the same text and turns always give the same spans. Results are cached here
-by a digest of the text and the turns (a few bytes per sentence, never the text itself), so a page that
-recomputes agreement, or suggestions after agreement, does not split the same transcript again: spaCy's
-tokenizer is most of the cost (about 10 million characters a second).
+Pure and small on purpose (no database, no spaCy): text plus turns in, sentence spans out. A turn
+boundary is always a sentence boundary (captions often have no final full stop), and inside a turn
+the split is :func:`consult_coder.text.sentence_spans` — the same rule that snaps a coding to whole
+sentences — so an accepted suggestion's span is exactly what "snap to sentence" would give.
+Offsets are code points of the stored text, end exclusive.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-import threading
-from collections import OrderedDict
-from collections.abc import Sequence
-from functools import cache
+from bisect import bisect_right
+from collections.abc import Iterable, Sequence
+from typing import NamedTuple
 
-import spacy
-from spacy.language import Language
-
-from consult_coder.text import trim_span
-
-Span = tuple[int, int]
-
-_LINE = re.compile(r"[^\n]+")
-CACHE_SIZE = 8192  # (transcript, turns) entries; each holds only offsets
-_cache: OrderedDict[tuple[bytes, tuple[Span, ...]], tuple[Span, ...]] = OrderedDict()
-_lock = threading.Lock()  # Streamlit serves sessions from several threads
+from consult_coder.text import sentence_spans as _sentences_between
 
 
-@cache
-def _nlp() -> Language:
-    nlp = spacy.blank("en")
-    nlp.add_pipe("sentencizer")
-    # The tokenizer and sentencizer hold little per character: a long turn-less transcript is fine.
-    nlp.max_length = 50_000_000
-    return nlp
+class Sentence(NamedTuple):
+    start: int
+    end: int
+    turn: int  # index of the turn it lies in, in the order the turns were given
 
 
-def sentence_spans(text: str, turns: Sequence[Span] | None = None) -> list[Span]:
-    """Sentences of ``text`` inside ``turns`` (each ``(start, end)``), in order.
+def split_sentences(text: str, turns: Sequence[tuple[int, int]]) -> list[Sentence]:
+    """Every sentence inside ``turns`` (``(start, end)`` spans of spoken text), in text order."""
+    out: list[Sentence] = []
+    for index, (lo, hi) in enumerate(turns):
+        out += [Sentence(s, e, index) for s, e in _sentences_between(text, lo, hi)]
+    return sorted(out)
 
-    ``turns=None`` treats the whole text as one turn. Turns are taken as given (sorted or not);
-    the result follows their order.
+
+def sentence_spans(text: str, turns: Sequence[tuple[int, int]] | None = None) -> list[tuple[int, int]]:
+    """``(start, end)`` of every sentence inside ``turns`` (the whole text when None), in text order."""
+    return [(s.start, s.end) for s in split_sentences(text, [(0, len(text))] if turns is None else turns)]
+
+
+def sentences_touching(sentences: Sequence[Sentence], start: int, end: int,
+                       starts: Sequence[int] | None = None) -> list[int]:
+    """Indexes of the sentences a span ``[start, end)`` shares at least one character with.
+
+    ``sentences`` must be sorted and non-overlapping, as :func:`split_sentences` returns them;
+    ``starts`` (their start offsets) may be passed in when looking up many spans.
     """
-    spans = ((0, len(text)),) if turns is None else tuple((int(s), int(e)) for s, e in turns)
-    key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), spans)
-    with _lock:
-        found = _cache.get(key)
-        if found is not None:
-            _cache.move_to_end(key)
-            return list(found)
-    result = _split(text, spans)
-    with _lock:
-        _cache[key] = result
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return list(result)
+    starts = [s.start for s in sentences] if starts is None else starts
+    i = max(bisect_right(starts, start) - 1, 0)
+    hits = []
+    while i < len(sentences) and sentences[i].start < end:
+        if sentences[i].end > start:
+            hits.append(i)
+        i += 1
+    return hits
 
 
-def _split(text: str, turns: tuple[Span, ...]) -> tuple[Span, ...]:
-    pieces: list[Span] = []
-    for start, end in turns:
-        pieces.extend((start + m.start(), start + m.end()) for m in _LINE.finditer(text[start:end]))
-    spans: list[Span] = []
-    for (start, _end), doc in zip(pieces, _nlp().pipe(text[s:e] for s, e in pieces), strict=True):
-        for sent in doc.sents:
-            s, e = trim_span(text, start + sent.start_char, start + sent.end_char)
-            if s < e:
-                spans.append((s, e))
-    return tuple(spans)
+def sentence_at(sentences: Sequence[Sentence], start: int, end: int,
+                starts: Sequence[int] | None = None) -> int | None:
+    """The index of the one sentence holding all of ``[start, end)``, or None if it spans two."""
+    found = sentences_touching(sentences, start, end, starts)
+    if len(found) == 1 and sentences[found[0]].start <= start and end <= sentences[found[0]].end:
+        return found[0]
+    return None
+
+
+def speech_turns(turns: Iterable[tuple[int, int, str]], all_speakers: bool = False) -> list[tuple[int, int]]:
+    """``(start, end)`` of the turns to read from ``(start, end, speaker_kind)`` triples.
+
+    Participant speech only unless ``all_speakers``; a transcript with no turns at all is not handled
+    here (importers always produce turns).
+    """
+    return [(s, e) for s, e, kind in turns if all_speakers or kind == "participant"]

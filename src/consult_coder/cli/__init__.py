@@ -34,6 +34,7 @@ def _register() -> None:
         export_cmds,
         project_cmds,
         refi_cmds,
+        suggest_cmds,
     )
 
 

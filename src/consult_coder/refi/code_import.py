@@ -20,6 +20,7 @@ from consult_coder.errors import UserError
 from consult_coder.model import Code, utcnow
 from consult_coder.refi.codes import GUIDANCE, RefiCode, parse_description
 from consult_coder.refi.guids import code_guid, load_code_guids, save_code_guids
+from consult_coder.suggestions.patterns import patterns_for_code
 
 DEFAULT_COLOUR = "#888888"
 FLAT_SEPARATOR = "::"
@@ -197,6 +198,8 @@ def _values(e: _Entry, parent_id: str | None) -> dict[str, Any]:
         values["colour"] = e.colour
     if e.fields is not None:
         values.update({k: e.fields.get(k, "") for k in GUIDANCE})
+        if e.fields.get("patterns"):  # our own Patterns: line; another tool's code keeps its patterns
+            values["patterns"] = patterns_for_code(e.name, e.fields["patterns"])
     return values
 
 

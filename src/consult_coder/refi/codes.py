@@ -9,7 +9,11 @@ reads back (and another tool's user can read as they are)::
     When to use: the clinician names or reflects a feeling.
     When not to use: advice giving.
     Example: "That sounds really frightening."
+    Patterns: ["sounds really frightening", [{"LEMMA": "hear"}, {"LOWER": "you"}]]
     Code id: empathy
+
+REFI-QDA has no field for suggestion patterns, so they travel as that ``Patterns:`` line: one line of
+JSON (see :mod:`consult_coder.suggestions.patterns`), written only when the code has patterns.
 """
 
 from __future__ import annotations
@@ -21,11 +25,13 @@ from xml.etree.ElementTree import Element, SubElement
 from consult_coder.errors import UserError
 from consult_coder.model import Code
 from consult_coder.refi.xml import colour_of, guid_of, kid, kids, ref_guids
+from consult_coder.suggestions.patterns import to_json
 
 LABELS = {  # field → label, in the order written
     "when_to_use": "When to use",
     "when_not_to_use": "When not to use",
     "example": "Example",
+    "patterns": "Patterns",
     "id": "Code id",
 }
 GUIDANCE = ("definition", "when_to_use", "when_not_to_use", "example")
@@ -35,17 +41,23 @@ _LABEL_LINE = re.compile(
 _FIELD_OF = {label.casefold(): key for key, label in LABELS.items()}
 
 
+def _field_text(code: Code, key: str) -> str:
+    if key == "id":
+        return code.id
+    if key == "patterns":
+        return to_json(code.patterns) if code.patterns else ""
+    return getattr(code, key) or ""
+
+
 def compose_description(code: Code) -> str:
     labelled = [
-        f"{label}: {value.strip()}"
-        for key, label in LABELS.items()
-        if (value := (code.id if key == "id" else getattr(code, key) or ""))
+        f"{label}: {value.strip()}" for key, label in LABELS.items() if (value := _field_text(code, key))
     ]
     return "\n\n".join(p for p in ((code.definition or "").strip(), "\n".join(labelled)) if p)
 
 
 def parse_description(text: str) -> dict[str, str]:
-    """``definition``, ``when_to_use``, ``when_not_to_use``, ``example`` and maybe ``id``."""
+    """``definition``, ``when_to_use``, ``when_not_to_use``, ``example``; maybe ``patterns`` and ``id``."""
     found = {key: "" for key in GUIDANCE}
     matches = list(_LABEL_LINE.finditer(text))
     found["definition"] = (text[: matches[0].start()] if matches else text).strip()

@@ -1,0 +1,83 @@
+"""Pattern suggestion against spaCy's bare tokenizer on a 1M-word corpus, timed in one run.
+
+The corpus is the sample study's participant speech, repeated until it holds ``--words`` words. The
+baseline is ``spacy.blank("en").tokenizer.pipe`` over exactly the participants' turns; suggestion is
+everything ``PatternMatcher.match_many`` does for whole transcripts with the shipped codebook (turns cut
+out, apostrophes folded, sentences split, tokenised, matched, hits grouped by sentence). The issue's
+bar is a ratio of at most 3.
+
+    python benchmarks/suggestion_speed.py [--words 1000000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import spacy
+
+from consult_coder.codebook import load_codebook_file
+from consult_coder.importers import parse_file
+from consult_coder.sample import CODEBOOK_FILE, SAMPLE_DIR
+from consult_coder.sentences import speech_turns
+from consult_coder.suggestions.engine import PatternMatcher
+
+Item = tuple[int, str, list[tuple[int, int]]]
+
+
+def corpus(words: int) -> list[Item]:
+    """(key, text, participant turns) for sample transcripts, repeated up to ``words`` spoken words."""
+    base = []
+    for path in sorted(SAMPLE_DIR.glob("P*_consultation.*")):
+        t = parse_file(path.name, path.read_bytes())
+        turns = speech_turns((u.start, u.end, u.speaker_kind) for u in t.turns)
+        base.append((t.text, turns, sum(len(t.text[a:b].split()) for a, b in turns)))
+    items: list[Item] = []
+    total = 0
+    while total < words:
+        for text, turns, n in base:
+            items.append((len(items), text, turns))
+            total += n
+            if total >= words:
+                break
+    return items
+
+
+def time_bare_tokenizer(items: list[Item]) -> float:
+    nlp = spacy.blank("en")
+    texts = [text[a:b] for _, text, turns in items for a, b in turns]
+    start = time.perf_counter()
+    for _ in nlp.tokenizer.pipe(texts, batch_size=256):
+        pass
+    return time.perf_counter() - start
+
+
+def time_suggestions(items: list[Item], matcher: PatternMatcher) -> tuple[float, int]:
+    start = time.perf_counter()
+    hits = sum(len(h) for _, h in matcher.match_many(items))
+    return time.perf_counter() - start, hits
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--words", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    items = corpus(args.words)
+    book = load_codebook_file(CODEBOOK_FILE)
+    matcher = PatternMatcher({c.id: c.patterns for c in book.codes if c.patterns})
+    n_patterns = sum(len(c.patterns) for c in book.codes)
+    bare, suggest, hits = [], [], 0
+    for _ in range(args.repeat):  # interleaved, so both see the same machine load
+        bare.append(time_bare_tokenizer(items))
+        seconds, hits = time_suggestions(items, matcher)
+        suggest.append(seconds)
+    b, s = statistics.median(bare), statistics.median(suggest)
+    print(f"{args.words:,} words, {len(items)} transcripts, {n_patterns} patterns, {hits:,} suggestions")
+    print(f"bare tokenizer {b:.2f} s ({args.words / b:,.0f} words/s); suggestion {s:.2f} s "
+          f"({args.words / s:,.0f} words/s); ratio {s / b:.2f} (bar: 3)")
+
+
+if __name__ == "__main__":
+    main()

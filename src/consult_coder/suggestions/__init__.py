@@ -1,0 +1,12 @@
+"""Code suggestions: spaCy patterns and a local classifier propose codes for sentences; people decide.
+
+- :mod:`.patterns` — the shape of ``Code.patterns`` and its validation (spaCy's own).
+- :mod:`.engine` — the pipeline and the matcher: text + turns -> one hit per (sentence, code).
+- :mod:`.store` — stored suggestions, refreshed incrementally; accept, reject, bulk-accept.
+- :mod:`.quality` — precision / recall / F1 per code against a coder's finished transcripts.
+- :mod:`.mining` — candidate words and phrases learnt from a coder's codings.
+- :mod:`.classifier` — an optional spaCy ``textcat_multilabel`` model as a second source.
+
+Nothing here imports spaCy at module import time except the engine and classifier, so the codebook
+can check patterns without paying for a pipeline.
+"""

@@ -1,0 +1,341 @@
+"""Stored suggestions: refreshed incrementally, read per coder, accepted, rejected, bulk-accepted.
+
+Suggestions are derived data. Each (transcript, code, source) that was matched is remembered with the
+fingerprint of the code's patterns (:class:`~consult_coder.model.SuggestionScan`), so a refresh matches
+again only new transcripts and codes whose patterns changed — a codebook edit refreshes that code alone.
+
+What a coder sees (:func:`pending`) comes from the patterns, from classifiers trained on *their own*
+codings, and from their own codings and rejections — never from another coder's codings, so blind
+coding holds. A suggestion disappears for a coder once they have a coding of that code touching the
+sentence, or have rejected it there (remembered per coder, by transcript, code and sentence, so it
+stays rejected when the suggestions are rebuilt).
+
+Accepting adds a coding with origin ``suggested``, the reviewer as coder and the sentence as span,
+recorded as a ``coding.add`` event like any coding, so undo works on it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from consult_coder import audit
+from consult_coder.coding import _check_span, _snapshot, get_or_create_coder, mark_started
+from consult_coder.errors import UserError
+from consult_coder.model import (
+    Code,
+    Coder,
+    Coding,
+    Suggestion,
+    SuggestionRejection,
+    SuggestionScan,
+    Transcript,
+    Turn,
+)
+from consult_coder.sentences import speech_turns
+from consult_coder.storage import get_setting
+from consult_coder.suggestions.engine import DEFAULT_CONTEXT, Hit, PatternMatcher, fingerprint
+from consult_coder.text import overlaps
+
+PIPELINE_SETTING = "suggest_pipeline"  # "" = spacy.blank("en"); else an installed pipeline's name or folder
+ALL_SPEAKERS_SETTING = "suggest_all_speakers"  # "1" = interviewer speech too
+CONTEXT_SETTING = "suggest_context"  # sentences either side of a match also suggested (engine default: 1)
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class RefreshReport:
+    transcripts_matched: int = 0
+    codes_refreshed: list[str] = field(default_factory=list)
+    added: int = 0
+    removed: int = 0
+
+    def summary(self) -> str:
+        if not self.transcripts_matched and not self.removed:
+            return "Suggestions are up to date."
+        return (f"Matched {self.transcripts_matched} transcript(s) for {len(self.codes_refreshed)} code(s): "
+                f"{self.added} suggestion(s) now, {self.removed} replaced.")
+
+
+@dataclass(frozen=True)
+class SuggestionView:
+    """One suggestion as a page shows it: a code for a sentence, the evidence, where it came from."""
+
+    id: int  # the row to accept or reject by
+    transcript_id: int
+    transcript: str
+    code_id: str
+    code: str
+    start: int
+    end: int
+    sentence: str
+    evidence: tuple[tuple[int, int], ...]
+    sources: tuple[str, ...]  # pattern and/or classifier
+    score: float | None
+
+
+@dataclass(frozen=True)
+class Settings:
+    pipeline: str = ""
+    all_speakers: bool = False
+    context: int = DEFAULT_CONTEXT
+
+
+def settings(session: Session) -> Settings:
+    context = get_setting(session, CONTEXT_SETTING, "")
+    return Settings(get_setting(session, PIPELINE_SETTING, ""),
+                    get_setting(session, ALL_SPEAKERS_SETTING, "") == "1",
+                    int(context) if context.isdigit() else DEFAULT_CONTEXT)
+
+
+def choose_pipeline(session: Session, name: str, actor: str) -> None:
+    """Use an installed trained spaCy pipeline (package name or folder), or "" for the blank one.
+
+    Checked by loading it now (never downloading), so a typo is one line here rather than a failed
+    refresh later. Every code is matched again at the next refresh.
+    """
+    from consult_coder.storage import set_setting
+    from consult_coder.suggestions.engine import load_pipeline
+
+    name = (name or "").strip()
+    before = get_setting(session, PIPELINE_SETTING, "")
+    if name == before:
+        return
+    load_pipeline(name)
+    set_setting(session, PIPELINE_SETTING, name)
+    audit.setting_changed(session, actor, PIPELINE_SETTING, before, name)
+
+
+def _turns(session: Session, transcript_id: int, all_speakers: bool) -> list[tuple[int, int]]:
+    rows = session.execute(select(Turn.start, Turn.end, Turn.speaker_kind)
+                           .where(Turn.transcript_id == transcript_id).order_by(Turn.index))
+    return speech_turns(rows, all_speakers)
+
+
+# ---------------------------------------------------------------- refresh
+
+def refresh(session: Session, progress: Progress | None = None) -> RefreshReport:
+    """Bring pattern suggestions up to date with the codebook and the transcripts; only stale work."""
+    conf = settings(session)
+    pipeline, all_speakers = conf.pipeline, conf.all_speakers
+    codes = list(session.scalars(select(Code).where(Code.archived.is_(False))))
+    wanted = {c.id: fingerprint(c.patterns or [], pipeline, all_speakers, conf.context) for c in codes}
+    patterns = {c.id: list(c.patterns or []) for c in codes}
+    report = RefreshReport()
+    # Codes archived (or deleted, by the foreign key) lose their suggestions and scans.
+    scanned = select(SuggestionScan.code_id).distinct().where(SuggestionScan.source == "pattern")
+    gone = [cid for (cid,) in session.execute(scanned) if cid not in wanted]
+    if gone:
+        report.removed += _clear(session, None, gone)
+    scans: dict[int, dict[str, str]] = defaultdict(dict)
+    for tid, cid, fp in session.execute(select(SuggestionScan.transcript_id, SuggestionScan.code_id,
+                                               SuggestionScan.fingerprint)
+                                        .where(SuggestionScan.source == "pattern")):
+        scans[tid][cid] = fp
+    todo: dict[frozenset[str], list[int]] = defaultdict(list)
+    for (tid,) in session.execute(select(Transcript.id).order_by(Transcript.id)):
+        stale = frozenset(cid for cid, fp in wanted.items() if scans[tid].get(cid) != fp)
+        if stale:
+            todo[stale].append(tid)
+    total, done = sum(len(t) for t in todo.values()), 0
+    refreshed: set[str] = set()
+    for stale, tids in todo.items():
+        live = {cid: patterns[cid] for cid in stale if patterns[cid]}
+        matcher = PatternMatcher(live, pipeline, conf.context) if live else None
+        refreshed |= stale
+        for tid in tids:
+            report.removed += _clear(session, tid, sorted(stale))
+            title, hits = _match_one(session, matcher, tid, all_speakers)
+            session.add_all(_rows(tid, hits, "pattern"))
+            report.added += len(hits)
+            for cid in stale:
+                session.merge(SuggestionScan(transcript_id=tid, code_id=cid, source="pattern",
+                                             fingerprint=wanted[cid]))
+            done += 1
+            if progress:
+                progress(done, total, title)
+    session.flush()
+    report.transcripts_matched = total
+    report.codes_refreshed = sorted(refreshed)
+    if total or gone:
+        audit.suggestions_refreshed(session, "suggestions", report.codes_refreshed, total, report.added)
+    return report
+
+
+def _match_one(session: Session, matcher: PatternMatcher | None, tid: int, all_speakers: bool
+               ) -> tuple[str, list[Hit]]:
+    tr = session.get(Transcript, tid)
+    if matcher is None:
+        return tr.title, []
+    return tr.title, matcher.match(tr.text, _turns(session, tid, all_speakers))
+
+
+def _rows(tid: int, hits: Sequence[Hit], source: str, coder_id: int | None = None) -> list[Suggestion]:
+    return [Suggestion(transcript_id=tid, code_id=h.code_id, source=source, start=h.start, end=h.end,
+                       evidence=[list(e) for e in h.evidence], score=h.score, coder_id=coder_id)
+            for h in hits]
+
+
+def _clear(session: Session, tid: int | None, code_ids: Sequence[str], source: str = "pattern") -> int:
+    q = delete(Suggestion).where(Suggestion.source == source, Suggestion.code_id.in_(code_ids))
+    s = delete(SuggestionScan).where(SuggestionScan.source == source, SuggestionScan.code_id.in_(code_ids))
+    if tid is not None:
+        q, s = q.where(Suggestion.transcript_id == tid), s.where(SuggestionScan.transcript_id == tid)
+    removed = session.execute(q).rowcount or 0
+    session.execute(s)
+    return removed
+
+
+# ---------------------------------------------------------------- reading
+
+def pending(
+    session: Session,
+    coder: str,
+    transcript_id: int | None = None,
+    code_id: str | None = None,
+    limit: int | None = None,
+) -> list[SuggestionView]:
+    """Suggestions still open for ``coder``: one per (sentence, code), in text order.
+
+    Left out: rejected by this coder there; already coded by this coder with that code on a span
+    touching the sentence; classifier suggestions from a model trained on anyone else's codings.
+    """
+    who = session.scalars(select(Coder).where(Coder.name == coder)).first()
+    who_id = who.id if who else -1
+    q = (select(Suggestion, Transcript.title, Code.name)
+         .join(Transcript, Transcript.id == Suggestion.transcript_id)
+         .join(Code, Code.id == Suggestion.code_id)
+         .where(Code.archived.is_(False))
+         .where((Suggestion.coder_id.is_(None)) | (Suggestion.coder_id == who_id)))
+    if transcript_id is not None:
+        q = q.where(Suggestion.transcript_id == transcript_id)
+    if code_id is not None:
+        q = q.where(Suggestion.code_id == code_id)
+    rows = session.execute(q.order_by(Suggestion.transcript_id, Suggestion.start, Code.sort_order,
+                                      Suggestion.source)).all()
+    if not rows:
+        return []
+    tids = sorted({r[0].transcript_id for r in rows})
+    rejected = set(session.execute(
+        select(SuggestionRejection.transcript_id, SuggestionRejection.code_id, SuggestionRejection.start,
+               SuggestionRejection.end)
+        .where(SuggestionRejection.coder_id == who_id, SuggestionRejection.transcript_id.in_(tids))))
+    own: dict[tuple[int, str], list[tuple[int, int]]] = defaultdict(list)
+    for tid, cid, s, e in session.execute(
+            select(Coding.transcript_id, Coding.code_id, Coding.start, Coding.end)
+            .where(Coding.coder_id == who_id, Coding.transcript_id.in_(tids))):
+        own[(tid, cid)].append((s, e))
+    texts = dict(session.execute(select(Transcript.id, Transcript.text).where(Transcript.id.in_(tids))).all())
+    grouped: dict[tuple[int, str, int, int], list[Any]] = {}
+    for sug, title, name in rows:
+        key = (sug.transcript_id, sug.code_id, sug.start, sug.end)
+        if key in rejected or any(overlaps((sug.start, sug.end), span) for span in own[key[:2]]):
+            continue
+        grouped.setdefault(key, []).append((sug, title, name))
+    out = []
+    for (tid, cid, start, end), group in grouped.items():
+        first, title, name = group[0]
+        evidence = tuple(sorted({tuple(e) for sug, _, _ in group for e in sug.evidence})) or ((start, end),)
+        scores = [sug.score for sug, _, _ in group if sug.score is not None]
+        out.append(SuggestionView(first.id, tid, title, cid, name, start, end, texts[tid][start:end],
+                                  evidence, tuple(dict.fromkeys(sug.source for sug, _, _ in group)),
+                                  max(scores) if scores else None))
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
+def counts_by_code(session: Session, coder: str) -> dict[str, int]:
+    """How many suggestions are open for ``coder`` per code (for a review queue's menu)."""
+    counts: dict[str, int] = defaultdict(int)
+    for view in pending(session, coder):
+        counts[view.code_id] += 1
+    return dict(counts)
+
+
+# ---------------------------------------------------------------- decisions
+
+def _suggestion(session: Session, suggestion_id: int, coder: str) -> tuple[Suggestion, Coder]:
+    sug = session.get(Suggestion, suggestion_id) if isinstance(suggestion_id, int) else None
+    if sug is None:
+        raise UserError(f"There is no suggestion {suggestion_id!r} (the codebook may have changed since)")
+    who = get_or_create_coder(session, coder)
+    if sug.coder_id is not None and sug.coder_id != who.id:
+        raise UserError(f"Suggestion {suggestion_id} was made for another coder")
+    return sug, who
+
+
+def accept(session: Session, suggestion_id: int, coder: str) -> int:
+    """Code the suggestion's sentence with its code, as ``coder``; returns the coding's id."""
+    sug, who = _suggestion(session, suggestion_id, coder)
+    return _accept_many(session, [sug], who)[0]
+
+
+def _accept_many(session: Session, sugs: Sequence[Suggestion], who: Coder) -> list[int]:
+    ids: list[int] = []
+    by_transcript: dict[int, list[Coding]] = defaultdict(list)
+    for sug in sugs:
+        code = session.get(Code, sug.code_id)
+        if code is None or code.archived:
+            raise UserError(f"Code {sug.code_id!r} is archived or gone: its suggestions cannot be accepted")
+        tr = session.get(Transcript, sug.transcript_id)
+        start, end = _check_span(tr, sug.start, sug.end)
+        twin = session.scalars(select(Coding.id).where(
+            Coding.transcript_id == tr.id, Coding.coder_id == who.id, Coding.code_id == sug.code_id,
+            Coding.start == start, Coding.end == end)).first()
+        if twin is not None:
+            ids.append(twin)
+            continue
+        row = Coding(transcript_id=tr.id, start=start, end=end, code_id=sug.code_id, coder_id=who.id,
+                     origin="suggested")
+        session.add(row)
+        session.flush()
+        by_transcript[tr.id].append(row)
+        ids.append(row.id)
+    for tid, rows in by_transcript.items():
+        mark_started(session, tid, who.id)
+        # The same event as coding by hand, so undo removes it; the extra key says where it came from.
+        audit.record(session, who.name, "coding.add", "transcript", tid, before=None,
+                     after={"codings": [_snapshot(r) for r in rows]}, suggested=True)
+    return ids
+
+
+def reject(session: Session, suggestion_id: int, coder: str) -> None:
+    """Never suggest this code for this sentence to ``coder`` again (whatever the source)."""
+    sug, who = _suggestion(session, suggestion_id, coder)
+    key = dict(transcript_id=sug.transcript_id, code_id=sug.code_id, coder_id=who.id, start=sug.start,
+               end=sug.end)
+    if session.scalars(select(SuggestionRejection.id).filter_by(**key)).first() is None:
+        session.add(SuggestionRejection(**key))
+        session.flush()
+        audit.suggestion_rejected(session, who.name, sug.transcript_id, sug.code_id, sug.start, sug.end)
+
+
+def bulk_preview(session: Session, code_id: str, coder: str, transcript_id: int | None = None
+                 ) -> list[SuggestionView]:
+    """What :func:`bulk_accept` would code: every open suggestion of ``code_id`` for ``coder``."""
+    if session.get(Code, code_id) is None:
+        raise UserError(f"There is no code {code_id!r} in the codebook")
+    return pending(session, coder, transcript_id=transcript_id, code_id=code_id)
+
+
+def bulk_accept(session: Session, code_id: str, coder: str, suggestion_ids: Sequence[int]) -> list[int]:
+    """Accept exactly the previewed suggestions (their ids), all or none; returns the codings' ids.
+
+    Suggestions rejected or coded since the preview are skipped rather than accepted.
+    """
+    who = get_or_create_coder(session, coder)
+    still_open = {v.id for v in pending(session, coder, code_id=code_id)}
+    chosen = []
+    for sid in dict.fromkeys(suggestion_ids):
+        sug, _ = _suggestion(session, sid, coder)
+        if sug.code_id != code_id:
+            raise UserError(f"Suggestion {sid} is for code {sug.code_id!r}, not {code_id!r}")
+        if sid in still_open:
+            chosen.append(sug)
+    return _accept_many(session, chosen, who)

@@ -1,0 +1,190 @@
+"""Stored suggestions: made per sentence from the codebook's patterns, reviewed by each coder on their own.
+
+Synthetic words written for these tests.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from consult_coder import coding
+from consult_coder.errors import UserError
+from consult_coder.model import Code, Coding, Event, Participant, Suggestion, Transcript
+from consult_coder.storage import Project, set_setting
+from consult_coder.suggestions import store
+from consult_coder.text import content_hash
+from tests.factories import stored_turns
+
+TURNS = [
+    ("Interviewer", "interviewer", "Did you feel heard? Tell me about the room."),
+    ("P07", "participant", "She really heard me. It won't go further than this room, she said. "
+                           "The room was tiny and next to the kitchen"),
+    ("Interviewer", "interviewer", "And your mum?"),
+    ("P07", "participant", "I didn't want my mum hearing about it. She heard me out though."),
+]
+PATTERNS = {
+    "empathy": [[{"LEMMA": "hear"}, {"LOWER": "me"}]],
+    "confidentiality": ["further than this room", [{"LOWER": "want"}, {"LOWER": "my"}, {"OP": "?"},
+                                                   {"LEMMA": "hear"}]],
+    "therapy_environment": [[{"LOWER": "room"}, {"LEMMA": "be"}, {"LOWER": "tiny"}]],
+    "stigma": [],
+}
+
+
+def build(project: Project, title: str = "P07 consultation", turns=TURNS, context: int = 0) -> int:
+    text, rows = stored_turns(turns)
+    with project.session() as s:
+        set_setting(s, store.CONTEXT_SETTING, str(context))  # the matching sentence only, unless asked
+        if s.get(Participant, "P07") is None:
+            s.add(Participant(id="P07", group="youth"))
+        for order, (cid, pats) in enumerate(PATTERNS.items()):
+            if s.get(Code, cid) is None:
+                s.add(Code(id=cid, name=cid.replace("_", " ").title(), sort_order=order, patterns=pats))
+        tr = Transcript(participant_id="P07", title=title, text=text, content_hash=content_hash(title + text),
+                        source_name=f"{title}.txt", source_format="txt", turns=rows)
+        s.add(tr)
+        s.flush()
+        return tr.id
+
+
+def shown(project: Project, coder: str, **kw) -> list[tuple[str, str, list[str]]]:
+    """(code, sentence, evidence words) for what ``coder`` is offered."""
+    with project.session() as s:
+        views = store.pending(s, coder, **kw)
+        text = {v.transcript_id: s.get(Transcript, v.transcript_id).text for v in views}
+        return [(v.code_id, v.sentence, [text[v.transcript_id][a:b] for a, b in v.evidence]) for v in views]
+
+
+def test_one_suggestion_per_sentence_and_code_in_participant_speech_with_its_evidence(project):
+    build(project)
+    with project.session() as s:
+        report = store.refresh(s)
+    assert report.transcripts_matched == 1
+    assert shown(project, "amira") == [
+        ("empathy", "She really heard me.", ["heard me"]),
+        ("confidentiality", "It won't go further than this room, she said.", ["further than this room"]),
+        ("therapy_environment", "The room was tiny and next to the kitchen", ["room was tiny"]),
+        ("confidentiality", "I didn't want my mum hearing about it.", ["want my mum hearing"]),
+        ("empathy", "She heard me out though.", ["heard me"]),
+    ]  # "Did you feel heard?" is the interviewer's: not suggested
+
+
+def test_a_match_also_suggests_its_code_for_the_sentences_around_it_in_the_same_turn(project):
+    build(project, context=1)
+    with project.session() as s:
+        store.refresh(s)
+    environment = [(sentence, words) for code, sentence, words in shown(project, "amira")
+                   if code == "therapy_environment"]
+    assert environment == [("It won't go further than this room, she said.", ["room was tiny"]),
+                           ("The room was tiny and next to the kitchen", ["room was tiny"])]
+    # "She really heard me." is two sentences before, and the next turn is another turn: not suggested
+
+
+def test_interviewer_speech_is_read_when_the_setting_says_so(sqlite_project):
+    build(sqlite_project)
+    with sqlite_project.session() as s:
+        s.get(Code, "empathy").patterns = [[{"LOWER": "feel"}, {"LEMMA": "hear"}]]
+        store.refresh(s)
+    assert [c for c, _, _ in shown(sqlite_project, "amira")].count("empathy") == 0
+    with sqlite_project.session() as s:
+        set_setting(s, store.ALL_SPEAKERS_SETTING, "1")
+        store.refresh(s)
+    assert ("empathy", "Did you feel heard?", ["feel heard"]) in shown(sqlite_project, "amira")
+
+
+def test_accept_codes_the_sentence_as_the_reviewer_and_undo_takes_it_back(project):
+    tid = build(project)
+    with project.session() as s:
+        store.refresh(s)
+        first = store.pending(s, "amira")[0]
+        coding_id = store.accept(s, first.id, "amira")
+    with project.session() as s:
+        row = s.get(Coding, coding_id)
+        assert (row.coder.name, row.code_id, row.origin) == ("amira", "empathy", "suggested")
+        assert s.get(Transcript, tid).text[row.start:row.end] == "She really heard me."
+    assert ("empathy", "She really heard me.", ["heard me"]) not in shown(project, "amira")
+    assert ("empathy", "She really heard me.", ["heard me"]) in shown(project, "ben")  # not ben's coding
+    assert coding.undo(project, "amira", tid).startswith("Undid applying Empathy")
+    assert ("empathy", "She really heard me.", ["heard me"]) in shown(project, "amira")
+
+
+def test_a_rejection_is_remembered_per_coder_even_when_suggestions_are_rebuilt(project):
+    build(project)
+    with project.session() as s:
+        store.refresh(s)
+        env = store.pending(s, "amira", code_id="therapy_environment")[0]
+        store.reject(s, env.id, "amira")
+        assert s.scalars(select(Event.action).order_by(Event.id.desc())).first() == "suggestion.reject"
+    with project.session() as s:  # the code's patterns change: its suggestions are made again
+        s.get(Code, "therapy_environment").patterns = [[{"LOWER": "tiny"}]]
+        report = store.refresh(s)
+    assert report.codes_refreshed == ["therapy_environment"]
+    assert [c for c, _, _ in shown(project, "amira")].count("therapy_environment") == 0
+    tiny = ("therapy_environment", "The room was tiny and next to the kitchen", ["tiny"])
+    assert tiny in shown(project, "ben")
+
+
+def test_blind_coding_another_coders_codings_never_change_what_i_am_offered(project):
+    tid = build(project)
+    with project.session() as s:
+        store.refresh(s)
+    before = shown(project, "amira")
+    text = "She really heard me."
+    with project.session() as s:
+        start = s.get(Transcript, tid).text.index(text)
+    coding.add_coding(project, tid, start, start + len(text), ["empathy"], "ben")
+    assert shown(project, "amira") == before
+    assert ("empathy", text, ["heard me"]) not in shown(project, "ben")  # ben has coded it himself
+
+
+def test_bulk_accept_codes_exactly_the_preview(project):
+    tid = build(project)
+    with project.session() as s:
+        store.refresh(s)
+        preview = store.bulk_preview(s, "empathy", "amira")
+        assert [v.sentence for v in preview] == ["She really heard me.", "She heard me out though."]
+        store.reject(s, preview[1].id, "amira")  # changed between preview and accept: skipped
+        ids = store.bulk_accept(s, "empathy", "amira", [v.id for v in preview])
+    with project.session() as s:
+        rows = s.scalars(select(Coding).where(Coding.transcript_id == tid)).all()
+        assert [(r.code_id, r.origin) for r in rows] == [("empathy", "suggested")]
+        assert ids == [rows[0].id]
+
+
+def test_refresh_is_incremental_new_transcripts_and_edited_codes_only(project):
+    build(project)
+    ticks = []
+    with project.session() as s:
+        store.refresh(s)
+        assert store.refresh(s).summary() == "Suggestions are up to date."
+    build(project, "P07 second consultation")
+    with project.session() as s:
+        report = store.refresh(s, progress=lambda done, total, name: ticks.append((done, total, name)))
+    assert report.transcripts_matched == 1 and ticks == [(1, 1, "P07 second consultation")]
+    with project.session() as s:
+        s.get(Code, "stigma").patterns = ["kitchen"]
+        report = store.refresh(s)
+        assert (report.transcripts_matched, report.codes_refreshed) == (2, ["stigma"])
+        assert s.scalars(select(Suggestion.id).where(Suggestion.code_id == "empathy")).all() != []
+        s.get(Code, "stigma").archived = True
+        store.refresh(s)
+        assert s.scalars(select(Suggestion.id).where(Suggestion.code_id == "stigma")).all() == []
+
+
+def test_a_trained_pipeline_is_checked_when_chosen_and_every_code_is_matched_again(sqlite_project, tmp_path):
+    import spacy
+
+    build(sqlite_project)
+    nlp = spacy.blank("en")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    nlp.to_disk(tmp_path / "pipeline")
+    with sqlite_project.session() as s:
+        store.refresh(s)
+        with pytest.raises(UserError, match="'en_core_web_xx' is not installed here"):
+            store.choose_pipeline(s, "en_core_web_xx", "amira")
+        store.choose_pipeline(s, str(tmp_path / "pipeline"), "amira")
+        report = store.refresh(s)
+    assert report.transcripts_matched == 1 and len(report.codes_refreshed) == 4
+    assert ("empathy", "She really heard me.", ["heard me"]) in shown(sqlite_project, "amira")
