@@ -2,7 +2,7 @@
 # The browser and LibreOffice tests, RUNS times in a row (default 5), while busy loops keep every core
 # of the machine busy: the timing-sensitive tests must not depend on a quiet machine.
 #
-#   scripts/stress_browser_tests.sh [RUNS]
+#   scripts/stress_browser_tests.sh [RUNS [PYTEST ARGS…]]    (default: 5 tests/browser tests/test_report_in_libreoffice.py)
 #
 # One `python -c "while True: pass"` per core (from `nproc`), at normal priority, started before the
 # first run and stopped when the script ends, however it ends. Prints each run's result and time, the
@@ -11,10 +11,12 @@
 set -uo pipefail
 
 runs=${1:-5}
+shift $(( $# > 0 ? 1 : 0 ))
 cd "$(dirname "$0")/.."
 export PYTHONPATH="$PWD/src${PYTHONPATH:+:$PYTHONPATH}"
 python=${PYTHON:-python}
-tests=(tests/browser tests/test_report_in_libreoffice.py)
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] || tests=(tests/browser tests/test_report_in_libreoffice.py)
 
 load=()
 stop_load() {
