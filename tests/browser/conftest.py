@@ -138,21 +138,6 @@ def launch(playwright, profile: Path, width: int = 1400, height: int = 1000):  #
         viewport={"width": width, "height": height})
 
 
-BROWSER_FIXTURES = {"page", "app_server"}
-
-
-@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything, so every run checks every test
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that starts Chromium or the app must carry the browser mark (``-m "not browser"``
-    promises never to start Chromium)."""
-    unmarked = [item.nodeid for item in items
-                if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))
-                and item.get_closest_marker("browser") is None]
-    if unmarked:
-        raise pytest.UsageError("these tests use the browser but lack the browser mark (put "
-                                "`pytestmark = pytest.mark.browser` in their module): " + ", ".join(unmarked))
-
-
 @pytest.fixture
 def page(tmp_path: Path):  # noqa: ANN201 - playwright Page
     if not Path(CHROMIUM).exists():
@@ -169,3 +154,18 @@ def page(tmp_path: Path):  # noqa: ANN201 - playwright Page
             yield context.pages[0] if context.pages else context.new_page()
         finally:
             context.close()
+
+
+BROWSER_FIXTURES = {"page", "app_server"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything, so every run checks every test
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts Chromium or the app must carry the browser mark (``-m "not browser"``
+    promises never to start Chromium)."""
+    unmarked = [item.nodeid for item in items
+                if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))
+                and item.get_closest_marker("browser") is None]
+    if unmarked:
+        raise pytest.UsageError("these tests use the browser but lack the browser mark (put "
+                                "`pytestmark = pytest.mark.browser` in their module): " + ", ".join(unmarked))
