@@ -74,16 +74,22 @@ class App:
     log: Path
 
 
+# What the tests pass besides the port; the project's .streamlit/config.toml says the same.
+STREAMLIT_FLAGS = ("--server.headless", "true", "--server.address", "127.0.0.1",
+                   "--browser.gatherUsageStats", "false")
+
+
 @contextmanager
-def serve(db: str, log: Path) -> Iterator[str]:
-    """``streamlit run app.py`` on the project at ``db``, on a free local port; yields its URL."""
+def serve(db: str, log: Path, flags: tuple[str, ...] = STREAMLIT_FLAGS) -> Iterator[str]:
+    """``streamlit run app.py`` on the project at ``db``, on a free local port; yields its URL.
+
+    ``flags=()`` runs it with the project's own settings only, as a user's ``streamlit run`` does.
+    """
     port = _free_port()
     env = {**os.environ, "CONSULT_CODER_DB": db}
     with log.open("w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port),
-             "--browser.gatherUsageStats", "false"],
+            [sys.executable, "-m", "streamlit", "run", "app.py", *flags, "--server.port", str(port)],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -148,3 +154,18 @@ def page(tmp_path: Path):  # noqa: ANN201 - playwright Page
             yield context.pages[0] if context.pages else context.new_page()
         finally:
             context.close()
+
+
+BROWSER_FIXTURES = {"page", "app_server"}
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects anything, so every run checks every test
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that starts Chromium or the app must carry the browser mark (``-m "not browser"``
+    promises never to start Chromium)."""
+    unmarked = [item.nodeid for item in items
+                if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ()))
+                and item.get_closest_marker("browser") is None]
+    if unmarked:
+        raise pytest.UsageError("these tests use the browser but lack the browser mark (put "
+                                "`pytestmark = pytest.mark.browser` in their module): " + ", ".join(unmarked))

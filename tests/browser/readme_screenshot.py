@@ -18,8 +18,8 @@ from playwright.sync_api import expect, sync_playwright
 from consult_coder import coding
 from consult_coder.sample import load_demo
 from consult_coder.storage import open_project
+from tests.browser.actions import mouse_select, settled
 from tests.browser.conftest import launch, serve
-from tests.browser.test_coding_browser import mouse_select
 from tests.conftest import REPO
 
 OUT = REPO / "docs" / "screenshot.png"
@@ -67,7 +67,7 @@ def main(out: Path = OUT) -> None:
         page.wait_for_selector(".ccr-seg")
         page.get_by_text("Show other coders").click()
         page.wait_for_selector(".ccr-seg[data-codes~=accessibility]")
-        page.wait_for_timeout(1500)  # the rerun may still be settling the layout around the reader
+        settled(page)  # the rerun has finished laying out the page around the reader
         # Scroll so the coded turns fill the window, then select a sentence with the mouse.
         page.evaluate("""() => {
             const seg = document.querySelector('.ccr-seg[data-codes~=goal_setting]');

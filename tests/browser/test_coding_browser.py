@@ -6,13 +6,12 @@ counts those as two UTF-16 units, the stored offsets count one code point, and t
 
 from __future__ import annotations
 
-import time
-
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from consult_coder.model import Coding, Transcript
 from consult_coder.storage import open_project
+from tests.browser.actions import choose_coder, eventually, mouse_select
 from tests.browser.conftest import App
 
 pytestmark = pytest.mark.browser
@@ -35,58 +34,12 @@ def stored(app: App) -> tuple[str, list[tuple[int, int, str, str, int]]]:
 
 
 def wait_for_db(app: App, check, what: str) -> list:  # noqa: ANN001
-    deadline = time.monotonic() + 30
-    while True:
+    """The project's codings once ``check(text, rows)`` holds for them."""
+    def rows_if_done() -> list | None:
         text, rows = stored(app)
-        if check(text, rows):
-            return rows
-        if time.monotonic() > deadline:
-            pytest.fail(f"the project never showed {what}; it holds {rows}")
-        time.sleep(0.2)
+        return (rows,) if check(text, rows) else None
 
-
-def choose_coder(page: Page, name: str) -> None:
-    """Pick the coder in the sidebar, as a user does; the reader then appears."""
-    expect(page.get_by_text("Choose who is coding first")).to_be_visible()
-    page.locator('section[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
-    page.get_by_role("option", name=name, exact=True).click()
-    page.wait_for_selector(".ccr-seg")
-
-
-def mouse_select(page: Page, phrase: str) -> None:
-    """Drag the real mouse across ``phrase`` in the reader (from its first to its last character)."""
-    box = page.evaluate(
-        """(phrase) => {
-            const segs = Array.from(document.querySelectorAll('.ccr-seg'));
-            // The phrase may run over several segments: find it in the turn's text, then map back.
-            for (const turn of document.querySelectorAll('.ccr-text')) {
-                const nodes = Array.from(turn.querySelectorAll('.ccr-seg')).map((s) => s.firstChild);
-                const whole = nodes.map((n) => n.data).join('');
-                const at = whole.indexOf(phrase);
-                if (at < 0) continue;
-                const locate = (pos) => {
-                    for (const n of nodes) {
-                        if (pos <= n.data.length) return [n, pos];
-                        pos -= n.data.length;
-                    }
-                };
-                const range = document.createRange();
-                range.setStart(...locate(at));
-                range.setEnd(...locate(at + phrase.length));
-                const rects = Array.from(range.getClientRects()).filter((r) => r.width > 0);
-                const a = rects[0], b = rects[rects.length - 1];
-                return {x1: a.left + 1, y1: a.top + a.height / 2, x2: b.right - 1, y2: b.top + b.height / 2};
-            }
-            return null;
-        }""",
-        phrase,
-    )
-    assert box, f"{phrase!r} is not on the page"
-    page.mouse.move(box["x1"], box["y1"])
-    page.mouse.down()
-    page.mouse.move(box["x2"], box["y2"], steps=5)
-    page.mouse.up()
-    expect(page.locator(".ccr-palette")).to_be_visible()
+    return eventually(rows_if_done, f"the project showing {what}")[0]
 
 
 def coded(page: Page, code_id: str) -> str:
@@ -94,30 +47,41 @@ def coded(page: Page, code_id: str) -> str:
 
 
 def click_passage(page: Page, code_id: str) -> None:
+    """Click a coded passage with no panel open, and wait for its panel."""
+    expect(page.locator(".ccr-panel")).to_have_count(0)
     page.locator(coded(page, code_id)).last.click()
     expect(page.locator(".ccr-panel")).to_be_visible()
+
+
+def in_palette(page: Page) -> Locator:
+    """The palette's search box, where the keys of a coder choosing a code go."""
+    return page.locator(".ccr-palette .ccr-search")
 
 
 def test_select_apply_reload_change_and_undo(app_server: App, page: Page) -> None:
     app = app_server
     page.goto(f"{app.url}/code?transcript={app.transcript_id}")
     choose_coder(page, "amira")
+    status = page.locator(".ccr-status")
 
     # 1. Select with the mouse, type to find the code, Enter applies it.
     mouse_select(page, FIRST)
-    page.keyboard.type("empa")
+    in_palette(page).press_sequentially("empa")
     expect(page.locator(".ccr-item.ccr-focus")).to_contain_text("Empathy")
     expect(page.locator(".ccr-about")).to_contain_text("Synthetic definition of empathy")
-    page.keyboard.press("Enter")
+    in_palette(page).press("Enter")
+    expect(status).to_have_text("Applied Empathy")  # the reader, redrawn from what was stored
     page.wait_for_selector(coded(page, "empathy"))
-    page.keyboard.press("Escape")
+    in_palette(page).press("Escape")
     expect(page.locator(".ccr-palette")).to_have_count(0)
 
     # 2. An overlapping selection; the number key 2 applies the second code of the list.
     mouse_select(page, SECOND)
-    page.keyboard.press("2")
+    in_palette(page).press("2")
+    expect(status).to_have_text("Applied Non-judgement")
     page.wait_for_selector(coded(page, "non_judgement"))
-    page.keyboard.press("Escape")
+    in_palette(page).press("Escape")
+    expect(page.locator(".ccr-palette")).to_have_count(0)
 
     def both_exact(text: str, rows: list) -> bool:
         a, b = text.index(FIRST), text.index(SECOND)
@@ -137,35 +101,43 @@ def test_select_apply_reload_change_and_undo(app_server: App, page: Page) -> Non
     assert int(overlap.get_attribute("data-start")) == text.index(SECOND)
     assert "Empathy — amira" in overlap.get_attribute("title")
     assert "Non-judgement — amira" in overlap.get_attribute("title")
-    page.screenshot(path="/tmp/code_page.png", full_page=True)
+    page.screenshot(path=str(app.log.parent / "code_page.png"), full_page=True)
 
     # 4. Click the passage: the panel lists both codes; remove one.
     overlap.click()
     panel = page.locator(".ccr-panel")
     expect(panel.locator(".ccr-row")).to_have_count(2)
     panel.locator(".ccr-row", has_text="Non-judgement").get_by_role("button", name="Remove").click()
+    expect(status).to_have_text("Removed the code (Undo brings it back)")
     expect(page.locator(coded(page, "non_judgement"))).to_have_count(0)
     wait_for_db(app, lambda t, r: [x[2] for x in r] == ["empathy"], "only Empathy left")
+    expect(panel.locator(".ccr-row")).to_have_count(1)  # the panel stays open, redrawn
+    panel.locator(".ccr-close").click()
 
     # 5. A memo, saved with Enter.
     click_passage(page, "empathy")
     memo = page.locator(".ccr-panel .ccr-memo")
     memo.fill("Feels heard, not judged.")
     memo.press("Enter")
+    expect(status).to_have_text("Memo saved")
     wait_for_db(app, lambda t, r: r[0][3] == "Feels heard, not judged.", "the memo")
     expect(page.locator(coded(page, "empathy")).first).to_have_attribute(
         "title", "Empathy — amira: Feels heard, not judged.")
 
     # 6. Widen by a word, then undo three times: resize (Ctrl+Z), memo (button), removal (button).
     page.locator('.ccr-panel .ccr-edge[data-move="grow-end"]').click()
+    expect(status).to_contain_text("Passage now")
     wait_for_db(app, lambda t, r: t[r[0][0]:r[0][1]] == FIRST + " We", "the passage one word longer")
     page.get_by_role("heading", name="Code").click()  # focus out of the panel's memo box
-    page.keyboard.press("Control+z")
+    expect(page.locator(".ccr-panel .ccr-memo")).not_to_be_focused()
+    page.keyboard.press("Control+z")  # the reader listens on the whole page, not one element
+    expect(status).to_contain_text("Undid resizing Empathy")
     wait_for_db(app, lambda t, r: t[r[0][0]:r[0][1]] == FIRST, "the resize undone")
-    expect(page.locator(".ccr-status")).to_contain_text("Undid resizing Empathy")
     page.locator(".ccr-bar .ccr-undo").click()
+    expect(status).to_have_text("Undid the memo change on Empathy")
     wait_for_db(app, lambda t, r: r[0][3] == "", "the memo undone")
     page.locator(".ccr-bar .ccr-undo").click()
+    expect(status).to_contain_text("Undid removing Non-judgement")
     restored = wait_for_db(app, both_exact, "the removed coding back")
     assert {r[4] for r in restored} == {r[4] for r in rows}  # the very same codings, same ids
     expect(page.locator(coded(page, "non_judgement"))).not_to_have_count(0)

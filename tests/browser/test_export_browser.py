@@ -6,11 +6,16 @@ import io
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from docx import Document
+from playwright.sync_api import expect
 
 from consult_coder.storage import open_project
+from tests.browser.actions import settled
 from tests.browser.conftest import serve
 from tests.test_export_study import build_export_study
+
+pytestmark = pytest.mark.browser
 
 
 def test_clicking_a_button_downloads_the_file_made_then(page, tmp_path):
@@ -20,12 +25,17 @@ def test_clicking_a_button_downloads_the_file_made_then(page, tmp_path):
     project.close()
     with serve(db, tmp_path / "streamlit.log") as url:
         page.goto(f"{url}/export")
+        expect(page.get_by_text("Counting: consensus")).to_be_visible()  # the layer the file names
+        expect(page.get_by_role("button", name="Word report")).to_be_enabled()
+        settled(page)
         with page.expect_download(timeout=120_000) as report:
             page.get_by_role("button", name="Word report").click()
         assert report.value.suggested_filename == "themes-report-consensus.docx"
         doc = Document(io.BytesIO(Path(report.value.path()).read_bytes()))
         theme_table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Theme")
-        assert [c.text for c in theme_table.rows[1].cells] == ["Confidentiality", "2 (67%)", "1 (50%)"]
+        # (words compared, not the kind of space: the report keeps "2 (67%)" on one line with a no-break one)
+        assert [" ".join(c.text.split()) for c in theme_table.rows[1].cells] == [
+            "Confidentiality", "2 (67%)", "1 (50%)"]
         with page.expect_download(timeout=120_000) as csv:
             page.get_by_role("button", name="Codings (CSV)").click()
         codings = pd.read_csv(csv.value.path(), encoding="utf-8-sig")

@@ -13,8 +13,8 @@ from playwright.sync_api import Page, expect
 from consult_coder import coding
 from consult_coder.model import Coding, Transcript
 from consult_coder.storage import open_project
+from tests.browser.actions import choose_coder, eventually, settled
 from tests.browser.conftest import LONG_TARGET, App
-from tests.browser.test_coding_browser import choose_coder, wait_for_db
 
 pytestmark = pytest.mark.browser
 
@@ -23,6 +23,14 @@ IN_VIEW = """(selector) => {
     if (!el) return false;
     const r = el.getBoundingClientRect();
     return r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight;
+}"""
+
+
+# The caret's code-point offset in the transcript: its segment's start plus the code points before it.
+CARET_AT = """() => {
+    const sel = getSelection();
+    const before = sel.anchorNode.data.slice(0, sel.anchorOffset);
+    return Number(sel.anchorNode.parentElement.dataset.start) + Array.from(before).length;
 }"""
 
 
@@ -57,9 +65,11 @@ def test_open_in_context_lands_on_the_passage(app_server: App, page: Page) -> No
     choose_coder(page, "amira")
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Coded segments").click()
     expect(page.get_by_role("heading", name="Coded segments")).to_be_visible()
+    settled(page)  # the Code page's widgets are gone: the first selectbox is this page's "Code"
     page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()  # "Code"
     page.get_by_role("option", name=re.compile(r"^Confidentiality — 1$")).click()
     expect(page.get_by_text(LONG_TARGET)).to_be_visible()
+    settled(page)  # the list of the code chosen before is gone
     page.get_by_role("button", name="Open in context").click()  # the one segment coded so
 
     # The Code page, the C05 transcript, and the passage on screen, flashing.
@@ -135,47 +145,54 @@ def test_a_keyboard_selection_opens_the_palette(app_server: App, page: Page) -> 
     start = text.index(LONG_TARGET)
 
     page.goto(f"{app.url}/code?transcript={app.long_id}")
-    choose_coder(page, "amira")
+    choose_coder(page, "amira")  # …and the page is drawn: nothing will redraw the reader under the keys
+    doc = page.locator(".ccr-doc")
     page.get_by_role("textbox", name="Find in this transcript").focus()
+    passed = []
     for _ in range(12):  # Tab past the buttons and the memo to the transcript
         page.keyboard.press("Tab")
         if page.evaluate("() => document.activeElement.classList.contains('ccr-doc')"):
             break
-    expect(page.locator(".ccr-doc")).to_be_focused()  # the caret starts on its first line
-    expect(page.locator(".ccr-caret")).to_be_visible()
+        passed.append(page.evaluate("() => document.activeElement.outerHTML.slice(0, 80)"))
+    assert page.evaluate("() => document.activeElement.classList.contains('ccr-doc')"), \
+        f"Tab never reached the transcript; it went through {passed}"
+    expect(page.locator(".ccr-caret")).to_be_visible()  # the caret starts on its first line on screen
     caret_turn = "() => Number(getSelection().anchorNode.parentElement.dataset.start)"
     for _ in range(200):  # down, line by line, to the target's turn
         if page.evaluate(caret_turn) == start:
             break
-        page.keyboard.press("ArrowDown")
-    page.keyboard.press("Home")
+        doc.press("ArrowDown")  # keys go to the transcript (it has the focus already: no new focus)
+    doc.press("Home")
     assert page.evaluate(caret_turn) == start and page.evaluate("() => getSelection().anchorOffset") == 0
     wait_in_view(page, ".ccr-caret")  # the page scrolled along with the caret
 
     page.keyboard.down("Shift")
-    page.keyboard.press("Control+ArrowRight")  # a word…
+    doc.press("Control+ArrowRight")  # a word…
     for _ in " fish":
-        page.keyboard.press("ArrowRight")  # …and five characters
+        doc.press("ArrowRight")  # …and five characters
     page.keyboard.up("Shift")  # the selection is done: the palette opens on it
     palette = page.locator(".ccr-palette")
     expect(palette).to_be_visible()
     expect(palette.locator(".ccr-quote")).to_have_text(f"“{phrase}”")
     # The chosen words stay marked in the text while the palette is open.
     assert "".join(page.locator(".ccr-pending").all_inner_texts()) == phrase
-    page.keyboard.type("goal")
-    page.keyboard.press("Enter")
-
+    search_box = palette.locator(".ccr-search")
+    expect(search_box).to_be_focused()  # the keys now go to the code search
+    search_box.press_sequentially("goal")
+    search_box.press("Enter")
+    expect(page.locator(".ccr-status")).to_have_text("Applied Goal setting")  # redrawn from the project
     project = open_project(app.db)
 
-    def applied(_text: str, _rows: list) -> bool:
+    def applied() -> bool:
         with project.session() as s:
             rows = s.query(Coding).filter(Coding.transcript_id == app.long_id,
                                           Coding.code_id == "goal_setting")
             return [(c.start, c.end) for c in rows] == [(start, start + len(phrase))]
 
     try:
-        wait_for_db(app, applied, "the keyboard-selected phrase coded with Goal setting")
+        eventually(applied, "the keyboard-selected phrase coded with Goal setting")
     finally:
         project.close()
-    page.keyboard.press("Escape")  # back in the text, right after the coded words
-    expect(page.locator(".ccr-doc")).to_be_focused()
+    search_box.press("Escape")  # back in the text, right after the coded words
+    expect(doc).to_be_focused()
+    assert page.evaluate(CARET_AT) == start + len(phrase)

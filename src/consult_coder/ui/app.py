@@ -20,6 +20,19 @@ PAGES: list[tuple[str, str, str, str]] = [
 ]
 
 
+# The tab's icon, drawn here. Streamlit turns a ":material/...:" page icon into a link to
+# fonts.gstatic.com, and no request may leave the machine; an SVG string becomes a data: URL.
+# (Icons inside pages and the page list come from the font bundled with Streamlit: no request.)
+APP_ICON = (
+    '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24">'
+    '<path fill="#94a3b8" d="M4.5 2h10A2.5 2.5 0 0 1 17 4.5v6a2.5 2.5 0 0 1-2.5 2.5H8l-4 3.5V13h.5'
+    'A2.5 2.5 0 0 1 2 10.5v-6A2.5 2.5 0 0 1 4.5 2z"/>'
+    '<path fill="#0f766e" stroke="#fff" stroke-width="1.2" d="M9.5 8h10A2.5 2.5 0 0 1 22 10.5v6'
+    'a2.5 2.5 0 0 1-2.5 2.5H19v3.5L15 19H9.5A2.5 2.5 0 0 1 7 16.5v-6A2.5 2.5 0 0 1 9.5 8z"/>'
+    '</svg>'
+)
+
+
 def _page(module: str, title: str, icon: str, path: str) -> st.Page | None:
     try:
         mod = importlib.import_module(f"consult_coder.ui.pages.{module}")
@@ -35,7 +48,7 @@ def _sidebar() -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="consult-coder", page_icon=":material/forum:", layout="wide")
+    st.set_page_config(page_title="consult-coder", page_icon=APP_ICON, layout="wide")
     get_project()  # opens (and migrates) the project before any page draws
     pages = [p for p in (_page(*spec) for spec in PAGES) if p is not None]
     nav = st.navigation(pages)
