@@ -12,8 +12,20 @@ import io
 import re
 from dataclasses import dataclass, field
 
+from collections.abc import Iterator
+
 from consult_coder.errors import UserError
 from consult_coder.importers.encoding import decode_text
+from consult_coder.limits import (
+    MAX_CSV_FIELD_CHARS,
+    MAX_PARTICIPANTS,
+    MAX_TABLE_BYTES,
+    check_count,
+    check_size,
+    check_width,
+    human,
+)
+from consult_coder.model import Participant
 from consult_coder.text import normalise
 
 REQUIRED = ("participant_id", "group", "role", "age_band")
@@ -65,14 +77,54 @@ def _group(value: str) -> str | None:
     return next((g for g, names in _GROUPS.items() if key in names), None)
 
 
+def csv_records(text: str, name: str, delimiter: str = ",", width: int | None = None
+                ) -> Iterator[tuple[int, list[str]]]:
+    """``(line, values)`` for each record of a CSV text, ``line`` being where the record starts.
+
+    Nothing is silently merged or cut: a quote never closed, or one that swallows the rows after it
+    (a value spanning lines that hold a whole row's worth of ``delimiter``, when ``width`` columns
+    are expected), and a value over the csv module's field limit, are each one line naming the file.
+    """
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, strict=True)
+    end = 0
+    while True:
+        start = end + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise UserError(_csv_problem(name, start, str(exc))) from None
+        end = reader.line_num
+        if width and end > start:
+            for value in values:
+                swallowed = next((k for k, row in enumerate(value.split("\n")[1:], start=1)
+                                  if row.count(delimiter) >= width - 1), None)
+                if swallowed is not None:
+                    raise UserError(f"{name} line {start}: a quote in this row is not closed where it "
+                                    f"should be, so line {start + swallowed} was read as part of one "
+                                    "value; check the quotes on this row")
+        yield start, values
+
+
+def _csv_problem(name: str, line: int, problem: str) -> str:
+    if "field larger than field limit" in problem:
+        return (f"{name} line {line}: a value is longer than {human(MAX_CSV_FIELD_CHARS)} (often a quote "
+                "that is never closed)")
+    if "unexpected end of data" in problem or "EOF" in problem:
+        return f"{name} line {line}: a quote opened on this row is never closed"
+    return f"{name} line {line}: not valid CSV ({problem}); check the quotes on this row"
+
+
 def parse_participants_csv(data: bytes, name: str = "participants.csv") -> list[ParticipantRow]:
+    check_size(name, len(data), MAX_TABLE_BYTES)
     text = normalise(decode_text(data, name))
     if not text.strip():
         raise UserError(f"{name}: the file is empty")
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader)
+    reader = csv_records(text, name, delimiter, width=first.count(delimiter) + 1)
+    _, header = next(reader)
     roles: list[str | None] = []
     for h in header:  # a second column with the same meaning is kept as an attribute
         role = _canonical(h)
@@ -83,10 +135,10 @@ def parse_participants_csv(data: bytes, name: str = "participants.csv") -> list[
         raise UserError(f"{name} line 1: missing column {', '.join(missing)} (columns found: {found})")
     rows: list[ParticipantRow] = []
     seen: dict[tuple[str, int] | str, int] = {}
-    for values in reader:
-        line = reader.line_num
+    for line, values in reader:
         if not any(v.strip() for v in values):
             continue
+        check_count(name, "participants", len(rows) + 1, MAX_PARTICIPANTS)
         if len(values) > len(header):
             raise UserError(f"{name} line {line}: {len(values)} values but {len(header)} columns")
         values += [""] * (len(header) - len(values))
@@ -96,6 +148,9 @@ def parse_participants_csv(data: bytes, name: str = "participants.csv") -> list[
         pid = normalise_participant_id(known["participant_id"])
         if not pid:
             raise UserError(f"{name} line {line}: participant_id is empty")
+        for field_name, value in (("id", pid), ("role", known["role"]), ("age_band", known["age_band"])):
+            check_width(f"{name} line {line}", Participant, field_name, value,
+                        "participant_id" if field_name == "id" else field_name)
         if id_key(pid) in seen:
             first_line = seen[id_key(pid)]
             raise UserError(f"{name} line {line}: participant {pid} is listed twice (also line {first_line})")
