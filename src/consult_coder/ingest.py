@@ -27,6 +27,7 @@ from consult_coder.errors import UserError
 from consult_coder.importers import ParsedTranscript, parse_file
 from consult_coder.importers.folder import ParticipantLinker, select_files
 from consult_coder.importers.participants import ParticipantRow, id_key, parse_participants_csv
+from consult_coder.limits import read_limited
 from consult_coder.model import Participant, Transcript, Turn
 from consult_coder.storage import Project
 
@@ -400,10 +401,8 @@ class _FilesOnDisk(Sequence[tuple[str, bytes]]):
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+    """A regular file's bytes, its type and size checked against its format's limit first."""
+    return read_limited(path)
 
 
 def _suffixes() -> list[str]:

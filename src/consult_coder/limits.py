@@ -31,7 +31,7 @@ MAX_DOCX_XML_BYTES = 64 * MB  # its XML parts, unzipped: parsed into a tree, the
 MAX_ZIP_RATIO = 100  # unzipped : zipped, for any one entry beyond ZIP_RATIO_GRACE (real XML: < 20:1)
 ZIP_RATIO_GRACE = MB  # a small entry may compress very well
 MAX_TABLE_BYTES = 5 * MB  # participants CSV, codings CSV: ten thousand rows is about 1 MB
-MAX_CODEBOOK_BYTES = 5 * MB  # codebook .yaml / .csv: a large codebook is 100 KB
+MAX_CODEBOOK_BYTES = 2 * MB  # codebook .yaml / .csv: a large codebook is 100 KB (YAML reads at ~0.5 MB/s)
 MAX_QDC_BYTES = 64 * MB  # REFI-QDA codebook (.qdc)
 # REFI-QDA projects: a million codings is a .qde of about 0.6 GB that zips to 71 MB (docs/refi.md).
 MAX_QDE_BYTES = 8 * 1024 * MB  # the project document, read as a stream
