@@ -27,6 +27,11 @@ def record(
     return ev
 
 
+def transcript_redacted(session: Session, actor: str, transcript_id: int, **details: Any) -> Event:
+    """Identifiers replaced in a stored transcript: where and of which kind, never their text."""
+    return record(session, actor, "transcript.redact", "transcript", transcript_id, after=details)
+
+
 def history(session: Session, entity: str | None = None, limit: int = 200) -> list[Event]:
     q = select(Event).order_by(Event.id.desc()).limit(limit)
     if entity:
