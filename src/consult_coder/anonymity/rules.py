@@ -26,9 +26,10 @@ Candidate = tuple[int, int, str]  # start, end, kind
 
 # --- Structured identifiers ------------------------------------------------------------------------
 
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_TLDS = r"(?:com|org|net|edu|gov|info|io|co\.zw|ac\.zw|org\.zw|gov\.zw|co\.za|ac\.za|org\.za|co\.uk|org\.uk|" \
-        r"ac\.uk|nhs\.uk|gov\.uk|zw|za|uk)"
+_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+                    r"\.[A-Za-z]{2,}")
+_TLDS = r"(?:com|org|net|edu|gov|info|io|co\.zw|ac\.zw|org\.zw|gov\.zw|co\.za|ac\.za|org\.za|co\.uk|" \
+        r"org\.uk|ac\.uk|nhs\.uk|gov\.uk|zw|za|uk)"
 _URL = re.compile(rf"\b(?:https?://|www\.)[^\s<>\"'()]+|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.{_TLDS}\b"
                   r"(?:/[^\s<>\"'()]*)?", re.IGNORECASE)
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
@@ -40,6 +41,7 @@ _YEAR = r"(?:19|20)\d{2}"
 _DATES = [
     re.compile(rf"\b{_DAY}(?: of)? {_MONTH}(?:,? {_YEAR})?\b"),  # 3 March 2007, 12th of June
     re.compile(rf"\b{_MONTH} {_DAY}(?:,? {_YEAR})?\b(?![:.]\d)"),  # March 3rd, 2007
+    re.compile(rf"\b{_MONTH} {_YEAR}\b"),  # March 2007: a visit's month
     re.compile(r"\b(?:0?[1-9]|[12]\d|3[01])[/.](?:0?[1-9]|1[0-2])[/.](?:\d{4}|\d{2})\b"),  # 03/03/2007
     re.compile(rf"\b{_YEAR}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])\b"),  # 2007-03-03
     re.compile(rf"(?i:\b(?:born|birthday|date of birth|d\.o\.b\.?|dob)\b[ :,]*(?:on |in |was |is )?)"
@@ -51,8 +53,10 @@ _ZW_ID = re.compile(r"\b\d{2}[- ]?\d{6,7}[- ]?[A-Z][- ]?\d{2}\b")
 _NI_NUMBER = re.compile(r"\b[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b")
 _NHS_NUMBER = re.compile(r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b")
 _ID_CONTEXT = re.compile(r"(?i)\b(?:id|passport|hospital|nhs|patient|reference|ref|student|national id|"
-                         r"registration|reg)(?: number| no\.?| #)?[ :]*(?P<id>[A-Z0-9][A-Z0-9/-]{4,}[A-Z0-9])\b")
-_STREET = r"(?:Road|Rd|Street|St|Avenue|Ave|Drive|Lane|Close|Crescent|Way|Place|Court|Gardens|Terrace|Grove)\b"
+                         r"registration|reg)(?: number| no\.?| #)?[ :]*(?:is |was )?"
+                         r"(?P<id>[A-Z0-9][A-Z0-9/-]{4,}[A-Z0-9])\b")
+_STREET = r"(?:Road|Rd|Street|St|Avenue|Ave|Drive|Lane|Close|Crescent|Way|Place|Court|Gardens|Terrace|" \
+          r"Grove)\b"
 _ADDRESS = re.compile(rf"\b\d{{1,5}}[A-Za-z]? (?:[A-Z][a-z]+ ){{1,3}}{_STREET}")
 _NAMED_STREET = re.compile(rf"\b(?:on|in|at|off|near|along) (?P<street>(?:[A-Z][a-z]+ ){{1,3}}{_STREET})")
 _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}\b")
@@ -135,7 +139,8 @@ KIN = {
 _POSSESSIVES = {"my", "our", "her", "his", "their", "your"}
 _INTRODUCTIONS = [("my", "name", "is"), ("my", "name", "'s"), ("my", "name", "’s"), ("name", "was"),
                   ("i", "'m", "called"), ("i", "’m", "called"), ("i", "am", "called"), ("call", "me"),
-                  ("his", "name", "is"), ("her", "name", "is"), ("their", "name", "is"), ("named",)]
+                  ("his", "name", "is"), ("her", "name", "is"), ("their", "name", "is"), ("named",),
+                  ("i", "'m"), ("i", "’m"), ("i", "am"), ("this", "is"), ("it", "'s"), ("it", "’s")]
 # Capitalised for reasons other than being someone's name.
 NOT_NAMES = {
     "i", "god", "jesus", "christ", "allah", "lord", "christmas", "easter", "ramadan", "eid", "english",
@@ -158,7 +163,7 @@ _GENERIC = {
     "town", "special", "international", "medical", "nursing", "sixth", "form", "further", "education",
     "children", "children's", "childrens", "general", "district", "provincial", "central", "mental",
     "health", "psychiatric", "teaching", "maternity", "family", "youth", "gp", "nhs", "camhs", "walk",
-    "in", "walk-in", "main", "big", "small", "same", "other", "that", "school", "college", "clinic",
+    "in", "walk-in", "main", "big", "small", "same", "other", "school", "college", "clinic",
     "university", "hospital", "practice", "doctors", "doctor's", "dental", "eye", "specialist", "and",
 }
 
@@ -261,11 +266,11 @@ def _context_names(doc: Doc) -> Iterator[Candidate]:
                 after = after + 1 if word in _ABBREVIATED else None
             if after is None:
                 continue
-            if word not in KIN and not doc[i].text[0].isupper() and word not in {"sekuru", "mbuya", "gogo"}:
-                # "the doctor Said" is rare, "doctor Moyo" is not: a lower-case title needs a listed
-                # or unusual word after it
-                if after < len(doc) and doc[after].lower_ in common_words() and doc[after].lower_ not in names():
-                    after = None
+            # "the doctor Said" is rare, "doctor Moyo" is not: a lower-case title needs a listed or
+            # unusual word after it
+            if word not in KIN and not doc[i].text[0].isupper() and after < len(doc) and \
+                    doc[after].lower_ in common_words() and doc[after].lower_ not in names():
+                after = None
         elif word in KIN and i and lower[i - 1] in _POSSESSIVES | {"little", "big", "older", "younger"}:
             after = i + 1
             if after < len(doc) and doc[after].text == ",":
@@ -280,7 +285,7 @@ def _context_names(doc: Doc) -> Iterator[Candidate]:
         if _name_like(doc[after], context=True) and not (word in KIN and doc[after].lower_ in KIN):
             start, end = _extend(doc, after, after + 1)
             yield _span(doc, start, end, "NAME")
-        elif lower[i:i + 3] in (["my", "name", "is"],) and doc[after].is_alpha and doc[after].lower_ in names():
+        elif lower[i:i + 3] == ["my", "name", "is"] and doc[after].lower_ in names():
             yield _span(doc, after, after + 1, "NAME")  # "my name is tendai", written in lower case
 
 

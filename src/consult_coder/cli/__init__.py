@@ -28,7 +28,13 @@ DB_HELP = (
 
 def _register() -> None:
     # Imported for their side effect of adding commands to ``app``.
-    from consult_coder.cli import codebook_cmds, export_cmds, project_cmds, refi_cmds  # noqa: F401
+    from consult_coder.cli import (  # noqa: F401
+        anonymity_cmds,
+        codebook_cmds,
+        export_cmds,
+        project_cmds,
+        refi_cmds,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
