@@ -84,7 +84,8 @@ def _refuse_orphan_text(text: str, name: str, fmt: str) -> None:
             if SRTCueBlock.is_valid(block):
                 continue
             expected = "a cue number, then 00:00:01,000 --> 00:00:04,000"
-        shown = block[0] if len(block[0]) <= 60 else block[0][:57] + "…"
+        shown = next((line for line in block if not line.strip().isdigit()), block[0])  # not a cue number
+        shown = shown if len(shown) <= 60 else shown[:57] + "…"
         raise UserError(f"{name} line {first}: {shown!r} does not start a cue (expected {expected}), so "
                         "its text would be lost: mend the timing line, or remove a blank line inside a cue")
 
