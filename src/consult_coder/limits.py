@@ -31,7 +31,7 @@ MAX_DOCX_XML_BYTES = 64 * MB  # its XML parts, unzipped: parsed into a tree, the
 MAX_ZIP_RATIO = 100  # unzipped : zipped, for any one entry beyond ZIP_RATIO_GRACE (real XML: < 20:1)
 ZIP_RATIO_GRACE = MB  # a small entry may compress very well
 MAX_TABLE_BYTES = 5 * MB  # participants CSV, codings CSV: ten thousand rows is about 1 MB
-MAX_CODEBOOK_BYTES = 2 * MB  # codebook .yaml / .csv: a large codebook is 100 KB (YAML reads at ~0.5 MB/s)
+MAX_CODEBOOK_BYTES = 1 * MB  # codebook .yaml / .csv: a large codebook is 100 KB (YAML costs ~100x its size)
 MAX_QDC_BYTES = 64 * MB  # REFI-QDA codebook (.qdc)
 # REFI-QDA projects: a million codings is a .qde of about 0.6 GB that zips to 71 MB (docs/refi.md).
 MAX_QDE_BYTES = 8 * 1024 * MB  # the project document, read as a stream
@@ -123,7 +123,14 @@ def read_limited(path: Path, limit: int | None = None, name: str | None = None) 
     check_size(name, info.st_size, limit)
     try:
         with open(path, "rb") as fh:
-            data = fh.read(limit + 1)
+            want = min(info.st_size, limit) + 1  # read() allocates what it is asked for: ask for the size
+            data = fh.read(want)
+            if len(data) == want <= limit:  # the file grew, or reports no size (/proc): read on, bounded
+                parts, total = [data], len(data)
+                while total <= limit and (chunk := fh.read(MB)):
+                    parts.append(chunk)
+                    total += len(chunk)
+                data = b"".join(parts)
     except OSError as exc:
         raise UserError(f"{name}: cannot be read ({exc.strerror or exc})") from None
     check_size(name, len(data), limit)
