@@ -225,7 +225,8 @@ def _many_cues(path: Path, count: int) -> Path:
     def stamp(i: int, ms: str) -> str:
         return f"{i // 3600:02d}:{i // 60 % 60:02d}:{i % 60:02d}.{ms}"
 
-    cues = "".join(f"{stamp(i, '000')} --> {stamp(i, '500')}\n<v {'Interviewer' if i % 2 else 'P01'}>word {i}\n\n"
+    speakers = ("P01", "Interviewer")
+    cues = "".join(f"{stamp(i, '000')} --> {stamp(i, '500')}\n<v {speakers[i % 2]}>word {i}\n\n"
                    for i in range(count))
     path.write_text("WEBVTT\n\n" + cues, encoding="utf-8")
     return path
@@ -277,7 +278,7 @@ LARGE: dict[str, tuple[Callable[[Path], Path], str]] = {
     "many_codes.yaml": (lambda p: _codebook(p, 2_001), "more than 2,000 codes"),
     "unzips_to_100MB.docx": (lambda p: _docx_with(p, {"word/media/image1.png": b"\0" * (100 * MB)}),
                              "like a zip bomb"),
-    "xml_part_bomb.docx": (lambda p: _docx_with(p, {"customXml/item9.xml": b"<a>" + b" " * 70 * MB + b"</a>"}),
+    "xml_part_bomb.docx": (lambda p: _docx_with(p, {"customXml/item9.xml": b"<a>" + b" " * 70 * MB}),
                            "unpacks to"),
     "huge_inline_source.qde": (lambda p: _inline_qde(p, 11 * MB),
                                "more than the 10,485,760 a transcript may have"),
