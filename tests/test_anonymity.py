@@ -162,3 +162,27 @@ def test_redact_command_replaces_and_reports(tmp_path: Path, capsys) -> None:  #
     out = capsys.readouterr().out
     assert "coding(s) overlapped an identifier" in out and "'Dr [NAME] listened'" in out
     assert main(["redact", str(tid), "--kind", "NOPE", "--db", location]) == 1
+
+
+def test_an_import_can_replace_the_identifiers_its_preview_found(project: Project) -> None:
+    """The Import page previews each file's findings; the user's choices go with the import."""
+    from consult_coder.ingest import preview_files
+
+    files = [("P07_consultation.txt", TRANSCRIPT.encode())]
+    preview = preview_files(files)
+    parsed = preview.files[0].parsed
+    assert parsed is not None
+    findings = scan_parsed(parsed)
+    choices = [f.kind != "PHONE" for f in findings]  # keep the phone number, say
+    report = import_files(project, files, actor="alice", redactions={"P07_consultation.txt": choices})
+    assert report.files[0].redacted == len(findings) - 1
+    with project.session() as s:
+        tr = s.scalars(select(Transcript)).one()
+        speakers = [t.speaker for t in s.scalars(select(Turn).order_by(Turn.index))]
+        event = s.scalars(select(Event).where(Event.action == "import.batch")).one()
+    assert "Rudo" not in tr.text and "[CLINIC]" in tr.text and "0772 123 456" in tr.text
+    assert speakers == ["[NAME]", "P07", "[NAME]"]
+    assert event.payload["after"]["transcripts"][0]["identifiers_redacted"] == len(findings) - 1
+    # The original file, imported again, is recognised and skipped: its identifiers stay out.
+    again = import_files(project, files, actor="alice")
+    assert [f.status for f in again.files] == ["skipped"]

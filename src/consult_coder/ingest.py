@@ -18,7 +18,7 @@ from __future__ import annotations
 import gc
 import pickle
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.anonymity.redact import Choice
 from consult_coder.errors import UserError
 from consult_coder.importers import ParsedTranscript, parse_file
 from consult_coder.importers.folder import ParticipantLinker, select_files
@@ -53,6 +54,7 @@ class FileResult:
     participant_id: str | None = None
     transcript_id: int | None = None
     turns: int = 0
+    redacted: int = 0  # identifiers replaced before import
 
     @property
     def ok(self) -> bool:
@@ -126,17 +128,22 @@ def import_files(
     participants_csv_name: str = "participants.csv",
     actor: str = "import",
     progress: Progress | None = None,
+    redactions: Mapping[str, Sequence[Choice]] | None = None,
 ) -> ImportReport:
-    """Import in-memory files (e.g. browser uploads) as (name, bytes) pairs, all or nothing."""
+    """Import in-memory files (e.g. browser uploads) as (name, bytes) pairs, all or nothing.
+
+    ``redactions`` maps a file's name to the choices for the anonymity check's findings in it (as
+    :func:`consult_coder.anonymity.scan_parsed` lists them for the preview): the file is imported with
+    those identifiers replaced by placeholders."""
     if not files and participants_csv_bytes is None:
         raise UserError("Nothing to import: choose transcript files or a participants CSV")
     rows = parse_participants_csv(participants_csv_bytes, participants_csv_name) \
         if participants_csv_bytes is not None else []
     if isinstance(target, Session):
-        return _import(target, files, rows, participants_csv_name, actor, progress)
+        return _import(target, files, rows, participants_csv_name, actor, progress, redactions or {})
     try:
         with target.session() as session:
-            return _import(session, files, rows, participants_csv_name, actor, progress)
+            return _import(session, files, rows, participants_csv_name, actor, progress, redactions or {})
     except IntegrityError:  # another import stored the same text between our check and commit
         raise UserError("Another import wrote some of these transcripts at the same time; nothing was "
                         "imported: run the import again") from None
@@ -237,7 +244,7 @@ def _stored_hashes(session: Session, parsed: list[ParsedTranscript]) -> dict[str
 
 def _import(
     session: Session, files: Sequence[tuple[str, bytes]], rows: list[ParticipantRow], csv_name: str,
-    actor: str, progress: Progress | None,
+    actor: str, progress: Progress | None, redactions: Mapping[str, Sequence[Choice]],
 ) -> ImportReport:
     """Parse and stage every file, then write them all; a problem found while parsing raises before
     anything is written, one while writing rolls the caller's transaction back."""
@@ -246,7 +253,7 @@ def _import(
     linker = ParticipantLinker(rows, list(existing))
     with tempfile.TemporaryFile(prefix="consult-coder-import-") as spool:
         # Phase 1: parse and stage, writing nothing to the project.
-        _stage(files, progress, report, linker, bool(rows), csv_name, spool)
+        _stage(files, progress, report, linker, bool(rows), csv_name, spool, redactions)
         # Phase 2: write what was staged, a chunk in memory at a time.
         before = _upsert_participants(session, rows, existing, report)
         new_in_batch: dict[str, FileResult] = {}
@@ -264,7 +271,8 @@ def _import(
             before={"participants": before},
             after={
                 "transcripts": [
-                    {"id": r.transcript_id, "source_name": r.name, "participant_id": r.participant_id}
+                    {"id": r.transcript_id, "source_name": r.name, "participant_id": r.participant_id,
+                     **({"identifiers_redacted": r.redacted} if r.redacted else {})}
                     for r in report.imported
                 ],
                 "participants_added": report.participants_added,
@@ -279,6 +287,7 @@ def _import(
 def _stage(
     files: Sequence[tuple[str, bytes]], progress: Progress | None, report: ImportReport,
     linker: ParticipantLinker, has_rows: bool, csv_name: str, spool: IO[bytes],
+    redactions: Mapping[str, Sequence[Choice]],
 ) -> None:
     """Parse every file and spool the parsed transcripts (our own data, to our own temporary file);
     on any problem keep parsing (to count the files with problems), then raise."""
@@ -297,6 +306,8 @@ def _stage(
             unlinked = exc
             continue
         for r in chunk:
+            if r.name in redactions and r.parsed is not None:
+                r.parsed = _redacted(r, redactions[r.name])
             pickle.dump(r.parsed, spool, protocol=pickle.HIGHEST_PROTOCOL)
             r.parsed = None  # staged: the text need not stay in memory
         gc.collect(1)  # the Word reader leaves reference cycles: free them chunk by chunk
@@ -305,6 +316,18 @@ def _stage(
         raise UserError(f"{failed[0].message}{more}; nothing was imported")
     if unlinked:
         raise unlinked
+
+
+def _redacted(r: FileResult, choices: Sequence[Choice]) -> ParsedTranscript:
+    from consult_coder.anonymity import redact_parsed, scan_parsed
+
+    assert r.parsed is not None
+    findings = scan_parsed(r.parsed)
+    if len(findings) != len(choices):
+        raise UserError(f"{r.name}: the anonymity check now finds {len(findings)} identifiers, not "
+                        f"{len(choices)}; preview the file again; nothing was imported")
+    r.redacted = sum(1 for c in choices if c is not False)
+    return redact_parsed(r.parsed, findings, choices)
 
 
 def _write_chunk(

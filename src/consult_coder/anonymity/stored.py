@@ -58,7 +58,8 @@ def redact_parsed(parsed: ParsedTranscript, findings: Sequence[Finding],
         speaker = _label_before(text, start) if omap.touches(t.start - 2 - len(t.speaker), t.start) \
             else t.speaker
         turns.append(ParsedTurn(speaker, t.speaker_kind, start, end, t.cue_start, t.cue_end))
-    return dataclasses.replace(parsed, text=text, front_matter=front, turns=turns)
+    return dataclasses.replace(parsed, text=text, front_matter=front, turns=turns,
+                               source_hash=parsed.content_hash)
 
 
 @dataclass(frozen=True)

@@ -56,10 +56,13 @@ class ParsedTranscript:
     front_matter: str
     turns: list[ParsedTurn]
     participant_id: str | None = None  # a guess from the file name or the speaker labels
+    # The hash of the text as read, kept when identifiers are redacted before import, so the original
+    # file is recognised (and skipped) if it is imported again.
+    source_hash: str | None = None
 
     @property
     def content_hash(self) -> str:
-        return content_hash(self.text)
+        return self.source_hash or content_hash(self.text)
 
     def spoken(self, turn: ParsedTurn) -> str:
         return self.text[turn.start : turn.end]
