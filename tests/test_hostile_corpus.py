@@ -313,3 +313,11 @@ def test_the_upload_limit_matches_the_largest_file_the_app_takes() -> None:
     uploadable = [limits.MAX_TEXT_TRANSCRIPT_BYTES, limits.MAX_DOCX_BYTES, limits.MAX_TABLE_BYTES,
                   limits.MAX_CODEBOOK_BYTES, limits.MAX_QDC_BYTES]
     assert all(limit <= MAX_UPLOAD_MB * MB for limit in uploadable)
+
+
+def test_an_overlong_name_for_the_audit_trail_is_the_same_one_line_on_both_backends(seeded: Project) -> None:
+    before = snapshot(seeded)
+    new_file = [("P02_consultation.txt", GOOD_TRANSCRIPT.replace(b"P01", b"P02"))]
+    with pytest.raises(UserError, match="name recorded in the audit trail: it is 200 characters long"):
+        import_files(seeded, new_file, actor="a" * 200)
+    assert snapshot(seeded) == before

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consult_coder.limits import check_width
 from consult_coder.model import Event
 
 
@@ -20,6 +21,9 @@ def record(
     after: dict[str, Any] | None = None,
     **extra: Any,
 ) -> Event:
+    # PostgreSQL would refuse a longer name than the column holds, SQLite would store it: the same
+    # one line on both (an --actor option takes any text).
+    check_width("The name recorded in the audit trail", Event, "actor", actor, "it")
     payload: dict[str, Any] = {"before": before, "after": after, **extra}
     ev = Event(actor=actor, action=action, entity=entity, entity_id=str(entity_id), payload=payload)
     session.add(ev)
