@@ -150,7 +150,8 @@ NOT_NAMES = {
     # languages, nationalities and school subjects, capitalised mid-sentence
     "french", "german", "spanish", "italian", "welsh", "scottish", "irish", "american", "chinese",
     "polish", "portuguese", "shona", "ndebele", "zulu", "xhosa", "swahili", "zimbabwean", "european",
-    "black", "white", "asian", "mixed", "maths", "science", "history", "geography", "art", "music", "drama", "biology", "chemistry", "physics",
+    "black", "white", "asian", "mixed", "maths", "science", "history", "geography", "art", "music", "drama",
+    "biology", "chemistry", "physics",
 }
 _PLACE_PREPOSITIONS = {"in", "from", "at", "near", "to", "around", "outside", "towards", "past", "through",
                        "into", "of"}
