@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consult_coder.limits import check_width
 from consult_coder.model import Event
 
 
@@ -20,11 +21,19 @@ def record(
     after: dict[str, Any] | None = None,
     **extra: Any,
 ) -> Event:
+    # PostgreSQL would refuse a longer name than the column holds, SQLite would store it: the same
+    # one line on both (an --actor option takes any text).
+    check_width("The name recorded in the audit trail", Event, "actor", actor, "it")
     payload: dict[str, Any] = {"before": before, "after": after, **extra}
     ev = Event(actor=actor, action=action, entity=entity, entity_id=str(entity_id), payload=payload)
     session.add(ev)
     session.flush()
     return ev
+
+
+def transcript_redacted(session: Session, actor: str, transcript_id: int, **details: Any) -> Event:
+    """Identifiers replaced in a stored transcript: where and of which kind, never their text."""
+    return record(session, actor, "transcript.redact", "transcript", transcript_id, after=details)
 
 
 def history(session: Session, entity: str | None = None, limit: int = 200) -> list[Event]:

@@ -20,8 +20,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.cells import csv_text, unescape_cell
 from consult_coder.errors import UserError
 from consult_coder.importers.encoding import decode_text
+from consult_coder.importers.table import csv_records
+from consult_coder.limits import (
+    MAX_CODEBOOK_BYTES,
+    MAX_CODES,
+    MAX_NESTING,
+    MAX_PATTERN_TOKENS,
+    MAX_PATTERNS_PER_CODE,
+    check_count,
+    check_size,
+    column_width,
+    read_limited,
+)
 from consult_coder.model import Code, utcnow
 from consult_coder.storage import get_setting, set_setting
 from consult_coder.suggestions.patterns import check_patterns, to_json
@@ -47,7 +60,7 @@ class CodeSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     id: str
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=column_width(Code, "name"))
     definition: str = Field(min_length=1)
     when_to_use: str = ""
     when_not_to_use: str = ""
@@ -55,7 +68,14 @@ class CodeSpec(BaseModel):
     colour: str = "#888888"
     parent: str | None = None
     # Phrases and spaCy Matcher token patterns, used by suggestions (see suggestions.patterns).
-    patterns: list[Any] = Field(default_factory=list)
+    patterns: list[Any] = Field(default_factory=list, max_length=MAX_PATTERNS_PER_CODE)
+
+    @field_validator("patterns")
+    @classmethod
+    def _pattern_size(cls, v: list[Any]) -> list[Any]:
+        if any(isinstance(p, list) and len(p) > MAX_PATTERN_TOKENS for p in v):
+            raise ValueError(f"a pattern has more than {MAX_PATTERN_TOKENS} tokens")
+        return v
 
     @field_validator("id")
     @classmethod
@@ -87,7 +107,7 @@ class Codebook(BaseModel):
 
     name: str = "Codebook"
     description: str = ""
-    codes: list[CodeSpec]
+    codes: list[CodeSpec] = Field(max_length=MAX_CODES)
 
     @model_validator(mode="after")
     def _consistent(self) -> Codebook:
@@ -128,41 +148,74 @@ def _explain(source: str, data: Any, exc: ValidationError) -> str:
 def parse_codebook(data: Any, source: str = "codebook") -> Codebook:
     if not isinstance(data, dict) or "codes" not in data:
         raise UserError(f"{source}: expected a mapping with a 'codes' list")
+    if isinstance(data["codes"], list):
+        check_count(source, "codes", len(data["codes"]), MAX_CODES)
     try:
         return Codebook.model_validate(data)
     except ValidationError as exc:
         raise UserError(_explain(source, data, exc)) from None
 
 
-def read_codebook_bytes(raw: bytes, name: str) -> Codebook:
-    text = decode_text(raw, name)
-    if name.lower().endswith(".csv"):
-        return _from_csv(text, name)
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing aliases (a few hundred bytes of ``*a`` references expand to
+    gigabytes) and nesting deeper than :data:`~consult_coder.limits.MAX_NESTING` (Python's stack
+    would overflow). A codebook needs neither."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a codebook",
+                                              self.peek_event().start_mark)
+        if self.depth >= MAX_NESTING:
+            raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_NESTING} levels deep",
+                                              self.peek_event().start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def load_yaml(text: str, name: str) -> Any:
+    """The data of a YAML text, bounded in memory and depth; one line naming ``name`` if it is not
+    valid or not allowed."""
+    loader = _BoundedLoader(text)
     try:
-        data = yaml.safe_load(text)
+        return loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise UserError(f"{name}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    return parse_codebook(data, name)
+    finally:
+        loader.dispose()
+
+
+def read_codebook_bytes(raw: bytes, name: str) -> Codebook:
+    check_size(name, len(raw), MAX_CODEBOOK_BYTES)
+    text = decode_text(raw, name)
+    if name.lower().endswith(".csv"):
+        return _from_csv(text, name)
+    return parse_codebook(load_yaml(text, name), name)
 
 
 def load_codebook_file(path: str | Path) -> Codebook:
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
-    return read_codebook_bytes(raw, path.name)
+    return read_codebook_bytes(read_limited(path, MAX_CODEBOOK_BYTES), path.name)
 
 
 def _from_csv(text: str, source: str) -> Codebook:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = {"id", "name", "definition"} - set(reader.fieldnames or [])
+    records = csv_records(text, source)
+    header = [h.strip() for h in next(records, (0, []))[1]]
+    missing = {"id", "name", "definition"} - set(header)
     if missing:
         raise UserError(f"{source}: missing column(s) {', '.join(sorted(missing))}")
     codes = []
-    for row in reader:
+    for _, values in records:
+        if not any(v.strip() for v in values):
+            continue
+        check_count(source, "codes", len(codes) + 1, MAX_CODES)
+        row = {h: unescape_cell(v) for h, v in zip(header, values, strict=False)}
         code = {k: (row.get(k) or "").strip() for k in CSV_COLUMNS if k in row}
         if not code.get("colour"):
             code.pop("colour", None)
@@ -185,7 +238,7 @@ def to_csv(book: Codebook) -> str:
     for code in book.codes:
         row = code.model_dump()
         row["patterns"] = to_json(code.patterns) if code.patterns else ""
-        writer.writerow({k: row.get(k) or "" for k in CSV_COLUMNS})
+        writer.writerow({k: csv_text(row.get(k) or "") for k in CSV_COLUMNS})
     return out.getvalue()
 
 

@@ -1,7 +1,11 @@
 """Import transcripts into a project: every file of a batch in one transaction, all or nothing.
 
-Files are read, parsed and written a few at a time (:data:`CHUNK`), so memory stays flat however many
-files a batch has; any problem rolls the whole transaction back.
+The import runs in two phases so coders can keep saving while it runs. First every file is read and
+parsed (:data:`CHUNK` at a time) and spooled to a temporary file, writing nothing: on SQLite the
+database is not locked while the slow part runs, and memory stays flat however many files a batch has.
+Only then are the staged transcripts written, in one short transaction (bulk inserts, no parsing),
+so the write lock a coder's save may wait for is held for a moment, not for the whole import; any
+problem rolls the whole transaction back.
 A batch with any unreadable file writes nothing and says which file and why, in one line. A file
 whose stored text is already in the project (same content hash) is reported as skipped, not added
 twice. A participants CSV, when given, is upserted in the same transaction and links files to
@@ -12,26 +16,30 @@ raising, for the Import page.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import pickle
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.anonymity.redact import Choice
 from consult_coder.errors import UserError
 from consult_coder.importers import ParsedTranscript, parse_file
 from consult_coder.importers.folder import ParticipantLinker, select_files
 from consult_coder.importers.participants import ParticipantRow, id_key, parse_participants_csv
+from consult_coder.limits import read_limited
 from consult_coder.model import Participant, Transcript, Turn
 from consult_coder.storage import Project
 
 Progress = Callable[[int, int, str], None]  # (files done, files in total, file name)
-CHUNK = 50  # files parsed, then written, at a time: bounds the memory an import needs
+CHUNK = 50  # files parsed, then spooled, at a time; then written at a time: bounds the memory
 
 
 @dataclass
@@ -46,6 +54,7 @@ class FileResult:
     participant_id: str | None = None
     transcript_id: int | None = None
     turns: int = 0
+    redacted: int = 0  # identifiers replaced before import
 
     @property
     def ok(self) -> bool:
@@ -119,17 +128,22 @@ def import_files(
     participants_csv_name: str = "participants.csv",
     actor: str = "import",
     progress: Progress | None = None,
+    redactions: Mapping[str, Sequence[Choice]] | None = None,
 ) -> ImportReport:
-    """Import in-memory files (e.g. browser uploads) as (name, bytes) pairs, all or nothing."""
+    """Import in-memory files (e.g. browser uploads) as (name, bytes) pairs, all or nothing.
+
+    ``redactions`` maps a file's name to the choices for the anonymity check's findings in it (as
+    :func:`consult_coder.anonymity.scan_parsed` lists them for the preview): the file is imported with
+    those identifiers replaced by placeholders."""
     if not files and participants_csv_bytes is None:
         raise UserError("Nothing to import: choose transcript files or a participants CSV")
     rows = parse_participants_csv(participants_csv_bytes, participants_csv_name) \
         if participants_csv_bytes is not None else []
     if isinstance(target, Session):
-        return _import(target, files, rows, participants_csv_name, actor, progress)
+        return _import(target, files, rows, participants_csv_name, actor, progress, redactions or {})
     try:
         with target.session() as session:
-            return _import(session, files, rows, participants_csv_name, actor, progress)
+            return _import(session, files, rows, participants_csv_name, actor, progress, redactions or {})
     except IntegrityError:  # another import stored the same text between our check and commit
         raise UserError("Another import wrote some of these transcripts at the same time; nothing was "
                         "imported: run the import again") from None
@@ -230,45 +244,35 @@ def _stored_hashes(session: Session, parsed: list[ParsedTranscript]) -> dict[str
 
 def _import(
     session: Session, files: Sequence[tuple[str, bytes]], rows: list[ParticipantRow], csv_name: str,
-    actor: str, progress: Progress | None,
+    actor: str, progress: Progress | None, redactions: Mapping[str, Sequence[Choice]],
 ) -> ImportReport:
-    """Parse and write chunk by chunk; on any problem keep parsing (to count the files with problems),
-    write nothing more, and raise: the caller's transaction then rolls everything back."""
+    """Parse and stage every file, then write them all; a problem found while parsing raises before
+    anything is written, one while writing rolls the caller's transaction back."""
     report = ImportReport()
     existing = {p.id: p for p in session.scalars(select(Participant))}
-    before = _upsert_participants(session, rows, existing, report)
     linker = ParticipantLinker(rows, list(existing))
-    failed: list[FileResult] = []
-    unlinked: UserError | None = None  # a file whose participant is not in the CSV
-    new_in_batch: dict[str, FileResult] = {}
-    for chunk in _parsed_chunks(files, progress):
-        report.files += chunk
-        failed += [r for r in chunk if not r.ok]
-        if failed or unlinked:
-            continue
-        try:
+    with tempfile.TemporaryFile(prefix="consult-coder-import-") as spool:
+        # Phase 1: parse and stage, writing nothing to the project.
+        _stage(files, progress, report, linker, bool(rows), csv_name, spool, redactions)
+        # Phase 2: write what was staged, a chunk in memory at a time.
+        before = _upsert_participants(session, rows, existing, report)
+        new_in_batch: dict[str, FileResult] = {}
+        spool.seek(0)
+        for i in range(0, len(report.files), CHUNK):
+            chunk = report.files[i:i + CHUNK]
             for r in chunk:
-                assert r.parsed is not None
-                r.participant_id = _participant_for(r.parsed, linker, bool(rows), csv_name)
-        except UserError as exc:
-            unlinked = exc
-            continue
-        _write_chunk(session, chunk, existing, report, new_in_batch)
-        for r in chunk:
-            r.parsed = None  # written: the text need not stay in memory
-        gc.collect(1)  # the Word reader leaves reference cycles: free them chunk by chunk
-    if failed:
-        more = f" (and {len(failed) - 1} more file(s) with problems)" if len(failed) > 1 else ""
-        raise UserError(f"{failed[0].message}{more}; nothing was imported")
-    if unlinked:
-        raise unlinked
+                r.parsed = pickle.load(spool)
+            _write_chunk(session, chunk, existing, report, new_in_batch)
+            for r in chunk:
+                r.parsed = None  # written: the text need not stay in memory
     if report.imported or report.participants_added or report.participants_updated or report.linked:
         audit.record(
             session, actor, "import.batch", "import", datetime.now(UTC).isoformat(timespec="seconds"),
             before={"participants": before},
             after={
                 "transcripts": [
-                    {"id": r.transcript_id, "source_name": r.name, "participant_id": r.participant_id}
+                    {"id": r.transcript_id, "source_name": r.name, "participant_id": r.participant_id,
+                     **({"identifiers_redacted": r.redacted} if r.redacted else {})}
                     for r in report.imported
                 ],
                 "participants_added": report.participants_added,
@@ -278,6 +282,52 @@ def _import(
             skipped=[r.name for r in report.skipped],
         )
     return report
+
+
+def _stage(
+    files: Sequence[tuple[str, bytes]], progress: Progress | None, report: ImportReport,
+    linker: ParticipantLinker, has_rows: bool, csv_name: str, spool: IO[bytes],
+    redactions: Mapping[str, Sequence[Choice]],
+) -> None:
+    """Parse every file and spool the parsed transcripts (our own data, to our own temporary file);
+    on any problem keep parsing (to count the files with problems), then raise."""
+    failed: list[FileResult] = []
+    unlinked: UserError | None = None  # a file whose participant is not in the CSV
+    for chunk in _parsed_chunks(files, progress):
+        report.files += chunk
+        failed += [r for r in chunk if not r.ok]
+        if failed or unlinked:
+            continue
+        try:
+            for r in chunk:
+                assert r.parsed is not None
+                r.participant_id = _participant_for(r.parsed, linker, has_rows, csv_name)
+        except UserError as exc:
+            unlinked = exc
+            continue
+        for r in chunk:
+            if r.name in redactions and r.parsed is not None:
+                r.parsed = _redacted(r, redactions[r.name])
+            pickle.dump(r.parsed, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            r.parsed = None  # staged: the text need not stay in memory
+        gc.collect(1)  # the Word reader leaves reference cycles: free them chunk by chunk
+    if failed:
+        more = f" (and {len(failed) - 1} more file(s) with problems)" if len(failed) > 1 else ""
+        raise UserError(f"{failed[0].message}{more}; nothing was imported")
+    if unlinked:
+        raise unlinked
+
+
+def _redacted(r: FileResult, choices: Sequence[Choice]) -> ParsedTranscript:
+    from consult_coder.anonymity import redact_parsed, scan_parsed
+
+    assert r.parsed is not None
+    findings = scan_parsed(r.parsed)
+    if len(findings) != len(choices):
+        raise UserError(f"{r.name}: the anonymity check now finds {len(findings)} identifiers, not "
+                        f"{len(choices)}; preview the file again; nothing was imported")
+    r.redacted = sum(1 for c in choices if c is not False)
+    return redact_parsed(r.parsed, findings, choices)
 
 
 def _write_chunk(
@@ -400,10 +450,8 @@ class _FilesOnDisk(Sequence[tuple[str, bytes]]):
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+    """A regular file's bytes, its type and size checked against its format's limit first."""
+    return read_limited(path)
 
 
 def _suffixes() -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import zipfile
 from collections import Counter
 
 import docx
@@ -20,6 +21,15 @@ from docx.text.run import Run
 from consult_coder.errors import UserError
 from consult_coder.importers.base import ParsedTranscript, build_transcript
 from consult_coder.importers.turns import SourceLine, assemble, plausible_label, seconds
+from consult_coder.limits import (
+    MAX_DOCX_UNPACKED_BYTES,
+    MAX_DOCX_XML_BYTES,
+    MAX_LINES,
+    MAX_ZIP_RATIO,
+    ZIP_RATIO_GRACE,
+    check_count,
+    human,
+)
 
 _STAMP_CELL = re.compile(r"^[\[(]?\s*\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?\s*[\])]?$")
 _HAS_TIME = re.compile(r"\d:\d\d")
@@ -33,6 +43,7 @@ _HEADER_WORDS = {
 def parse_docx(name: str, data: bytes) -> ParsedTranscript:
     if not data:
         raise UserError(f"{name}: the file is empty")
+    _check_unpacked_sizes(name, data)
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception:  # zip errors, missing parts, bad XML: all mean the same to a user
@@ -44,10 +55,31 @@ def parse_docx(name: str, data: bytes) -> ParsedTranscript:
             lines += _paragraph_lines(block)
         elif isinstance(block, Table):
             lines += _table_lines(block)
+        check_count(name, "paragraphs", len(lines), MAX_LINES)
     if not any(line.text.strip() for line in lines):
         raise UserError(f"{name}: the document has no text")
     front, turns = assemble(lines)
     return build_transcript(name, "docx", turns, front)
+
+
+def _check_unpacked_sizes(name: str, data: bytes) -> None:
+    """python-docx unzips every part into memory and parses the XML ones into trees: refuse a file
+    whose parts would unpack to more than any Word document needs, or compress like a zip bomb. The
+    sizes come from the zip's headers, which the zip reader then holds each part to."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return  # not a zip at all: python-docx says so below, in the usual words
+    total = sum(i.file_size for i in infos)
+    xml = sum(i.file_size for i in infos if i.filename.endswith((".xml", ".rels")))
+    if total > MAX_DOCX_UNPACKED_BYTES or xml > MAX_DOCX_XML_BYTES:
+        raise UserError(f"{name}: unpacks to {human(max(total, xml))}, more than a Word transcript "
+                        f"may ({human(MAX_DOCX_XML_BYTES)} of text and layout); refusing it")
+    for info in infos:
+        if info.file_size > ZIP_RATIO_GRACE + MAX_ZIP_RATIO * max(info.compress_size, 1):
+            raise UserError(f"{name}: its part {info.filename} is compressed more than {MAX_ZIP_RATIO}:1, "
+                            "like a zip bomb; refusing it")
 
 
 def _paragraph_lines(paragraph: Paragraph) -> list[SourceLine]:

@@ -7,13 +7,14 @@ Every problem is reported with the CSV line it is on.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 
 from consult_coder.errors import UserError
 from consult_coder.importers.encoding import decode_text
+from consult_coder.importers.table import csv_records
+from consult_coder.limits import MAX_PARTICIPANTS, MAX_TABLE_BYTES, check_count, check_size, check_width
+from consult_coder.model import Participant
 from consult_coder.text import normalise
 
 REQUIRED = ("participant_id", "group", "role", "age_band")
@@ -66,13 +67,14 @@ def _group(value: str) -> str | None:
 
 
 def parse_participants_csv(data: bytes, name: str = "participants.csv") -> list[ParticipantRow]:
+    check_size(name, len(data), MAX_TABLE_BYTES)
     text = normalise(decode_text(data, name))
     if not text.strip():
         raise UserError(f"{name}: the file is empty")
     first = text.split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader)
+    reader = csv_records(text, name, delimiter, width=first.count(delimiter) + 1)
+    _, header = next(reader)
     roles: list[str | None] = []
     for h in header:  # a second column with the same meaning is kept as an attribute
         role = _canonical(h)
@@ -83,10 +85,10 @@ def parse_participants_csv(data: bytes, name: str = "participants.csv") -> list[
         raise UserError(f"{name} line 1: missing column {', '.join(missing)} (columns found: {found})")
     rows: list[ParticipantRow] = []
     seen: dict[tuple[str, int] | str, int] = {}
-    for values in reader:
-        line = reader.line_num
+    for line, values in reader:
         if not any(v.strip() for v in values):
             continue
+        check_count(name, "participants", len(rows) + 1, MAX_PARTICIPANTS)
         if len(values) > len(header):
             raise UserError(f"{name} line {line}: {len(values)} values but {len(header)} columns")
         values += [""] * (len(header) - len(values))
@@ -96,6 +98,9 @@ def parse_participants_csv(data: bytes, name: str = "participants.csv") -> list[
         pid = normalise_participant_id(known["participant_id"])
         if not pid:
             raise UserError(f"{name} line {line}: participant_id is empty")
+        for field_name, value in (("id", pid), ("role", known["role"]), ("age_band", known["age_band"])):
+            check_width(f"{name} line {line}", Participant, field_name, value,
+                        "participant_id" if field_name == "id" else field_name)
         if id_key(pid) in seen:
             first_line = seen[id_key(pid)]
             raise UserError(f"{name} line {line}: participant {pid} is listed twice (also line {first_line})")

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from consult_coder.importers.base import RawTurn
+from consult_coder.importers.base import INVISIBLE, RawTurn
 from consult_coder.importers.speakers import is_known_label
 
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
@@ -36,6 +36,7 @@ _LABEL_COLON = re.compile(r"^(?P<label>[^:]{1,60}?)\s*:(?:\s+|$|(?=[^\W\d_]))(?P
 # "Jane Doe  0:03" on a line of its own, the words on the next lines (Teams/Otter exports).
 _LABEL_STAMP_LINE = re.compile(rf"^(?P<label>[^:\[\]]{{1,60}}?)\s+(?P<stamp>{_LOOSE})$")
 
+_EDGES = re.compile(rf"^[\s{INVISIBLE}]+|[\s{INVISIBLE}]+$")
 MAX_LABEL_CHARS = 40
 MAX_LABEL_WORDS = 4
 # Field names of a header block ("Date: 3 May", "Transcribed by: …"): a first paragraph holding one
@@ -92,7 +93,7 @@ class _Candidate:
 
 
 def _split(line: SourceLine) -> _Candidate:
-    raw = line.text.strip()
+    raw = _EDGES.sub("", line.text)  # a stray BOM or zero-width space must not hide a label
     plain, plain_cue = _strip_stamp(raw, _LEADING_STRICT)
     if line.continuation:
         return _Candidate(raw, plain, None, plain, plain_cue)
