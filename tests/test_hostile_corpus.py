@@ -88,7 +88,7 @@ EXPECTED = {
     "no_codes.yaml": "expected a mapping with a 'codes' list",
     "bad_code_id.yaml": "must be a lowercase slug",
     "long_code_name.yaml": "at most 255 characters",
-    "too_many_patterns.yaml": "at most 200 items",
+    "too_many_patterns.yaml": "at most 500 per code",
     "parent_cycle.yaml": "codes are nested in a cycle",
     "binary.yaml": "is not a text file",
     "codebook_missing_columns.csv": "missing column(s) definition, name",

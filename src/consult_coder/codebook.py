@@ -28,8 +28,6 @@ from consult_coder.limits import (
     MAX_CODEBOOK_BYTES,
     MAX_CODES,
     MAX_NESTING,
-    MAX_PATTERN_TOKENS,
-    MAX_PATTERNS_PER_CODE,
     check_count,
     check_size,
     column_width,
@@ -68,14 +66,7 @@ class CodeSpec(BaseModel):
     colour: str = "#888888"
     parent: str | None = None
     # Phrases and spaCy Matcher token patterns, used by suggestions (see suggestions.patterns).
-    patterns: list[Any] = Field(default_factory=list, max_length=MAX_PATTERNS_PER_CODE)
-
-    @field_validator("patterns")
-    @classmethod
-    def _pattern_size(cls, v: list[Any]) -> list[Any]:
-        if any(isinstance(p, list) and len(p) > MAX_PATTERN_TOKENS for p in v):
-            raise ValueError(f"a pattern has more than {MAX_PATTERN_TOKENS} tokens")
-        return v
+    patterns: list[Any] = Field(default_factory=list)
 
     @field_validator("id")
     @classmethod

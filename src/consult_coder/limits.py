@@ -53,8 +53,9 @@ MAX_CSV_FIELD_CHARS = 128 * 1024  # one CSV cell: the csv module's own default l
 MAX_NESTING = 32  # YAML nesting depth (a codebook's spaCy patterns nest about 8 deep)
 MAX_XML_DEPTH = 256  # XML element nesting (a code tree nests a dozen levels at most)
 MAX_CODES = 2_000  # codes in one codebook file (large codebooks have a few hundred)
-MAX_PATTERNS_PER_CODE = 200  # spaCy Matcher patterns on one code
-MAX_PATTERN_TOKENS = 50  # tokens in one pattern
+MAX_PATTERNS_PER_CODE = 500  # patterns (token patterns and phrases) on one code: bounded work per sentence
+MAX_PATTERN_TOKENS = 30  # tokens in one token pattern
+MAX_PHRASE_CHARS = 300  # characters in one phrase pattern
 
 _KINDS = {
     ".txt": MAX_TEXT_TRANSCRIPT_BYTES, ".vtt": MAX_TEXT_TRANSCRIPT_BYTES, ".srt": MAX_TEXT_TRANSCRIPT_BYTES,
