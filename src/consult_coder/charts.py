@@ -98,10 +98,11 @@ def frequency_chart(freq: pd.DataFrame, by: str | None = None) -> alt.LayerChart
     )
 
 
-def cooccurrence_chart(matrix: pd.DataFrame, numbered: bool = False) -> alt.LayerChart:
+def cooccurrence_chart(matrix: pd.DataFrame, numbered: bool = False, step: int = CELL_STEP) -> alt.LayerChart:
     """Heatmap of a code × code co-occurrence matrix; the diagonal (a code with itself) is left grey.
 
-    ``numbered`` labels rows "1. Theme" and columns "1", as the report's co-occurrence table does.
+    ``numbered`` labels rows "1. Theme" and columns "1", as the report's co-occurrence table does;
+    ``step`` is the side of a cell in pixels.
     """
     codes = list(matrix.columns)
     long = matrix.rename_axis(index="code_a", columns="code_b").stack().rename("count").reset_index()
@@ -127,9 +128,8 @@ def cooccurrence_chart(matrix: pd.DataFrame, numbered: bool = False) -> alt.Laye
         text=alt.Text("count:Q"),
         color=alt.condition(alt.datum.count > top / 2, alt.value("white"), alt.value("black")),
     ).transform_filter("!datum.same && datum.count > 0")
-    step = alt.Step(CELL_STEP)
     return (alt.layer(cells, numbers, data=long, title=f"Themes together ({unit})")
-            .properties(width=step, height=step).configure(font=FONT))
+            .properties(width=alt.Step(step), height=alt.Step(step)).configure(font=FONT))
 
 
 def participant_grid_chart(grid: pd.DataFrame) -> alt.Chart:

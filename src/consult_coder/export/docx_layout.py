@@ -211,7 +211,7 @@ def table_fits(header: Sequence[str], rows: Sequence[Sequence[str]], align: Sequ
 def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]], align: Sequence[Align], width: int,
                   font_size: Pt = TABLE_FONT_SIZE) -> list[Emu]:
     """Widths filling ``width``: each column its need, then what is left goes first to columns that
-    would otherwise wrap, then to every column in proportion."""
+    would otherwise wrap, then to every column alike."""
     need, want = _measure_columns(header, rows, _wraps(align), font_size)
     spare = width - sum(need)
     if spare < 0:  # too wide even for this page: shrink in proportion (text will wrap or break)
@@ -221,7 +221,7 @@ def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]], align: S
         out = [n + spare * s / sum(short) for n, s in zip(need, short, strict=True)]
     else:
         rest = spare - sum(short)
-        out = [w + rest * w / sum(want) for w in want]
+        out = [w + rest / len(want) for w in want]
     return [Emu(int(w)) for w in out]
 
 
@@ -291,8 +291,10 @@ def add_table(
 
     Left-aligned columns hold words and may wrap between them; the others (numbers, short labels)
     are sized to their widest line and written with non-breaking spaces. Header lines never wrap.
+    A table that fits on a page is kept on one page with the note that follows it.
     """
     widths = column_widths(header, rows, align, text_width(doc), font_size)
+    whole = table_height(header, rows, align, text_width(doc), font_size) < text_height(doc) * 0.7
     wraps = _wraps(align)
     table = doc.add_table(rows=1, cols=len(header))
     table.style = doc.styles[TABLE_STYLE]
@@ -318,6 +320,7 @@ def add_table(
                 par.alignment = _ALIGN[align[i]]
                 par.paragraph_format.space_after = Pt(0)
                 par.paragraph_format.line_spacing = 1.0
+                par.paragraph_format.keep_with_next = whole
                 for run in par.runs:
                     run.font.size = font_size
                     run.font.bold = r == 0
@@ -356,11 +359,13 @@ def figure_size(png: bytes, scale: float, max_width: int, max_height: int) -> tu
     return Emu(int(width * shrink)), Emu(int(height * shrink))
 
 
-def add_picture(doc: Document, png: bytes, scale: float, max_height: int | None = None) -> Paragraph:
-    """An inline chart centred in the text width, at its designed size or smaller to fit."""
+def add_picture(doc: Document, png: bytes, scale: float, max_height: int | None = None,
+                noted: bool = False) -> Paragraph:
+    """An inline chart centred in the text width, at its designed size or smaller to fit; ``noted``
+    keeps it on a page with the note that follows."""
     width, height = figure_size(png, scale, text_width(doc), max_height or text_height(doc))
     doc.add_picture(io.BytesIO(png), width=width, height=height)
     par = doc.paragraphs[-1]
     par.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    par.paragraph_format.keep_with_next = True  # the figure's note stays under it
+    par.paragraph_format.keep_with_next = noted
     return par

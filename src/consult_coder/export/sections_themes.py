@@ -34,6 +34,7 @@ WIDE_COLUMNS = 8  # a table with more columns than this gets a landscape page
 FOOTNOTE_MARKS = "ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"
 CHART_SCALE = 3.0  # PNG pixels per chart pixel: print quality
 SHRINK_LIMIT = 0.6  # a figure shrunk below this share of its designed size starts a page instead
+HEATMAP_STEP = 19  # px per heatmap cell in print: numbered labels are short, so cells can be too
 
 
 def group_sizes(ctx: ReportContext) -> dict[str, int]:
@@ -85,7 +86,7 @@ def theme_chart_png(ctx: ReportContext) -> bytes:
 def theme_chart(doc: Document, ctx: ReportContext) -> None:
     png = theme_chart_png(ctx)
     caption(doc, "Figure", ctx.number("Figure"), "Share of participants mentioning each theme, by group")
-    add_picture(doc, png, CHART_SCALE)
+    add_picture(doc, png, CHART_SCALE, noted=True)
     note(doc, f"Bars show the percentage of each group's participants who mentioned the theme, labelled "
               f"n (%); the legend gives each group's N. Counted from the {layer_phrase(ctx.options.layer)}; "
               f"{speech_label(ctx)}.")
@@ -144,7 +145,8 @@ def cooccurrence(doc: Document, ctx: ReportContext) -> None:
             "transcript; the diagonal gives each theme's number of segments. Counted from the "
             f"{layer_phrase(ctx.options.layer)}; {speech_label(ctx)}.")
     note(doc, text)
-    png = to_png(cooccurrence_chart(ctx.cooccurrence, numbered=True).properties(title=""), scale=CHART_SCALE)
+    chart = cooccurrence_chart(ctx.cooccurrence, numbered=True, step=HEATMAP_STEP).properties(title="")
+    png = to_png(chart, scale=CHART_SCALE)
     page = text_height(doc) - CAPTION_HEIGHT
     room = page
     if began:  # the table opened this page, so what is left of it is known
