@@ -24,8 +24,10 @@ from consult_coder.export import (
     section,
     theme_table_docx,
 )
+from consult_coder.export.docx_layout import setup_document
 from consult_coder.export.formatting import attribution
 from consult_coder.export.registry import FULL_REPORT, SECTIONS
+from consult_coder.export.sections_themes import needs_landscape
 from consult_coder.model import Coder, Coding, Transcript
 from consult_coder.sample import load_demo
 from tests.test_export_study import build_export_study
@@ -308,3 +310,15 @@ def test_each_codebook_entry_is_kept_on_one_page(sample_report):
     for entry in entries:
         assert [p.paragraph_format.keep_with_next for p in entry] == [True] * (len(entry) - 1) + [False]
         assert all(p.paragraph_format.keep_together for p in entry)
+
+
+def test_a_table_too_wide_for_a_portrait_page_gets_a_landscape_page():
+    doc = Document()
+    setup_document(doc)
+    groups = [f"Group with a long name {i} (N = 20)\nn (%)" for i in range(5)]
+    row = ["Theme", *["12 (60%)"] * 5]
+    centred = ["center"] * 5
+    assert needs_landscape(doc, ["Theme", *groups], [row], ["left", *centred])
+    assert not needs_landscape(doc, ["Theme", *groups[:2]], [row[:3]], ["left", *centred[:2]])
+    numbers = [str(i) for i in range(1, 13)]  # many narrow columns: landscape too
+    assert needs_landscape(doc, ["Theme", *numbers], [["Theme", *numbers]], ["left", *["center"] * 12])

@@ -217,7 +217,7 @@ def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]], align: S
     if spare < 0:  # too wide even for this page: shrink in proportion (text will wrap or break)
         return [Emu(int(n * width / sum(need))) for n in need]
     short = [w - n for n, w in zip(need, want, strict=True)]
-    if sum(short) >= spare:
+    if 0 < spare <= sum(short):
         out = [n + spare * s / sum(short) for n, s in zip(need, short, strict=True)]
     else:
         rest = spare - sum(short)
