@@ -82,6 +82,11 @@ def table_after(doc: Document, caption_start: str) -> tuple[Paragraph, Table, Pa
     raise AssertionError(f"no caption starting {caption_start!r}")
 
 
+def quote_texts(doc: Document) -> list[str]:
+    """The quotes with their attributions, as read aloud."""
+    return [p.text.replace(NBSP, " ") for p in doc.paragraphs if p.style.name == "Quote"]
+
+
 def rows(table: Table) -> list[list[str]]:
     """Cell texts as read aloud (a non-breaking space reads as a space)."""
     return [[c.text.replace(NBSP, " ") for c in row.cells] for row in table.rows]
@@ -159,19 +164,19 @@ def test_group_comparison_reports_fisher_odds_ratio_and_adjusted_p(study):
 
 def test_quotes_per_theme_and_group_with_attributions_pinned_first(study):
     doc = report(study, layer="consensus")
-    quotes = [p.text for p in doc.paragraphs if p.style.name == "Quote"]
+    quotes = quote_texts(doc)
     # cut mid-sentence: an ellipsis says so; a full stop right after the passage is kept
     pinned = "“Knowing it stays between us …” — P02, young person, 18-20"
     longer = "“… what I said stayed private, nobody at school would ever hear it.” — P01, young person, 14-17"
     assert quotes.index(pinned) < quotes.index(longer)  # pinned first, although shorter
     assert "“… what they share stays with me.” — P21, clinician, lay health counsellor" in quotes
     assert not any("feel safe" in q for q in quotes)  # the interviewer's question is not a quote
-    texts = [p.text for p in doc.paragraphs]
+    texts = [p.text.replace(NBSP, " ") for p in doc.paragraphs]
     assert texts.index("Young people") < texts.index(pinned) < texts.index("Clinicians")
 
 
 def test_a_passage_two_coders_coded_with_different_spans_is_quoted_once(study):
-    quotes = [p.text for p in report(study, layer="union").paragraphs if p.style.name == "Quote"]
+    quotes = quote_texts(report(study, layer="union"))
     assert "“It helped that what I said stayed private …” — P01, young person, 14-17" in quotes
     assert not any(q.startswith("“… stayed private") for q in quotes)  # alice's shorter span of it
 
@@ -245,8 +250,10 @@ def test_table_columns_are_sized_to_their_content_with_a_fixed_layout(study):
 
 def test_every_quote_of_the_sample_study_is_whole_words_and_says_who_said_it(sample_report):
     doc, texts = sample_report
-    quotes = [p.text for p in doc.paragraphs if p.style.name == "Quote"]
+    quotes = quote_texts(doc)
     assert len(quotes) >= 30
+    for par in (p for p in doc.paragraphs if p.style.name == "Quote"):  # attributions never break badly
+        assert f"—{NBSP}P" in par.text and par._p.xpath(".//w:noBreakHyphen"), par.text
     attributed = re.compile(r"^“(?P<quote>.+)” — (?P<pid>P\d\d), (?P<who>young person|clinician, [a-z ]+), "
                             r"(?P<age>\d\d-\d\d)$")
     for line in quotes:
@@ -273,7 +280,7 @@ def test_a_passage_selected_mid_word_is_quoted_in_whole_words(study):
         consensus = s.scalar(select(Coder.id).where(Coder.name == "consensus"))
         s.add(Coding(transcript_id=t.id, start=start, end=start + len("e wrote down one small go"),
                      code_id="regular_meetings", coder_id=consensus))
-    quotes = [p.text for p in report(study, layer="consensus").paragraphs if p.style.name == "Quote"]
+    quotes = quote_texts(report(study, layer="consensus"))
     assert "“We wrote down one small goal …” — P03, young person, 21-24" in quotes
 
 

@@ -85,6 +85,20 @@ def unbroken(text: str) -> str:
     return text.replace(" ", NBSP)
 
 
+def add_unbroken(par: Paragraph, text: str) -> None:
+    """Append ``text`` with every hyphen non-breaking (Word's own no-break hyphen, which LibreOffice
+    reads too): an age band "14-17" never splits across lines."""
+    run = par.add_run()
+    for i, piece in enumerate(text.split("-")):
+        if i:
+            run._r.append(OxmlElement("w:noBreakHyphen"))
+        if piece:
+            t = OxmlElement("w:t")
+            t.text = piece
+            t.set(qn("xml:space"), "preserve")
+            run._r.append(t)
+
+
 def text_extent(text: str, size: Pt = TABLE_FONT_SIZE, bold: bool = False) -> Emu:
     """How wide ``text`` is on one line, at most, in any common sans-serif font."""
     em = 0.0

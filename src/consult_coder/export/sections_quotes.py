@@ -12,9 +12,10 @@ from collections.abc import Iterator
 
 import pandas as pd
 from docx.document import Document
+from docx.text.paragraph import Paragraph
 
 from consult_coder.export.context import QUOTES_PER_GROUP, ReportContext
-from consult_coder.export.docx_layout import ensure_orientation
+from consult_coder.export.docx_layout import NBSP, add_unbroken, ensure_orientation
 from consult_coder.export.formatting import attribution, group_plural
 from consult_coder.export.registry import section
 from consult_coder.text import overlaps, snap_to_words
@@ -57,9 +58,13 @@ def quote_text(text: str, spans: list[Span], speech: list[Span]) -> str:
     return f" {ELLIPSIS} ".join(parts)
 
 
-def quote_line(quote: str, who: str) -> str:
-    """“…” — P07, young person, 18-20 (the quote on one line)."""
-    return f"“{_SPACE.sub(' ', quote).strip()}” — {who}"
+def add_quote(doc: Document, quote: str, who: str) -> Paragraph:
+    """The quote in Word's "Quote" style; its attribution never breaks after the dash or inside an
+    age band."""
+    par = doc.add_paragraph(f"“{_SPACE.sub(' ', quote).strip()}” —{NBSP}", style="Quote")
+    add_unbroken(par, who)
+    par.paragraph_format.keep_together = True
+    return par
 
 
 def distinct_quotes(ctx: ReportContext, ranked: pd.DataFrame, located: pd.DataFrame,
@@ -114,8 +119,7 @@ def exemplars(doc: Document, ctx: ReportContext) -> None:
             for r in rows:
                 pid = r["participant_id"]
                 who = attribution(pid, r["group"], r["role"], str(people.at[pid, "age_band"]))
-                par = doc.add_paragraph(quote_line(r["quote"], who), style="Quote")
-                par.paragraph_format.keep_together = True
+                add_quote(doc, r["quote"], who)
 
 
 @section("codebook")
