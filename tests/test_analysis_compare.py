@@ -91,7 +91,7 @@ def test_study_comparison_per_code(study):  # noqa: F811
 def test_comparison_carries_a_plain_small_sample_note(study):  # noqa: F811
     with study.session() as s:
         note = group_comparison(s, layer="alice").attrs["note"]
-    assert "youth N = 5" in note and "clinician N = 3" in note
+    assert "Young people N = 5" in note and "Clinicians N = 3" in note  # display labels
     assert "exploratory" in note and "Benjamini–Hochberg" in note
 
 
@@ -110,5 +110,5 @@ def test_comparing_a_group_with_no_participants_is_a_user_error(study):  # noqa:
 def test_odds_ratios_read_well_in_tables():
     tea, zero, none = fisher_2x2(3, 4, 1, 4), fisher_2x2(4, 5, 0, 3), fisher_2x2(0, 5, 0, 3)
     assert format_odds_ratio(tea.odds_ratio, tea.ci_low, tea.ci_high) == "6.41 (0.21–626)"
-    assert format_odds_ratio(zero.odds_ratio, zero.ci_low, zero.ci_high) == "∞ (0.53–∞)"
+    assert format_odds_ratio(zero.odds_ratio, zero.ci_low, zero.ci_high) == "undefined (0.53–∞)"
     assert format_odds_ratio(none.odds_ratio, none.ci_low, none.ci_high) == "–"

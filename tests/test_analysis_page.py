@@ -58,15 +58,15 @@ def test_frequency_and_comparison_tables_with_the_small_n_note(db):
     at.selectbox(key="an_layer").set_value("alice").run()
     frames = _frames(at)
     freq = frames[0].set_index(["Theme", "Group"])
-    assert freq.loc[("Trust and bond", "youth"), "Participants (n)"] == 3
-    assert freq.loc[("Trust and bond", "youth"), "Participants (N)"] == 5
-    assert freq.loc[("Confidentiality", "clinician"), "Share of words (%)"] == 60.0
+    assert freq.loc[("Trust and bond", "Young people"), "Participants (n)"] == 3
+    assert freq.loc[("Trust and bond", "Young people"), "Participants (N)"] == 5
+    assert freq.loc[("Confidentiality", "Clinicians"), "Share of words (%)"] == 60.0
     comparison = frames[1].set_index("Theme")
-    assert comparison.loc["Confidentiality", "Odds ratio (95% CI)"].startswith("0 (0–")
+    assert comparison.loc["Confidentiality", "Odds ratio (95% CI)"].startswith("undefined (0–")
     assert comparison.loc["Confidentiality", "p (Fisher's exact)"] == pytest.approx(11 / 56)
     assert comparison.loc["Empathy", "Odds ratio (95% CI)"] == "–"
     notes = [i.value for i in at.info]
-    assert any("youth N = 5" in n and "clinician N = 3" in n and "exploratory" in n for n in notes)
+    assert any("Young people N = 5" in n and "Clinicians N = 3" in n and "exploratory" in n for n in notes)
     assert len(at.get("vega_lite_chart")) == 3
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["PNG", "SVG"] * 3
@@ -77,7 +77,7 @@ def test_interviewer_toggle_and_split_by_age_band(db):
     at.selectbox(key="an_layer").set_value("alice")
     at.toggle(key="an_interviewer").set_value(True).run()
     freq = _frames(at)[0].set_index(["Theme", "Group"])
-    assert freq.loc[("Trust and bond", "youth"), "Participants (n)"] == 4  # P05's question counts now
+    assert freq.loc[("Trust and bond", "Young people"), "Participants (n)"] == 4  # P05's question counts now
     at.selectbox(key="an_by").set_value("age_band").run()
     freq = _frames(at)[0].set_index(["Theme", "Age band"])
     assert freq.loc[("Trust and bond", "14-17"), "Participants (n)"] == 3
