@@ -299,7 +299,9 @@ def test_the_co_occurrence_table_and_its_heatmap_share_the_landscape_page(sample
     figure = next(b for b in items[start:] if isinstance(b, Paragraph) and b.text.startswith("Figure 2."))
     assert not figure.paragraph_format.page_break_before  # no page of its own
     landscape = next(s for s in doc.sections if s.page_width > s.page_height)
-    picture = doc.inline_shapes[-1]
+    before = sum(1 for b in items[:items.index(figure)]
+                 if isinstance(b, Paragraph) and b._p.xpath(".//a:blip"))
+    picture = doc.inline_shapes[before]  # Figure 2's own picture: the first after its caption
     height = landscape.page_height - landscape.top_margin - landscape.bottom_margin
     assert picture.height < height / 2 and picture.width <= landscape.page_width - 2 * landscape.left_margin
 
