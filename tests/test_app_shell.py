@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from consult_coder.model import Participant, Transcript, Turn
 from consult_coder.storage import open_project
-from tests.conftest import REPO
+from tests.factories import REPO
 
 APP = str(REPO / "app.py")
 

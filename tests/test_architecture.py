@@ -1,12 +1,30 @@
-"""The domain core stands on its own: nothing outside ui/ pulls in Streamlit."""
+"""The house rules of docs/architecture.md that a program can check."""
 
 from __future__ import annotations
 
+import ast
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import consult_coder
+from tests.factories import REPO
+
+TESTS = REPO / "tests"
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module a file imports, at top level or inside a function (``from a import b`` gives both
+    ``a`` and ``a.b``, as ``b`` may be a module)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
 
 
 def test_core_modules_never_import_streamlit():
@@ -18,3 +36,14 @@ def test_core_modules_never_import_streamlit():
              "print('streamlit' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_no_test_module_imports_another_test_module():
+    """Shared fixtures live in conftest.py, shared data in factories.py and browser/support.py."""
+    offences = []
+    for path in sorted(TESTS.rglob("*.py")):
+        for name in imported_modules(path):
+            last = name.rsplit(".", 1)[-1]
+            if name.startswith("tests.") and (last.startswith("test_") or last == "conftest"):
+                offences.append(f"{path.relative_to(REPO)} imports {name}")
+    assert offences == []

@@ -1,6 +1,6 @@
 """Charts of the analysis tables: the numbers users see in tooltips, and PNG/SVG files made offline.
 
-The study is described in tests/test_analysis_study.py.
+The analysis study is described in tests/factories.py.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import pytest
 
 from consult_coder import charts
 from consult_coder.analysis import cooccurrence, participant_matrix, theme_frequency
-from tests.test_analysis_study import study  # noqa: F401 - fixture
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -45,8 +44,8 @@ def _mark_texts(svg: bytes) -> list[str]:
     return [el.text for g in groups for el in g.iter() if el.tag.endswith("text") and el.text]
 
 
-def test_frequency_bars_show_n_of_N_and_percent_in_group_colours(study):  # noqa: F811
-    with study.session() as s:
+def test_frequency_bars_show_n_of_N_and_percent_in_group_colours(analysis_study):
+    with analysis_study.session() as s:
         chart = charts.frequency_chart(theme_frequency(s, layer="union"))
     rows = {(r["code"], r["split"]): r for r in _dataset(chart)}
     assert rows[("Trust and bond", "Young people")]["n_of_N"] == "4 of 5"
@@ -61,16 +60,16 @@ def test_frequency_bars_show_n_of_N_and_percent_in_group_colours(study):  # noqa
     assert spec["encoding"]["y"]["sort"] == ["Trust and bond", "Confidentiality", "Goal setting", "Empathy"]
 
 
-def test_frequency_chart_by_another_attribute_labels_it(study):  # noqa: F811
-    with study.session() as s:
+def test_frequency_chart_by_another_attribute_labels_it(analysis_study):
+    with analysis_study.session() as s:
         chart = charts.frequency_chart(theme_frequency(s, layer="alice", by="age_band"))
     spec = chart.to_dict()
     assert spec["encoding"]["color"]["title"] == "Age band"
     assert spec["encoding"]["color"]["scale"]["domain"] == ["14-17", "18-24", "(not recorded)"]
 
 
-def test_every_chart_renders_to_png_and_svg_without_any_url(study):  # noqa: F811
-    with study.session() as s:
+def test_every_chart_renders_to_png_and_svg_without_any_url(analysis_study):
+    with analysis_study.session() as s:
         built = [
             charts.frequency_chart(theme_frequency(s, layer="alice")),
             charts.cooccurrence_chart(cooccurrence(s, layer="alice", mode="sentence")),
@@ -91,8 +90,8 @@ def test_rendering_refuses_to_fetch_remote_data():
         charts.to_png(chart)
 
 
-def test_cooccurrence_heatmap_numbers_off_the_diagonal(study):  # noqa: F811
-    with study.session() as s:
+def test_cooccurrence_heatmap_numbers_off_the_diagonal(analysis_study):
+    with analysis_study.session() as s:
         chart = charts.cooccurrence_chart(cooccurrence(s, layer="alice", mode="sentence"))
     cells = {(r["code_a"], r["code_b"]): r for r in _dataset(chart)}
     assert cells[("Goal setting", "Confidentiality")]["count"] == 1
@@ -104,8 +103,8 @@ def test_cooccurrence_heatmap_numbers_off_the_diagonal(study):  # noqa: F811
     assert sorted(_mark_texts(charts.to_svg(chart))) == ["1", "1", "1", "1"]
 
 
-def test_participant_grid_has_one_row_per_participant(study):  # noqa: F811
-    with study.session() as s:
+def test_participant_grid_has_one_row_per_participant(analysis_study):
+    with analysis_study.session() as s:
         chart = charts.participant_grid_chart(participant_matrix(s, layer="alice"))
     data = _dataset(chart)
     assert len(data) == 8 * 4

@@ -7,46 +7,9 @@ from sqlalchemy import func, select
 
 from consult_coder import coding
 from consult_coder.errors import UserError
-from consult_coder.model import Code, Coding, Event, Participant, Progress, Transcript
+from consult_coder.model import Coding, Event, Progress, Transcript
 from consult_coder.storage import Project
-from consult_coder.text import content_hash
-from tests.factories import stored_turns
-
-# Synthetic words, written for these tests. The emoji (outside the BMP) come before coded passages,
-# so a UTF-16 count would put every offset after them one too far.
-TURNS = [
-    ("Interviewer", "interviewer", "How have the sessions been going for you? 🙂"),
-    ("P07", "participant", "Honestly 🌧️ better than I expected. She listens and she never judges me. "
-                           "We set small goals together, like getting to college twice a week."),
-    ("Interviewer", "interviewer", "What makes it feel safe to talk?"),
-    ("P07", "participant", "Knowing it stays in the room. That matters a lot to me."),
-]
-CODES = [
-    ("empathy", "Empathy", "#e6194b"),
-    ("non_judgement", "Non-judgement", "#3cb44b"),
-    ("goal_setting", "Goal setting", "#4363d8"),
-    ("confidentiality", "Confidentiality", "#f58231"),
-    ("trust_bond", "Trust and bond", "#911eb4"),
-]
-
-
-def build_study(project: Project, title: str = "P07 consultation") -> int:
-    """One participant, one transcript with turns, five codes and one archived code."""
-    text, turns = stored_turns(TURNS)
-    with project.session() as s:
-        if s.get(Participant, "P07") is None:
-            s.add(Participant(id="P07", group="youth", role="young person", age_band="18-20"))
-        for order, (cid, name, colour) in enumerate(CODES):
-            if s.get(Code, cid) is None:
-                s.add(Code(id=cid, name=name, colour=colour, sort_order=order,
-                           definition=f"Synthetic definition of {name.lower()}."))
-        if s.get(Code, "old_code") is None:
-            s.add(Code(id="old_code", name="Old code", archived=True, sort_order=99))
-        tr = Transcript(participant_id="P07", title=title, text=text, content_hash=content_hash(title + text),
-                        source_name=f"{title}.txt", source_format="txt", turns=turns)
-        s.add(tr)
-        s.flush()
-        return tr.id
+from tests.factories import CODING_TURNS, build_coding_study
 
 
 def span_of(project: Project, tid: int, phrase: str) -> tuple[int, int]:
@@ -67,7 +30,7 @@ def count(project: Project, model) -> int:  # noqa: ANN001
 
 
 def test_two_overlapping_codes_are_stored_at_exact_code_point_offsets(project: Project) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     a = span_of(project, tid, "She listens and she never judges me.")
     b = span_of(project, tid, "she never judges me. We set small goals")
     coding.add_coding(project, tid, *a, ["empathy"], "amira")
@@ -86,7 +49,7 @@ def test_two_overlapping_codes_are_stored_at_exact_code_point_offsets(project: P
 
 
 def test_selection_edges_are_trimmed_and_the_same_coding_is_not_added_twice(project: Project) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     start, end = span_of(project, tid, "She listens")
     first = coding.add_coding(project, tid, start - 1, end + 1, ["empathy"], "amira")
     again = coding.add_coding(project, tid, start, end, ["empathy", "trust_bond"], "amira")
@@ -107,7 +70,7 @@ def test_selection_edges_are_trimmed_and_the_same_coding_is_not_added_twice(proj
 ])
 def test_bad_input_is_refused_in_one_line_and_changes_nothing(
         project: Project, start: int, end: int, codes: list[str], message: str) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     events_before = count(project, Event)
     with pytest.raises(UserError, match=message) as err:
         coding.add_coding(project, tid, start, end, codes, "amira")
@@ -117,7 +80,7 @@ def test_bad_input_is_refused_in_one_line_and_changes_nothing(
 
 
 def test_a_selection_of_only_spaces_is_refused(project: Project) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     with project.session() as s:
         gap = s.get(Transcript, tid).text.index("\n\n")
     with pytest.raises(UserError, match="only spaces"):
@@ -126,13 +89,13 @@ def test_a_selection_of_only_spaces_is_refused(project: Project) -> None:
 
 
 def test_unknown_transcript_is_refused(project: Project) -> None:
-    build_study(project)
+    build_coding_study(project)
     with pytest.raises(UserError, match="no transcript 999"):
         coding.add_coding(project, 999, 0, 5, ["empathy"], "amira")
 
 
 def test_remove_resize_and_memo_change_only_the_coding_meant(project: Project) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     a = span_of(project, tid, "listens and she")
     keep = span_of(project, tid, "Knowing it stays in the room.")
     [cid] = coding.add_coding(project, tid, *a, ["empathy"], "amira")
@@ -154,7 +117,7 @@ def test_remove_resize_and_memo_change_only_the_coding_meant(project: Project) -
 
 
 def test_undo_reverts_each_kind_of_action_in_reverse_order(project: Project) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     a = span_of(project, tid, "She listens")
     [cid] = coding.add_coding(project, tid, *a, ["empathy"], "amira", memo="first thought")
     with project.session() as s:
@@ -188,8 +151,8 @@ def test_undo_reverts_each_kind_of_action_in_reverse_order(project: Project) -> 
 
 
 def test_undo_takes_back_only_the_coders_own_last_action_on_that_transcript(project: Project) -> None:
-    tid = build_study(project)
-    other_tid = build_study(project, title="P07 second interview")
+    tid = build_coding_study(project)
+    other_tid = build_coding_study(project, title="P07 second interview")
     a = span_of(project, tid, "She listens")
     coding.add_coding(project, tid, *a, ["empathy"], "amira")
     coding.add_coding(project, other_tid, *a, ["trust_bond"], "amira")
@@ -202,7 +165,7 @@ def test_undo_takes_back_only_the_coders_own_last_action_on_that_transcript(proj
 
 
 def test_a_coder_cannot_change_or_remove_another_coders_coding(project: Project) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     [cid] = coding.add_coding(project, tid, *span_of(project, tid, "She listens"), ["empathy"], "amira")
     with pytest.raises(UserError, match="belongs to coder 'amira'"):
         coding.remove_coding(project, cid, "ben")
@@ -215,7 +178,7 @@ def test_a_coder_cannot_change_or_remove_another_coders_coding(project: Project)
 
 
 def test_bad_resize_changes_nothing(project: Project) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     a = span_of(project, tid, "She listens")
     b = span_of(project, tid, "she never judges me")
     [cid] = coding.add_coding(project, tid, *a, ["empathy"], "amira")
@@ -230,7 +193,7 @@ def test_bad_resize_changes_nothing(project: Project) -> None:
 
 
 def test_blind_coding_shows_a_coder_only_their_own_codings(project: Project) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     a = span_of(project, tid, "She listens")
     coding.add_coding(project, tid, *a, ["empathy"], "amira")
     coding.add_coding(project, tid, *a, ["trust_bond"], "ben")
@@ -241,8 +204,8 @@ def test_blind_coding_shows_a_coder_only_their_own_codings(project: Project) -> 
 
 
 def test_progress_per_coder(project: Project) -> None:
-    tid = build_study(project)
-    other = build_study(project, title="P07 second interview")
+    tid = build_coding_study(project)
+    other = build_coding_study(project, title="P07 second interview")
     coding.add_coding(project, tid, *span_of(project, tid, "She listens"), ["empathy"], "amira")
     coding.set_progress(project, other, "amira", "done")
     with project.session() as s:
@@ -257,14 +220,14 @@ def test_progress_per_coder(project: Project) -> None:
 
 
 def test_open_transcript_gives_turns_and_participant(project: Project) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     with project.session() as s:
         view = coding.open_transcript(s, tid)
         choices = coding.transcript_choices(s)
     assert view["participant"] == {"id": "P07", "group": "youth", "role": "young person", "age_band": "18-20"}
     assert [(t["speaker"], t["kind"]) for t in view["turns"]][:2] == [
         ("Interviewer", "interviewer"), ("P07", "participant")]
-    assert view["text"][view["turns"][1]["start"]:view["turns"][1]["end"]] == TURNS[1][2]
+    assert view["text"][view["turns"][1]["start"]:view["turns"][1]["end"]] == CODING_TURNS[1][2]
     assert choices == [{"id": tid, "title": "P07 consultation", "participant_id": "P07", "group": "youth",
                         "role": "young person"}]
 

@@ -19,7 +19,7 @@ from consult_coder import coding, memos
 from consult_coder.model import Participant, Transcript, Turn
 from consult_coder.storage import Project, open_project
 from consult_coder.text import content_hash
-from tests.test_coding import build_study
+from tests.factories import build_coding_study
 
 
 def _page() -> None:
@@ -42,7 +42,7 @@ def study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Pro
     db = str(tmp_path / "project.sqlite")
     monkeypatch.setenv("CONSULT_CODER_DB", db)
     project = open_project(db)
-    tid = build_study(project)
+    tid = build_coding_study(project)
     yield project, tid
     project.close()
 

@@ -13,8 +13,7 @@ from consult_coder.errors import UserError
 from consult_coder.model import Code, Coder, Coding, Event, Participant, Progress, Transcript
 from consult_coder.storage import Project
 from consult_coder.text import content_hash
-from tests.conftest import CODEBOOK, SAMPLE_DIR
-from tests.factories import stored_turns
+from tests.factories import CODEBOOK, SAMPLE_DIR, stored_turns
 
 TURNS = [
     ("Interviewer", "interviewer", "What helped most?"),

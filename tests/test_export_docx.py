@@ -22,7 +22,7 @@ from consult_coder.export import (
     theme_table_docx,
 )
 from consult_coder.export.registry import FULL_REPORT, SECTIONS
-from tests.test_export_study import build_export_study
+from tests.factories import build_export_study
 
 GROUPS = {"youth": "Young people", "clinician": "Clinicians"}
 

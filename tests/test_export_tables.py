@@ -9,7 +9,7 @@ from openpyxl import load_workbook
 
 from consult_coder.analysis import theme_frequency
 from consult_coder.export import ExportOptions, codings_csv, tables_xlsx
-from tests.test_export_study import build_export_study
+from tests.factories import build_export_study
 
 COLUMNS = ["participant_id", "group", "role", "age_band", "site", "transcript", "source_name", "speaker",
            "speaker_kind", "code_id", "code_name", "coder", "origin", "start", "end", "quote", "memo",

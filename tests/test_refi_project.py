@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 import xmlschema
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from consult_coder.errors import UserError
-from consult_coder.importers.base import RawTurn, build_transcript
 from consult_coder.memos import PROJECT_TARGET
 from consult_coder.model import Code, Coder, Coding, Memo, Participant, Transcript, Turn
 from consult_coder.refi import export_qdpx, import_qdpx, import_refi_file
 from consult_coder.storage import Project, open_project
+from tests.factories import build_refi_study
 
 REPO = Path(__file__).resolve().parent.parent
 REFI = REPO.parent / "shared" / "refi"
@@ -46,82 +45,6 @@ def other_project(project: Project, request: pytest.FixtureRequest, tmp_path: Pa
     other = open_project(url)
     yield other
     other.close()
-
-
-# --- a small synthetic study -------------------------------------------------------------------------
-
-def _transcript(s: Session, pid: str, turns: list[tuple[str, str]], front: str = "") -> Transcript:
-    parsed = build_transcript(f"{pid}_consultation.txt", "txt", [RawTurn(sp, [said]) for sp, said in turns],
-                              front)
-    t = Transcript(participant_id=pid, title=parsed.title, text=parsed.text, content_hash=parsed.content_hash,
-                   source_name=parsed.source_name, source_format="txt", front_matter=parsed.front_matter)
-    s.add(t)
-    s.flush()
-    for i, turn in enumerate(parsed.turns):
-        s.add(Turn(transcript_id=t.id, index=i, speaker=turn.speaker, speaker_kind=turn.speaker_kind,
-                   start=turn.start, end=turn.end))
-    return t
-
-
-def _code(s: Session, t: Transcript, phrase: str, code: str, coder: Coder, memo: str = "") -> Coding:
-    start = t.text.index(phrase)
-    c = Coding(transcript_id=t.id, start=start, end=start + len(phrase), code_id=code, coder_id=coder.id,
-               memo=memo)
-    s.add(c)
-    return c
-
-
-def build_study(project: Project) -> None:
-    with project.session() as s:
-        s.add_all([
-            Participant(id="P07", group="youth", role="young person", age_band="16-17",
-                        attributes={"gender": "female", "site": "North clinic"}),
-            Participant(id="C02", group="clinician", role="lay health counsellor", age_band="",
-                        attributes={"years_experience": "4"}),
-        ])
-        s.add_all([
-            Code(id="alliance", name="Working alliance", definition="How the two work together.",
-                 colour="#336699", sort_order=1),
-            Code(id="empathy", name="Empathy", parent_id="alliance", colour="#e07a5f", sort_order=2,
-                 definition="The clinician shows they understand what the young person feels.",
-                 when_to_use="A feeling is named or reflected back.",
-                 when_not_to_use="Advice giving;\nreassurance without reflection.",
-                 example="\"That sounds really frightening.\""),
-            Code(id="goal_setting", name="Goal setting", parent_id="alliance", colour="#81b29a", sort_order=3,
-                 definition="Agreeing what to work on."),
-            Code(id="old_trust", name="Trust (old)", definition="Retired code.", colour="#aaaaaa",
-                 sort_order=4, archived=True),
-        ])
-        alice, bob, consensus = Coder(name="alice"), Coder(name="bob"), Coder(name="consensus")
-        s.add_all([alice, bob, consensus])
-        s.flush()
-        t1 = _transcript(s, "P07", [
-            ("Interviewer", "How have the last two weeks been?"),
-            ("P07", "Honestly hard. I felt scared before school, like my chest was tight 😟."),
-            ("Interviewer", "That sounds really frightening. What would you like to change first?"),
-            ("P07", "Maybe getting to school on time, even twice a week. Café mornings help."),
-        ], front="Consultation 3, synthetic sample")
-        t2 = _transcript(s, "C02", [
-            ("Interviewer", "What helps young people trust you?"),
-            ("C02", "Meeting regularly, and saying plainly what stays confidential."),
-        ])
-        _code(s, t1, "That sounds really frightening.", "empathy", alice, memo="Clear reflection of fear.")
-        _code(s, t1, "That sounds really frightening.", "empathy", bob)
-        _code(s, t1, "getting to school on time, even twice a week", "goal_setting", alice)
-        _code(s, t1, "getting to school on time, even twice a week", "goal_setting", consensus,
-              memo="Agreed: concrete goal.")
-        _code(s, t1, "I felt scared before school, like my chest was tight 😟.", "empathy", bob)
-        _code(s, t2, "Meeting regularly", "old_trust", alice)
-        s.flush()
-        s.add_all([
-            Memo(target_kind="transcript", target_id=str(t1.id), coder_id=alice.id,
-                 text="Rapport builds after the second question."),
-            Memo(target_kind="transcript", target_id=str(t2.id), coder_id=None, text="Shared note: short."),
-            Memo(target_kind="code", target_id="empathy", coder_id=bob.id,
-                 text="Overlaps with validation; discuss."),
-            Memo(target_kind="project", target_id=PROJECT_TARGET, coder_id=None,
-                 text="Coding frame agreed on 3 March."),
-        ])
 
 
 def snapshot(project: Project) -> dict[str, object]:
@@ -171,7 +94,7 @@ def make_qdpx(qde: bytes | str, files: dict[str, str | bytes], qde_name: str = "
 def test_export_is_a_valid_qdpx_with_each_transcript_as_plain_text(
     project: Project, project_schema: xmlschema.XMLSchema
 ) -> None:
-    build_study(project)
+    build_refi_study(project)
     data = exported(project)
     project_schema.validate(qde_of(data))
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -185,7 +108,7 @@ def test_export_is_a_valid_qdpx_with_each_transcript_as_plain_text(
 
 
 def test_selection_positions_count_code_points(project: Project) -> None:
-    build_study(project)
+    build_refi_study(project)
     doc = xmlschema.XMLResource(qde_of(exported(project)))
     with project.session() as s:
         t = s.scalars(select(Transcript).where(Transcript.participant_id == "P07")).one()
@@ -200,7 +123,7 @@ def test_selection_positions_count_code_points(project: Project) -> None:
 def test_export_of_one_coder_holds_only_their_codings_and_validates(
     project: Project, project_schema: xmlschema.XMLSchema, other_project: Project
 ) -> None:
-    build_study(project)
+    build_refi_study(project)
     data = exported(project, "consensus")
     project_schema.validate(qde_of(data))
     import_qdpx(other_project, data, "tester")
@@ -214,7 +137,7 @@ def test_export_of_one_coder_holds_only_their_codings_and_validates(
 
 
 def test_exporting_twice_gives_the_same_guids(project: Project) -> None:
-    build_study(project)
+    build_refi_study(project)
     first, second = (re.sub(rb'modifiedDateTime="[^"]*"', b"", qde_of(exported(project))) for _ in "12")
     assert first == second
     assert len(set(re.findall(rb'guid="([^"]+)"', first))) == len(re.findall(rb'guid="([^"]+)"', first))
@@ -223,14 +146,14 @@ def test_exporting_twice_gives_the_same_guids(project: Project) -> None:
 # --- round trip --------------------------------------------------------------------------------------
 
 def test_export_then_import_loses_nothing(project: Project, other_project: Project) -> None:
-    build_study(project)
+    build_refi_study(project)
     summary = import_qdpx(other_project, exported(project), "tester")
     assert summary.transcripts_added == 2 and summary.codings_added == 6
     assert snapshot(other_project) == snapshot(project)
 
 
 def test_importing_the_same_export_again_changes_nothing(project: Project) -> None:
-    build_study(project)
+    build_refi_study(project)
     before = snapshot(project)
     summary = import_qdpx(project, exported(project), "tester")
     assert (summary.codes_added, summary.transcripts_added, summary.codings_added) == (0, 0, 0)

@@ -18,9 +18,8 @@ from playwright.sync_api import expect, sync_playwright
 from consult_coder import coding
 from consult_coder.sample import load_demo
 from consult_coder.storage import open_project
-from tests.browser.conftest import launch, serve
-from tests.browser.test_coding_browser import mouse_select
-from tests.conftest import REPO
+from tests.browser.support import launch, mouse_select, serve
+from tests.factories import REPO
 
 OUT = REPO / "docs" / "screenshot.png"
 

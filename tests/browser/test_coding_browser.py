@@ -6,87 +6,15 @@ counts those as two UTF-16 units, the stored offsets count one code point, and t
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from playwright.sync_api import Page, expect
 
-from consult_coder.model import Coding, Transcript
-from consult_coder.storage import open_project
-from tests.browser.conftest import App
+from tests.browser.support import App, choose_coder, mouse_select, stored, wait_for_db
 
 pytestmark = pytest.mark.browser
 
 FIRST = "She listens and she never judges me."
 SECOND = "she never judges me. We set small goals"
-
-
-def stored(app: App) -> tuple[str, list[tuple[int, int, str, str, int]]]:
-    project = open_project(app.db)
-    try:
-        with project.session() as s:
-            text = s.get(Transcript, app.transcript_id).text
-            rows = [(c.start, c.end, c.code_id, c.memo, c.id)
-                    for c in s.query(Coding).filter(Coding.transcript_id == app.transcript_id)
-                    .order_by(Coding.start, Coding.code_id)]
-        return text, rows
-    finally:
-        project.close()
-
-
-def wait_for_db(app: App, check, what: str) -> list:  # noqa: ANN001
-    deadline = time.monotonic() + 30
-    while True:
-        text, rows = stored(app)
-        if check(text, rows):
-            return rows
-        if time.monotonic() > deadline:
-            pytest.fail(f"the project never showed {what}; it holds {rows}")
-        time.sleep(0.2)
-
-
-def choose_coder(page: Page, name: str) -> None:
-    """Pick the coder in the sidebar, as a user does; the reader then appears."""
-    expect(page.get_by_text("Choose who is coding first")).to_be_visible()
-    page.locator('section[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
-    page.get_by_role("option", name=name, exact=True).click()
-    page.wait_for_selector(".ccr-seg")
-
-
-def mouse_select(page: Page, phrase: str) -> None:
-    """Drag the real mouse across ``phrase`` in the reader (from its first to its last character)."""
-    box = page.evaluate(
-        """(phrase) => {
-            const segs = Array.from(document.querySelectorAll('.ccr-seg'));
-            // The phrase may run over several segments: find it in the turn's text, then map back.
-            for (const turn of document.querySelectorAll('.ccr-text')) {
-                const nodes = Array.from(turn.querySelectorAll('.ccr-seg')).map((s) => s.firstChild);
-                const whole = nodes.map((n) => n.data).join('');
-                const at = whole.indexOf(phrase);
-                if (at < 0) continue;
-                const locate = (pos) => {
-                    for (const n of nodes) {
-                        if (pos <= n.data.length) return [n, pos];
-                        pos -= n.data.length;
-                    }
-                };
-                const range = document.createRange();
-                range.setStart(...locate(at));
-                range.setEnd(...locate(at + phrase.length));
-                const rects = Array.from(range.getClientRects()).filter((r) => r.width > 0);
-                const a = rects[0], b = rects[rects.length - 1];
-                return {x1: a.left + 1, y1: a.top + a.height / 2, x2: b.right - 1, y2: b.top + b.height / 2};
-            }
-            return null;
-        }""",
-        phrase,
-    )
-    assert box, f"{phrase!r} is not on the page"
-    page.mouse.move(box["x1"], box["y1"])
-    page.mouse.down()
-    page.mouse.move(box["x2"], box["y2"], steps=5)
-    page.mouse.up()
-    expect(page.locator(".ccr-palette")).to_be_visible()
 
 
 def coded(page: Page, code_id: str) -> str:

@@ -9,8 +9,8 @@ import pandas as pd
 from docx import Document
 
 from consult_coder.storage import open_project
-from tests.browser.conftest import serve
-from tests.test_export_study import build_export_study
+from tests.browser.support import serve
+from tests.factories import build_export_study
 
 
 def test_clicking_a_button_downloads_the_file_made_then(page, tmp_path):

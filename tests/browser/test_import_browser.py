@@ -7,8 +7,8 @@ from sqlalchemy import func, select
 
 from consult_coder.model import Participant, Transcript
 from consult_coder.storage import open_project
-from tests.browser.conftest import serve
-from tests.conftest import SAMPLE_DIR
+from tests.browser.support import serve
+from tests.factories import SAMPLE_DIR
 
 GOOD = [SAMPLE_DIR / "P05_consultation.srt", SAMPLE_DIR / "P22_consultation.docx"]
 

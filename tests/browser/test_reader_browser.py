@@ -13,8 +13,7 @@ from playwright.sync_api import Page, expect
 from consult_coder import coding
 from consult_coder.model import Coding, Transcript
 from consult_coder.storage import open_project
-from tests.browser.conftest import LONG_TARGET, App
-from tests.browser.test_coding_browser import choose_coder, wait_for_db
+from tests.browser.support import LONG_TARGET, App, choose_coder, wait_for_db
 
 pytestmark = pytest.mark.browser
 
