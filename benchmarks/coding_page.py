@@ -32,7 +32,8 @@ OPEN_CODINGS = 60
 
 def build(path: Path, n_codings: int) -> tuple[Project, int]:
     project = open_project(str(path))
-    load_demo(project)
+    with project.session() as s:
+        load_demo(s)
     rng = random.Random(7)
     with project.session() as s:
         originals = list(s.scalars(select(Transcript)))

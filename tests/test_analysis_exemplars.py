@@ -6,11 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from consult_coder.analysis import exemplars, set_pinned
-from consult_coder.coding import undo
+from consult_coder.analysis import exemplars
+from consult_coder.coding import set_pinned, undo
 from consult_coder.errors import UserError
 from consult_coder.model import Coding, Event
-from tests.factories import build_analysis_study
+from tests.factories import build_analysis_study, in_session
 
 
 def _quotes(frame, group):
@@ -52,7 +52,7 @@ def test_all_themes_and_a_limit_per_group(analysis_study):
 def test_pinned_quote_comes_first_and_is_saved_with_an_audit_event(project):
     ids = build_analysis_study(project)
     p03 = ids[("alice", "P03", "trust_bond", "I could tell her anything.")]
-    set_pinned(project, p03, True, actor="alice")
+    in_session(project, set_pinned, p03, True, actor="alice")
     with project.session() as s:
         quotes = exemplars(s, layer="alice", code_id="trust_bond")
         assert s.get(Coding, p03).pinned
@@ -62,12 +62,12 @@ def test_pinned_quote_comes_first_and_is_saved_with_an_audit_event(project):
     assert ev.actor == "alice"
     assert (ev.payload["before"], ev.payload["after"]) == ({"pinned": False}, {"pinned": True})
 
-    set_pinned(project, p03, False, actor="alice")
+    in_session(project, set_pinned, p03, False, actor="alice")
     with project.session() as s:
         quotes = exemplars(s, layer="alice", code_id="trust_bond")
     assert [p for p, _ in _quotes(quotes, "youth")] == ["P02", "P01", "P03"]
     # unpinning is undoable like any coding action
-    assert undo(project, "alice") is not None
+    assert in_session(project, undo, "alice") is not None
     with project.session() as s:
         assert s.get(Coding, p03).pinned
 
@@ -75,7 +75,7 @@ def test_pinned_quote_comes_first_and_is_saved_with_an_audit_event(project):
 def test_union_keeps_the_pinned_copy_of_an_identical_segment(project):
     ids = build_analysis_study(project)
     bobs = ids[("bob", "P01", "trust_bond", "I trusted her from the start.")]
-    set_pinned(project, bobs, True, actor="bob")
+    in_session(project, set_pinned, bobs, True, actor="bob")
     with project.session() as s:
         quotes = exemplars(s, layer="union", code_id="trust_bond")
     first = quotes.iloc[0]
@@ -89,19 +89,19 @@ def test_anyone_on_the_team_may_pin_and_the_trail_says_who(analysis_study):
     with analysis_study.session() as s:
         bobs = s.scalars(select(Coding.id).join(Coding.coder).where(Coding.code_id == "goal_setting")
                          .where(Coding.coder.has(name="bob"))).one()
-    set_pinned(analysis_study, bobs, True, actor="alice")
+    in_session(analysis_study, set_pinned, bobs, True, actor="alice")
     with analysis_study.session() as s:
         assert s.get(Coding, bobs).pinned
         ev = s.scalars(select(Event).where(Event.action == "coding.pin")).one()
         assert ev.actor == "alice"
-    assert undo(analysis_study, "bob") is None  # bob did not pin it, so it is not his to undo
-    assert undo(analysis_study, "alice").startswith("Undid pinning")
+    assert in_session(analysis_study, undo, "bob") is None  # bob did not pin it, so it is not his to undo
+    assert in_session(analysis_study, undo, "alice").startswith("Undid pinning")
     with analysis_study.session() as s:
         assert not s.get(Coding, bobs).pinned
 
 
 def test_pinning_a_coding_that_is_gone_is_one_line(analysis_study):
     with pytest.raises(UserError, match="There is no coding 99999"):
-        set_pinned(analysis_study, 99999, True, actor="alice")
+        in_session(analysis_study, set_pinned, 99999, True, actor="alice")
     with analysis_study.session() as s:
         assert s.scalars(select(Event)).first() is None

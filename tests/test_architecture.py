@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,23 @@ import consult_coder
 from tests.factories import REPO
 
 TESTS = REPO / "tests"
+PACKAGE = Path(consult_coder.__file__).parent
+SHELL = ("ui", "cli")
+
+
+def source_files(*parts: str) -> list[Path]:
+    """The package's .py files under ``parts`` (all of them when none are given)."""
+    return sorted(PACKAGE.joinpath(*parts).rglob("*.py"))
+
+
+def layer_of(path: Path) -> str:
+    rel = path.relative_to(PACKAGE)
+    return rel.parts[0] if len(rel.parts) > 1 else rel.stem
+
+
+def core_files() -> list[Path]:
+    """The domain core: everything but the shell (ui, cli) and the migrations."""
+    return [f for f in source_files() if layer_of(f) not in (*SHELL, "migrations")]
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -46,4 +64,22 @@ def test_no_test_module_imports_another_test_module():
             last = name.rsplit(".", 1)[-1]
             if name.startswith("tests.") and (last.startswith("test_") or last == "conftest"):
                 offences.append(f"{path.relative_to(REPO)} imports {name}")
+    assert offences == []
+
+
+def test_core_functions_take_a_session_and_never_own_the_transaction():
+    """Only storage opens a unit of work; every other core function is handed a Session."""
+    offences = []
+    for path in core_files():
+        if path.name == "storage.py":
+            continue
+        where = path.relative_to(PACKAGE)
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("session", "commit", "rollback", "begin")):
+                offences.append(f"{where}:{node.lineno} calls .{node.func.attr}()")
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                for arg in [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]:
+                    if arg.annotation is not None and re.search(r"\bProject\b", ast.unparse(arg.annotation)):
+                        offences.append(f"{where}:{node.lineno} {node.name}() takes a Project")
     assert offences == []

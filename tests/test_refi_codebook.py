@@ -14,6 +14,7 @@ from consult_coder.model import Code, Event
 from consult_coder.refi import export_qdc, import_qdc, import_refi_file
 from consult_coder.refi.codes import parse_description
 from consult_coder.storage import Project
+from tests.factories import in_session
 
 REPO = Path(__file__).resolve().parent.parent
 REFI = REPO.parent / "shared" / "refi"
@@ -87,7 +88,7 @@ def test_round_trip_into_a_new_project_gives_the_same_codes(project: Project, tm
 
     add_codebook(project)
     other = open_project(str(tmp_path / "other.sqlite"))
-    summary = import_qdc(other, qdc(project), "tester")
+    summary = in_session(other, import_qdc, qdc(project), "tester")
     assert summary.codes_added == 4
     assert codes_of(other) == codes_of(project)
     other.close()
@@ -96,7 +97,7 @@ def test_round_trip_into_a_new_project_gives_the_same_codes(project: Project, tm
 def test_reimport_maps_back_to_the_same_codes(sqlite_project: Project) -> None:
     add_codebook(sqlite_project)
     before = codes_of(sqlite_project)
-    summary = import_qdc(sqlite_project, qdc(sqlite_project), "tester")
+    summary = in_session(sqlite_project, import_qdc, qdc(sqlite_project), "tester")
     assert (summary.codes_added, summary.codes_updated) == (0, 0)
     assert codes_of(sqlite_project) == before
 
@@ -105,7 +106,7 @@ def test_a_code_renamed_in_another_tool_updates_the_same_code(sqlite_project: Pr
     add_codebook(sqlite_project)
     edited = qdc(sqlite_project).replace(b'name="Empathy"', b'name="Empathic reflection"')
     edited = edited.replace(b"Code id: empathy", b"")  # our id line lost there: the guid still matches
-    summary = import_qdc(sqlite_project, edited, "tester")
+    summary = in_session(sqlite_project, import_qdc, edited, "tester")
     assert (summary.codes_added, summary.codes_updated) == (0, 1)
     assert codes_of(sqlite_project)["empathy"][0] == "Empathic reflection"
     with sqlite_project.session() as s:
@@ -114,7 +115,7 @@ def test_a_code_renamed_in_another_tool_updates_the_same_code(sqlite_project: Pr
 
 
 def test_taguette_codebook_with_empty_sets_imports(sqlite_project: Project) -> None:
-    summary = import_refi_file(sqlite_project, TAGUETTE, "tester")
+    summary = in_session(sqlite_project, import_refi_file, TAGUETTE, "tester")
     assert summary.codes_added == 3
     names = {v[0] for v in codes_of(sqlite_project).values()}
     assert names == {"xsd:element name", "CodeBook", "Variables"}
@@ -136,7 +137,7 @@ def test_same_named_code_is_updated_not_duplicated(sqlite_project: Project) -> N
   </Codes>
   <Sets/>
 </CodeBook>"""
-    summary = import_qdc(sqlite_project, other_tool, "tester")
+    summary = in_session(sqlite_project, import_qdc, other_tool, "tester")
     assert summary.codes_added == 1
     codes = codes_of(sqlite_project)
     assert codes["hope"][:2] == ("Hope", "Talk of things getting better.") and codes["hope"][6] == "alliance"
@@ -168,7 +169,7 @@ def test_broken_codebooks_are_refused_with_one_line_and_change_nothing(sqlite_pr
         (b"<Project name='p'/>", "not a REFI-QDA codebook"),
     ]:
         with pytest.raises(UserError, match=expected) as err:
-            import_qdc(sqlite_project, data, "tester", "team.qdc")
+            in_session(sqlite_project, import_qdc, data, "tester", "team.qdc")
         assert str(err.value).startswith("team.qdc") and "\n" not in str(err.value)
     with sqlite_project.session() as s:
         assert s.scalar(select(func.count()).select_from(Code)) == 0

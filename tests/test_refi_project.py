@@ -18,7 +18,7 @@ from consult_coder.memos import PROJECT_TARGET
 from consult_coder.model import Code, Coder, Coding, Memo, Participant, Transcript, Turn
 from consult_coder.refi import export_qdpx, import_qdpx, import_refi_file
 from consult_coder.storage import Project, open_project
-from tests.factories import build_refi_study
+from tests.factories import build_refi_study, in_session
 
 REPO = Path(__file__).resolve().parent.parent
 REFI = REPO.parent / "shared" / "refi"
@@ -126,7 +126,7 @@ def test_export_of_one_coder_holds_only_their_codings_and_validates(
     build_refi_study(project)
     data = exported(project, "consensus")
     project_schema.validate(qde_of(data))
-    import_qdpx(other_project, data, "tester")
+    in_session(other_project, import_qdpx, data, "tester")
     after = snapshot(other_project)
     assert {c[4] for c in after["codings"]} == {"consensus"}
     assert [c[5] for c in after["codings"]] == ["Agreed: concrete goal."]
@@ -147,7 +147,7 @@ def test_exporting_twice_gives_the_same_guids(project: Project) -> None:
 
 def test_export_then_import_loses_nothing(project: Project, other_project: Project) -> None:
     build_refi_study(project)
-    summary = import_qdpx(other_project, exported(project), "tester")
+    summary = in_session(other_project, import_qdpx, exported(project), "tester")
     assert summary.transcripts_added == 2 and summary.codings_added == 6
     assert snapshot(other_project) == snapshot(project)
 
@@ -155,7 +155,7 @@ def test_export_then_import_loses_nothing(project: Project, other_project: Proje
 def test_importing_the_same_export_again_changes_nothing(project: Project) -> None:
     build_refi_study(project)
     before = snapshot(project)
-    summary = import_qdpx(project, exported(project), "tester")
+    summary = in_session(project, import_qdpx, exported(project), "tester")
     assert (summary.codes_added, summary.transcripts_added, summary.codings_added) == (0, 0, 0)
     assert summary.transcripts_known == 2 and summary.codings_known == 6
     assert snapshot(project) == before
@@ -169,7 +169,7 @@ def count(project: Project, table: type) -> int:
 
 
 def test_maxqda_sample_brings_its_307_nested_codes(project: Project) -> None:
-    summary = import_refi_file(project, MAXQDA, "tester")
+    summary = in_session(project, import_refi_file, MAXQDA, "tester")
     assert summary.codes_added == 307
     assert "10 text sources skipped" in summary.describe()
     with project.session() as s:
@@ -192,7 +192,7 @@ def test_an_imported_maxqda_codebook_exports_valid_files(
 ) -> None:
     from consult_coder.refi import export_qdc
 
-    import_refi_file(sqlite_project, MAXQDA, "tester")
+    in_session(sqlite_project, import_refi_file, MAXQDA, "tester")
     with sqlite_project.session() as s:
         s.add(Memo(target_kind="project", target_id=PROJECT_TARGET, text="Pasted from Word:\x0c page two"))
         qdc = export_qdc(s)
@@ -206,7 +206,7 @@ def test_an_imported_maxqda_codebook_exports_valid_files(
 
 
 def test_atlas_sample_nests_flat_names_and_keeps_its_notes(sqlite_project: Project) -> None:
-    summary = import_refi_file(sqlite_project, ATLAS, "tester")
+    summary = in_session(sqlite_project, import_refi_file, ATLAS, "tester")
     assert summary.codes_added == 14
     text = summary.describe()
     assert "6 text sources skipped, with 7 codings" in text and "non-text sources skipped" in text
@@ -246,7 +246,7 @@ def atlas_qdpx(folder: str = "sources") -> bytes:
 
 
 def test_atlas_project_with_its_texts_places_codings_on_the_same_characters(project: Project) -> None:
-    summary = import_qdpx(project, atlas_qdpx(folder="Sources"), "tester", "atlas.qdpx")
+    summary = in_session(project, import_qdpx, atlas_qdpx(folder="Sources"), "tester", "atlas.qdpx")
     assert summary.transcripts_added == 6 and summary.codings_added == 7
     texts = atlas_texts()
     with project.session() as s:
@@ -309,7 +309,7 @@ P11: Mostly, yes.</PlainTextContent>
     </TextSource>
   </Sources>
 </Project>"""
-    summary = import_qdpx(sqlite_project, qde.encode(), "tester", "nvivo.qde")
+    summary = in_session(sqlite_project, import_qdpx, qde.encode(), "tester", "nvivo.qde")
     assert summary.participants_added == 1 and summary.codings_added == 1
     with sqlite_project.session() as s:
         p = s.get(Participant, "P11")
@@ -325,7 +325,7 @@ P11: Mostly, yes.</PlainTextContent>
 def test_missing_source_text_is_one_clear_error_and_nothing_is_written(sqlite_project: Project) -> None:
     archive = make_qdpx(ATLAS.read_bytes(), {})
     with pytest.raises(UserError) as err:
-        import_qdpx(sqlite_project, archive, "tester", "atlas.qdpx")
+        in_session(sqlite_project, import_qdpx, archive, "tester", "atlas.qdpx")
     message = str(err.value)
     assert "\n" not in message and "is missing from the archive" in message and "atlas.qdpx" in message
     assert count(sqlite_project, Code) == 0 and count(sqlite_project, Participant) == 0
@@ -334,7 +334,7 @@ def test_missing_source_text_is_one_clear_error_and_nothing_is_written(sqlite_pr
 def test_a_coding_outside_its_text_refuses_the_whole_import(project: Project) -> None:
     qde = MAXQDA_LIKE.replace("endPosition=\"12\"", "endPosition=\"999\"")
     with pytest.raises(UserError, match="outside its text"):
-        import_qdpx(project, qde.encode(), "tester", "bad.qde")
+        in_session(project, import_qdpx, qde.encode(), "tester", "bad.qde")
     # The codes were already written when the bad selection was met: all of it was rolled back.
     assert count(project, Code) == 0 and count(project, Transcript) == 0 and count(project, Coder) == 0
 
@@ -356,7 +356,7 @@ MAXQDA_LIKE = """<?xml version="1.0" encoding="utf-8"?>
 
 
 def test_codings_without_a_user_belong_to_the_person_importing(sqlite_project: Project) -> None:
-    summary = import_qdpx(sqlite_project, MAXQDA_LIKE.encode(), "dana", "small.qde")
+    summary = in_session(sqlite_project, import_qdpx, MAXQDA_LIKE.encode(), "dana", "small.qde")
     assert "name no user" in summary.describe()
     with sqlite_project.session() as s:
         c = s.scalars(select(Coding)).one()
@@ -380,7 +380,7 @@ def test_overlong_names_from_another_tool_are_cut_to_fit(project: Project) -> No
       <TextValue>{long_role}</TextValue></VariableValue>
     <SourceRef targetGUID="BBBBBBBB-5555-5555-5555-555555555555"/>
   </Case></Cases>'''))
-    import_qdpx(project, qde.encode(), "tester", "long.qde")
+    in_session(project, import_qdpx, qde.encode(), "tester", "long.qde")
     with project.session() as s:
         assert s.scalars(select(Coder.name)).one() == "U" * 128
         assert s.get(Participant, "P30").role == "R" * 128

@@ -27,8 +27,8 @@ def _tool(name: str) -> str:
 def report_pdf(tmp_path_factory) -> tuple[str, str, str]:
     tmp = tmp_path_factory.mktemp("lo")
     project = open_project(str(tmp / "sample.sqlite"))
-    load_demo(project)
     with project.session() as s:
+        load_demo(s)
         exported = export_file(s, "docx", ExportOptions(layer="union"))
     project.close()
     docx = tmp / "report.docx"

@@ -1,7 +1,8 @@
-"""Coding actions: apply codes to passages, change and remove them, and undo — each committed when made.
+"""Coding actions: apply codes to passages, change and remove them, and undo; and what the Code page reads.
 
-Every action runs in its own transaction and leaves an audit event (entity ``transcript``, the
-transcript's id) whose payload holds what undo needs to put things back. Coders change only their own
+Each action works inside the caller's unit of work (the page commits it when it is made) and leaves an
+audit event (entity ``transcript``, the transcript's id) whose payload holds what undo needs to put
+things back. Coders change only their own
 codings. Offsets are code points of the stored text, end exclusive (see :mod:`consult_coder.text`).
 """
 
@@ -28,7 +29,6 @@ from consult_coder.model import (
     Turn,
     utcnow,
 )
-from consult_coder.storage import Project
 from consult_coder.text import snap_to_sentences, snap_to_words, trim_span
 
 PROGRESS_STATES = ("not_started", "in_progress", "done")
@@ -107,7 +107,7 @@ def mark_started(session: Session, transcript_id: int, coder_id: int) -> None:
 # ---------------------------------------------------------------- actions
 
 def add_coding(
-    project: Project,
+    session: Session,
     transcript_id: int,
     start: int,
     end: int,
@@ -126,103 +126,98 @@ def add_coding(
     wanted = list(dict.fromkeys(code_ids or []))
     if not wanted:
         raise UserError("Choose at least one code to apply")
-    with project.session() as s:
-        tr = _transcript(s, transcript_id)
-        start, end = _check_span(tr, start, end)
-        codes = {c.id: c for c in s.scalars(select(Code).where(Code.id.in_(wanted)))}
-        for cid in wanted:
-            if cid not in codes:
-                raise UserError(f"There is no code {cid!r} in the codebook")
-            if codes[cid].archived:
-                raise UserError(f"Code {codes[cid].name!r} is archived and cannot be applied")
-        who = get_or_create_coder(s, coder)
-        existing = {
-            row.code_id: row.id
-            for row in s.scalars(select(Coding).where(
-                Coding.transcript_id == tr.id, Coding.coder_id == who.id,
-                Coding.start == start, Coding.end == end, Coding.code_id.in_(wanted)))
-        }
-        new_rows = [
-            Coding(transcript_id=tr.id, start=start, end=end, code_id=cid, coder_id=who.id,
-                   origin=origin, memo=memo.strip())
-            for cid in wanted if cid not in existing
-        ]
-        s.add_all(new_rows)
-        s.flush()
-        if new_rows:
-            mark_started(s, tr.id, who.id)
-            audit.record(s, who.name, "coding.add", "transcript", tr.id,
-                         before=None, after={"codings": [_snapshot(r) for r in new_rows]})
-        created = {r.code_id: r.id for r in new_rows}
-        return [existing.get(cid) or created[cid] for cid in wanted]
+    tr = _transcript(session, transcript_id)
+    start, end = _check_span(tr, start, end)
+    codes = {c.id: c for c in session.scalars(select(Code).where(Code.id.in_(wanted)))}
+    for cid in wanted:
+        if cid not in codes:
+            raise UserError(f"There is no code {cid!r} in the codebook")
+        if codes[cid].archived:
+            raise UserError(f"Code {codes[cid].name!r} is archived and cannot be applied")
+    who = get_or_create_coder(session, coder)
+    existing = {
+        row.code_id: row.id
+        for row in session.scalars(select(Coding).where(
+            Coding.transcript_id == tr.id, Coding.coder_id == who.id,
+            Coding.start == start, Coding.end == end, Coding.code_id.in_(wanted)))
+    }
+    new_rows = [
+        Coding(transcript_id=tr.id, start=start, end=end, code_id=cid, coder_id=who.id,
+               origin=origin, memo=memo.strip())
+        for cid in wanted if cid not in existing
+    ]
+    session.add_all(new_rows)
+    session.flush()
+    if new_rows:
+        mark_started(session, tr.id, who.id)
+        audit.record(session, who.name, "coding.add", "transcript", tr.id,
+                     before=None, after={"codings": [_snapshot(r) for r in new_rows]})
+    created = {r.code_id: r.id for r in new_rows}
+    return [existing.get(cid) or created[cid] for cid in wanted]
 
 
-def remove_coding(project: Project, coding_id: int, coder: str) -> None:
-    with project.session() as s:
-        row = _own_coding(s, coding_id, coder)
-        audit.record(s, coder, "coding.remove", "transcript", row.transcript_id,
-                     before=_snapshot(row), after=None)
-        s.delete(row)
+def remove_coding(session: Session, coding_id: int, coder: str) -> None:
+    row = _own_coding(session, coding_id, coder)
+    audit.record(session, coder, "coding.remove", "transcript", row.transcript_id,
+                 before=_snapshot(row), after=None)
+    session.delete(row)
 
 
 def resize_coding(
-    project: Project, coding_id: int, start: int, end: int, coder: str, snap: str | None = None
+    session: Session, coding_id: int, start: int, end: int, coder: str, snap: str | None = None
 ) -> tuple[int, int]:
     """Move a coding's edges; ``snap`` widens the new span to whole words or sentences."""
     if snap not in SNAPS:
         raise UserError(f"Unknown snap {snap!r}: use word, sentence or none")
-    with project.session() as s:
-        row = _own_coding(s, coding_id, coder)
-        tr = _transcript(s, row.transcript_id)
-        start, end = _check_span(tr, start, end)
-        if snap == "word":
-            start, end = snap_to_words(tr.text, start, end)
-        elif snap == "sentence":
-            start, end = snap_to_sentences(tr.text, start, end)
-        if (start, end) == (row.start, row.end):
-            return start, end
-        twin = s.scalars(select(Coding.id).where(
-            Coding.transcript_id == row.transcript_id, Coding.coder_id == row.coder_id,
-            Coding.code_id == row.code_id, Coding.start == start, Coding.end == end)).first()
-        if twin is not None:
-            raise UserError(f"{_code_name(s, row.code_id)!r} is already applied to {start}–{end} "
-                            f"(coding {twin}); remove one of the two instead")
-        before = {"start": row.start, "end": row.end}
-        row.start, row.end, row.updated_at = start, end, utcnow()
-        audit.record(s, coder, "coding.resize", "transcript", row.transcript_id,
-                     before=before, after={"start": start, "end": end}, coding_id=row.id)
+    row = _own_coding(session, coding_id, coder)
+    tr = _transcript(session, row.transcript_id)
+    start, end = _check_span(tr, start, end)
+    if snap == "word":
+        start, end = snap_to_words(tr.text, start, end)
+    elif snap == "sentence":
+        start, end = snap_to_sentences(tr.text, start, end)
+    if (start, end) == (row.start, row.end):
         return start, end
+    twin = session.scalars(select(Coding.id).where(
+        Coding.transcript_id == row.transcript_id, Coding.coder_id == row.coder_id,
+        Coding.code_id == row.code_id, Coding.start == start, Coding.end == end)).first()
+    if twin is not None:
+        raise UserError(f"{_code_name(session, row.code_id)!r} is already applied to {start}–{end} "
+                        f"(coding {twin}); remove one of the two instead")
+    before = {"start": row.start, "end": row.end}
+    row.start, row.end, row.updated_at = start, end, utcnow()
+    audit.record(session, coder, "coding.resize", "transcript", row.transcript_id,
+                 before=before, after={"start": start, "end": end}, coding_id=row.id)
+    return start, end
 
 
-def set_coding_memo(project: Project, coding_id: int, memo: str, coder: str) -> None:
+def set_coding_memo(session: Session, coding_id: int, memo: str, coder: str) -> None:
     memo = (memo or "").strip()
     if len(memo) > MAX_MEMO:
         raise UserError(f"Memo is too long ({len(memo)} characters, at most {MAX_MEMO})")
-    with project.session() as s:
-        row = _own_coding(s, coding_id, coder)
-        if row.memo == memo:
-            return
-        audit.record(s, coder, "coding.memo", "transcript", row.transcript_id,
-                     before={"memo": row.memo}, after={"memo": memo}, coding_id=row.id)
-        row.memo, row.updated_at = memo, utcnow()
+    row = _own_coding(session, coding_id, coder)
+    if row.memo == memo:
+        return
+    audit.record(session, coder, "coding.memo", "transcript", row.transcript_id,
+                 before={"memo": row.memo}, after={"memo": memo}, coding_id=row.id)
+    row.memo, row.updated_at = memo, utcnow()
 
 
-def set_pinned(project: Project, coding_id: int, pinned: bool, coder: str) -> None:
+def set_pinned(session: Session, coding_id: int, pinned: bool, actor: str) -> None:
     """Mark a coding as an exemplar quote for the report (or unmark it).
 
     Choosing quotes is the team's curation, not a change to anyone's coding: any named coder may pin
     (consensus codings included); the event records who did, and only they can undo it.
     """
-    with project.session() as s:
-        row = s.get(Coding, coding_id) if isinstance(coding_id, int) else None
-        if row is None:
-            raise UserError(f"There is no coding {coding_id!r} (it may have been removed already)")
-        coder = get_or_create_coder(s, coder).name
-        if row.pinned == bool(pinned):
-            return
-        audit.record(s, coder, "coding.pin", "transcript", row.transcript_id,
-                     before={"pinned": row.pinned}, after={"pinned": bool(pinned)}, coding_id=row.id)
-        row.pinned, row.updated_at = bool(pinned), utcnow()
+    row = session.get(Coding, coding_id) if isinstance(coding_id, int) else None
+    if row is None:
+        raise UserError(f"There is no coding {coding_id!r} (it may have been removed already)")
+    coder = get_or_create_coder(session, actor).name
+    if row.pinned == bool(pinned):
+        return
+    audit.record(session, coder, "coding.pin", "transcript", row.transcript_id,
+                 before={"pinned": row.pinned}, after={"pinned": bool(pinned)}, coding_id=row.id)
+    row.pinned, row.updated_at = bool(pinned), utcnow()
 
 
 # ---------------------------------------------------------------- undo
@@ -263,23 +258,22 @@ def _revert(session: Session, ev: Event) -> str:
     return f"Undid {'pinning' if after['pinned'] else 'unpinning'} {name}"
 
 
-def undo(project: Project, coder: str, transcript_id: int | None = None) -> str | None:
+def undo(session: Session, coder: str, transcript_id: int | None = None) -> str | None:
     """Revert the coder's last coding action not yet undone (on one transcript if given).
 
     Returns what was undone, for the user, or None when there is nothing left to undo.
     """
-    with project.session() as s:
-        q = select(Event).where(Event.actor == coder, Event.action.in_(UNDOABLE), Event.undone.is_(False))
-        if transcript_id is not None:
-            q = q.where(Event.entity == "transcript", Event.entity_id == str(transcript_id))
-        ev = s.scalars(q.order_by(Event.id.desc()).limit(1)).first()
-        if ev is None:
-            return None
-        description = _revert(s, ev)
-        ev.undone = True
-        audit.record(s, coder, "coding.undo", ev.entity, ev.entity_id, before=None,
-                     after={"event": ev.id, "action": ev.action})
-        return description
+    q = select(Event).where(Event.actor == coder, Event.action.in_(UNDOABLE), Event.undone.is_(False))
+    if transcript_id is not None:
+        q = q.where(Event.entity == "transcript", Event.entity_id == str(transcript_id))
+    ev = session.scalars(q.order_by(Event.id.desc()).limit(1)).first()
+    if ev is None:
+        return None
+    description = _revert(session, ev)
+    ev.undone = True
+    audit.record(session, coder, "coding.undo", ev.entity, ev.entity_id, before=None,
+                 after={"event": ev.id, "action": ev.action})
+    return description
 
 
 # ---------------------------------------------------------------- reading
@@ -331,25 +325,24 @@ def can_undo(session: Session, coder: str, transcript_id: int) -> bool:
 
 # ---------------------------------------------------------------- progress
 
-def set_progress(project: Project, transcript_id: int, coder: str, status: str) -> None:
+def set_progress(session: Session, transcript_id: int, coder: str, status: str) -> None:
     """Record a coder's state on a transcript: not_started, in_progress or done."""
     if status not in PROGRESS_STATES:
         raise UserError(f"Unknown progress {status!r}: use one of {', '.join(PROGRESS_STATES)}")
-    with project.session() as s:
-        tr = _transcript(s, transcript_id)
-        who = get_or_create_coder(s, coder)
-        row = s.get(Progress, (tr.id, who.id))
-        old = row.status if row else "not_started"
-        if old == status:
-            return
-        if status == "not_started":
-            s.delete(row)
-        elif row is None:
-            s.add(Progress(transcript_id=tr.id, coder_id=who.id, status=status))
-        else:
-            row.status, row.updated_at = status, utcnow()
-        audit.record(s, who.name, "progress.set", "transcript", tr.id,
-                     before={"status": old}, after={"status": status})
+    tr = _transcript(session, transcript_id)
+    who = get_or_create_coder(session, coder)
+    row = session.get(Progress, (tr.id, who.id))
+    old = row.status if row else "not_started"
+    if old == status:
+        return
+    if status == "not_started":
+        session.delete(row)
+    elif row is None:
+        session.add(Progress(transcript_id=tr.id, coder_id=who.id, status=status))
+    else:
+        row.status, row.updated_at = status, utcnow()
+    audit.record(session, who.name, "progress.set", "transcript", tr.id,
+                 before={"status": old}, after={"status": status})
 
 
 def progress_by_transcript(session: Session, coder: str) -> dict[int, str]:

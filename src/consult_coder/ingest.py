@@ -1,4 +1,4 @@
-"""Import transcripts into a project: parse every file first, then write them all in one transaction.
+"""Import transcripts into a project: parse every file first, then write them all in one unit of work.
 
 A batch with any unreadable file writes nothing and says which file and why, in one line. A file
 whose stored text is already in the project (same content hash) is reported as skipped, not added
@@ -25,7 +25,6 @@ from consult_coder.importers import ParsedTranscript, parse_file
 from consult_coder.importers.folder import link_participant, select_files
 from consult_coder.importers.participants import ParticipantRow, id_key, parse_participants_csv
 from consult_coder.model import Participant, Transcript, Turn
-from consult_coder.storage import Project
 
 Progress = Callable[[int, int, str], None]  # (files done, files in total, file name)
 
@@ -88,7 +87,7 @@ class Preview:
 
 
 def import_paths(
-    target: Project | Session,
+    session: Session,
     paths: Iterable[Path | str],
     participants_csv: Path | str | None = None,
     actor: str = "import",
@@ -102,13 +101,13 @@ def import_paths(
     files = [(p.name, _read(p)) for p in selection.files]
     csv_bytes = _read(csv_path) if csv_path else None
     csv_name = csv_path.name if csv_path else "participants.csv"
-    report = import_files(target, files, csv_bytes, csv_name, actor=actor, progress=progress)
+    report = import_files(session, files, csv_bytes, csv_name, actor=actor, progress=progress)
     report.ignored = selection.ignored
     return report
 
 
 def import_files(
-    target: Project | Session,
+    session: Session,
     files: Sequence[tuple[str, bytes]],
     participants_csv_bytes: bytes | None = None,
     participants_csv_name: str = "participants.csv",
@@ -125,24 +124,22 @@ def import_files(
     if failed:
         more = f" (and {len(failed) - 1} more file(s) with problems)" if len(failed) > 1 else ""
         raise UserError(f"{failed[0].message}{more}; nothing was imported")
-    if isinstance(target, Session):
-        return _write(target, results, rows, participants_csv_name, actor)
     try:
-        with target.session() as session:
-            return _write(session, results, rows, participants_csv_name, actor)
-    except IntegrityError:  # another import stored the same text between our check and commit
+        return _write(session, results, rows, participants_csv_name, actor)
+    except IntegrityError:  # another import stored the same text between our check and our insert
         raise UserError("Another import wrote some of these transcripts at the same time; nothing was "
                         "imported: run the import again") from None
 
 
 def preview_files(
+    session: Session | None,
     files: Sequence[tuple[str, bytes]],
     participants_csv_bytes: bytes | None = None,
     participants_csv_name: str = "participants.csv",
-    project: Project | None = None,
     progress: Progress | None = None,
 ) -> Preview:
-    """Parse without writing: each file ok, duplicate (already in ``project``) or error."""
+    """Parse without writing: each file ok, duplicate (already in the project ``session`` reads; with
+    None, only duplicates within the batch) or error."""
     preview = Preview(files=_parse_all(files, progress))
     if participants_csv_bytes is not None:
         try:
@@ -151,10 +148,9 @@ def preview_files(
             preview.participants_error = str(exc)
     known: list[str] = []
     stored: dict[str, int] = {}
-    if project is not None:
-        with project.session() as s:
-            known = list(s.scalars(select(Participant.id)))
-            stored = _stored_hashes(s, [r.parsed for r in preview.files if r.parsed])
+    if session is not None:
+        known = list(session.scalars(select(Participant.id)))
+        stored = _stored_hashes(session, [r.parsed for r in preview.files if r.parsed])
     seen: dict[str, str] = {}
     for r in preview.files:
         if r.parsed is None:

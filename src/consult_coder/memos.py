@@ -17,7 +17,6 @@ from consult_coder import audit
 from consult_coder.coding import get_or_create_coder
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Coder, Memo, Transcript, utcnow
-from consult_coder.storage import Project
 
 TARGET_KINDS = ("transcript", "code", "project")
 PROJECT_TARGET = "project"  # the one target id of project memos
@@ -89,7 +88,7 @@ def list_memos(session: Session, target_kind: str, target_id: str | int) -> list
 
 def write_memo(session: Session, target_kind: str, target_id: str | int, coder: str | None, text: str,
                actor: str) -> bool:
-    """Set a memo inside an open unit of work; returns whether anything changed."""
+    """Set a memo for ``actor`` (already checked); returns whether anything changed."""
     key = _check_target(session, target_kind, target_id)
     coder_id = _coder_id(session, coder, create=bool(text.strip()))
     memo = _find(session, target_kind, key, coder_id) if coder is None or coder_id is not None else None
@@ -108,14 +107,13 @@ def write_memo(session: Session, target_kind: str, target_id: str | int, coder: 
     return True
 
 
-def set_memo(project: Project, target_kind: str, target_id: str | int, coder: str | None, text: str,
+def set_memo(session: Session, target_kind: str, target_id: str | int, coder: str | None, text: str,
              *, actor: str | None = None) -> bool:
-    """Save (or, with blank text, remove) one memo in its own transaction, audited as ``memo.set``."""
+    """Save (or, with blank text, remove) one memo, audited as ``memo.set``; returns whether it changed."""
     actor = (actor or coder or "").strip()
     if not actor:
         raise UserError("Memo: choose who you are before writing a memo")
-    with project.session() as s:
-        return write_memo(s, target_kind, target_id, coder, text, actor)
+    return write_memo(session, target_kind, target_id, coder, text, actor)
 
 
 def fold_memos(session: Session, target_kind: str, from_id: str, to_id: str, heading: str) -> list[dict]:

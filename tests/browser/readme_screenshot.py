@@ -44,7 +44,8 @@ def code_more(db: str, transcript_id: int) -> None:
         for first, last, codes in MORE_CODINGS:
             start = text.index(first)
             end = text.index(last, start) + len(last)
-            coding.add_coding(project, transcript_id, start, end, codes, "coder_a")
+            with project.session() as s:
+                coding.add_coding(s, transcript_id, start, end, codes, "coder_a")
     finally:
         project.close()
 
@@ -53,8 +54,8 @@ def main(out: Path = OUT) -> None:
     root = Path(tempfile.mkdtemp(prefix="cc-shot-"))
     db = str(root / "demo.sqlite")
     project = open_project(db)
-    load_demo(project)  # what `consult-coder demo --db` loads
     with project.session() as s:
+        load_demo(s)  # what `consult-coder demo --db` loads
         [p12] = [t["id"] for t in coding.transcript_choices(s) if t["participant_id"] == "P12"]
     project.close()
     code_more(db, p12)

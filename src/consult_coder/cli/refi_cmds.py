@@ -21,7 +21,9 @@ def import_refi_file(project: Project, path: Path, actor: str) -> str:
     """Import a .qdpx, bare .qde or .qdc by its extension; the summary to print."""
     from consult_coder.refi import import_refi_file as run
 
-    return f"{run(project, path, actor).describe()}\n({project.location})"
+    with project.session() as s:
+        summary = run(s, path, actor)
+    return f"{summary.describe()}\n({project.location})"
 
 
 @app.command("import-qdpx")

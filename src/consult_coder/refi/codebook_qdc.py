@@ -15,7 +15,6 @@ from consult_coder.refi.codes import read_codes, write_codes
 from consult_coder.refi.guids import export_code_guids
 from consult_coder.refi.summary import ImportSummary
 from consult_coder.refi.xml import CODEBOOK_NS, kid, local, parse_xml, to_bytes
-from consult_coder.storage import Project
 
 ORIGIN = f"consult-coder {__version__}"
 
@@ -30,8 +29,8 @@ def export_qdc(session: Session) -> bytes:
     return to_bytes(root)
 
 
-def import_qdc(project: Project, data: bytes, actor: str, name: str = "codebook.qdc") -> ImportSummary:
-    """Add and update codes from a .qdc (any tool's), in one transaction."""
+def import_qdc(session: Session, data: bytes, actor: str, name: str = "codebook.qdc") -> ImportSummary:
+    """Add and update codes from a .qdc (any tool's)."""
     root = parse_xml(data, name)
     if local(root.tag) != "CodeBook":
         raise UserError(f"{name}: not a REFI-QDA codebook (the root element is <{local(root.tag)}>)")
@@ -40,7 +39,6 @@ def import_qdc(project: Project, data: bytes, actor: str, name: str = "codebook.
     if not roots:
         raise UserError(f"{name}: the codebook has no codes")
     summary = ImportSummary(name)
-    with project.session() as s:
-        result = import_codes(s, roots, actor)
+    result = import_codes(session, roots, actor)
     summary.codes_added, summary.codes_updated = len(result.added), len(result.updated)
     return summary

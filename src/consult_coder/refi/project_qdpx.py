@@ -13,7 +13,6 @@ from consult_coder.refi.project_import import apply_project
 from consult_coder.refi.qde_read import RefiProject, read_project
 from consult_coder.refi.qde_write import build_qde
 from consult_coder.refi.summary import ImportSummary
-from consult_coder.storage import Project
 
 
 def export_qdpx(session: Session, coder: str | None = None) -> bytes:
@@ -23,10 +22,10 @@ def export_qdpx(session: Session, coder: str | None = None) -> bytes:
     return write_qdpx(qde, sources)
 
 
-def import_qdpx(project: Project, data: bytes, actor: str, name: str = "project.qdpx") -> ImportSummary:
-    """Import a .qdpx archive, or a bare .qde document, in one transaction."""
+def import_qdpx(session: Session, data: bytes, actor: str, name: str = "project.qdpx") -> ImportSummary:
+    """Import a .qdpx archive, or a bare .qde document."""
     if not is_zip(data):
-        return import_qde(project, data, actor, name)
+        return import_qde(session, data, actor, name)
     archive = open_qdpx(data, name)
     proj = read_project(archive.qde, archive.qde_name)
     texts = {}
@@ -40,8 +39,7 @@ def import_qdpx(project: Project, data: bytes, actor: str, name: str = "project.
             note.text = _archived_text(archive, note.plain_path, f"note {note.name!r}", name).strip()
     summary = ImportSummary(name)
     _add_skipped_notes(proj, summary)
-    with project.session() as s:
-        apply_project(s, proj, texts, actor, "qdpx", summary)
+    apply_project(session, proj, texts, actor, "qdpx", summary)
     return summary
 
 
@@ -57,7 +55,7 @@ def _archived_text(archive: QdpxArchive, path: str, what: str, name: str) -> str
     return decode_text(data, f"{name}: sources/{PurePosixPath(path).name}")
 
 
-def import_qde(project: Project, data: bytes, actor: str, name: str = "project.qde") -> ImportSummary:
+def import_qde(session: Session, data: bytes, actor: str, name: str = "project.qde") -> ImportSummary:
     """Import a bare .qde: codes, users, cases, notes, and the sources whose text is inline.
 
     A .qde on its own does not hold the files its sources point to, so those sources (and the codings
@@ -78,8 +76,7 @@ def import_qde(project: Project, data: bytes, actor: str, name: str = "project.q
         if note.plain_path and not note.text:
             summary.notes.append(f"note {note.name!r} skipped: its text file is not in a bare .qde")
     _add_skipped_notes(proj, summary)
-    with project.session() as s:
-        apply_project(s, proj, texts, actor, "qde", summary)
+    apply_project(session, proj, texts, actor, "qde", summary)
     return summary
 
 

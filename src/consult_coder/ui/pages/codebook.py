@@ -16,7 +16,7 @@ from consult_coder.errors import UserError
 from consult_coder.memos import get_memo, list_memos, set_memo
 from consult_coder.storage import get_setting
 from consult_coder.ui.render import escape_md
-from consult_coder.ui.state import current_coder, get_project
+from consult_coder.ui.state import current_coder, get_project, in_session
 
 FLASH = "cb_flash"
 SELECTED = "cb_selected"
@@ -74,7 +74,7 @@ def _new_code(project, coder: str, live: list[ce.CodeNode]) -> None:  # noqa: AN
         texts = {f: st.text_area(label, key=f"cb_new_{f}", height=80) for f, label in TEXTS}
         if st.form_submit_button("Create code", type="primary"):
             def create() -> str:
-                new_id = ce.create_code(project, name=name, colour=colour, parent_id=parent or None,
+                new_id = in_session(ce.create_code, name=name, colour=colour, parent_id=parent or None,
                                         actor=coder, **texts)
                 st.session_state["cb_select_next"] = new_id
                 st.session_state["cb_new_reset"] = True
@@ -93,7 +93,7 @@ def _details(project, coder: str | None, n: ce.CodeNode, version: str) -> None: 
                  for f, label in TEXTS}
         if st.form_submit_button("Save changes", type="primary", disabled=not coder):
             def save() -> str:
-                changed = ce.update_code(project, n.id, coder, name=name, colour=colour, **texts)
+                changed = in_session(ce.update_code, n.id, coder, name=name, colour=colour, **texts)
                 return f"Saved “{name.strip()}”." if changed else "Nothing had changed."
             _run(save, "")
 
@@ -101,9 +101,9 @@ def _details(project, coder: str | None, n: ce.CodeNode, version: str) -> None: 
 def _place(project, coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) -> None:  # noqa: ANN001
     up, down = st.columns(2)
     if up.button("Move up", key=f"cb_up_{n.id}", icon=":material/arrow_upward:", disabled=not coder):
-        _run(lambda: ce.nudge(project, n.id, -1, coder), f"Moved “{n.name}” up.")
+        _run(lambda: in_session(ce.nudge, n.id, -1, coder), f"Moved “{n.name}” up.")
     if down.button("Move down", key=f"cb_down_{n.id}", icon=":material/arrow_downward:", disabled=not coder):
-        _run(lambda: ce.nudge(project, n.id, 1, coder), f"Moved “{n.name}” down.")
+        _run(lambda: in_session(ce.nudge, n.id, 1, coder), f"Moved “{n.name}” down.")
     inside = {d.id for d in n.walk()}  # a code cannot go under itself or its own sub-codes
     labels = {c.id: _label(c) for c in live if c.id not in inside}
     options = ["", *labels]
@@ -111,7 +111,7 @@ def _place(project, coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) 
                           if (n.parent_id or "") in options else 0,
                           format_func=lambda c: labels.get(c, "(top level)"), key=f"cb_parent_{n.id}")
     if st.button("Move", key=f"cb_move_{n.id}", disabled=not coder):
-        _run(lambda: ce.move_code(project, n.id, parent or None, coder), f"Moved “{n.name}”.")
+        _run(lambda: in_session(ce.move_code, n.id, parent or None, coder), f"Moved “{n.name}”.")
 
 
 def _merge(project, coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) -> None:  # noqa: ANN001
@@ -127,7 +127,7 @@ def _merge(project, coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) 
                        disabled=not coder)
     if st.button("Merge", key=f"cb_merge_{n.id}", type="primary", disabled=not (coder and sure)):
         def merge() -> str:
-            r = ce.merge_codes(project, n.id, target, coder)
+            r = in_session(ce.merge_codes, n.id, target, coder)
             return (f"Merged “{n.name}” into “{labels[target].strip()}”: {len(r['moved'])} codings moved, "
                     f"{len(r['dropped'])} duplicates combined.")
         _run(merge, "")
@@ -137,7 +137,7 @@ def _delete(project, coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode])
     if n.archived:
         st.info(f"“{n.name}” is archived: its {n.count} codings are kept and it is hidden from the palette.")
         if st.button("Restore to the palette", key=f"cb_restore_{n.id}", disabled=not coder):
-            _run(lambda: ce.restore_code(project, n.id, coder), f"Restored “{n.name}”.")
+            _run(lambda: in_session(ce.restore_code, n.id, coder), f"Restored “{n.name}”.")
     choice, target = None, None
     if n.count == 0:
         st.caption(f"No coding uses “{n.name}”: deleting removes it (its sub-codes move up a level).")
@@ -157,7 +157,7 @@ def _delete(project, coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode])
     if st.button("Archive code" if choice == "archive" else "Delete code", key=f"cb_delete_{n.id}",
                  type="primary", icon=":material/delete:", disabled=not (coder and ready and sure)):
         def delete() -> str:
-            outcome = ce.delete_code(project, n.id, coder, on_codings=choice, reassign_to=target)
+            outcome = in_session(ce.delete_code, n.id, coder, on_codings=choice, reassign_to=target)
             to = next((c.name for c in live if c.id == target), "")
             return {"deleted": f"Deleted “{n.name}”.", "archived": f"Archived “{n.name}”; codings kept.",
                     "reassigned": f"Moved the codings of “{n.name}” to “{to}” and deleted it."}[outcome]
@@ -171,7 +171,7 @@ def _memos(project, coder: str | None, n: ce.CodeNode) -> None:  # noqa: ANN001
     if coder:
         text = st.text_area("Your memo on this code", mine, key=f"cb_memo_{n.id}_{coder}", height=120)
         if st.button("Save memo", key=f"cb_memo_save_{n.id}"):
-            _run(lambda: set_memo(project, "code", n.id, coder, text) and None, "Memo saved.")
+            _run(lambda: in_session(set_memo, "code", n.id, coder, text) and None, "Memo saved.")
     for m in others:
         st.markdown(f"**{escape_md(m.coder or 'Team')}**: {escape_md(m.text)}", unsafe_allow_html=True)
 

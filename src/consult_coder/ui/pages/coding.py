@@ -18,6 +18,7 @@ from typing import Any
 
 import streamlit as st
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from consult_coder import coding, memos, search
 from consult_coder.errors import UserError
@@ -69,30 +70,30 @@ def _on_action() -> None:
         st.session_state[ACTION_KEY] = action
 
 
-def apply_action(project: Project, coder: str, transcript_id: int, action: dict[str, Any]) -> str:
+def apply_action(session: Session, coder: str, transcript_id: int, action: dict[str, Any],
+                 names: dict[str, str]) -> str:
     """Carry out one reader action for ``coder``; returns what happened, in words."""
     kind = action.get("type")
     if action.get("transcript", transcript_id) != transcript_id:
         raise UserError("That action was made on another transcript; nothing was changed")
-    names = {c["id"]: c["name"] for c in _codebook(project.location, _codebook_stamp(project))}
     if kind == "add":
         codes = action.get("codes")
         if not isinstance(codes, list):
             raise UserError("No code was chosen; nothing was changed")
-        coding.add_coding(project, transcript_id, action.get("start"), action.get("end"), codes, coder)
+        coding.add_coding(session, transcript_id, action.get("start"), action.get("end"), codes, coder)
         return "Applied " + ", ".join(names.get(c, c) for c in codes)
     if kind == "remove":
-        coding.remove_coding(project, action.get("id"), coder)
+        coding.remove_coding(session, action.get("id"), coder)
         return "Removed the code (Undo brings it back)"
     if kind == "resize":
-        start, end = coding.resize_coding(project, action.get("id"), action.get("start"), action.get("end"),
+        start, end = coding.resize_coding(session, action.get("id"), action.get("start"), action.get("end"),
                                           coder, snap=action.get("snap"))
         return f"Passage now {start}–{end}"
     if kind == "memo":
-        coding.set_coding_memo(project, action.get("id"), str(action.get("memo") or ""), coder)
+        coding.set_coding_memo(session, action.get("id"), str(action.get("memo") or ""), coder)
         return "Memo saved"
     if kind == "undo":
-        return coding.undo(project, coder, transcript_id=transcript_id) or "Nothing left to undo here"
+        return coding.undo(session, coder, transcript_id=transcript_id) or "Nothing left to undo here"
     raise UserError(f"Unknown reader action {kind!r}; nothing was changed")
 
 
@@ -102,10 +103,14 @@ def _handle_pending(project: Project, coder: str) -> None:
     if not isinstance(action, dict) or tid is None:
         return
     st.session_state[REV_KEY] = st.session_state.get(REV_KEY, 0) + 1
+    names = {c["id"]: c["name"] for c in _codebook(project.location, _codebook_stamp(project))}
     try:
-        st.session_state[NOTICE_KEY] = apply_action(project, coder, tid, action)
+        with project.session() as s:
+            notice = apply_action(s, coder, tid, action, names)
     except UserError as exc:
         st.error(str(exc))
+    else:
+        st.session_state[NOTICE_KEY] = notice
 
 
 # ---------------------------------------------------------------- opening a passage from another page
@@ -226,7 +231,8 @@ def _memo_key(coder: str, tid: int) -> str:
 
 def _save_memo(project: Project, coder: str, tid: int) -> None:
     try:
-        memos.set_memo(project, "transcript", tid, coder, st.session_state[_memo_key(coder, tid)])
+        with project.session() as s:
+            memos.set_memo(s, "transcript", tid, coder, st.session_state[_memo_key(coder, tid)])
     except UserError as exc:
         st.session_state["coding_memo_error"] = str(exc)
     else:
@@ -304,7 +310,8 @@ def render() -> None:
     if c4.button("Reopen transcript" if done else "Mark transcript done", width="stretch",
                  icon=":material/undo:" if done else ":material/task_alt:"):
         try:
-            coding.set_progress(project, tid, coder, "in_progress" if done else "done")
+            with project.session() as s:
+                coding.set_progress(s, tid, coder, "in_progress" if done else "done")
         except UserError as exc:
             st.error(str(exc))
         else:

@@ -77,8 +77,8 @@ def _refi_import(project: Project) -> None:
         suffix = upload.name.rsplit(".", 1)[-1].lower()
         importer = {"qdc": import_qdc, "qde": import_qde}.get(suffix, import_qdpx)
         try:
-            with st.spinner(f"Importing {upload.name}…"):
-                summary = importer(project, upload.getvalue(), current_coder() or "app", upload.name)
+            with st.spinner(f"Importing {upload.name}…"), project.session() as s:
+                summary = importer(s, upload.getvalue(), current_coder() or "app", upload.name)
         except UserError as exc:
             st.session_state["refi-result"] = ("error", str(exc))
         else:

@@ -11,7 +11,7 @@ from consult_coder.errors import UserError
 from consult_coder.model import SPEAKER_KINDS, Transcript
 from consult_coder.storage import is_empty
 from consult_coder.ui.render import escape_md
-from consult_coder.ui.state import get_project
+from consult_coder.ui.state import get_project, in_session
 
 
 def _offer_sample() -> None:
@@ -22,7 +22,7 @@ def _offer_sample() -> None:
 
         with st.spinner("Importing 32 consultations…"):
             try:
-                summary = load_demo(get_project())
+                summary = in_session(load_demo)
             except UserError as exc:
                 st.error(str(exc))
                 return
