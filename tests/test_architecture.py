@@ -83,3 +83,21 @@ def test_core_functions_take_a_session_and_never_own_the_transaction():
                     if arg.annotation is not None and re.search(r"\bProject\b", ast.unparse(arg.annotation)):
                         offences.append(f"{where}:{node.lineno} {node.name}() takes a Project")
     assert offences == []
+
+
+def test_only_audit_writes_and_reads_the_events_table():
+    """Every event goes through one of audit.py's constructors; no module spells an action inline."""
+    from consult_coder.audit import Action
+
+    actions = {a.value for a in Action}
+    offences = []
+    for path in source_files():
+        if path.name in ("audit.py", "model.py") or layer_of(path) == "migrations":
+            continue
+        where = path.relative_to(PACKAGE)
+        if "consult_coder.model.Event" in imported_modules(path):
+            offences.append(f"{where} imports model.Event")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in actions:
+                offences.append(f"{where}:{node.lineno} names the action {node.value!r}")
+    assert offences == []

@@ -18,13 +18,12 @@ Choices made here, so that no coding is ever lost silently:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit, memos
-from consult_coder.codebook import COLOUR, SLUG, bump_version, slugify
+from consult_coder.codebook import COLOUR, SLUG, CodeView, bump_version, slugify
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Coder, Coding, utcnow
 
@@ -58,11 +57,8 @@ class CodeNode:
         return [self, *(n for c in self.children for n in c.walk())]
 
 
-def _snapshot(code: Code) -> dict[str, Any]:
-    return {"id": code.id, "name": code.name, "definition": code.definition,
-            "when_to_use": code.when_to_use, "when_not_to_use": code.when_not_to_use,
-            "example": code.example, "colour": code.colour, "parent_id": code.parent_id,
-            "sort_order": code.sort_order, "archived": code.archived, "patterns": list(code.patterns or [])}
+def _snapshot(code: Code) -> audit.CodeSnapshot:
+    return CodeView.of(code).snapshot()
 
 
 def _actor(actor: str | None) -> str:
@@ -138,13 +134,6 @@ def _live_parent(session: Session, label: str, parent_id: str | None) -> str | N
     return parent.id
 
 
-def _changed(session: Session, actor: str, action: str, code_id: str, before: Any, after: Any,
-             **extra: Any) -> int:
-    version = bump_version(session)
-    audit.record(session, actor, action, "code", code_id, before, after, codebook_version=version, **extra)
-    return version
-
-
 def create_code(session: Session, *, name: str, actor: str, id: str | None = None,  # noqa: A002
                 definition: str = "", when_to_use: str = "", when_not_to_use: str = "", example: str = "",
                 colour: str = DEFAULT_COLOUR, parent_id: str | None = None) -> str:
@@ -165,7 +154,7 @@ def create_code(session: Session, *, name: str, actor: str, id: str | None = Non
     code.sort_order = _next_order(session, code.parent_id)
     session.add(code)
     session.flush()
-    _changed(session, actor, "code.create", code.id, None, _snapshot(code))
+    audit.code_created(session, actor, _snapshot(code), bump_version(session))
     return code.id
 
 
@@ -190,8 +179,8 @@ def update_code(session: Session, code_id: str, actor: str, **fields: str) -> bo
     for key in before:
         setattr(code, key, wanted[key])
     code.updated_at = utcnow()
-    action = "code.rename" if set(before) == {"name"} else "code.update"
-    _changed(session, actor, action, code.id, before, {k: wanted[k] for k in before})
+    audit.code_updated(session, actor, code.id, before, {k: wanted[k] for k in before},
+                       bump_version(session))
     return True
 
 
@@ -209,10 +198,11 @@ def move_code(session: Session, code_id: str, new_parent_id: str | None, actor: 
                         f"{session.get(Code, new_parent).name!r}, which is nested under it")
     if new_parent == code.parent_id:
         return
-    before = {"parent_id": code.parent_id, "sort_order": code.sort_order}
+    before = audit.Placement(parent_id=code.parent_id, sort_order=code.sort_order)
     code.parent_id, code.sort_order, code.updated_at = new_parent, _next_order(session, new_parent), utcnow()
-    _changed(session, actor, "code.move", code.id, before,
-             {"parent_id": code.parent_id, "sort_order": code.sort_order})
+    audit.code_moved(session, actor, code.id, before,
+                     audit.Placement(parent_id=code.parent_id, sort_order=code.sort_order),
+                     bump_version(session))
 
 
 def _siblings(session: Session, parent_id: str | None) -> list[Code]:
@@ -240,8 +230,7 @@ def reorder(session: Session, ordered_ids: list[str], actor: str) -> None:
         return
     for i, c in enumerate(final):
         c.sort_order = i
-    _changed(session, actor, "code.reorder", parent or "(top)", {"order": before},
-             {"order": [c.id for c in final]})
+    audit.codes_reordered(session, actor, parent, before, [c.id for c in final], bump_version(session))
 
 
 def nudge(session: Session, code_id: str, step: int, actor: str) -> None:
@@ -315,8 +304,9 @@ def merge_codes(session: Session, source_id: str, target_id: str, actor: str) ->
     children = _rehome_children(session, source, target.id)
     session.delete(source)
     session.flush()
-    _changed(session, actor, "code.merge", source.id, before, {"target": _snapshot(target)},
-             children=children, **result)
+    audit.code_merged(session, actor, before["source"], before["target"], _snapshot(target),
+                      children=children, moved=result["moved"], dropped=result["dropped"],
+                      version=bump_version(session))
     return result
 
 
@@ -337,7 +327,8 @@ def delete_code(session: Session, code_id: str, actor: str, *, on_codings: str |
         gone = memos.drop_memos(session, "code", code.id)
         session.delete(code)
         session.flush()
-        _changed(session, actor, "code.delete", code.id, before, None, children=children, memos=gone)
+        audit.code_deleted(session, actor, before, children=children, memos=gone,
+                           version=bump_version(session))
         return "deleted"
     if on_codings not in ("reassign", "archive"):
         raise UserError(f"Code {code.name!r} has {n} coding{'s' if n != 1 else ''}: choose to reassign "
@@ -345,7 +336,8 @@ def delete_code(session: Session, code_id: str, actor: str, *, on_codings: str |
     if on_codings == "archive":
         code.archived, code.updated_at = True, utcnow()
         children = _rehome_children(session, code, code.parent_id)
-        _changed(session, actor, "code.archive", code.id, before, _snapshot(code), children=children)
+        audit.code_archived(session, actor, before, _snapshot(code), children=children,
+                            version=bump_version(session))
         return "archived"
     target = _get(session, reassign_to, f"Code {code.name!r} field 'reassign to':")
     if target.id == code.id or target.archived:
@@ -355,8 +347,8 @@ def delete_code(session: Session, code_id: str, actor: str, *, on_codings: str |
     result = _absorb(session, code, target)
     session.delete(code)
     session.flush()
-    _changed(session, actor, "code.delete", code.id, before, None, reassigned_to=target.id,
-             children=children, **result)
+    audit.code_deleted(session, actor, before, children=children, reassigned_to=target.id,
+                       moved=result["moved"], dropped=result["dropped"], version=bump_version(session))
     return "reassigned"
 
 
@@ -372,7 +364,7 @@ def restore_code(session: Session, code_id: str, actor: str) -> None:
     if parent is None or parent.archived:
         code.parent_id = None
     code.archived, code.sort_order, code.updated_at = False, _next_order(session, code.parent_id), utcnow()
-    _changed(session, actor, "code.restore", code.id, before, _snapshot(code))
+    audit.code_restored(session, actor, before, _snapshot(code), bump_version(session))
 
 
 def codebook_tree(session: Session, include_archived: bool = False, *,

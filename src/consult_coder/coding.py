@@ -8,7 +8,6 @@ codings. Offsets are code points of the stored text, end exclusive (see :mod:`co
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -22,7 +21,6 @@ from consult_coder.model import (
     Code,
     Coder,
     Coding,
-    Event,
     Participant,
     Progress,
     Transcript,
@@ -33,7 +31,6 @@ from consult_coder.text import snap_to_sentences, snap_to_words, trim_span
 
 PROGRESS_STATES = ("not_started", "in_progress", "done")
 PROGRESS_LABELS = {"not_started": "not started", "in_progress": "in progress", "done": "done"}
-UNDOABLE = ("coding.add", "coding.remove", "coding.resize", "coding.memo", "coding.pin")
 SNAPS = (None, "word", "sentence")
 MAX_MEMO = 20_000
 
@@ -83,14 +80,6 @@ def _check_span(tr: Transcript, start: Any, end: Any) -> tuple[int, int]:
     if s >= e:
         raise UserError(f"Selection {start}–{end} in {tr.title!r} holds only spaces: nothing to code")
     return s, e
-
-
-def _snapshot(c: Coding) -> dict[str, Any]:
-    return {
-        "id": c.id, "transcript_id": c.transcript_id, "start": c.start, "end": c.end,
-        "code_id": c.code_id, "coder_id": c.coder_id, "origin": c.origin, "memo": c.memo,
-        "pinned": c.pinned, "created_at": c.created_at.isoformat(), "updated_at": c.updated_at.isoformat(),
-    }
 
 
 def _code_name(session: Session, code_id: str) -> str:
@@ -150,16 +139,14 @@ def add_coding(
     session.flush()
     if new_rows:
         mark_started(session, tr.id, who.id)
-        audit.record(session, who.name, "coding.add", "transcript", tr.id,
-                     before=None, after={"codings": [_snapshot(r) for r in new_rows]})
+        audit.coding_added(session, who.name, tr.id, new_rows)
     created = {r.code_id: r.id for r in new_rows}
     return [existing.get(cid) or created[cid] for cid in wanted]
 
 
 def remove_coding(session: Session, coding_id: int, coder: str) -> None:
     row = _own_coding(session, coding_id, coder)
-    audit.record(session, coder, "coding.remove", "transcript", row.transcript_id,
-                 before=_snapshot(row), after=None)
+    audit.coding_removed(session, coder, row)
     session.delete(row)
 
 
@@ -184,10 +171,8 @@ def resize_coding(
     if twin is not None:
         raise UserError(f"{_code_name(session, row.code_id)!r} is already applied to {start}–{end} "
                         f"(coding {twin}); remove one of the two instead")
-    before = {"start": row.start, "end": row.end}
+    audit.coding_resized(session, coder, row, (row.start, row.end), (start, end))
     row.start, row.end, row.updated_at = start, end, utcnow()
-    audit.record(session, coder, "coding.resize", "transcript", row.transcript_id,
-                 before=before, after={"start": start, "end": end}, coding_id=row.id)
     return start, end
 
 
@@ -198,8 +183,7 @@ def set_coding_memo(session: Session, coding_id: int, memo: str, coder: str) -> 
     row = _own_coding(session, coding_id, coder)
     if row.memo == memo:
         return
-    audit.record(session, coder, "coding.memo", "transcript", row.transcript_id,
-                 before={"memo": row.memo}, after={"memo": memo}, coding_id=row.id)
+    audit.coding_memo_set(session, coder, row, row.memo, memo)
     row.memo, row.updated_at = memo, utcnow()
 
 
@@ -215,47 +199,47 @@ def set_pinned(session: Session, coding_id: int, pinned: bool, actor: str) -> No
     coder = get_or_create_coder(session, actor).name
     if row.pinned == bool(pinned):
         return
-    audit.record(session, coder, "coding.pin", "transcript", row.transcript_id,
-                 before={"pinned": row.pinned}, after={"pinned": bool(pinned)}, coding_id=row.id)
+    audit.coding_pinned(session, coder, row, row.pinned, bool(pinned))
     row.pinned, row.updated_at = bool(pinned), utcnow()
 
 
 # ---------------------------------------------------------------- undo
 
-def _restore(session: Session, snap: dict[str, Any]) -> None:
-    if session.get(Code, snap["code_id"]) is None:
-        raise UserError(f"Cannot undo: code {snap['code_id']!r} is no longer in the codebook")
-    fields = {**snap, "created_at": datetime.fromisoformat(snap["created_at"]),
-              "updated_at": datetime.fromisoformat(snap["updated_at"])}
-    session.add(Coding(**fields))
-
-
-def _revert(session: Session, ev: Event) -> str:
-    before, after = ev.payload.get("before"), ev.payload.get("after")
-    if ev.action == "coding.add":
-        rows = after["codings"]
-        for snap in rows:
-            row = session.get(Coding, snap["id"])
-            if row is not None:
-                session.delete(row)
-        names = ", ".join(_code_name(session, r["code_id"]) for r in rows)
-        return f"Undid applying {names} at {rows[0]['start']}–{rows[0]['end']}"
-    if ev.action == "coding.remove":
-        _restore(session, before)
-        return f"Undid removing {_code_name(session, before['code_id'])} at {before['start']}–{before['end']}"
-    row = session.get(Coding, ev.payload.get("coding_id"))
+def _own(session: Session, coding_id: int) -> Coding:
+    row = session.get(Coding, coding_id)
     if row is None:
         raise UserError("Cannot undo: that coding no longer exists")
     row.updated_at = utcnow()
-    name = _code_name(session, row.code_id)
-    if ev.action == "coding.resize":
-        row.start, row.end = before["start"], before["end"]
-        return f"Undid resizing {name}: back to {row.start}–{row.end}"
-    if ev.action == "coding.memo":
-        row.memo = before["memo"]
-        return f"Undid the memo change on {name}"
-    row.pinned = before["pinned"]
-    return f"Undid {'pinning' if after['pinned'] else 'unpinning'} {name}"
+    return row
+
+
+def _revert(session: Session, change: audit.UndoableChange) -> str:
+    """Put back what ``change`` changed; returns what was undone, in words."""
+    match change:
+        case audit.CodingsAdded(codings=rows):
+            for rec in rows:
+                row = session.get(Coding, rec.id)
+                if row is not None:
+                    session.delete(row)
+            names = ", ".join(_code_name(session, r.code_id) for r in rows)
+            return f"Undid applying {names} at {rows[0].start}–{rows[0].end}"
+        case audit.CodingRemoved(coding=rec):
+            if session.get(Code, rec.code_id) is None:
+                raise UserError(f"Cannot undo: code {rec.code_id!r} is no longer in the codebook")
+            session.add(rec.restored())
+            return f"Undid removing {_code_name(session, rec.code_id)} at {rec.start}–{rec.end}"
+        case audit.CodingResized(coding_id=cid, before=(start, end)):
+            row = _own(session, cid)
+            row.start, row.end = start, end
+            return f"Undid resizing {_code_name(session, row.code_id)}: back to {start}–{end}"
+        case audit.CodingMemoChanged(coding_id=cid, before=memo):
+            row = _own(session, cid)
+            row.memo = memo
+            return f"Undid the memo change on {_code_name(session, row.code_id)}"
+        case audit.CodingPinChanged(coding_id=cid, before=was, after=now):
+            row = _own(session, cid)
+            row.pinned = was
+            return f"Undid {'pinning' if now else 'unpinning'} {_code_name(session, row.code_id)}"
 
 
 def undo(session: Session, coder: str, transcript_id: int | None = None) -> str | None:
@@ -263,16 +247,11 @@ def undo(session: Session, coder: str, transcript_id: int | None = None) -> str 
 
     Returns what was undone, for the user, or None when there is nothing left to undo.
     """
-    q = select(Event).where(Event.actor == coder, Event.action.in_(UNDOABLE), Event.undone.is_(False))
-    if transcript_id is not None:
-        q = q.where(Event.entity == "transcript", Event.entity_id == str(transcript_id))
-    ev = session.scalars(q.order_by(Event.id.desc()).limit(1)).first()
+    ev = audit.last_undoable(session, coder, transcript_id)
     if ev is None:
         return None
-    description = _revert(session, ev)
-    ev.undone = True
-    audit.record(session, coder, "coding.undo", ev.entity, ev.entity_id, before=None,
-                 after={"event": ev.id, "action": ev.action})
+    description = _revert(session, audit.undoable_change(ev))
+    audit.coding_undone(session, coder, ev)
     return description
 
 
@@ -318,9 +297,7 @@ def open_transcript(session: Session, transcript_id: int) -> dict[str, Any]:
 
 
 def can_undo(session: Session, coder: str, transcript_id: int) -> bool:
-    q = select(Event.id).where(Event.actor == coder, Event.action.in_(UNDOABLE), Event.undone.is_(False),
-                               Event.entity == "transcript", Event.entity_id == str(transcript_id))
-    return session.scalars(q.limit(1)).first() is not None
+    return audit.has_undoable(session, coder, transcript_id)
 
 
 # ---------------------------------------------------------------- progress
@@ -341,8 +318,7 @@ def set_progress(session: Session, transcript_id: int, coder: str, status: str) 
         session.add(Progress(transcript_id=tr.id, coder_id=who.id, status=status))
     else:
         row.status, row.updated_at = status, utcnow()
-    audit.record(session, who.name, "progress.set", "transcript", tr.id,
-                 before={"status": old}, after={"status": status})
+    audit.progress_set(session, who.name, tr.id, old, status)
 
 
 def progress_by_transcript(session: Session, coder: str) -> dict[int, str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -239,18 +238,12 @@ def _write(
         r.status, r.message = "imported", f"{len(parsed.turns)} turns"
         new_in_batch[digest] = r
     if report.imported or report.participants_added or report.participants_updated or report.linked:
-        audit.record(
-            session, actor, "import.batch", "import", datetime.now(UTC).isoformat(timespec="seconds"),
-            before={"participants": before},
-            after={
-                "transcripts": [
-                    {"id": r.transcript_id, "source_name": r.name, "participant_id": r.participant_id}
-                    for r in report.imported
-                ],
-                "participants_added": report.participants_added,
-                "participants_updated": report.participants_updated,
-                "linked": report.linked,
-            },
+        audit.transcripts_imported(
+            session, actor,
+            transcripts=[audit.ImportedTranscript(id=r.transcript_id, source_name=r.name,
+                                                  participant_id=r.participant_id) for r in report.imported],
+            participants_before=before, participants_added=report.participants_added,
+            participants_updated=report.participants_updated, linked=report.linked,
             skipped=[r.name for r in report.skipped],
         )
     return report

@@ -102,8 +102,7 @@ def write_memo(session: Session, target_kind: str, target_id: str | int, coder: 
         memo.text, memo.updated_at = after, utcnow()
     else:
         session.delete(memo)
-    audit.record(session, actor, "memo.set", "memo", f"{target_kind}:{key}",
-                 {"text": before}, {"text": after}, coder=coder)
+    audit.memo_set(session, actor, target_kind, key, coder, before, after)
     return True
 
 

@@ -64,9 +64,5 @@ def set_speaker_kind(session: Session, transcript_id: int, speaker: str, kind: s
     before = {t.id: t.speaker_kind for t in changed}
     for t in changed:
         t.speaker_kind = kind
-    audit.record(
-        session, actor, "turn.speaker_kind", "transcript", transcript_id,
-        before={"speaker": speaker, "kinds": {str(k): v for k, v in before.items()}},
-        after={"speaker": speaker, "kind": kind},
-    )
+    audit.speaker_kind_set(session, actor, transcript_id, speaker, before, kind)
     return len(changed)

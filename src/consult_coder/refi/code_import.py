@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
-from consult_coder.codebook import SLUG, bump_version, slugify
+from consult_coder.codebook import SLUG, CodeView, bump_version, slugify
 from consult_coder.errors import UserError
 from consult_coder.model import Code, utcnow
 from consult_coder.refi.codes import GUIDANCE, RefiCode, parse_description
@@ -118,8 +118,10 @@ def import_codes(session: Session, roots: list[RefiCode], actor: str) -> CodeImp
             new_ids.add(cid)
             values = _values(e, parent_id)
             values.setdefault("colour", DEFAULT_COLOUR)
-            session.add(Code(id=cid, sort_order=base_order + e.position, **values))
-            audit.record(session, actor, "code.create", "code", cid, None, values)
+            code = Code(id=cid, sort_order=base_order + e.position, **values)
+            session.add(code)
+            session.flush()
+            audit.code_created(session, actor, CodeView.of(code).snapshot())
             result.added.append(cid)
         else:
             after = _values(e, parent_id)
@@ -130,7 +132,7 @@ def import_codes(session: Session, roots: list[RefiCode], actor: str) -> CodeImp
                 for k, v in after.items():
                     setattr(code, k, v)
                 code.updated_at = utcnow()
-                audit.record(session, actor, "code.update", "code", cid, before, after)
+                audit.code_updated(session, actor, cid, before, after)
                 result.updated.append(cid)
     session.flush()
     _check_no_cycles(session)
@@ -138,8 +140,7 @@ def import_codes(session: Session, roots: list[RefiCode], actor: str) -> CodeImp
         save_code_guids(session, remembered)
     if result.added or result.updated:
         version = bump_version(session)
-        audit.record(session, actor, "codebook.import_refi", "codebook", version, None,
-                     {"added": result.added, "updated": result.updated})
+        audit.codebook_imported(session, actor, version, result.added, result.updated)
     return result
 
 

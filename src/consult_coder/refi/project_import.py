@@ -86,10 +86,9 @@ def apply_project(session: Session, proj: RefiProject, texts: dict[str, str], ac
     _memos(session, proj, placed, codes.ids, used_notes, actor, summary)
     if coders.unattributed:
         summary.notes.append(f"{coders.unattributed} codings name no user: recorded as coder {actor!r}")
-    audit.record(session, actor, "import.refi", "project", where[:64], None, {
-        "transcripts": [p.transcript.id for p in placed], "codes_added": codes.added,
-        "codings_added": summary.codings_added, "participants": sorted(specs),
-    })
+    audit.refi_imported(session, actor, where, transcripts=[p.transcript.id for p in placed],
+                        codes_added=codes.added, codings_added=summary.codings_added,
+                        participants=list(specs))
 
 
 def _transcript(session: Session, src: RefiSource, text: str, pid: str | None, source_format: str,
