@@ -101,3 +101,32 @@ def test_only_audit_writes_and_reads_the_events_table():
             if isinstance(node, ast.Constant) and node.value in actions:
                 offences.append(f"{where}:{node.lineno} names the action {node.value!r}")
     assert offences == []
+
+
+def test_importers_only_parse():
+    """Files in, ParsedTranscript / ParticipantRow out: nothing in importers/ touches the database."""
+    allowed = ("consult_coder.errors", "consult_coder.text", "consult_coder.importers")
+    offences = []
+    for path in source_files("importers"):
+        for name in imported_modules(path):
+            outside = name.startswith("consult_coder") and not name.startswith(allowed)
+            if outside or name.startswith("sqlalchemy"):
+                offences.append(f"{path.relative_to(PACKAGE)} imports {name}")
+    assert offences == []
+
+
+def test_arrows_point_down_the_layers():
+    """The core never imports the shell (ui, cli, Streamlit, Typer); ui and cli never import each other;
+    analysis computes and never imports what lays its results out."""
+    shell = ("consult_coder.ui", "consult_coder.cli", "streamlit", "typer")
+    analysis_may_not = ("consult_coder.export", "consult_coder.refi", "consult_coder.charts")
+    offences = []
+    for path in source_files():
+        layer, where = layer_of(path), path.relative_to(PACKAGE)
+        for name in imported_modules(path):
+            if (layer not in (*SHELL, "migrations") and name.startswith(shell)
+                    or layer == "ui" and name.startswith("consult_coder.cli")
+                    or layer == "cli" and name.startswith("consult_coder.ui")
+                    or layer == "analysis" and name.startswith(analysis_may_not)):
+                offences.append(f"{where} imports {name}")
+    assert offences == []

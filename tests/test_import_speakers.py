@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from consult_coder.coding import set_speaker_kind
 from consult_coder.errors import UserError
-from consult_coder.importers.speakers import set_speaker_kind, speaker_kind
+from consult_coder.importers.speakers import speaker_kind
 from consult_coder.ingest import import_files
 from consult_coder.model import Event, Turn
 from consult_coder.storage import Project

@@ -17,6 +17,7 @@ from consult_coder import audit
 from consult_coder.errors import UserError
 from consult_coder.model import (
     ORIGINS,
+    SPEAKER_KINDS,
     UNION_LAYER,
     Code,
     Coder,
@@ -326,3 +327,27 @@ def progress_by_transcript(session: Session, coder: str) -> dict[int, str]:
     q = (select(Progress.transcript_id, Progress.status)
          .join(Coder, Coder.id == Progress.coder_id).where(Coder.name == coder))
     return {tid: status for tid, status in session.execute(q)}
+
+
+# ---------------------------------------------------------------- speakers
+
+def set_speaker_kind(session: Session, transcript_id: int, speaker: str, kind: str, actor: str) -> int:
+    """Mark every turn of ``speaker`` in one transcript as ``kind`` (an import guessed wrong); returns how
+    many turns changed."""
+    if kind not in SPEAKER_KINDS:
+        raise UserError(f"Speaker kind {kind!r} is not one of {', '.join(SPEAKER_KINDS)}")
+    if session.get(Transcript, transcript_id) is None:
+        raise UserError(f"There is no transcript with id {transcript_id}")
+    turns = list(
+        session.scalars(select(Turn).where(Turn.transcript_id == transcript_id, Turn.speaker == speaker))
+    )
+    if not turns:
+        raise UserError(f"Transcript {transcript_id} has no speaker {speaker!r}")
+    changed = [t for t in turns if t.speaker_kind != kind]
+    if not changed:
+        return 0
+    before = {t.id: t.speaker_kind for t in changed}
+    for t in changed:
+        t.speaker_kind = kind
+    audit.speaker_kind_set(session, actor, transcript_id, speaker, before, kind)
+    return len(changed)

@@ -7,6 +7,7 @@ import streamlit as st
 from sqlalchemy.orm import selectinload
 
 from consult_coder.catalogue import participant_rows, transcript_rows, turn_dicts
+from consult_coder.coding import set_speaker_kind
 from consult_coder.errors import UserError
 from consult_coder.model import SPEAKER_KINDS, Transcript
 from consult_coder.storage import is_empty
@@ -32,8 +33,6 @@ def _offer_sample() -> None:
 
 def _speaker_kinds(transcript: Transcript) -> None:
     """Per-transcript override of who is the interviewer, as imports sometimes guess wrong."""
-    from consult_coder.importers.speakers import set_speaker_kind
-
     speakers = list(dict.fromkeys((t.speaker, t.speaker_kind) for t in transcript.turns))
     with st.popover("Speaker roles", icon=":material/record_voice_over:"):
         st.caption("Analysis counts participant speech; interviewer turns are shown in grey.")
