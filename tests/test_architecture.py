@@ -130,3 +130,21 @@ def test_arrows_point_down_the_layers():
                     or layer == "analysis" and name.startswith(analysis_may_not)):
                 offences.append(f"{where} imports {name}")
     assert offences == []
+
+
+def test_pages_only_render():
+    """A module under ui/ imports no table and runs no query (select, execute, scalars, scalar): it
+    calls the core's read functions."""
+    queries = ("select", "execute", "scalars", "scalar", "query")
+    offences = []
+    for path in source_files("ui"):
+        where = path.relative_to(PACKAGE)
+        offences += [f"{where} imports {name}" for name in imported_modules(path)
+                     if name.startswith("consult_coder.model")]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                func = node.func
+                called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if called in queries:
+                    offences.append(f"{where}:{node.lineno} calls {called}(")
+    assert offences == []

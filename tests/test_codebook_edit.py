@@ -213,7 +213,7 @@ def test_delete_archive_keeps_codings_and_hides_the_code(project):
         shown = [n.id for root in ce.codebook_tree(s) for n in root.walk()]
         everything = {n.id: n for root in ce.codebook_tree(s, include_archived=True) for n in root.walk()}
     assert "empathy" not in shown and "feeling_heard" in shown  # its child moved up, still usable
-    assert everything["empathy"].archived and everything["empathy"].count == 1
+    assert everything["empathy"].code.archived and everything["empathy"].count == 1
     in_session(project, ce.restore_code, "empathy", "amira")
     with project.session() as s:
         assert "empathy" in [n.id for n in ce.codebook_tree(s)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 from sqlalchemy import func, select
 
@@ -21,7 +23,7 @@ def span_of(project: Project, tid: int, phrase: str) -> tuple[int, int]:
 
 def stored(project: Project, tid: int) -> list[tuple[int, int, str, str]]:
     with project.session() as s:
-        return [(c["start"], c["end"], c["code_id"], c["coder"]) for c in coding.codings_for(s, tid)]
+        return [(c.start, c.end, c.code_id, c.coder) for c in coding.codings_for(s, tid)]
 
 
 def count(project: Project, model) -> int:  # noqa: ANN001
@@ -113,7 +115,7 @@ def test_remove_resize_and_memo_change_only_the_coding_meant(project: Project) -
 
     with project.session() as s:
         [row] = coding.codings_for(s, tid, "amira")
-    assert (row["id"], (row["start"], row["end"]), row["memo"]) == (
+    assert (row.id, (row.start, row.end), row.memo) == (
         cid, span_of(project, tid, "listens"), "Feels heard.")
 
 
@@ -200,8 +202,8 @@ def test_blind_coding_shows_a_coder_only_their_own_codings(project: Project) -> 
     in_session(project, coding.add_coding, tid, *a, ["empathy"], "amira")
     in_session(project, coding.add_coding, tid, *a, ["trust_bond"], "ben")
     with project.session() as s:
-        assert [c["coder"] for c in coding.codings_for(s, tid, "amira")] == ["amira"]
-        assert {c["coder"] for c in coding.codings_for(s, tid, "amira", include_others=True)} == {
+        assert [c.coder for c in coding.codings_for(s, tid, "amira")] == ["amira"]
+        assert {c.coder for c in coding.codings_for(s, tid, "amira", include_others=True)} == {
             "amira", "ben"}
 
 
@@ -226,12 +228,13 @@ def test_open_transcript_gives_turns_and_participant(project: Project) -> None:
     with project.session() as s:
         view = coding.open_transcript(s, tid)
         choices = coding.transcript_choices(s)
-    assert view["participant"] == {"id": "P07", "group": "youth", "role": "young person", "age_band": "18-20"}
-    assert [(t["speaker"], t["kind"]) for t in view["turns"]][:2] == [
+    assert asdict(view.participant) == {"id": "P07", "group": "youth", "role": "young person",
+                                        "age_band": "18-20"}
+    assert [(t.speaker, t.kind) for t in view.turns][:2] == [
         ("Interviewer", "interviewer"), ("P07", "participant")]
-    assert view["text"][view["turns"][1]["start"]:view["turns"][1]["end"]] == CODING_TURNS[1][2]
-    assert choices == [{"id": tid, "title": "P07 consultation", "participant_id": "P07", "group": "youth",
-                        "role": "young person"}]
+    assert view.text[view.turns[1].start:view.turns[1].end] == CODING_TURNS[1][2]
+    assert [asdict(c) for c in choices] == [{"id": tid, "title": "P07 consultation", "participant_id": "P07",
+                                             "group": "youth", "role": "young person"}]
 
 
 def test_the_union_layer_name_is_not_a_coder_name(sqlite_project):

@@ -72,7 +72,7 @@ def span(project: Project, tid: int, phrase: str) -> tuple[int, int]:
 
 def codings(project: Project, tid: int) -> list[tuple[int, int, str, str]]:
     with project.session() as s:
-        return [(c["start"], c["end"], c["code_id"], c["coder"]) for c in coding.codings_for(s, tid)]
+        return [(c.start, c.end, c.code_id, c.coder) for c in coding.codings_for(s, tid)]
 
 
 def test_without_a_coder_the_page_asks_to_choose_one_in_the_sidebar(study) -> None:
@@ -135,8 +135,8 @@ def test_an_action_from_the_reader_is_saved_and_shown_at_once(study) -> None:
     at = act(at, type="undo", transcript=tid)
     assert reader_data(at)["notice"].startswith("Undid removing Empathy")
     with project.session() as s:
-        [restored] = [c for c in coding.codings_for(s, tid) if c["id"] == cid]
-    assert restored["memo"] == "Feels listened to" and restored["end"] == a[0] + len("She listens")
+        [restored] = [c for c in coding.codings_for(s, tid) if c.id == cid]
+    assert restored.memo == "Feels listened to" and restored.end == a[0] + len("She listens")
 
 
 @pytest.mark.parametrize(("action", "message"), [

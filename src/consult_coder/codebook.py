@@ -20,7 +20,7 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
@@ -32,6 +32,7 @@ from consult_coder.storage import get_setting, set_setting
 SLUG = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 DEFAULT_COLOUR = "#888888"
+VERSION_SETTING = "codebook_version"
 CSV_COLUMNS = ["id", "name", "parent", "colour", "definition", "when_to_use", "when_not_to_use", "example"]
 EDITABLE = ("name", "definition", "when_to_use", "when_not_to_use", "example", "colour", "parent_id",
             "patterns")
@@ -84,6 +85,22 @@ def list_codes(session: Session, include_archived: bool = True) -> list[CodeView
     if not include_archived:
         q = q.where(Code.archived.is_(False))
     return [CodeView.of(c) for c in session.scalars(q)]
+
+
+def has_codes(session: Session) -> bool:
+    return session.scalar(select(Code.id).limit(1)) is not None
+
+
+def codebook_version(session: Session) -> str:
+    """The version ``bump_version`` raises with every change ("0" before the first)."""
+    return get_setting(session, VERSION_SETTING, "0")
+
+
+def codebook_stamp(session: Session) -> str:
+    """Changes whenever the codebook does: its version, plus a cheap guard on the rows themselves
+    (codes written without a version bump, e.g. by hand). A key for caching the codebook."""
+    n, latest = session.execute(select(func.count(Code.id), func.max(Code.updated_at))).one()
+    return f"{codebook_version(session)}|{n}|{latest}"
 
 
 class CodeSpec(BaseModel):
@@ -245,8 +262,8 @@ def _code_fields(spec: CodeSpec) -> audit.CodeFields:
 
 def bump_version(session: Session) -> int:
     """The codebook version: raised by every change, so a coding session can tell what it saw."""
-    version = int(get_setting(session, "codebook_version", "0") or 0) + 1
-    set_setting(session, "codebook_version", str(version))
+    version = int(get_setting(session, VERSION_SETTING, "0") or 0) + 1
+    set_setting(session, VERSION_SETTING, str(version))
     return version
 
 

@@ -23,29 +23,26 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit, memos
-from consult_coder.codebook import COLOUR, SLUG, CodeView, bump_version, slugify
+from consult_coder.codebook import COLOUR, DEFAULT_COLOUR, SLUG, CodeView, bump_version, list_codes, slugify
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Coder, Coding, utcnow
 
 TEXT_FIELDS = ("name", "definition", "when_to_use", "when_not_to_use", "example")
 EDITABLE = (*TEXT_FIELDS, "colour")
-DEFAULT_COLOUR = "#888888"
 
 
 @dataclass
 class CodeNode:
-    id: str
-    name: str
-    definition: str
-    when_to_use: str
-    when_not_to_use: str
-    example: str
-    colour: str
-    parent_id: str | None
-    archived: bool
+    """A code in the codebook tree, with its coding count, depth and sub-codes."""
+
+    code: CodeView
     count: int  # codings on this code itself
     depth: int = 0
     children: list[CodeNode] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.code.id
 
     @property
     def total(self) -> int:
@@ -367,32 +364,25 @@ def restore_code(session: Session, code_id: str, actor: str) -> None:
     audit.code_restored(session, actor, before, _snapshot(code), bump_version(session))
 
 
-def codebook_tree(session: Session, include_archived: bool = False, *,
-                  coder: str | None = None) -> list[CodeNode]:
-    """The codes as an ordered tree with coding counts (of one coder, or everyone's)."""
-    counts_q = select(Coding.code_id, func.count(Coding.id)).group_by(Coding.code_id)
+def _coding_counts(session: Session, coder: str | None) -> dict[str, int]:
+    q = select(Coding.code_id, func.count(Coding.id)).group_by(Coding.code_id)
     if coder is not None:
-        counts_q = counts_q.join(Coder, Coder.id == Coding.coder_id).where(Coder.name == coder)
-    counts = dict(session.execute(counts_q).all())
-    codes = list(session.scalars(select(Code).order_by(Code.sort_order, Code.name)))
-    by_id = {c.id: c for c in codes}
-    shown = [c for c in codes if include_archived or not c.archived]
-    nodes = {c.id: CodeNode(c.id, c.name, c.definition, c.when_to_use, c.when_not_to_use, c.example,
-                            c.colour if COLOUR.match(c.colour or "") else DEFAULT_COLOUR, c.parent_id,
-                            c.archived, counts.get(c.id, 0)) for c in shown}
+        q = q.join(Coder, Coder.id == Coding.coder_id).where(Coder.name == coder)
+    return dict(session.execute(q).all())
 
-    def visible_parent(code: Code) -> str | None:
-        # A hidden (archived) parent is skipped: its children hang from the nearest shown ancestor.
-        walk, seen = code.parent_id, {code.id}
-        while walk and walk not in nodes and walk in by_id and walk not in seen:
-            seen.add(walk)
-            walk = by_id[walk].parent_id
-        return walk if walk in nodes and walk not in seen else None
 
-    roots: list[CodeNode] = []
-    for code in shown:
-        parent = visible_parent(code)
-        (nodes[parent].children if parent else roots).append(nodes[code.id])
+def _visible_parent(code: CodeView, nodes: dict[str, CodeNode], by_id: dict[str, CodeView]) -> str | None:
+    """The nearest shown ancestor: a hidden (archived) parent is skipped."""
+    walk, seen = code.parent_id, {code.id}
+    while walk and walk not in nodes and walk in by_id and walk not in seen:
+        seen.add(walk)
+        walk = by_id[walk].parent_id
+    return walk if walk in nodes and walk not in seen else None
+
+
+def _settle(roots: list[CodeNode], nodes: dict[str, CodeNode]) -> list[CodeNode]:
+    """Set depths from the roots down; codes caught in a parent cycle (only possible in hand-edited
+    data) are shown at top level."""
     placed: set[str] = set()
 
     def settle(node: CodeNode, depth: int) -> bool:
@@ -404,6 +394,19 @@ def codebook_tree(session: Session, include_archived: bool = False, *,
         return True
 
     roots = [r for r in roots if settle(r, 0)]
-    # Codes caught in a parent cycle (only possible in hand-edited data) are shown at top level.
-    roots += [n for cid, n in nodes.items() if cid not in placed and settle(n, 0)]
-    return roots
+    return roots + [n for cid, n in nodes.items() if cid not in placed and settle(n, 0)]
+
+
+def codebook_tree(session: Session, include_archived: bool = False, *,
+                  coder: str | None = None) -> list[CodeNode]:
+    """The codes as an ordered tree with coding counts (of one coder, or everyone's)."""
+    counts = _coding_counts(session, coder)
+    codes = list_codes(session)
+    by_id = {c.id: c for c in codes}
+    shown = [c for c in codes if include_archived or not c.archived]
+    nodes = {c.id: CodeNode(c, counts.get(c.id, 0)) for c in shown}
+    roots: list[CodeNode] = []
+    for code in shown:
+        parent = _visible_parent(code, nodes, by_id)
+        (nodes[parent].children if parent else roots).append(nodes[code.id])
+    return _settle(roots, nodes)

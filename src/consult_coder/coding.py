@@ -1,13 +1,15 @@
-"""Coding actions: apply codes to passages, change and remove them, and undo; and what the Code page reads.
+"""What a coder does to a transcript, and what the Code page reads of it.
 
-Each action works inside the caller's unit of work (the page commits it when it is made) and leaves an
-audit event (entity ``transcript``, the transcript's id) whose payload holds what undo needs to put
-things back. Coders change only their own
-codings. Offsets are code points of the stored text, end exclusive (see :mod:`consult_coder.text`).
+Actions: apply codes to passages, change and remove them, undo, pin quotes, mark progress, correct a
+speaker's kind. Each works inside the caller's unit of work (the page commits it when it is made) and
+leaves an audit event (entity ``transcript``, the transcript's id) whose payload holds what undo needs
+to put things back. Coders change only their own codings. Offsets are code points of the stored text,
+end exclusive (see :mod:`consult_coder.text`). Reads return the frozen records below.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -256,49 +258,109 @@ def undo(session: Session, coder: str, transcript_id: int | None = None) -> str 
     return description
 
 
-# ---------------------------------------------------------------- reading
+# ---------------------------------------------------------------- what the Code page reads
+
+@dataclass(frozen=True)
+class CodingView:
+    """A coding on one transcript, as the reader shows it."""
+
+    id: int
+    start: int
+    end: int
+    code_id: str
+    coder: str
+    memo: str
+    origin: str
+    pinned: bool
+
+
+@dataclass(frozen=True)
+class TranscriptChoice:
+    """A transcript in a picker: who took part, no text."""
+
+    id: int
+    title: str
+    participant_id: str | None
+    group: str | None
+    role: str | None
+
+
+@dataclass(frozen=True)
+class ParticipantView:
+    id: str
+    group: str
+    role: str
+    age_band: str
+
+
+@dataclass(frozen=True)
+class TurnView:
+    speaker: str
+    kind: str  # interviewer | participant
+    start: int
+    end: int
+    cue_start: float | None = None  # seconds into the recording
+
+
+@dataclass(frozen=True)
+class TranscriptView:
+    """One transcript to read and code: its text, its speaker turns and who the participant is."""
+
+    id: int
+    title: str
+    source_name: str
+    text: str
+    front_matter: str
+    participant: ParticipantView | None
+    turns: tuple[TurnView, ...]
+
+    def spoken(self, turn: TurnView) -> str:
+        return self.text[turn.start:turn.end]
+
 
 def codings_for(
     session: Session, transcript_id: int, coder: str | None = None, include_others: bool = False
-) -> list[dict[str, Any]]:
-    """The codings on one transcript as plain dicts: one coder's (blind coding), or everyone's."""
+) -> list[CodingView]:
+    """The codings on one transcript: one coder's (blind coding), or everyone's."""
     q = (select(Coding.id, Coding.start, Coding.end, Coding.code_id, Coder.name, Coding.memo,
                 Coding.origin, Coding.pinned)
          .join(Coder, Coder.id == Coding.coder_id)
          .where(Coding.transcript_id == transcript_id))
     if coder is not None and not include_others:
         q = q.where(Coder.name == coder)
-    keys = ("id", "start", "end", "code_id", "coder", "memo", "origin", "pinned")
     rows = session.execute(q.order_by(Coding.start, Coding.end, Coding.id))
-    return [dict(zip(keys, row, strict=True)) for row in rows]
+    return [CodingView(*row) for row in rows]
 
 
-def transcript_choices(session: Session) -> list[dict[str, Any]]:
+def transcript_choices(session: Session) -> list[TranscriptChoice]:
     """Every transcript with its participant's group and role, without loading any text."""
     q = (select(Transcript.id, Transcript.title, Transcript.participant_id, Participant.group,
                 Participant.role)
          .outerjoin(Participant, Participant.id == Transcript.participant_id)
          .order_by(Transcript.participant_id, Transcript.title, Transcript.id))
-    keys = ("id", "title", "participant_id", "group", "role")
-    return [dict(zip(keys, row, strict=True)) for row in session.execute(q)]
+    return [TranscriptChoice(*row) for row in session.execute(q)]
 
 
-def open_transcript(session: Session, transcript_id: int) -> dict[str, Any]:
-    """One transcript to read and code: its text, its speaker turns and who the participant is."""
+def open_transcript(session: Session, transcript_id: int) -> TranscriptView:
+    """One transcript with its turns and participant (a UserError if it is not in the project)."""
     tr = _transcript(session, transcript_id)
     p = tr.participant
     turns = session.execute(
-        select(Turn.speaker, Turn.speaker_kind, Turn.start, Turn.end)
+        select(Turn.speaker, Turn.speaker_kind, Turn.start, Turn.end, Turn.cue_start)
         .where(Turn.transcript_id == tr.id).order_by(Turn.index))
-    return {
-        "id": tr.id, "title": tr.title, "text": tr.text,
-        "participant": {"id": p.id, "group": p.group, "role": p.role, "age_band": p.age_band} if p else None,
-        "turns": [{"speaker": sp, "kind": kind, "start": a, "end": b} for sp, kind, a, b in turns],
-    }
+    return TranscriptView(
+        tr.id, tr.title, tr.source_name, tr.text, tr.front_matter or "",
+        ParticipantView(p.id, p.group, p.role, p.age_band) if p else None,
+        tuple(TurnView(*row) for row in turns))
 
 
 def can_undo(session: Session, coder: str, transcript_id: int) -> bool:
     return audit.has_undoable(session, coder, transcript_id)
+
+
+def coder_names(session: Session) -> list[str]:
+    """Every coder, by name."""
+    return list(session.scalars(select(Coder.name).order_by(Coder.name)))
 
 
 # ---------------------------------------------------------------- progress

@@ -86,6 +86,19 @@ def list_memos(session: Session, target_kind: str, target_id: str | int) -> list
     return [MemoView(m.target_kind, m.target_id, name, m.text, m.updated_at) for m, name in rows]
 
 
+def code_memos(session: Session, coder: str) -> dict[str, list[MemoView]]:
+    """``{code id: [memo, …]}`` for every code: the shared memo first, then ``coder``'s own (one query)."""
+    q = (select(Memo, Coder.name)
+         .outerjoin(Coder, Coder.id == Memo.coder_id)
+         .where(Memo.target_kind == "code", (Memo.coder_id.is_(None)) | (Coder.name == coder))
+         .order_by(Memo.target_id, Coder.name.is_not(None)))
+    out: dict[str, list[MemoView]] = {}
+    for m, name in session.execute(q):
+        out.setdefault(m.target_id, []).append(MemoView(m.target_kind, m.target_id, name, m.text,
+                                                        m.updated_at))
+    return out
+
+
 def write_memo(session: Session, target_kind: str, target_id: str | int, coder: str | None, text: str,
                actor: str) -> bool:
     """Set a memo for ``actor`` (already checked); returns whether anything changed."""

@@ -40,7 +40,7 @@ def code_more(db: str, transcript_id: int) -> None:
     project = open_project(db)
     try:
         with project.session() as s:
-            text = coding.open_transcript(s, transcript_id)["text"]
+            text = coding.open_transcript(s, transcript_id).text
         for first, last, codes in MORE_CODINGS:
             start = text.index(first)
             end = text.index(last, start) + len(last)
@@ -56,7 +56,7 @@ def main(out: Path = OUT) -> None:
     project = open_project(db)
     with project.session() as s:
         load_demo(s)  # what `consult-coder demo --db` loads
-        [p12] = [t["id"] for t in coding.transcript_choices(s) if t["participant_id"] == "P12"]
+        [p12] = [t.id for t in coding.transcript_choices(s) if t.participant_id == "P12"]
     project.close()
     code_more(db, p12)
     expect.set_options(timeout=30_000)

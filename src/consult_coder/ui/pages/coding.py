@@ -17,13 +17,13 @@ import hashlib
 from typing import Any
 
 import streamlit as st
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult_coder import coding, memos, search
+from consult_coder.codebook import CodeView, codebook_stamp, list_codes
 from consult_coder.errors import UserError
-from consult_coder.model import Code, Coder, Memo
-from consult_coder.storage import Project, get_setting
+from consult_coder.memos import MemoView
+from consult_coder.storage import Project
 from consult_coder.ui.component import build_payload, jump_span, reader
 from consult_coder.ui.render import escape_md
 from consult_coder.ui.state import current_coder, get_project
@@ -44,21 +44,15 @@ ALL = "All"
 # ---------------------------------------------------------------- codebook (cached)
 
 def _codebook_stamp(project: Project) -> str:
-    """Changes whenever the codebook does: its version setting, plus a cheap guard on the rows."""
     with project.session() as s:
-        version = get_setting(s, "codebook_version", "0")
-        n, latest = s.execute(select(func.count(Code.id), func.max(Code.updated_at))).one()
-    return f"{version}|{n}|{latest}"
+        return codebook_stamp(s)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _codebook(location: str, stamp: str) -> list[dict[str, Any]]:
+def _codebook(location: str, stamp: str) -> list[CodeView]:
     del stamp  # part of the cache key only
     with get_project().session() as s:
-        rows = s.scalars(select(Code).order_by(Code.sort_order, Code.name, Code.id))
-        return [{"id": c.id, "name": c.name, "colour": c.colour, "parent_id": c.parent_id,
-                 "definition": c.definition, "when_to_use": c.when_to_use,
-                 "when_not_to_use": c.when_not_to_use, "archived": c.archived} for c in rows]
+        return list_codes(s)
 
 
 # ---------------------------------------------------------------- actions from the reader
@@ -103,7 +97,7 @@ def _handle_pending(project: Project, coder: str) -> None:
     if not isinstance(action, dict) or tid is None:
         return
     st.session_state[REV_KEY] = st.session_state.get(REV_KEY, 0) + 1
-    names = {c["id"]: c["name"] for c in _codebook(project.location, _codebook_stamp(project))}
+    names = {c.id: c.name for c in _codebook(project.location, _codebook_stamp(project))}
     try:
         with project.session() as s:
             notice = apply_action(s, coder, tid, action, names)
@@ -115,7 +109,7 @@ def _handle_pending(project: Project, coder: str) -> None:
 
 # ---------------------------------------------------------------- opening a passage from another page
 
-def _take_jump(choices: list[dict[str, Any]]) -> dict[str, int] | None:
+def _take_jump(choices: list[coding.TranscriptChoice]) -> dict[str, int] | None:
     """Open the transcript another page asked for, whatever the filters were; the keys are used once.
 
     Returns where the reader should scroll to, if an offset was given.
@@ -124,7 +118,7 @@ def _take_jump(choices: list[dict[str, Any]]) -> dict[str, int] | None:
     offset = st.session_state.pop(JUMP_OFFSET, None)
     if tid is None:
         return None
-    if not isinstance(tid, int) or tid not in {t["id"] for t in choices}:
+    if not isinstance(tid, int) or tid not in {t.id for t in choices}:
         st.warning("That transcript is no longer in the project.")
         return None
     st.session_state[TRANSCRIPT_KEY] = tid
@@ -141,10 +135,10 @@ def _take_jump(choices: list[dict[str, Any]]) -> dict[str, int] | None:
 
 # ---------------------------------------------------------------- choosing coder and transcript
 
-def _label(t: dict[str, Any], progress: dict[int, str]) -> str:
-    who = " · ".join(x for x in (t["participant_id"], t["group"], t["role"]) if x)
-    state = coding.PROGRESS_LABELS[progress.get(t["id"], "not_started")]
-    return f"{t['title']} — {who or 'no participant'} — {state}"
+def _label(t: coding.TranscriptChoice, progress: dict[int, str]) -> str:
+    who = " · ".join(x for x in (t.participant_id, t.group, t.role) if x)
+    state = coding.PROGRESS_LABELS[progress.get(t.id, "not_started")]
+    return f"{t.title} — {who or 'no participant'} — {state}"
 
 
 def _step(ids: list[int], delta: int) -> None:
@@ -159,18 +153,18 @@ def _picked(pick_key: str) -> None:
         st.session_state[TRANSCRIPT_KEY] = value
 
 
-def _choose_transcript(choices: list[dict[str, Any]], progress: dict[int, str]) -> int | None:
-    groups = sorted({t["group"] for t in choices if t["group"]})
-    roles = sorted({t["role"] for t in choices if t["role"]})
+def _choose_transcript(choices: list[coding.TranscriptChoice], progress: dict[int, str]) -> int | None:
+    groups = sorted({t.group for t in choices if t.group})
+    roles = sorted({t.role for t in choices if t.role})
     c1, c2, c3, c4, c5 = st.columns([1.2, 1.6, 5.4, 0.5, 0.5], vertical_alignment="bottom")
     group = c1.selectbox("Group", [ALL, *groups], key="coding_group")
     role = c2.selectbox("Role", [ALL, *roles], key="coding_role")
-    shown = [t for t in choices if group in (ALL, t["group"]) and role in (ALL, t["role"])]
+    shown = [t for t in choices if group in (ALL, t.group) and role in (ALL, t.role)]
     if not shown:
         st.info("No transcript matches these filters.")
         return None
-    ids = [t["id"] for t in shown]
-    by_id = {t["id"]: t for t in shown}
+    ids = [t.id for t in shown]
+    by_id = {t.id: t for t in shown}
     if TRANSCRIPT_KEY not in st.session_state:
         wanted = st.query_params.get("transcript", "")
         linked = int(wanted) if wanted.isdigit() else None
@@ -194,32 +188,19 @@ def _choose_transcript(choices: list[dict[str, Any]], progress: dict[int, str]) 
     return st.session_state[TRANSCRIPT_KEY]
 
 
-def _code_memos(project: Project, coder: str) -> dict[str, list[tuple[str, str]]]:
-    """``{code id: [(whose, text), …]}``: the shared memo and this coder's, for every code in one query."""
-    with project.session() as s:
-        rows = s.execute(
-            select(Memo.target_id, Coder.name, Memo.text)
-            .outerjoin(Coder, Coder.id == Memo.coder_id)
-            .where(Memo.target_kind == "code", (Memo.coder_id.is_(None)) | (Coder.name == coder))
-            .order_by(Memo.target_id, Coder.name.is_not(None)))
-        out: dict[str, list[tuple[str, str]]] = {}
-        for code_id, name, text in rows:
-            out.setdefault(code_id, []).append(("Your memo" if name else "Team memo", text))
-        return out
-
-
-def _codebook_sidebar(codes: list[dict[str, Any]], code_memos: dict[str, list[tuple[str, str]]]) -> None:
+def _codebook_sidebar(codes: list[CodeView], code_memos: dict[str, list[MemoView]]) -> None:
     with st.sidebar.expander("Code definitions", icon=":material/menu_book:"):
         for c in codes:
-            if c["archived"]:
+            if c.archived:
                 continue
-            st.markdown(f"**{escape_md(c['name'])}**  \n{escape_md(c['definition'])}")
-            if c["when_to_use"]:
-                st.caption("Use when: " + escape_md(c["when_to_use"]))
-            if c["when_not_to_use"]:
-                st.caption("Not when: " + escape_md(c["when_not_to_use"]))
-            for whose, text in code_memos.get(c["id"], []):
-                st.caption(f":material/sticky_note_2: {whose}: " + escape_md(text))
+            st.markdown(f"**{escape_md(c.name)}**  \n{escape_md(c.definition)}")
+            if c.when_to_use:
+                st.caption("Use when: " + escape_md(c.when_to_use))
+            if c.when_not_to_use:
+                st.caption("Not when: " + escape_md(c.when_not_to_use))
+            for memo in code_memos.get(c.id, []):
+                whose = "Your memo" if memo.coder else "Team memo"
+                st.caption(f":material/sticky_note_2: {whose}: " + escape_md(memo.text))
         st.caption("Write memos on codes on the Codebook page.")
 
 
@@ -294,16 +275,16 @@ def render() -> None:
     if tid is None:
         return
     codes = _codebook(project.location, _codebook_stamp(project))
-    _codebook_sidebar(codes, _code_memos(project, coder))
+    with project.session() as s:
+        _codebook_sidebar(codes, memos.code_memos(s, coder))
 
     status = progress.get(tid, "not_started")
     c1, c2, c3, c4 = st.columns([1.45, 1.6, 2.1, 1.4], vertical_alignment="bottom")
     show_others = c1.toggle("Show other coders", value=False, key="coding_show_others",
                             help="Off while you code blind: you see only your own codings.")
-    live = [c for c in codes if not c["archived"]]
-    code_filter = c2.selectbox("Show only one code", [None, *(c["id"] for c in live)], key="coding_only",
-                               format_func=lambda i: "All codes" if i is None else
-                               next(c["name"] for c in live if c["id"] == i))
+    live = {c.id: c.name for c in codes if not c.archived}
+    code_filter = c2.selectbox("Show only one code", [None, *live], key="coding_only",
+                               format_func=lambda i: "All codes" if i is None else live[i])
     query = c3.text_input("Find in this transcript", key=FIND_KEY, placeholder="a word or phrase",
                           help="Hits are marked in yellow; step through them with ‹ › above the text.")
     done = status == "done"
@@ -327,15 +308,15 @@ def render() -> None:
         undo_ok = coding.can_undo(s, coder, tid)
     hits, more = _find_hits(project, tid, query)
     if code_filter:
-        codings = [c for c in codings if c["code_id"] == code_filter]
-    p = view["participant"]
-    who = " · ".join(x for x in (p["id"], p["group"], p["role"], p["age_band"]) if x) if p else "—"
-    mine = sum(1 for c in codings if c["coder"] == coder)
-    st.caption(f"**{escape_md(view['title'])}** · {escape_md(who)} · coding as **{escape_md(coder)}** · "
+        codings = [c for c in codings if c.code_id == code_filter]
+    p = view.participant
+    who = " · ".join(x for x in (p.id, p.group, p.role, p.age_band) if x) if p else "—"
+    mine = sum(1 for c in codings if c.coder == coder)
+    st.caption(f"**{escape_md(view.title)}** · {escape_md(who)} · coding as **{escape_md(coder)}** · "
                f"{mine} of your codings shown · {coding.PROGRESS_LABELS[status]}")
     _transcript_memo(project, coder, tid)
     if jump and jump["transcript"] == tid:
-        start, end = jump_span(view["text"], codings, jump["offset"])
+        start, end = jump_span(view.text, codings, jump["offset"])
         jump = {"seq": jump["seq"], "offset": jump["offset"], "start": start, "end": end}
     else:
         jump = None
