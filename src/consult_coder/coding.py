@@ -85,7 +85,7 @@ def _check_span(tr: Transcript, start: Any, end: Any) -> tuple[int, int]:
     return s, e
 
 
-def _code_name(session: Session, code_id: str) -> str:
+def code_name(session: Session, code_id: str) -> str:
     code = session.get(Code, code_id)
     return code.name if code else code_id
 
@@ -172,7 +172,7 @@ def resize_coding(
         Coding.transcript_id == row.transcript_id, Coding.coder_id == row.coder_id,
         Coding.code_id == row.code_id, Coding.start == start, Coding.end == end)).first()
     if twin is not None:
-        raise UserError(f"{_code_name(session, row.code_id)!r} is already applied to {start}–{end} "
+        raise UserError(f"{code_name(session, row.code_id)!r} is already applied to {start}–{end} "
                         f"(coding {twin}); remove one of the two instead")
     audit.coding_resized(session, coder, row, (row.start, row.end), (start, end))
     row.start, row.end, row.updated_at = start, end, utcnow()
@@ -224,25 +224,25 @@ def _revert(session: Session, change: audit.UndoableChange) -> str:
                 row = session.get(Coding, rec.id)
                 if row is not None:
                     session.delete(row)
-            names = ", ".join(_code_name(session, r.code_id) for r in rows)
+            names = ", ".join(code_name(session, r.code_id) for r in rows)
             return f"Undid applying {names} at {rows[0].start}–{rows[0].end}"
         case audit.CodingRemoved(coding=rec):
             if session.get(Code, rec.code_id) is None:
                 raise UserError(f"Cannot undo: code {rec.code_id!r} is no longer in the codebook")
             session.add(rec.restored())
-            return f"Undid removing {_code_name(session, rec.code_id)} at {rec.start}–{rec.end}"
+            return f"Undid removing {code_name(session, rec.code_id)} at {rec.start}–{rec.end}"
         case audit.CodingResized(coding_id=cid, before=(start, end)):
             row = _own(session, cid)
             row.start, row.end = start, end
-            return f"Undid resizing {_code_name(session, row.code_id)}: back to {start}–{end}"
+            return f"Undid resizing {code_name(session, row.code_id)}: back to {start}–{end}"
         case audit.CodingMemoChanged(coding_id=cid, before=memo):
             row = _own(session, cid)
             row.memo = memo
-            return f"Undid the memo change on {_code_name(session, row.code_id)}"
+            return f"Undid the memo change on {code_name(session, row.code_id)}"
         case audit.CodingPinChanged(coding_id=cid, before=was, after=now):
             row = _own(session, cid)
             row.pinned = was
-            return f"Undid {'pinning' if now else 'unpinning'} {_code_name(session, row.code_id)}"
+            return f"Undid {'pinning' if now else 'unpinning'} {code_name(session, row.code_id)}"
 
 
 def undo(session: Session, coder: str, transcript_id: int | None = None) -> str | None:

@@ -2,7 +2,8 @@
 
 The browser side (``reader.js``) draws the turns and coded passages and sends one trigger value,
 ``action``, e.g. ``{"type": "add", "start": 10, "end": 42, "codes": ["empathy"]}``; ``remove``,
-``resize``, ``memo`` and ``undo`` carry a coding ``id`` and what changes. Offsets are code points.
+``resize``, ``memo`` and ``undo`` carry a coding ``id`` and what changes (``reader_actions`` defines
+and checks them). Offsets are code points.
 It also marks search hits (stepping through them needs no round trip) and, given a ``jump``, scrolls
 to that passage and flashes it once.
 """

@@ -1,10 +1,11 @@
 """Page "Code": read one transcript, select passages, apply codes; every action is saved at once.
 
 The reader component sends an action; its callback parks it in ``st.session_state[ACTION_KEY]`` and
-the page applies it at the top of the next run, before anything is drawn, so the reader always shows
-what is stored. Each run loads only what it shows: the transcript list without text, the open
-transcript with its codings (one coder's, or everyone's), the hits of a search in that transcript only,
-and this coder's memos; the codebook is cached.
+the page applies it (``reader_actions``: checked, then carried out in one unit of work) at the top of
+the next run, before anything is drawn, so the reader always shows what is stored. Each run loads only
+what it shows: the transcript list without text, the open transcript with its codings (one coder's, or
+everyone's), the hits of a search in that transcript only, and this coder's memos; the codebook is
+cached.
 
 Other pages open a passage here by setting ``st.session_state[JUMP_TRANSCRIPT]`` (a transcript id) and
 ``st.session_state[JUMP_OFFSET]`` (a code-point offset); the page takes them once and the reader
@@ -14,12 +15,10 @@ scrolls to that place and flashes it.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 import streamlit as st
-from sqlalchemy.orm import Session
 
-from consult_coder import coding, memos, search
+from consult_coder import coding, memos, reader_actions, search
 from consult_coder.codebook import CodeView, codebook_stamp, list_codes
 from consult_coder.errors import UserError
 from consult_coder.memos import MemoView
@@ -60,47 +59,21 @@ def _codebook(location: str, stamp: str) -> list[CodeView]:
 def _on_action() -> None:
     state = st.session_state.get(READER_KEY) or {}
     action = state.get("action") if hasattr(state, "get") else None
-    if isinstance(action, dict):
+    if action is not None:
         st.session_state[ACTION_KEY] = action
 
 
-def apply_action(session: Session, coder: str, transcript_id: int, action: dict[str, Any],
-                 names: dict[str, str]) -> str:
-    """Carry out one reader action for ``coder``; returns what happened, in words."""
-    kind = action.get("type")
-    if action.get("transcript", transcript_id) != transcript_id:
-        raise UserError("That action was made on another transcript; nothing was changed")
-    if kind == "add":
-        codes = action.get("codes")
-        if not isinstance(codes, list):
-            raise UserError("No code was chosen; nothing was changed")
-        coding.add_coding(session, transcript_id, action.get("start"), action.get("end"), codes, coder)
-        return "Applied " + ", ".join(names.get(c, c) for c in codes)
-    if kind == "remove":
-        coding.remove_coding(session, action.get("id"), coder)
-        return "Removed the code (Undo brings it back)"
-    if kind == "resize":
-        start, end = coding.resize_coding(session, action.get("id"), action.get("start"), action.get("end"),
-                                          coder, snap=action.get("snap"))
-        return f"Passage now {start}–{end}"
-    if kind == "memo":
-        coding.set_coding_memo(session, action.get("id"), str(action.get("memo") or ""), coder)
-        return "Memo saved"
-    if kind == "undo":
-        return coding.undo(session, coder, transcript_id=transcript_id) or "Nothing left to undo here"
-    raise UserError(f"Unknown reader action {kind!r}; nothing was changed")
-
-
 def _handle_pending(project: Project, coder: str) -> None:
-    action = st.session_state.pop(ACTION_KEY, None)
+    """Apply the reader's last action, in its own unit of work; a refused one changes nothing."""
+    raw = st.session_state.pop(ACTION_KEY, None)
     tid = st.session_state.get(TRANSCRIPT_KEY)
-    if not isinstance(action, dict) or tid is None:
+    if raw is None or tid is None:
         return
     st.session_state[REV_KEY] = st.session_state.get(REV_KEY, 0) + 1
-    names = {c.id: c.name for c in _codebook(project.location, _codebook_stamp(project))}
     try:
+        action = reader_actions.parse_action(raw)
         with project.session() as s:
-            notice = apply_action(s, coder, tid, action, names)
+            notice = reader_actions.apply_action(s, coder, tid, action)
     except UserError as exc:
         st.error(str(exc))
     else:
