@@ -15,10 +15,10 @@ from tests.factories import build_analysis_study
 # The real page list of the app, opened on "Analysis" as if chosen in the menu.
 SCRIPT = """
 import streamlit as st
-from consult_coder.ui.app import PAGES, _page
+from consult_coder.ui.navigation import PAGES, page
 
 specs = sorted(PAGES, key=lambda spec: spec[0] != "analysis")
-st.navigation([p for p in (_page(*spec) for spec in specs) if p is not None]).run()
+st.navigation([p for p in (page(*spec) for spec in specs) if p is not None]).run()
 """
 
 

@@ -148,3 +148,17 @@ def test_pages_only_render():
                 if called in queries:
                     offences.append(f"{where}:{node.lineno} calls {called}(")
     assert offences == []
+
+
+def test_cross_page_contracts_are_named_in_one_place():
+    """The Code page's jump keys are spelled only in ui/navigation.py; pages use the names."""
+    from consult_coder.ui.navigation import JUMP_OFFSET, JUMP_TRANSCRIPT
+
+    offences = []
+    for path in source_files("ui"):
+        if path.name == "navigation.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value in (JUMP_TRANSCRIPT, JUMP_OFFSET):
+                offences.append(f"{path.relative_to(PACKAGE)}:{node.lineno} spells {node.value!r}")
+    assert offences == []

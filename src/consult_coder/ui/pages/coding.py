@@ -7,9 +7,8 @@ what it shows: the transcript list without text, the open transcript with its co
 everyone's), the hits of a search in that transcript only, and this coder's memos; the codebook is
 cached.
 
-Other pages open a passage here by setting ``st.session_state[JUMP_TRANSCRIPT]`` (a transcript id) and
-``st.session_state[JUMP_OFFSET]`` (a code-point offset); the page takes them once and the reader
-scrolls to that place and flashes it.
+Other pages open a passage here through ``navigation.open_in_context`` (the keys ``JUMP_TRANSCRIPT`` and
+``JUMP_OFFSET``); the page takes them once and the reader scrolls to that place and flashes it.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from consult_coder.errors import UserError
 from consult_coder.memos import MemoView
 from consult_coder.storage import Project
 from consult_coder.ui.component import build_payload, jump_span, reader
+from consult_coder.ui.navigation import JUMP_OFFSET, JUMP_TRANSCRIPT
 from consult_coder.ui.render import escape_md
 from consult_coder.ui.state import current_coder, get_project
 
@@ -32,8 +32,6 @@ ACTION_KEY = "coding_action"  # the reader's last action, waiting to be applied
 TRANSCRIPT_KEY = "coding_transcript"  # the open transcript's id (plain state, not a widget)
 NOTICE_KEY = "coding_notice"
 REV_KEY = "coding_rev"
-JUMP_TRANSCRIPT = "open_transcript_id"  # set by other pages (Coded segments) to open a transcript…
-JUMP_OFFSET = "jump_to"  # …at this code-point offset
 JUMP_SEQ = "coding_jump_seq"  # counts jumps, so the reader flashes a repeated jump again
 FIND_KEY = "coding_find"
 MAX_HITS = 500  # hits highlighted at most; more would only be noise in one transcript

@@ -1,7 +1,7 @@
 """Page "Coded segments": every quote coded with a code, and a search across transcripts.
 
-Each quote or hit has a button that opens the transcript at that place on the Code page, by setting
-``st.session_state["open_transcript_id"]`` and ``st.session_state["jump_to"]`` (a code-point offset).
+Each quote or hit has a button that opens the transcript at that place on the Code page
+(``navigation.open_in_context``).
 """
 
 from __future__ import annotations
@@ -13,23 +13,12 @@ from consult_coder.codebook_edit import codebook_tree
 from consult_coder.coding import coder_names, transcript_choices
 from consult_coder.errors import UserError
 from consult_coder.search import coded_segments, search
+from consult_coder.ui.navigation import open_in_context
 from consult_coder.ui.render import escape_md
 from consult_coder.ui.state import get_project
 
 OPEN_ICON = ":material/open_in_new:"
 SHOWN = 200  # rows drawn at most; more would make the page slow to use
-
-
-def open_in_context(transcript_id: int, start: int) -> None:
-    """Go to the Code page with that transcript open at ``start``."""
-    st.session_state["open_transcript_id"] = transcript_id
-    st.session_state["jump_to"] = start
-    try:
-        from consult_coder.ui.pages import coding
-    except ModuleNotFoundError:
-        st.error("The Code page is not available in this installation.")
-        return
-    st.switch_page(st.Page(coding.render, title="Code", url_path="code"))
 
 
 def _who(pid: str | None, group: str, role: str, speaker: str) -> str:
