@@ -96,11 +96,11 @@ def test_rename_keeps_id_and_codings_and_is_audited(project):
 
 def test_recolour_validates(project):
     _seed(project)
-    in_session(project, ce.recolour, "trust_bond", "#00FF7f", "amira")
+    in_session(project, ce.update_code, "trust_bond", "amira", colour="#00FF7f")
     with project.session() as s:
         assert s.get(Code, "trust_bond").colour == "#00ff7f"
     with pytest.raises(UserError, match="Code 'Trust bond' field 'colour'"):
-        in_session(project, ce.recolour, "trust_bond", "#00ff7", "amira")
+        in_session(project, ce.update_code, "trust_bond", "amira", colour="#00ff7")
 
 
 def test_move_rejects_cycles_and_nests(project):

@@ -181,10 +181,6 @@ def update_code(session: Session, code_id: str, actor: str, **fields: str) -> bo
     return True
 
 
-def recolour(session: Session, code_id: str, colour: str, actor: str) -> bool:
-    return update_code(session, code_id, actor, colour=colour)
-
-
 def move_code(session: Session, code_id: str, new_parent_id: str | None, actor: str) -> None:
     """Nest a code under another (``None``: top level), last among its new siblings."""
     actor = _actor(actor)

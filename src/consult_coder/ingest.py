@@ -2,7 +2,7 @@
 
 A batch with any unreadable file writes nothing and says which file and why, in one line. A file
 whose stored text is already in the project (same content hash) is reported as skipped, not added
-twice. A participants CSV, when given, is upserted in the same transaction and links files to
+twice. A participants CSV, when given, is upserted in the same unit of work and links files to
 participants. :func:`preview_files` parses without writing, reporting each file's problem instead of
 raising, for the Import page.
 """

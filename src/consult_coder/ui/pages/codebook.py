@@ -1,6 +1,6 @@
 """Page "Codebook": the code tree with colours and counts, and every edit a team makes while coding.
 
-All changes go through ``consult_coder.codebook_edit`` (one audited, versioned transaction each); this
+All changes go through ``consult_coder.codebook_edit`` (one audited, versioned unit of work each); this
 page only gathers choices. Deleting a code that has codings asks first what happens to them.
 """
 
