@@ -2,7 +2,7 @@
 
 Offsets everywhere are Unicode code points of the normalised text (Python ``str`` indices), end
 exclusive. Only the browser counts UTF-16 code units; the reader component converts at that edge
-(``ui/component/``), so Python never sees them.
+(``ui/component/reader_pure.js``), so Python never sees them.
 """
 
 from __future__ import annotations

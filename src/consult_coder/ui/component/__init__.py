@@ -22,15 +22,17 @@ from consult_coder.text import snap_to_sentences
 
 _HERE = Path(__file__).parent
 NAME = "consult_coder_reader"
+JS_FILES = ("reader_pure.js", "reader_base.js", "reader_caret.js", "reader_panel.js", "reader_palette.js",
+            "reader.js")
 
 # Not in a shadow root: ShadowRoot.getSelection() exists only in Chromium (see the team notes).
 _mount = st.components.v2.component(
     NAME,
     css=(_HERE / "reader.css").read_text(encoding="utf-8"),
-    # One module, kept in four files so each stays readable (helpers, keyboard caret, the coded
-    # passage's panel, the component).
-    js="\n".join((_HERE / f).read_text(encoding="utf-8")
-                  for f in ("reader_base.js", "reader_caret.js", "reader_panel.js", "reader.js")),
+    # One module, kept in files so each stays readable: the pure helpers (tested on their own), then
+    # the DOM wiring (state and DOM helpers, keyboard caret, a coded passage's panel, the palette, the
+    # component).
+    js="\n".join((_HERE / f).read_text(encoding="utf-8") for f in JS_FILES),
     isolate_styles=False,
 )
 
