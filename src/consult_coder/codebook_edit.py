@@ -203,16 +203,22 @@ def _siblings(session: Session, parent_id: str | None) -> list[Code]:
     return list(session.scalars(select(Code).where(where).order_by(Code.sort_order, Code.name)))
 
 
-def reorder(session: Session, ordered_ids: list[str], actor: str) -> None:
-    """Put codes that share a parent in the given order; archived siblings not listed go last."""
-    actor = _actor(actor)
+def _listed_siblings(session: Session, ordered_ids: list[str]) -> list[Code]:
+    """The codes listed, each once, all under one parent; refused otherwise."""
     if len(set(ordered_ids)) != len(ordered_ids) or not ordered_ids:
         raise UserError("Reorder: list each code exactly once")
     codes = [_get(session, cid) for cid in ordered_ids]
-    parent = codes[0].parent_id
-    stray = next((c for c in codes if c.parent_id != parent), None)
+    stray = next((c for c in codes if c.parent_id != codes[0].parent_id), None)
     if stray is not None:
         raise UserError(f"Code {stray.name!r} field 'parent': not a sibling of {codes[0].name!r}")
+    return codes
+
+
+def reorder(session: Session, ordered_ids: list[str], actor: str) -> None:
+    """Put codes that share a parent in the given order; archived siblings not listed go last."""
+    actor = _actor(actor)
+    codes = _listed_siblings(session, ordered_ids)
+    parent = codes[0].parent_id
     siblings = _siblings(session, parent)
     missing = [c for c in siblings if not c.archived and c.id not in ordered_ids]
     if missing:

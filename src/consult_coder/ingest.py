@@ -219,34 +219,49 @@ def _write(
     stored = _stored_hashes(session, [r.parsed for r in results if r.parsed])
     new_in_batch: dict[str, FileResult] = {}
     for r in results:
-        parsed = r.parsed
-        assert parsed is not None
-        digest = parsed.content_hash
-        if digest in stored or digest in new_in_batch:
-            r.status = "skipped"
-            r.transcript_id = stored.get(digest) or new_in_batch[digest].transcript_id
-            r.message = "already in the project" if digest in stored else \
-                f"same text as {new_in_batch[digest].name}"
-            _link_if_unlinked(session, r, existing, report)
-            continue
-        if r.participant_id and r.participant_id not in existing:
-            existing[r.participant_id] = Participant(id=r.participant_id, group="", role="", age_band="",
-                                                     attributes={})
-            session.add(existing[r.participant_id])
-            report.participants_added.append(r.participant_id)
-        r.transcript_id = _add_transcript(session, parsed, r.participant_id)
-        r.status, r.message = "imported", f"{len(parsed.turns)} turns"
-        new_in_batch[digest] = r
+        assert r.parsed is not None
+        digest = r.parsed.content_hash
+        if digest in stored:
+            _skip(session, r, stored[digest], "already in the project", existing, report)
+        elif digest in new_in_batch:
+            first = new_in_batch[digest]
+            _skip(session, r, first.transcript_id, f"same text as {first.name}", existing, report)
+        else:
+            _store(session, r, existing, report)
+            new_in_batch[digest] = r
     if report.imported or report.participants_added or report.participants_updated or report.linked:
-        audit.transcripts_imported(
-            session, actor,
-            transcripts=[audit.ImportedTranscript(id=r.transcript_id, source_name=r.name,
-                                                  participant_id=r.participant_id) for r in report.imported],
-            participants_before=before, participants_added=report.participants_added,
-            participants_updated=report.participants_updated, linked=report.linked,
-            skipped=[r.name for r in report.skipped],
-        )
+        _record(session, actor, report, before)
     return report
+
+
+def _skip(session: Session, r: FileResult, transcript_id: int | None, why: str,
+          existing: dict[str, Participant], report: ImportReport) -> None:
+    """A file whose text is already stored: not added twice, but linked to its participant if it was not."""
+    r.status, r.transcript_id, r.message = "skipped", transcript_id, why
+    _link_if_unlinked(session, r, existing, report)
+
+
+def _store(session: Session, r: FileResult, existing: dict[str, Participant], report: ImportReport) -> None:
+    """A new transcript, and its participant if the project has not heard of them yet."""
+    assert r.parsed is not None
+    if r.participant_id and r.participant_id not in existing:
+        existing[r.participant_id] = Participant(id=r.participant_id, group="", role="", age_band="",
+                                                 attributes={})
+        session.add(existing[r.participant_id])
+        report.participants_added.append(r.participant_id)
+    r.transcript_id = _add_transcript(session, r.parsed, r.participant_id)
+    r.status, r.message = "imported", f"{len(r.parsed.turns)} turns"
+
+
+def _record(session: Session, actor: str, report: ImportReport, before: dict[str, Any]) -> None:
+    audit.transcripts_imported(
+        session, actor,
+        transcripts=[audit.ImportedTranscript(id=r.transcript_id, source_name=r.name,
+                                              participant_id=r.participant_id) for r in report.imported],
+        participants_before=before, participants_added=report.participants_added,
+        participants_updated=report.participants_updated, linked=report.linked,
+        skipped=[r.name for r in report.skipped],
+    )
 
 
 def _upsert_participants(

@@ -15,13 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
-from consult_coder.codebook import SLUG, CodeView, bump_version, slugify
+from consult_coder.codebook import DEFAULT_COLOUR, SLUG, CodeView, bump_version, slugify
 from consult_coder.errors import UserError
 from consult_coder.model import Code, utcnow
 from consult_coder.refi.codes import GUIDANCE, RefiCode, parse_description
 from consult_coder.refi.guids import code_guid, load_code_guids, save_code_guids
 
-DEFAULT_COLOUR = "#888888"
 FLAT_SEPARATOR = "::"
 
 
@@ -87,6 +86,40 @@ def flatten(roots: list[RefiCode]) -> list[_Entry]:
     return sorted(entries, key=lambda e: e.depth)
 
 
+def _remember(remembered: dict[str, str], guid: str, cid: str) -> bool:
+    """Keep a foreign GUID for ``cid`` (one GUID, one code); returns whether the mapping changed."""
+    if guid == code_guid(cid) or remembered.get(cid) == guid:
+        return False
+    for other in [k for k, v in remembered.items() if v == guid]:
+        del remembered[other]
+    remembered[cid] = guid
+    return True
+
+
+def _create(session: Session, actor: str, e: _Entry, cid: str, parent_id: str | None, order: int) -> None:
+    values = _values(e, parent_id)
+    values.setdefault("colour", DEFAULT_COLOUR)
+    code = Code(id=cid, sort_order=order, **values)
+    session.add(code)
+    session.flush()
+    audit.code_created(session, actor, CodeView.of(code).snapshot())
+
+
+def _update(session: Session, actor: str, code: Code, e: _Entry, parent_id: str | None) -> bool:
+    """Bring ``code`` in line with the file's entry; returns whether anything changed."""
+    after = _values(e, parent_id)
+    if (code.colour or "").lower() == after.get("colour"):
+        del after["colour"]  # "#E07A5F" and "#e07a5f" are the same colour: not a change
+    before = {k: getattr(code, k) for k in after}
+    if before == after:
+        return False
+    for k, v in after.items():
+        setattr(code, k, v)
+    code.updated_at = utcnow()
+    audit.code_updated(session, actor, code.id, before, after)
+    return True
+
+
 def import_codes(session: Session, roots: list[RefiCode], actor: str) -> CodeImport:
     result = CodeImport()
     entries = flatten(roots)
@@ -109,38 +142,19 @@ def import_codes(session: Session, roots: list[RefiCode], actor: str) -> CodeImp
         key_to_id[e.key] = cid
         if e.guid:
             result.ids[e.guid] = cid
-            if e.guid != code_guid(cid) and remembered.get(cid) != e.guid:
-                remembered = {k: v for k, v in remembered.items() if v != e.guid}
-                remembered[cid] = e.guid
-                changed_guids = True
-        code = existing.get(cid)
-        if code is None:
+            changed_guids = _remember(remembered, e.guid, cid) or changed_guids
+        if cid not in existing:
             new_ids.add(cid)
-            values = _values(e, parent_id)
-            values.setdefault("colour", DEFAULT_COLOUR)
-            code = Code(id=cid, sort_order=base_order + e.position, **values)
-            session.add(code)
-            session.flush()
-            audit.code_created(session, actor, CodeView.of(code).snapshot())
+            _create(session, actor, e, cid, parent_id, base_order + e.position)
             result.added.append(cid)
-        else:
-            after = _values(e, parent_id)
-            if (code.colour or "").lower() == after.get("colour"):
-                del after["colour"]  # "#E07A5F" and "#e07a5f" are the same colour: not a change
-            before = {k: getattr(code, k) for k in after}
-            if before != after:
-                for k, v in after.items():
-                    setattr(code, k, v)
-                code.updated_at = utcnow()
-                audit.code_updated(session, actor, cid, before, after)
-                result.updated.append(cid)
+        elif _update(session, actor, existing[cid], e, parent_id):
+            result.updated.append(cid)
     session.flush()
     _check_no_cycles(session)
     if changed_guids:
         save_code_guids(session, remembered)
     if result.added or result.updated:
-        version = bump_version(session)
-        audit.codebook_imported(session, actor, version, result.added, result.updated)
+        audit.codebook_imported(session, actor, bump_version(session), result.added, result.updated)
     return result
 
 

@@ -14,6 +14,7 @@ Other pages open a passage here through ``navigation.open_in_context`` (the keys
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import streamlit as st
 
@@ -225,6 +226,51 @@ def _find_hits(project: Project, tid: int, query: str) -> tuple[list[list[int]],
 
 # ---------------------------------------------------------------- the page
 
+def _progress_button(column: Any, project: Project, coder: str, tid: int, status: str) -> None:
+    done = status == "done"
+    if column.button("Reopen transcript" if done else "Mark transcript done", width="stretch",
+                     icon=":material/undo:" if done else ":material/task_alt:"):
+        try:
+            with project.session() as s:
+                coding.set_progress(s, tid, coder, "in_progress" if done else "done")
+        except UserError as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
+
+
+def _toolbar(project: Project, coder: str, tid: int, status: str,
+             codes: list[CodeView]) -> tuple[bool, str | None, str]:
+    """Whose codings to show, one code to show only, a search; and the progress button."""
+    c1, c2, c3, c4 = st.columns([1.45, 1.6, 2.1, 1.4], vertical_alignment="bottom")
+    show_others = c1.toggle("Show other coders", value=False, key="coding_show_others",
+                            help="Off while you code blind: you see only your own codings.")
+    live = {c.id: c.name for c in codes if not c.archived}
+    code_filter = c2.selectbox("Show only one code", [None, *live], key="coding_only",
+                               format_func=lambda i: "All codes" if i is None else live[i])
+    query = c3.text_input("Find in this transcript", key=FIND_KEY, placeholder="a word or phrase",
+                          help="Hits are marked in yellow; step through them with ‹ › above the text.")
+    _progress_button(c4, project, coder, tid, status)
+    return show_others, code_filter, query
+
+
+def _caption(view: coding.TranscriptView, coder: str, codings: list[coding.CodingView], status: str) -> None:
+    p = view.participant
+    who = " · ".join(x for x in (p.id, p.group, p.role, p.age_band) if x) if p else "—"
+    mine = sum(1 for c in codings if c.coder == coder)
+    st.caption(f"**{escape_md(view.title)}** · {escape_md(who)} · coding as **{escape_md(coder)}** · "
+               f"{mine} of your codings shown · {coding.PROGRESS_LABELS[status]}")
+
+
+def _flash(jump: dict[str, int] | None, view: coding.TranscriptView,
+           codings: list[coding.CodingView]) -> dict[str, int] | None:
+    """The passage a jump from another page asked for, if it is in the open transcript."""
+    if not jump or jump["transcript"] != view.id:
+        return None
+    start, end = jump_span(view.text, codings, jump["offset"])
+    return {"seq": jump["seq"], "offset": jump["offset"], "start": start, "end": end}
+
+
 def render() -> None:
     st.title("Code")
     project = get_project()
@@ -248,27 +294,8 @@ def render() -> None:
     codes = _codebook(project.location, _codebook_stamp(project))
     with project.session() as s:
         _codebook_sidebar(codes, memos.code_memos(s, coder))
-
     status = progress.get(tid, "not_started")
-    c1, c2, c3, c4 = st.columns([1.45, 1.6, 2.1, 1.4], vertical_alignment="bottom")
-    show_others = c1.toggle("Show other coders", value=False, key="coding_show_others",
-                            help="Off while you code blind: you see only your own codings.")
-    live = {c.id: c.name for c in codes if not c.archived}
-    code_filter = c2.selectbox("Show only one code", [None, *live], key="coding_only",
-                               format_func=lambda i: "All codes" if i is None else live[i])
-    query = c3.text_input("Find in this transcript", key=FIND_KEY, placeholder="a word or phrase",
-                          help="Hits are marked in yellow; step through them with ‹ › above the text.")
-    done = status == "done"
-    if c4.button("Reopen transcript" if done else "Mark transcript done", width="stretch",
-                 icon=":material/undo:" if done else ":material/task_alt:"):
-        try:
-            with project.session() as s:
-                coding.set_progress(s, tid, coder, "in_progress" if done else "done")
-        except UserError as exc:
-            st.error(str(exc))
-        else:
-            st.rerun()
-
+    show_others, code_filter, query = _toolbar(project, coder, tid, status, codes)
     with project.session() as s:
         try:
             view = coding.open_transcript(s, tid)
@@ -280,18 +307,9 @@ def render() -> None:
     hits, more = _find_hits(project, tid, query)
     if code_filter:
         codings = [c for c in codings if c.code_id == code_filter]
-    p = view.participant
-    who = " · ".join(x for x in (p.id, p.group, p.role, p.age_band) if x) if p else "—"
-    mine = sum(1 for c in codings if c.coder == coder)
-    st.caption(f"**{escape_md(view.title)}** · {escape_md(who)} · coding as **{escape_md(coder)}** · "
-               f"{mine} of your codings shown · {coding.PROGRESS_LABELS[status]}")
+    _caption(view, coder, codings, status)
     _transcript_memo(project, coder, tid)
-    if jump and jump["transcript"] == tid:
-        start, end = jump_span(view.text, codings, jump["offset"])
-        jump = {"seq": jump["seq"], "offset": jump["offset"], "start": start, "end": end}
-    else:
-        jump = None
     payload = build_payload(view, codes, codings, coder, rev=st.session_state.get(REV_KEY, 0),
                             can_undo=undo_ok, notice=notice, hits=hits, more_hits=more, query=query.strip(),
-                            jump=jump)
+                            jump=_flash(jump, view, codings))
     reader(payload, key=READER_KEY, on_action=_on_action)
