@@ -1,5 +1,5 @@
 """The Analysis page on a real SQLite project: tables, the small-N note, charts with downloads, and
-pinning quotes (study in tests/test_analysis_study.py)."""
+pinning quotes (the analysis study of tests/factories.py)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from streamlit.testing.v1 import AppTest
 
 from consult_coder.model import Coding
 from consult_coder.storage import open_project
-from tests.test_analysis_study import build_study
+from tests.factories import build_analysis_study
 
 # The real page list of the app, opened on "Analysis" as if chosen in the menu.
 SCRIPT = """
 import streamlit as st
-from consult_coder.ui.app import PAGES, _page
+from consult_coder.ui.navigation import PAGES, page
 
 specs = sorted(PAGES, key=lambda spec: spec[0] != "analysis")
-st.navigation([p for p in (_page(*spec) for spec in specs) if p is not None]).run()
+st.navigation([p for p in (page(*spec) for spec in specs) if p is not None]).run()
 """
 
 
@@ -27,7 +27,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     path = str(tmp_path / "project.sqlite")
     monkeypatch.setenv("CONSULT_CODER_DB", path)
     project = open_project(path)
-    ids = build_study(project)
+    ids = build_analysis_study(project)
     yield project, ids
     project.close()
 
@@ -134,7 +134,7 @@ def test_a_missing_consensus_layer_is_an_error_line_not_a_traceback(tmp_path, mo
     path = str(tmp_path / "noconsensus.sqlite")
     monkeypatch.setenv("CONSULT_CODER_DB", path)
     project = open_project(path)
-    build_study(project)
+    build_analysis_study(project)
     with project.session() as s:
         from sqlalchemy import delete, select
 

@@ -1,6 +1,6 @@
 """Charts of the analysis tables: the numbers users see in tooltips, and PNG/SVG files made offline.
 
-The study is described in tests/test_analysis_study.py.
+The analysis study is described in tests/factories.py.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import pytest
 from consult_coder import charts
 from consult_coder.analysis import cooccurrence, participant_matrix, theme_frequency
 from consult_coder.export.docx_layout import png_size
-from tests.test_analysis_study import study  # noqa: F401 - fixture
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -48,8 +47,8 @@ def _mark_texts(svg: bytes) -> list[str]:
     return [el.text for g in groups for el in g.iter() if el.tag.endswith("text") and el.text]
 
 
-def test_frequency_bars_show_n_of_N_and_percent_in_group_colours(study):  # noqa: F811
-    with study.session() as s:
+def test_frequency_bars_show_n_of_N_and_percent_in_group_colours(analysis_study):
+    with analysis_study.session() as s:
         chart = charts.frequency_chart(theme_frequency(s, layer="union"))
     rows = {(r["code"], r["split"]): r for r in _dataset(chart)}
     youth, clinicians = "Young people (N = 5)", "Clinicians (N = 3)"  # each group's N in the legend
@@ -69,8 +68,8 @@ def test_frequency_bars_show_n_of_N_and_percent_in_group_colours(study):  # noqa
     assert {youth, clinicians, "4 (80%)", "2 (67%)", "0 (0%)"} <= texts  # drawn on the bars
 
 
-def test_frequency_chart_by_another_attribute_labels_it(study):  # noqa: F811
-    with study.session() as s:
+def test_frequency_chart_by_another_attribute_labels_it(analysis_study):
+    with analysis_study.session() as s:
         chart = charts.frequency_chart(theme_frequency(s, layer="alice", by="age_band"))
     bars = chart.to_dict()["layer"][0]
     assert bars["encoding"]["color"]["title"] == "Age band"
@@ -78,8 +77,8 @@ def test_frequency_chart_by_another_attribute_labels_it(study):  # noqa: F811
                                                             "(not recorded) (N = 3)"]
 
 
-def test_every_chart_renders_to_png_and_svg_without_any_url(study):  # noqa: F811
-    with study.session() as s:
+def test_every_chart_renders_to_png_and_svg_without_any_url(analysis_study):
+    with analysis_study.session() as s:
         built = [
             charts.frequency_chart(theme_frequency(s, layer="alice")),
             charts.cooccurrence_chart(cooccurrence(s, layer="alice", mode="sentence")),
@@ -100,8 +99,8 @@ def test_rendering_refuses_to_fetch_remote_data():
         charts.to_png(chart)
 
 
-def test_cooccurrence_heatmap_numbers_off_the_diagonal(study):  # noqa: F811
-    with study.session() as s:
+def test_cooccurrence_heatmap_numbers_off_the_diagonal(analysis_study):
+    with analysis_study.session() as s:
         chart = charts.cooccurrence_chart(cooccurrence(s, layer="alice", mode="sentence"))
     cells = {(r["code_a"], r["code_b"]): r for r in _dataset(chart)}
     assert cells[("Goal setting", "Confidentiality")]["count"] == 1
@@ -113,8 +112,8 @@ def test_cooccurrence_heatmap_numbers_off_the_diagonal(study):  # noqa: F811
     assert sorted(_mark_texts(charts.to_svg(chart))) == ["1", "1", "1", "1"]
 
 
-def test_participant_grid_has_one_row_per_participant(study):  # noqa: F811
-    with study.session() as s:
+def test_participant_grid_has_one_row_per_participant(analysis_study):
+    with analysis_study.session() as s:
         chart = charts.participant_grid_chart(participant_matrix(s, layer="alice"))
     data = _dataset(chart)
     assert len(data) == 8 * 4

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from consult_coder.cli import main
 from consult_coder.storage import open_project
-from tests.test_export_study import build_export_study
+from tests.factories import build_export_study
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from consult_coder.export.registry import FULL_REPORT, SECTIONS
 from consult_coder.export.sections_themes import needs_landscape
 from consult_coder.model import Coder, Coding, Transcript
 from consult_coder.sample import load_demo
-from tests.test_export_study import build_export_study
+from tests.factories import build_export_study
 
 GROUPS = {"youth": "Young people", "clinician": "Clinicians"}
 NBSP = "\u00a0"

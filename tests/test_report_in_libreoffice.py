@@ -85,8 +85,8 @@ def _lowest_ink(pgm: bytes) -> float:
 def rendered(tmp_path_factory) -> Rendered:
     tmp = tmp_path_factory.mktemp("lo")
     project = open_project(str(tmp / "sample.sqlite"))
-    load_demo(project)
     with project.session() as s:
+        load_demo(s)
         exported = export_file(s, "docx", ExportOptions(layer="union"))
         study = load_study(s, "union")
     project.close()

@@ -29,7 +29,8 @@ OPEN_CODINGS = 60
 
 def build(project: Project, n_codings: int, transcripts: int) -> int:
     """Fill ``project``; returns the id of the transcript the page has open."""
-    load_demo(project)
+    with project.session() as s:
+        load_demo(s)
     rng = random.Random(7)
     with project.session() as s:
         originals = list(s.scalars(select(Transcript)))

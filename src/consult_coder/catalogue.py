@@ -26,6 +26,12 @@ def participant_rows(session: Session) -> list[dict[str, Any]]:
     ]
 
 
+def participant_groups(session: Session) -> list[str]:
+    """The groups participants belong to (youth, clinician, …), sorted."""
+    q = select(Participant.group).where(Participant.group != "").distinct().order_by(Participant.group)
+    return list(session.scalars(q))
+
+
 def transcript_rows(session: Session) -> list[dict[str, Any]]:
     """One row per transcript with its participant's group and role (no text: cheap to list)."""
     q = (select(Transcript.id, Transcript.title, Transcript.source_name, Transcript.source_format,

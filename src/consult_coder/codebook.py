@@ -3,6 +3,9 @@
 A codebook file is the source of truth a team shares; ``apply_codebook`` brings a project's codes in
 line with it (new codes added, changed fields updated, every change versioned and audited). Codes
 missing from the file are left alone, because they may carry codings.
+
+:class:`CodeView` is the one record of a code that pages, exports and audit events read
+(:func:`list_codes`).
 """
 
 from __future__ import annotations
@@ -11,12 +14,13 @@ import csv
 import io
 import re
 import unicodedata
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
@@ -39,6 +43,8 @@ from consult_coder.suggestions.patterns import check_patterns, to_json
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+DEFAULT_COLOUR = "#888888"
+VERSION_SETTING = "codebook_version"
 CSV_COLUMNS = ["id", "name", "parent", "colour", "definition", "when_to_use", "when_not_to_use", "example",
                "patterns"]
 EDITABLE = ("name", "definition", "when_to_use", "when_not_to_use", "example", "colour", "parent_id",
@@ -54,6 +60,62 @@ def slugify(name: str) -> str:
     return slug[:56].rstrip("_")
 
 
+@dataclass(frozen=True)
+class CodeView:
+    """A code as the pages, the exports and the audit trail see it."""
+
+    id: str
+    name: str
+    definition: str
+    when_to_use: str
+    when_not_to_use: str
+    example: str
+    colour: str  # as stored; see display_colour
+    parent_id: str | None
+    sort_order: int
+    archived: bool
+    patterns: tuple[Any, ...] = ()
+
+    @classmethod
+    def of(cls, code: Code) -> CodeView:
+        return cls(code.id, code.name, code.definition or "", code.when_to_use or "",
+                   code.when_not_to_use or "", code.example or "", code.colour or "", code.parent_id,
+                   code.sort_order or 0, bool(code.archived), tuple(code.patterns or ()))
+
+    @property
+    def display_colour(self) -> str:
+        """The colour to draw with: the stored one when it is a valid #rrggbb, else grey."""
+        return self.colour if COLOUR.match(self.colour) else DEFAULT_COLOUR
+
+    def snapshot(self) -> audit.CodeSnapshot:
+        """The code as an audit event records it."""
+        return audit.CodeSnapshot(**{**asdict(self), "patterns": list(self.patterns)})
+
+
+def list_codes(session: Session, include_archived: bool = True) -> list[CodeView]:
+    """Every code in codebook order (archived ones too, unless asked not to)."""
+    q = select(Code).order_by(Code.sort_order, Code.name, Code.id)
+    if not include_archived:
+        q = q.where(Code.archived.is_(False))
+    return [CodeView.of(c) for c in session.scalars(q)]
+
+
+def has_codes(session: Session) -> bool:
+    return session.scalar(select(Code.id).limit(1)) is not None
+
+
+def codebook_version(session: Session) -> str:
+    """The version ``bump_version`` raises with every change ("0" before the first)."""
+    return get_setting(session, VERSION_SETTING, "0")
+
+
+def codebook_stamp(session: Session) -> str:
+    """Changes whenever the codebook does: its version, plus a cheap guard on the rows themselves
+    (codes written without a version bump, e.g. by hand). A key for caching the codebook."""
+    n, latest = session.execute(select(func.count(Code.id), func.max(Code.updated_at))).one()
+    return f"{codebook_version(session)}|{n}|{latest}"
+
+
 class CodeSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -63,7 +125,7 @@ class CodeSpec(BaseModel):
     when_to_use: str = ""
     when_not_to_use: str = ""
     example: str = ""
-    colour: str = "#888888"
+    colour: str = DEFAULT_COLOUR
     parent: str | None = None
     # Phrases and spaCy Matcher token patterns, used by suggestions (see suggestions.patterns).
     patterns: list[Any] = Field(default_factory=list)
@@ -234,30 +296,27 @@ def to_csv(book: Codebook) -> str:
 
 
 def codebook_from_store(session: Session, name: str = "Codebook", include_archived: bool = False) -> Codebook:
-    q = select(Code).order_by(Code.sort_order, Code.name)
-    if not include_archived:
-        q = q.where(Code.archived.is_(False))
-    codes = list(session.scalars(q))
+    codes = list_codes(session, include_archived)
     kept = {c.id for c in codes}
     specs = [
         CodeSpec(id=c.id, name=c.name, definition=c.definition or c.name, when_to_use=c.when_to_use,
                  when_not_to_use=c.when_not_to_use, example=c.example, colour=c.colour,
-                 parent=c.parent_id if c.parent_id in kept else None, patterns=list(c.patterns or []))
+                 parent=c.parent_id if c.parent_id in kept else None, patterns=list(c.patterns))
         for c in codes
     ]
     return Codebook(name=name, codes=specs)
 
 
-def _code_fields(spec: CodeSpec) -> dict[str, Any]:
-    return {"name": spec.name, "definition": spec.definition, "when_to_use": spec.when_to_use,
-            "when_not_to_use": spec.when_not_to_use, "example": spec.example, "colour": spec.colour,
-            "parent_id": spec.parent, "patterns": spec.patterns}
+def _code_fields(spec: CodeSpec) -> audit.CodeFields:
+    return audit.CodeFields(name=spec.name, definition=spec.definition, when_to_use=spec.when_to_use,
+                            when_not_to_use=spec.when_not_to_use, example=spec.example, colour=spec.colour,
+                            parent_id=spec.parent, patterns=spec.patterns)
 
 
 def bump_version(session: Session) -> int:
     """The codebook version: raised by every change, so a coding session can tell what it saw."""
-    version = int(get_setting(session, "codebook_version", "0") or 0) + 1
-    set_setting(session, "codebook_version", str(version))
+    version = int(get_setting(session, VERSION_SETTING, "0") or 0) + 1
+    set_setting(session, VERSION_SETTING, str(version))
     return version
 
 
@@ -271,9 +330,10 @@ def apply_codebook(session: Session, book: Codebook, actor: str) -> dict[str, li
         fields = _code_fields(spec)
         code = existing.get(spec.id)
         if code is None:
-            session.add(Code(id=spec.id, sort_order=position, **fields))
+            code = Code(id=spec.id, sort_order=position, archived=False, **fields)
+            session.add(code)
             session.flush()
-            audit.record(session, actor, "code.create", "code", spec.id, None, fields)
+            audit.code_created(session, actor, CodeView.of(code).snapshot())
             added.append(spec.id)
             continue
         before = {k: getattr(code, k) for k in EDITABLE}
@@ -282,12 +342,11 @@ def apply_codebook(session: Session, book: Codebook, actor: str) -> dict[str, li
                 setattr(code, k, v)
             code.archived = False
             code.updated_at = utcnow()
-            audit.record(session, actor, "code.update", "code", spec.id, before, fields)
+            audit.code_updated(session, actor, spec.id, before, fields)
             updated.append(spec.id)
     if added or updated:
         version = bump_version(session)
-        audit.record(session, actor, "codebook.apply", "codebook", version, None,
-                     {"name": book.name, "added": added, "updated": updated})
+        audit.codebook_applied(session, actor, version, book.name, added, updated)
     untouched = sorted(set(existing) - {c.id for c in book.codes})
     return {"added": added, "updated": updated, "not_in_file": untouched}
 

@@ -286,8 +286,5 @@ def _write(session: Session, name: str, rows: list[_Row], actor: str) -> int:
     session.flush()
     for tid, cid in {(c.transcript_id, c.coder_id) for c in new}:
         mark_started(session, tid, cid)
-    audit.record(session, actor, "codings.import", "codings", name, before=None, after={
-        "file": name, "coders": sorted(coders), "added": len(new), "skipped": len(rows) - len(new),
-        "coding_ids": [c.id for c in new],
-    })
+    audit.codings_imported(session, actor, name, list(coders), [c.id for c in new], len(rows) - len(new))
     return len(new)

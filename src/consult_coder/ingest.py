@@ -8,7 +8,7 @@ so the write lock a coder's save may wait for is held for a moment, not for the 
 problem rolls the whole transaction back.
 A batch with any unreadable file writes nothing and says which file and why, in one line. A file
 whose stored text is already in the project (same content hash) is reported as skipped, not added
-twice. A participants CSV, when given, is upserted in the same transaction and links files to
+twice. A participants CSV, when given, is upserted in the same unit of work and links files to
 participants. :func:`preview_files` parses without writing, reporting each file's problem instead of
 raising, for the Import page.
 """
@@ -34,9 +34,8 @@ from consult_coder.errors import UserError
 from consult_coder.importers import ParsedTranscript, parse_file
 from consult_coder.importers.folder import ParticipantLinker, select_files
 from consult_coder.importers.participants import ParticipantRow, id_key, parse_participants_csv
-from consult_coder.limits import read_limited
+from consult_coder.limits import check_width, read_limited
 from consult_coder.model import Participant, Transcript, Turn
-from consult_coder.storage import Project
 
 Progress = Callable[[int, int, str], None]  # (files done, files in total, file name)
 CHUNK = 50  # files parsed, then spooled, at a time; then written at a time: bounds the memory
@@ -102,7 +101,7 @@ class Preview:
 
 
 def import_paths(
-    target: Project | Session,
+    session: Session,
     paths: Iterable[Path | str],
     participants_csv: Path | str | None = None,
     actor: str = "import",
@@ -116,13 +115,13 @@ def import_paths(
     files = _FilesOnDisk(selection.files)
     csv_bytes = _read(csv_path) if csv_path else None
     csv_name = csv_path.name if csv_path else "participants.csv"
-    report = import_files(target, files, csv_bytes, csv_name, actor=actor, progress=progress)
+    report = import_files(session, files, csv_bytes, csv_name, actor=actor, progress=progress)
     report.ignored = selection.ignored
     return report
 
 
 def import_files(
-    target: Project | Session,
+    session: Session,
     files: Sequence[tuple[str, bytes]],
     participants_csv_bytes: bytes | None = None,
     participants_csv_name: str = "participants.csv",
@@ -137,38 +136,35 @@ def import_files(
     those identifiers replaced by placeholders."""
     if not files and participants_csv_bytes is None:
         raise UserError("Nothing to import: choose transcript files or a participants CSV")
-    rows = parse_participants_csv(participants_csv_bytes, participants_csv_name) \
+    rows = _parse_participants(participants_csv_bytes, participants_csv_name) \
         if participants_csv_bytes is not None else []
-    if isinstance(target, Session):
-        return _import(target, files, rows, participants_csv_name, actor, progress, redactions or {})
     try:
-        with target.session() as session:
-            return _import(session, files, rows, participants_csv_name, actor, progress, redactions or {})
-    except IntegrityError:  # another import stored the same text between our check and commit
+        return _import(session, files, rows, participants_csv_name, actor, progress, redactions or {})
+    except IntegrityError:  # another import stored the same text between our check and our insert
         raise UserError("Another import wrote some of these transcripts at the same time; nothing was "
                         "imported: run the import again") from None
 
 
 def preview_files(
+    session: Session | None,
     files: Sequence[tuple[str, bytes]],
     participants_csv_bytes: bytes | None = None,
     participants_csv_name: str = "participants.csv",
-    project: Project | None = None,
     progress: Progress | None = None,
 ) -> Preview:
-    """Parse without writing: each file ok, duplicate (already in ``project``) or error."""
+    """Parse without writing: each file ok, duplicate (already in the project ``session`` reads; with
+    None, only duplicates within the batch) or error."""
     preview = Preview(files=_parse_all(files, progress))
     if participants_csv_bytes is not None:
         try:
-            preview.participants = parse_participants_csv(participants_csv_bytes, participants_csv_name)
+            preview.participants = _parse_participants(participants_csv_bytes, participants_csv_name)
         except UserError as exc:
             preview.participants_error = str(exc)
     known: list[str] = []
     stored: dict[str, int] = {}
-    if project is not None:
-        with project.session() as s:
-            known = list(s.scalars(select(Participant.id)))
-            stored = _stored_hashes(s, [r.parsed for r in preview.files if r.parsed])
+    if session is not None:
+        known = list(session.scalars(select(Participant.id)))
+        stored = _stored_hashes(session, [r.parsed for r in preview.files if r.parsed])
     linker = ParticipantLinker(preview.participants, known)
     seen: dict[str, str] = {}
     for r in preview.files:
@@ -213,12 +209,31 @@ def _parsed_chunks(
 def _parse_one(name: str, data: bytes) -> FileResult:
     try:
         parsed = parse_file(name, data)
+        _check_fits(name, parsed)
     except UserError as exc:
         return FileResult(name, "error", str(exc))
     except Exception as exc:  # a reader bug must still name the file, in one line
         return FileResult(name, "error", f"{name}: could not be read ({type(exc).__name__})")
     return FileResult(name, "ok", f"{len(parsed.turns)} turns", parsed, parsed.participant_id,
                       turns=len(parsed.turns))
+
+
+# PostgreSQL refuses a value longer than its column, SQLite stores it: the same one line on both,
+# naming the file, before anything is written.
+
+def _check_fits(name: str, parsed: ParsedTranscript) -> None:
+    check_width(name, Transcript, "source_name", name, "the file name")
+    for speaker in dict.fromkeys(t.speaker for t in parsed.turns):
+        check_width(name, Turn, "speaker", speaker, f"the speaker name {speaker[:20]!r}…")
+
+
+def _parse_participants(data: bytes, name: str) -> list[ParticipantRow]:
+    rows = parse_participants_csv(data, name)
+    for row in rows:
+        for field_name, value, label in (("id", row.id, "participant_id"), ("role", row.role, "role"),
+                                          ("age_band", row.age_band, "age_band")):
+            check_width(f"{name} line {row.line}", Participant, field_name, value, label)
+    return rows
 
 
 def _participant_for(
@@ -266,21 +281,7 @@ def _import(
             for r in chunk:
                 r.parsed = None  # written: the text need not stay in memory
     if report.imported or report.participants_added or report.participants_updated or report.linked:
-        audit.record(
-            session, actor, "import.batch", "import", datetime.now(UTC).isoformat(timespec="seconds"),
-            before={"participants": before},
-            after={
-                "transcripts": [
-                    {"id": r.transcript_id, "source_name": r.name, "participant_id": r.participant_id,
-                     **({"identifiers_redacted": r.redacted} if r.redacted else {})}
-                    for r in report.imported
-                ],
-                "participants_added": report.participants_added,
-                "participants_updated": report.participants_updated,
-                "linked": report.linked,
-            },
-            skipped=[r.name for r in report.skipped],
-        )
+        _record(session, actor, report, before)
     return report
 
 
@@ -369,6 +370,24 @@ def _write_chunk(
     for r in twins:
         r.transcript_id = new_in_batch[digests[id(r)]].transcript_id
         _link_if_unlinked(session, r, existing, report)
+
+
+def _imported(r: FileResult) -> audit.ImportedTranscript:
+    item = audit.ImportedTranscript(id=r.transcript_id or 0, source_name=r.name,
+                                    participant_id=r.participant_id)
+    if r.redacted:
+        item["identifiers_redacted"] = r.redacted
+    return item
+
+
+def _record(session: Session, actor: str, report: ImportReport, before: dict[str, Any]) -> None:
+    audit.transcripts_imported(
+        session, actor,
+        transcripts=[_imported(r) for r in report.imported],
+        participants_before=before, participants_added=report.participants_added,
+        participants_updated=report.participants_updated, linked=report.linked,
+        skipped=[r.name for r in report.skipped],
+    )
 
 
 def _upsert_participants(

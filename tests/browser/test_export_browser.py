@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 
 from consult_coder.storage import open_project
 from tests.browser.actions import settled
-from tests.browser.conftest import serve
-from tests.test_export_study import build_export_study
+from tests.browser.support import serve
+from tests.factories import build_export_study
 
 pytestmark = pytest.mark.browser
 

@@ -10,8 +10,7 @@ from pathlib import PurePath
 from consult_coder.errors import UserError
 from consult_coder.importers.base import ParsedTranscript, ParsedTurn
 from consult_coder.importers.folder import SUPPORTED, link_participant, unsupported_reason
-from consult_coder.limits import check_size, check_width
-from consult_coder.model import Transcript
+from consult_coder.limits import check_size
 
 __all__ = ["SUPPORTED", "ParsedTranscript", "ParsedTurn", "parse_file"]
 
@@ -19,7 +18,6 @@ __all__ = ["SUPPORTED", "ParsedTranscript", "ParsedTurn", "parse_file"]
 def parse_file(name: str, data: bytes) -> ParsedTranscript:
     """Parse one file by its extension; any problem is a UserError naming the file."""
     suffix = PurePath(name).suffix.lower()
-    check_width(name, Transcript, "source_name", name, "the file name")
     if suffix in SUPPORTED:
         check_size(name, len(data))
     if suffix == ".txt":

@@ -14,8 +14,7 @@ from pathlib import PurePath
 
 from consult_coder.errors import UserError
 from consult_coder.importers.speakers import speaker_kind
-from consult_coder.limits import MAX_TURNS, check_count, check_text_shape, check_width
-from consult_coder.model import Turn
+from consult_coder.limits import MAX_TURNS, check_count, check_text_shape
 from consult_coder.text import content_hash, normalise
 
 TURN_SEPARATOR = "\n\n"
@@ -96,7 +95,6 @@ def build_transcript(
         paragraphs = [p for p in (clean_piece(p) for p in raw.paragraphs) if p]
         if not speaker or not paragraphs:
             continue  # a label with nothing said, or text with no speaker: nothing to code
-        check_width(source_name, Turn, "speaker", speaker, f"the speaker name {speaker[:20]!r}…")
         if pieces:
             pieces.append(TURN_SEPARATOR)
             pos += len(TURN_SEPARATOR)

@@ -125,32 +125,43 @@ def _cells(row) -> list[str]:  # noqa: ANN001 - python-docx row
     return texts
 
 
-def _table_lines(table: Table) -> list[SourceLine]:
-    rows = [_cells(row) for row in table.rows]
-    rows = [r for r in rows if any(r)]
+def _table_rows(table: Table) -> tuple[list[list[str]], int]:
+    """The table's non-empty rows (a header row of known words dropped) and its usual row width."""
+    rows = [r for r in (_cells(row) for row in table.rows) if any(r)]
     if not rows:
-        return []
+        return [], 0
     width = Counter(len(r) for r in rows).most_common(1)[0][0]
-    if rows and all(c.casefold().strip(" :") in _HEADER_WORDS for c in rows[0] if c):
+    if all(c.casefold().strip(" :") in _HEADER_WORDS for c in rows[0] if c):
         rows = rows[1:]
-    body = [r for r in rows if len(r) == width]
-    columns = _column_roles(body, width)
-    if columns is None:  # not a turn table: read its cells as paragraphs
-        return [SourceLine(line) for r in rows for cell in r for line in cell.split("\n")]
+    return rows, width
+
+
+def _cell_lines(row: list[str]) -> list[SourceLine]:
+    """A row read as paragraphs, cell by cell."""
+    return [SourceLine(line) for cell in row for line in cell.split("\n")]
+
+
+def _turn_row_lines(row: list[str], columns: tuple[int, int, int | None]) -> list[SourceLine]:
+    """One row of a turn table: the speaker's cell labels the first paragraph of the text cell."""
     speaker_col, text_col, time_col = columns
+    speaker, paragraphs = row[speaker_col], row[text_col].split("\n")
+    stamp = row[time_col] if time_col is not None else ""
+    cue = seconds(stamp) if _STAMP_CELL.match(stamp) else None
     lines: list[SourceLine] = []
-    for r in rows:
-        if len(r) != width:
-            lines += [SourceLine(line) for cell in r for line in cell.split("\n")]
-            continue
-        speaker, paragraphs = r[speaker_col], r[text_col].split("\n")
-        cue = seconds(r[time_col]) if time_col is not None and _STAMP_CELL.match(r[time_col]) else None
-        if speaker:
-            row_text = " | ".join(c for c in r if c)
-            lines.append(SourceLine(row_text, label=speaker, rest=paragraphs[0], cue=cue))
-            paragraphs = paragraphs[1:]
-        lines += [SourceLine(p, continuation=True) for p in paragraphs]
-    return lines
+    if speaker:
+        row_text = " | ".join(c for c in row if c)
+        lines.append(SourceLine(row_text, label=speaker, rest=paragraphs[0], cue=cue))
+        paragraphs = paragraphs[1:]
+    return lines + [SourceLine(p, continuation=True) for p in paragraphs]
+
+
+def _table_lines(table: Table) -> list[SourceLine]:
+    rows, width = _table_rows(table)
+    columns = _column_roles([r for r in rows if len(r) == width], width)
+    if columns is None:  # not a turn table: read its cells as paragraphs
+        return [line for r in rows for line in _cell_lines(r)]
+    return [line for r in rows
+            for line in (_turn_row_lines(r, columns) if len(r) == width else _cell_lines(r))]
 
 
 def _column_roles(body: list[list[str]], width: int) -> tuple[int, int, int | None] | None:

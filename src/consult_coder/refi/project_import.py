@@ -316,7 +316,6 @@ def apply_project(session: Session, proj: RefiProject, texts: dict[str, str],
     _name_project(session, proj)
     if coders.unattributed:
         summary.notes.append(f"{coders.unattributed} codings name no user: recorded as coder {actor!r}")
-    audit.record(session, actor, "import.refi", "project", summary.source[:64], None, {
-        "transcripts": [p.transcript.id for p in placed.values()], "codes_added": codes.added,
-        "codings_added": summary.codings_added, "participants": sorted(specs),
-    })
+    audit.refi_imported(session, actor, summary.source,
+                        transcripts=[p.transcript.id for p in placed.values()], codes_added=codes.added,
+                        codings_added=summary.codings_added, participants=list(specs))

@@ -25,7 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
-from consult_coder.coding import _check_span, _snapshot, get_or_create_coder, mark_started
+from consult_coder.coding import _check_span, get_or_create_coder, mark_started
 from consult_coder.errors import UserError
 from consult_coder.model import (
     Code,
@@ -300,8 +300,7 @@ def _accept_many(session: Session, sugs: Sequence[Suggestion], who: Coder) -> li
     for tid, rows in by_transcript.items():
         mark_started(session, tid, who.id)
         # The same event as coding by hand, so undo removes it; the extra key says where it came from.
-        audit.record(session, who.name, "coding.add", "transcript", tid, before=None,
-                     after={"codings": [_snapshot(r) for r in rows]}, suggested=True)
+        audit.coding_added(session, who.name, tid, rows)
     return ids
 
 
