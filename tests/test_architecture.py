@@ -104,8 +104,9 @@ def test_only_audit_writes_and_reads_the_events_table():
 
 
 def test_importers_only_parse():
-    """Files in, ParsedTranscript / ParticipantRow out: nothing in importers/ touches the database."""
-    allowed = ("consult_coder.errors", "consult_coder.text", "consult_coder.importers")
+    """Files in, ParsedTranscript / ParticipantRow out: nothing in importers/ touches the database.
+    They may use the foundation that holds no data: errors, text and the limits on what is read."""
+    allowed = ("consult_coder.errors", "consult_coder.text", "consult_coder.limits", "consult_coder.importers")
     offences = []
     for path in source_files("importers"):
         for name in imported_modules(path):
@@ -165,7 +166,8 @@ def test_cross_page_contracts_are_named_in_one_place():
 
 
 # Functions other helpers are restructuring on their own branches; remove an entry once it is C or better.
-COMPLEXITY_EXEMPT = {("refi/qde_write.py", "build_qde"), ("refi/qde_read.py", "read_project")}
+# (refi/qde_write.build_qde and qde_read.read_project were; main's REFI work brought them to C.)
+COMPLEXITY_EXEMPT = {("suggestions/classifier.py", "train")}  # the "patterns" branch
 
 
 def test_no_function_is_worse_than_radon_grade_c():

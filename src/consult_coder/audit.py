@@ -262,6 +262,12 @@ def has_undoable(session: Session, actor: str, transcript_id: int) -> bool:
     return session.scalars(q).first() is not None
 
 
+def event_span(session: Session) -> tuple[datetime | None, datetime | None]:
+    """When the first and the latest event were recorded (None, None before any)."""
+    first, last = session.execute(select(func.min(Event.at), func.max(Event.at))).one()
+    return first, last
+
+
 def latest_event_id(session: Session) -> int | None:
     """The newest event's id: it changes with every change to the project."""
     return session.scalar(select(func.max(Event.id)))

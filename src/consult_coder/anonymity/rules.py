@@ -259,28 +259,7 @@ def _date_word(doc: Doc, i: int) -> bool:
 def _context_names(doc: Doc) -> Iterator[Candidate]:
     lower = [t.lower_ for t in doc]
     for i, word in enumerate(lower):
-        after = None
-        if word in TITLES:
-            after = i + 1
-            if after < len(doc) and doc[after].text == ".":
-                # "Dr. Moyo"; but "my aunt. So …" ends a sentence
-                after = after + 1 if word in _ABBREVIATED else None
-            if after is None:
-                continue
-            # "the doctor Said" is rare, "doctor Moyo" is not: a lower-case title needs a listed or
-            # unusual word after it
-            if word not in KIN and not doc[i].text[0].isupper() and after < len(doc) and \
-                    doc[after].lower_ in common_words() and doc[after].lower_ not in names():
-                after = None
-        elif word in KIN and i and lower[i - 1] in _POSSESSIVES | {"little", "big", "older", "younger"}:
-            after = i + 1
-            if after < len(doc) and doc[after].text == ",":
-                after += 1
-        else:
-            for intro in _INTRODUCTIONS:
-                if tuple(lower[i:i + len(intro)]) == intro:
-                    after = i + len(intro)
-                    break
+        after = _name_position(doc, lower, i)
         if after is None or after >= len(doc):
             continue
         if _name_like(doc[after], context=True) and not (word in KIN and doc[after].lower_ in KIN):
@@ -288,6 +267,38 @@ def _context_names(doc: Doc) -> Iterator[Candidate]:
             yield _span(doc, start, end, "NAME")
         elif lower[i:i + 3] == ["my", "name", "is"] and doc[after].lower_ in names():
             yield _span(doc, after, after + 1, "NAME")  # "my name is tendai", written in lower case
+
+
+_KIN_BEFORE = _POSSESSIVES | {"little", "big", "older", "younger"}
+
+
+def _name_position(doc: Doc, lower: list[str], i: int) -> int | None:
+    """Where a name would start if the word at ``i`` introduces one (a title, "my sister",
+    "my name is"); None if it does not."""
+    word = lower[i]
+    if word in TITLES:
+        return _after_title(doc, i, word)
+    if word in KIN and i and lower[i - 1] in _KIN_BEFORE:
+        after = i + 1
+        return after + 1 if after < len(doc) and doc[after].text == "," else after
+    for intro in _INTRODUCTIONS:
+        if tuple(lower[i:i + len(intro)]) == intro:
+            return i + len(intro)
+    return None
+
+
+def _after_title(doc: Doc, i: int, word: str) -> int | None:
+    after = i + 1
+    if after < len(doc) and doc[after].text == ".":
+        if word not in _ABBREVIATED:
+            return None  # "Dr. Moyo"; but "my aunt. So …" ends a sentence
+        after += 1
+    # "the doctor Said" is rare, "doctor Moyo" is not: a lower-case title needs a listed or unusual
+    # word after it
+    if word not in KIN and not doc[i].text[0].isupper() and after < len(doc) and \
+            doc[after].lower_ in common_words() and doc[after].lower_ not in names():
+        return None
+    return after
 
 
 _VA = re.compile(r"\b[Vv]a[A-Z][a-z]{2,}\b")  # Shona's respectful prefix: VaMoyo, vaChikwanha
@@ -301,28 +312,45 @@ def _va_names(text: str) -> Iterator[Candidate]:
 def _institutions(doc: Doc) -> Iterator[Candidate]:
     """"Prince Edward School", "St Mary's Primary School", "Parirenyatwa Hospital": capitalised words
     ending in an institution's word, at least one of them not generic ("the local clinic" is not)."""
-    for i, tok in enumerate(doc):
-        low = tok.lower_
-        if not tok.text[:1].isupper() or low not in _SCHOOL_WORDS | _CLINIC_WORDS:
+    for i in range(len(doc)):
+        kind = _institution_word(doc, i)
+        if kind is None:
             continue
-        if i + 1 < len(doc) and doc[i + 1].lower_ in _SCHOOL_WORDS | _CLINIC_WORDS and \
-                doc[i + 1].text[:1].isupper():
-            continue  # "High School": the span ends at the last institution word
-        if low in {"centre", "center"} and not (i and doc[i - 1].lower_ in {"health", "medical"}):
-            continue
-        kind = "CLINIC" if low in _CLINIC_WORDS else "SCHOOL"
-        j = i
-        while j > 0 and i - j < 6:
-            prev = doc[j - 1]
-            if prev.text in {"'s", "’s", "St", "St.", "Saint", "-"} or (_titled(prev) or prev.is_upper) \
-                    and not prev.is_space:
-                j -= 1
-            else:
-                break
-        while j < i and (doc[j].lower_ in _GENERIC or doc[j].text in {"'s", "’s", "-"}):
-            j += 1
+        j = _institution_start(doc, i)
         if j < i and any(doc[k].lower_ not in _GENERIC for k in range(j, i)):
             yield _span(doc, j, i + 1, kind)
+
+
+_INSTITUTION_WORDS = _SCHOOL_WORDS | _CLINIC_WORDS
+
+
+def _institution_word(doc: Doc, i: int) -> str | None:
+    """CLINIC or SCHOOL if the token at ``i`` ends an institution's name, else None."""
+    tok = doc[i]
+    low = tok.lower_
+    if not tok.text[:1].isupper() or low not in _INSTITUTION_WORDS:
+        return None
+    if i + 1 < len(doc) and doc[i + 1].lower_ in _INSTITUTION_WORDS and doc[i + 1].text[:1].isupper():
+        return None  # "High School": the span ends at the last institution word
+    if low in {"centre", "center"} and not (i and doc[i - 1].lower_ in {"health", "medical"}):
+        return None
+    return "CLINIC" if low in _CLINIC_WORDS else "SCHOOL"
+
+
+def _institution_start(doc: Doc, i: int) -> int:
+    """The first word of the name ending at ``i``: up to six capitalised words back, less any generic
+    words ("the", "local") it starts with."""
+    j = i
+    while j > 0 and i - j < 6:
+        prev = doc[j - 1]
+        if prev.text in {"'s", "’s", "St", "St.", "Saint", "-"} or (_titled(prev) or prev.is_upper) \
+                and not prev.is_space:
+            j -= 1
+        else:
+            break
+    while j < i and (doc[j].lower_ in _GENERIC or doc[j].text in {"'s", "’s", "-"}):
+        j += 1
+    return j
 
 
 def _places(doc: Doc) -> Iterator[Candidate]:
