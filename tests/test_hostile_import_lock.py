@@ -13,6 +13,7 @@ from consult_coder.coding import add_coding
 from consult_coder.ingest import import_files
 from consult_coder.model import Code, Coding, Participant, Transcript
 from consult_coder.storage import open_project
+from tests.factories import in_session
 
 FILES = 130  # more than two of the import's chunks
 
@@ -34,7 +35,8 @@ def test_a_coders_save_during_a_large_import_succeeds(tmp_path: Path) -> None:
     coder_project = open_project(location)  # the coder's own connection pool, as in a second browser tab
     with project.session() as s:
         s.add(Code(id="trust", name="Trust", definition="Feeling safe with the clinician"))
-    import_files(project, [("P900_first.txt", b"Interviewer: Hello?\n\nP900: I trust her.\n")], actor="setup")
+    in_session(project, import_files, [("P900_first.txt", b"Interviewer: Hello?\n\nP900: I trust her.\n")],
+               actor="setup")
     with project.session() as s:
         first = s.scalars(select(Transcript)).one()
         start = first.text.index("I trust her")
@@ -43,7 +45,8 @@ def test_a_coders_save_during_a_large_import_succeeds(tmp_path: Path) -> None:
 
     def coder_saves() -> None:
         try:
-            outcome["ids"] = add_coding(coder_project, first.id, start, start + 11, ["trust"], "alice")
+            outcome["ids"] = in_session(coder_project, add_coding, first.id, start, start + 11, ["trust"],
+                                        "alice")
         except Exception as exc:  # what the coder would see: the save failed
             outcome["error"] = exc
 
@@ -55,8 +58,8 @@ def test_a_coders_save_during_a_large_import_succeeds(tmp_path: Path) -> None:
             saver.start()
             saver.join(timeout=120)
 
-    report = import_files(project, _batch(), _participants(), "participants.csv", actor="import",
-                          progress=progress)
+    report = in_session(project, import_files, _batch(), _participants(), "participants.csv", actor="import",
+                        progress=progress)
 
     assert "error" not in outcome, f"the coder's save failed during the import: {outcome.get('error')}"
     assert len(report.imported) == FILES
@@ -72,7 +75,7 @@ def test_an_import_that_fails_late_still_writes_nothing(tmp_path: Path) -> None:
     project = open_project(str(tmp_path / "project.sqlite"))
     batch = [*_batch(), ("P999_broken.txt", b"no speaker labels anywhere in this file")]
     try:
-        import_files(project, batch, _participants(), "participants.csv", actor="import")
+        in_session(project, import_files, batch, _participants(), "participants.csv", actor="import")
     except Exception as exc:  # noqa: BLE001 - the message is checked below
         message = str(exc)
     assert "P999_broken.txt: no speaker turns found" in message and "nothing was imported" in message

@@ -21,7 +21,7 @@ from consult_coder.model import Code, Coder, Coding, Event, Memo, Participant, T
 from consult_coder.refi import export_qdpx, import_qdpx, schema_errors
 from consult_coder.refi.summary import ImportSummary
 from consult_coder.storage import Project, get_setting, open_project, set_setting
-from tests.factories import build_refi_study
+from tests.factories import build_refi_study, in_session
 
 NS = "{urn:QDA-XML:project:1.0}"
 
@@ -283,7 +283,7 @@ def test_every_export_of_the_sample_study_validates_and_comes_back_whole(
     from consult_coder.refi import export_qdc
     from consult_coder.sample import load_demo
 
-    load_demo(sqlite_project)
+    in_session(sqlite_project, load_demo)
     with sqlite_project.session() as s:
         layers = [None, *s.scalars(select(Coder.name).order_by(Coder.name))]
         assert schema_errors("codebook", export_qdc(s)) == []
