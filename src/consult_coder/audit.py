@@ -4,7 +4,8 @@ The kinds of event are a closed set, :class:`Action`. Each kind has one construc
 code that writes an :class:`~consult_coder.model.Event` — so each kind's payload has one shape, fixed
 here: ``{"before": …, "after": …, **extra}``. The entity id is always the id of the entity named: a
 transcript's id, a code's id, the codebook's version number, a memo's ``kind:target``, a file's name,
-or ``project``. Undo reads coding events back through the typed records of :func:`undoable_change`.
+a suggestion model's id, a setting's key, or ``project``. Undo reads coding events back through the
+typed records of :func:`undoable_change`.
 """
 
 from __future__ import annotations

@@ -63,8 +63,8 @@ def redact_cmd(
     """Replace every identifier the check finds in stored transcripts with a typed placeholder; codings
     move with the text and those that overlapped an identifier are listed."""
     from consult_coder.anonymity import KINDS, redact_transcript, scan_transcript
+    from consult_coder.coding import open_transcript
     from consult_coder.errors import UserError
-    from consult_coder.model import Transcript
     from consult_coder.storage import open_project
 
     kinds = {k.upper() for k in kind or KINDS}
@@ -82,7 +82,7 @@ def redact_cmd(
                                               ensure_ascii=False))
                     continue
                 report = redact_transcript(s, tid, findings, None, actor)
-                text = s.get_one(Transcript, tid).text
+                text = open_transcript(s, tid).text
                 for moved in report.codings_moved:
                     typer.echo(moved.describe(text))
                 typer.echo(report.summary())
