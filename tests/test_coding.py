@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from consult_coder import coding
+from consult_coder.access import Viewer
 from consult_coder.errors import UserError
 from consult_coder.model import Coding, Event, Progress, Transcript
 from consult_coder.storage import Project
@@ -23,7 +24,7 @@ def span_of(project: Project, tid: int, phrase: str) -> tuple[int, int]:
 
 def stored(project: Project, tid: int) -> list[tuple[int, int, str, str]]:
     with project.session() as s:
-        return [(c.start, c.end, c.code_id, c.coder) for c in coding.codings_for(s, tid)]
+        return [(c.start, c.end, c.code_id, c.coder) for c in coding.codings_for(s, tid, Viewer.everyone())]
 
 
 def count(project: Project, model) -> int:  # noqa: ANN001
@@ -114,7 +115,7 @@ def test_remove_resize_and_memo_change_only_the_coding_meant(project: Project) -
     in_session(project, coding.remove_coding, other, "amira")
 
     with project.session() as s:
-        [row] = coding.codings_for(s, tid, "amira")
+        [row] = coding.codings_for(s, tid, Viewer("amira"))
     assert (row.id, (row.start, row.end), row.memo) == (
         cid, span_of(project, tid, "listens"), "Feels heard.")
 
@@ -202,8 +203,8 @@ def test_blind_coding_shows_a_coder_only_their_own_codings(project: Project) -> 
     in_session(project, coding.add_coding, tid, *a, ["empathy"], "amira")
     in_session(project, coding.add_coding, tid, *a, ["trust_bond"], "ben")
     with project.session() as s:
-        assert [c.coder for c in coding.codings_for(s, tid, "amira")] == ["amira"]
-        assert {c.coder for c in coding.codings_for(s, tid, "amira", include_others=True)} == {
+        assert [c.coder for c in coding.codings_for(s, tid, Viewer("amira"))] == ["amira"]
+        assert {c.coder for c in coding.codings_for(s, tid, Viewer.everyone("amira"))} == {
             "amira", "ben"}
 
 

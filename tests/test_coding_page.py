@@ -16,6 +16,7 @@ from sqlalchemy import Engine, event
 from streamlit.testing.v1 import AppTest
 
 from consult_coder import coding, memos
+from consult_coder.access import Viewer
 from consult_coder.model import Participant, Transcript, Turn
 from consult_coder.storage import Project, open_project
 from consult_coder.text import content_hash
@@ -72,7 +73,7 @@ def span(project: Project, tid: int, phrase: str) -> tuple[int, int]:
 
 def codings(project: Project, tid: int) -> list[tuple[int, int, str, str]]:
     with project.session() as s:
-        return [(c.start, c.end, c.code_id, c.coder) for c in coding.codings_for(s, tid)]
+        return [(c.start, c.end, c.code_id, c.coder) for c in coding.codings_for(s, tid, Viewer.everyone())]
 
 
 def test_without_a_coder_the_page_asks_to_choose_one_in_the_sidebar(study) -> None:
@@ -135,7 +136,7 @@ def test_an_action_from_the_reader_is_saved_and_shown_at_once(study) -> None:
     at = act(at, type="undo", transcript=tid)
     assert reader_data(at)["notice"].startswith("Undid removing Empathy")
     with project.session() as s:
-        [restored] = [c for c in coding.codings_for(s, tid) if c.id == cid]
+        [restored] = [c for c in coding.codings_for(s, tid, Viewer.everyone()) if c.id == cid]
     assert restored.memo == "Feels listened to" and restored.end == a[0] + len("She listens")
 
 

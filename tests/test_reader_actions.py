@@ -8,6 +8,7 @@ import logging
 import pytest
 
 from consult_coder import coding
+from consult_coder.access import Viewer
 from consult_coder.errors import UserError
 from consult_coder.reader_actions import (
     AddCodes,
@@ -76,13 +77,13 @@ def test_apply_action_carries_out_each_type_for_the_coder(project) -> None:  # n
     add = AddCodes(start, start + len("She listens"), ("empathy", "trust_bond"), transcript=tid)
     assert in_session(project, apply_action, "amira", tid, add) == "Applied Empathy, Trust and bond"
     with project.session() as s:
-        cid = coding.codings_for(s, tid, "amira")[0].id
+        cid = coding.codings_for(s, tid, Viewer("amira"))[0].id
     memo = SetCodingMemo(cid, "Feels heard.")
     assert in_session(project, apply_action, "amira", tid, memo) == "Memo saved"
     assert in_session(project, apply_action, "amira", tid, RemoveCoding(cid)).startswith("Removed the code")
     assert in_session(project, apply_action, "amira", tid, UndoLast()).startswith("Undid removing Empathy")
     with project.session() as s:
-        assert [(c.code_id, c.memo) for c in coding.codings_for(s, tid, "amira")] == [
+        assert [(c.code_id, c.memo) for c in coding.codings_for(s, tid, Viewer("amira"))] == [
             ("empathy", "Feels heard."), ("trust_bond", "")]
 
 
@@ -91,4 +92,4 @@ def test_an_action_made_on_another_transcript_changes_nothing(project) -> None: 
     with pytest.raises(UserError, match="another transcript"):
         in_session(project, apply_action, "amira", tid, AddCodes(0, 5, ("empathy",), transcript=tid + 1))
     with project.session() as s:
-        assert coding.codings_for(s, tid) == []
+        assert coding.codings_for(s, tid, Viewer.everyone()) == []

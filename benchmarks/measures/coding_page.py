@@ -19,6 +19,7 @@ from benchmarks.registry import Row, measure
 from benchmarks.runner import Bench
 from benchmarks.timing import compare
 from consult_coder import audit, coding
+from consult_coder.access import Viewer
 from consult_coder.model import Code, Coder, Coding, Event, Transcript, Turn
 from consult_coder.sample import load_demo
 from consult_coder.storage import Project
@@ -74,7 +75,7 @@ def rerun(project: Project, transcript_id: int) -> None:
         coding.transcript_choices(s)
         coding.progress_by_transcript(s, "coder_1")
         coding.open_transcript(s, transcript_id)
-        coding.codings_for(s, transcript_id, "coder_1", include_others=True)
+        coding.codings_for(s, transcript_id, Viewer.everyone("coder_1"))
         coding.can_undo(s, "coder_1", transcript_id)
 
 

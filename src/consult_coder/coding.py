@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.access import Viewer, coder_clause
 from consult_coder.errors import UserError
 from consult_coder.model import (
     ORIGINS,
@@ -318,16 +319,12 @@ class TranscriptView:
         return self.text[turn.start:turn.end]
 
 
-def codings_for(
-    session: Session, transcript_id: int, coder: str | None = None, include_others: bool = False
-) -> list[CodingView]:
-    """The codings on one transcript: one coder's (blind coding), or everyone's."""
+def codings_for(session: Session, transcript_id: int, viewer: Viewer) -> list[CodingView]:
+    """The codings on one transcript that ``viewer`` may see: their own while blind, or everyone's."""
     q = (select(Coding.id, Coding.start, Coding.end, Coding.code_id, Coder.name, Coding.memo,
                 Coding.origin, Coding.pinned)
          .join(Coder, Coder.id == Coding.coder_id)
-         .where(Coding.transcript_id == transcript_id))
-    if coder is not None and not include_others:
-        q = q.where(Coder.name == coder)
+         .where(Coding.transcript_id == transcript_id, coder_clause(viewer)))
     rows = session.execute(q.order_by(Coding.start, Coding.end, Coding.id))
     return [CodingView(*row) for row in rows]
 

@@ -19,6 +19,7 @@ from typing import Any
 import streamlit as st
 
 from consult_coder import coding, memos, reader_actions, search
+from consult_coder.access import Viewer
 from consult_coder.codebook import CodeView, codebook_stamp, list_codes
 from consult_coder.errors import UserError
 from consult_coder.memos import MemoView
@@ -302,7 +303,7 @@ def render() -> None:
         except UserError as exc:
             st.error(str(exc))
             return
-        codings = coding.codings_for(s, tid, coder, include_others=show_others)
+        codings = coding.codings_for(s, tid, Viewer(coder, blind=not show_others))
         undo_ok = coding.can_undo(s, coder, tid)
     hits, more = _find_hits(project, tid, query)
     if code_filter:
