@@ -16,6 +16,7 @@ from consult_coder.search import coded_segments, search
 from consult_coder.ui.navigation import open_in_context
 from consult_coder.ui.render import escape_md
 from consult_coder.ui.state import get_project
+from consult_coder.ui.study import page_viewer
 
 OPEN_ICON = ":material/open_in_new:"
 SHOWN = 200  # rows drawn at most; more would make the page slow to use
@@ -44,7 +45,7 @@ def _by_code() -> None:
     coder = c2.selectbox("Coder", ["", *coders], format_func=lambda c: c or "All coders", key="seg_coder")
     group = c3.selectbox("Group", ["", *groups], format_func=lambda g: g or "All groups", key="seg_group")
     with project.session() as s:
-        rows = coded_segments(s, code_id, coder=coder or None, group=group or None)
+        rows = coded_segments(s, code_id, page_viewer(), coder=coder or None, group=group or None)
     st.caption(f"{len(rows)} coded segment{'s' if len(rows) != 1 else ''}"
                + (f" (first {SHOWN} shown)" if len(rows) > SHOWN else ""))
     for row in rows[:SHOWN]:
