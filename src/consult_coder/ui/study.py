@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.orm import Session
 
 from consult_coder.access import Viewer
 from consult_coder.analysis import (
@@ -51,8 +50,12 @@ def page_viewer() -> Viewer:
     return Viewer(current_coder(), role="lead", blind=False)
 
 
-def study_key(session: Session, viewer: Viewer, layer: str, interviewer: bool) -> StudyKey:
-    return StudyKey(get_project().location, data_version(session), viewer, layer, interviewer)
+def study_key(viewer: Viewer, layer: str, interviewer: bool) -> StudyKey:
+    """The key of the study as the project stands now (one small read of its revision)."""
+    project = get_project()
+    with project.session() as s:
+        revision = data_version(s)
+    return StudyKey(project.location, revision, viewer, layer, interviewer)
 
 
 def choose_layer(layers: list[str], default: str, key: str, label: str, help: str) -> str:  # noqa: A002

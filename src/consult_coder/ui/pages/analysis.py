@@ -259,7 +259,7 @@ def render() -> None:
                 st.info("No coded layer you may see yet: code some transcripts first.")
                 return
             layer, by, interviewer = _controls(layers, default, attribute_options(s))
-            key = cache.study_key(s, viewer, layer, interviewer)
+        key = cache.study_key(viewer, layer, interviewer)
         if cache.study(key).codings.empty:
             st.info(escape_md(f"{layer_label(layer)}: no coded passages yet"
                               + ("" if interviewer else " in participant speech") + "."))

@@ -227,7 +227,7 @@ def _layer_counts(codes_exist: bool) -> tuple[str, dict[str, int]]:
             return "", {}
         layer = study.choose_layer(layers, default, "cb_layer", "Count the coded segments of",
                                    "The same layer and count as on the Analysis page (participant speech).")
-        key = study.study_key(s, viewer, layer, False)
+    key = study.study_key(viewer, layer, False)
     try:
         counts = study.segment_counts(key)
     except UserError as exc:
