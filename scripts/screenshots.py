@@ -32,6 +32,10 @@ ANALYSIS_TABS = {"Theme frequency": "Per theme: coded segments", "Comparison": "
                  "Exemplar quotes": "Quotes per group"}
 
 
+DRAWN = {"Code": ".ccr-seg", "Coded segments": "blockquote",
+         "Participants & transcripts": '[data-testid="stDataFrame"]'}
+
+
 def _sample(root: Path) -> tuple[str, int]:
     db = str(root / "demo.sqlite")
     project = open_project(db)
@@ -91,17 +95,17 @@ def main(out: Path = OUT, only: tuple[str, ...] = ()) -> list[Path]:
     with serve(db, root / "streamlit.log") as url, sync_playwright() as pw:
         context = launch(pw, root / "profile", width=WIDTH, height=HEIGHT)
         page = context.pages[0]
-        for n, path, title in [(1, "transcripts", "Participants & transcripts"),
+        for n, path, title in [(1, "", "Participants & transcripts"),
                                (2, f"code?transcript={p12}", "Code"), (3, "segments", "Coded segments"),
                                (4, "codebook", "Codebook")]:
-            if only and path.split("?")[0] not in only:
+            if only and (path.split("?")[0] or "transcripts") not in only:
                 continue
             sep = "&" if "?" in path else "?"
             _open(page, f"{url}/{path}{sep}coder=coder_a", title)
-            if title == "Code":
-                page.wait_for_selector(".ccr-seg")
+            if title in DRAWN:  # what the page's last run draws: the shot waits for it
+                page.wait_for_selector(DRAWN[title])
                 settled(page)
-            shots.append(out / f"0{n}-{path.split('?')[0]}.png")
+            shots.append(out / f"0{n}-{path.split('?')[0] or 'transcripts'}.png")
             page.screenshot(path=str(shots[-1]))
         if not only or "analysis" in only:
             shots += _analysis(page, url, out)

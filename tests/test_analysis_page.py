@@ -42,7 +42,9 @@ def _app() -> AppTest:
 
 def _plain(text: object) -> object:
     """A cell or heading as the reader sees it (st.table draws markdown, so the page escapes it)."""
-    return re.sub(r"\\(.)", r"\1", text) if isinstance(text, str) else text
+    if not isinstance(text, str):
+        return text
+    return re.sub(r"\\(.)", r"\1", text).replace("\u00a0", " ").replace("\u2060", "")
 
 
 def _tables(at: AppTest):
@@ -76,6 +78,8 @@ def test_frequency_and_comparison_tables_with_the_small_n_note(db):
     assert len(at.get("vega_lite_chart")) == 1
     assert [b.proto.label for b in at.get("download_button")] == ["PNG", "SVG"]
     comparison = _tables(_open(at, "Comparison"))[0].set_index("Theme")
+    # "N = 5" and "n (%)" never break across lines, whatever the window's width
+    assert "(N\u00a0=\u00a05), n\u00a0(%)" in at.table[0].value.columns[1]
     # each group's n (%) under its label and N, never the raw value "youth"
     assert list(comparison.columns[:2]) == ["Young people (N = 5), n (%)", "Clinicians (N = 3), n (%)"]
     assert comparison.loc["Confidentiality", "Odds ratio (95% CI)"].startswith("undefined (0–")

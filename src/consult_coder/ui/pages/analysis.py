@@ -38,6 +38,7 @@ TABS = ["Theme frequency", "Comparison", "Co-occurrence", "Participants × theme
 TALL = 760  # px: a chart taller than this scrolls inside its own box, under the page's controls
 GRID_ROWS = 40  # participant rows the grid table shows before it scrolls
 ROW_PX, HEADER_PX = 35, 38  # st.dataframe's row and header heights
+CHAR_PX = 8  # a character of st.dataframe's text, wide enough for "occupational therapist"
 
 
 def _controls(layers: list[str], default: str, attributes: list[str]) -> tuple[str, str, bool]:
@@ -52,22 +53,27 @@ def _controls(layers: list[str], default: str, attributes: list[str]) -> tuple[s
     return layer, by, interviewer
 
 
+NBSP, WORD_JOINER = "\u00a0", "\u2060"
+
+
+def unbroken(text: str) -> str:
+    """Text a browser never breaks: spaces made non-breaking, and no break after a dash ("0.02–1.37")."""
+    return text.replace(" ", NBSP).replace("–", "–" + WORD_JOINER)
+
+
 def _table(frame: pd.DataFrame, formats: dict[str, str] | None = None, numbers: Sequence[str] = (),
            nowrap: Sequence[str] = ()) -> None:
-    """A table with every row and column on the page: headings wrap, numbers stay whole and right.
+    """A table with every row and column on the page: headings wrap between words, while numbers,
+    "n (%)", intervals and the ``nowrap`` columns stay on one line.
 
     st.table draws each cell as markdown, so every heading and text cell is escaped: a theme named
     "1. *Trust*" reads as typed.
     """
-    text = {c: [escape_md(str(v)) for v in frame[c]] for c in frame.columns
-            if not pd.api.types.is_numeric_dtype(frame[c])}
+    whole = set(numbers) | set(nowrap)
+    text = {c: [escape_md(unbroken(str(v)) if c in whole else str(v)) for v in frame[c]]
+            for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])}
     shown = frame.assign(**text).rename(columns=escape_md)
     styled = shown.style.format({escape_md(c): f for c, f in (formats or {}).items()}, na_rep="–")
-    if numbers:
-        styled = styled.set_properties(subset=[escape_md(c) for c in numbers],
-                                       **{"text-align": "right", "white-space": "nowrap"})
-    if nowrap:
-        styled = styled.set_properties(subset=[escape_md(c) for c in nowrap], **{"white-space": "nowrap"})
     st.table(styled, hide_index=True)
 
 
@@ -106,7 +112,9 @@ def _frequency(key: cache.StudyKey, by: str) -> None:
 def comparison_rows(table: pd.DataFrame, by: str) -> pd.DataFrame:
     """The comparison as the report lays it out: each group's n (%) under a heading with its N."""
     a, b = table.attrs["groups"]
-    heading = {g: f"{value_label(by, g)} (N = {int(table[f'{g}_total'].iloc[0])}), n (%)" for g in (a, b)}
+    totals = {g: int(table[f"{g}_total"].iloc[0]) for g in (a, b)}
+    heading = {g: f"{value_label(by, g)} {unbroken(f'(N = {totals[g]})')}, {unbroken('n (%)')}"
+               for g in (a, b)}
     ratios = zip(table["odds_ratio"], table["ci_low"], table["ci_high"], strict=True)
     frame = pd.DataFrame({
         "Theme": table["code"],
@@ -178,8 +186,11 @@ def _grid(key: cache.StudyKey) -> None:
     grid = cache.grid(key, binary)
     shown, names = grid_rows(grid)
     st.caption("Themes: " + " · ".join(f"{n} {escape_md(t)}" for n, t in names.items()))
-    config = {n: st.column_config.CheckboxColumn(n, help=t, width=40) if binary else
-              st.column_config.NumberColumn(n, help=t, width=40) for n, t in names.items()}
+    config: dict[str, object] = {n: st.column_config.CheckboxColumn(n, help=t, width=40) if binary else
+                                 st.column_config.NumberColumn(n, help=t, width=40) for n, t in names.items()}
+    for column in shown.columns[:len(shown.columns) - len(names)]:  # who: as wide as its longest entry
+        longest = max([len(str(column)), *(len(str(v)) for v in shown[column])])
+        config[column] = st.column_config.TextColumn(column, width=CHAR_PX * longest + 28)
     rows = min(len(shown), GRID_ROWS)
     st.dataframe(shown, hide_index=True, key="an_grid_table", column_config=config,
                  height=HEADER_PX + ROW_PX * rows, width="content")

@@ -61,7 +61,8 @@ def _reader(transcript_id: int) -> None:
     p = view.participant
     head = f"**{escape_md(view.title)}** · `{view.source_name}`"
     if p:
-        head += " · " + " · ".join(escape_md(x) for x in (p.id, p.group, p.role, p.age_band) if x)
+        group = value_label("group", p.group) if p.group else ""
+        head += " · " + " · ".join(escape_md(x) for x in (p.id, group, p.role, p.age_band) if x)
     st.markdown(head)
     if view.front_matter:
         with st.expander("Front matter (not coded)"):
