@@ -79,7 +79,7 @@ def test_frequency_and_comparison_tables_with_the_small_n_note(db):
     assert [b.proto.label for b in at.get("download_button")] == ["PNG", "SVG"]
     comparison = _tables(_open(at, "Comparison"))[0].set_index("Theme")
     # "N = 5" and "n (%)" never break across lines, whatever the window's width
-    assert "(N\u00a0=\u00a05), n\u00a0(%)" in at.table[0].value.columns[1]
+    assert "(N\u00a0=\u00a05\\), n\u00a0\\(%" in at.table[0].value.columns[1]
     # each group's n (%) under its label and N, never the raw value "youth"
     assert list(comparison.columns[:2]) == ["Young people (N = 5), n (%)", "Clinicians (N = 3), n (%)"]
     assert comparison.loc["Confidentiality", "Odds ratio (95% CI)"].startswith("undefined (0–")
