@@ -47,14 +47,15 @@ def test_transcripts_page_lists_participants_and_reads_turns(tmp_path, monkeypat
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     table = at.dataframe[0].value
-    assert list(table["participant_id"]) == ["P07", "P21"]
+    assert list(table["Participant"]) == ["P07", "P21"]
+    assert list(table["Group"]) == ["Young people", "Clinicians"] and "Age band" in table.columns
     assert "Young people: 1" in at.caption[0].value and "Clinicians: 1" in at.caption[0].value
     shown = " ".join(m.value for m in at.markdown)
     assert "Calm, mostly" in shown.replace("\\", "")
     assert any("How was it" in c.value.replace("\\", "") for c in at.caption)
 
     at.multiselect[0].select("clinician").run()
-    assert list(at.dataframe[0].value["participant_id"]) == ["P21"]
+    assert list(at.dataframe[0].value["Participant"]) == ["P21"]
     assert "No transcripts match" in " ".join(c.value for c in at.caption)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from consult_coder.analysis.labels import value_label
+from consult_coder.analysis.labels import attribute_label, value_label, with_labels
 from consult_coder.catalogue import participant_rows, transcript_rows
 from consult_coder.codebook import list_codes
 from consult_coder.coding import SPEAKER_KINDS, TranscriptView, open_transcript, set_speaker_kind
@@ -103,7 +103,8 @@ def render() -> None:
         shown = shown[shown["role"].isin(pick_roles)]
     st.caption(f"{len(shown)} of {len(people)} participants · "
                + " · ".join(f"{value_label('group', g)}: {(people['group'] == g).sum()}" for g in groups))
-    st.dataframe(shown, hide_index=True, width="stretch")
+    readable = with_labels(shown)  # "Young people", "Age band": the words of the Analysis page
+    st.dataframe(readable.rename(columns=attribute_label), hide_index=True, width="stretch")
 
     st.subheader("Read a transcript")
     visible = transcripts[transcripts["participant_id"].isin(shown["participant_id"])
