@@ -22,8 +22,9 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -36,13 +37,24 @@ from spacy.tokens import Doc
 
 from consult_coder.errors import UserError
 from consult_coder.sentences import Sentence, sentence_at, split_sentences
-from consult_coder.suggestions.patterns import Pattern, needs_trained_pipeline
+from consult_coder.suggestions.patterns import TRAP, Pattern, is_trap, needs_trained_pipeline
 
-ENGINE_VERSION = "1"  # raise when matching changes, so stored suggestions are rebuilt
+ENGINE_VERSION = "2"  # raise when matching changes, so stored suggestions are rebuilt
 BATCH_SIZE = 256
-# People talk about a theme over a few sentences and coders code the passage: a match also suggests its
-# code for this many sentences either side of it, within the same turn (0 = the matching sentence only).
+# People talk about a theme over a few sentences and coders code the passage: with context k >= 1 a
+# match also suggests its code for the k sentences after it in the same turn, for the sentences between
+# two matches of the code in a turn, and for the whole answer when the question asked about the code
+# (see suggest()); 0 = the matching sentence only.
 DEFAULT_CONTEXT = 1
+BEFORE = 0  # sentences before a match that get its code too
+_TRAP_LABEL = TRAP + ":"  # matcher label of a code's traps: "not:empathy" (a colon is never in a code id)
+# A sentence made only of these words ("Yeah.", "Um, no.", "I don't know.") says nothing of its own: it
+# gets a code only from its own words, never from its neighbours or the question.
+FILLER_WORDS = frozenset({
+    "yeah", "yes", "yep", "yup", "no", "nope", "nah", "um", "umm", "uh", "er", "erm", "mm", "mhm", "hmm",
+    "okay", "ok", "right", "sure", "so", "and", "but", "oh", "ah", "well", "like", "i", "dunno", "don't",
+    "do", "not", "know", "thanks", "thank", "you", "cheers", "ha", "haha", "really"})
+_WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 MAX_PHRASE_VARIANTS = 5000  # a token pattern expanding to more phrases than this stays a token pattern
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
 _TEXT_KEYS = ("LOWER", "ORTH", "TEXT", "LEMMA", "NORM")
@@ -61,6 +73,11 @@ class Hit:
 
 def fold(text: str) -> str:
     return text.translate(_FOLD)
+
+
+def is_filler(sentence: str) -> bool:
+    """Only acknowledgement and hesitation words ("Yeah.", "Um.", "I dunno."): nothing of its own."""
+    return all(w in FILLER_WORDS for w in _WORDS.findall(fold(sentence).lower()))
 
 
 # ---------------------------------------------------------------- the pipeline
@@ -188,11 +205,14 @@ class PatternMatcher:
         self.needs_lemmas = False
         token_patterns: dict[str, list[list[dict[str, Any]]]] = {}
         phrases: dict[str, set[tuple[str, ...]]] = {}
-        for code_id, patterns in codes.items():
+        for code, patterns in codes.items():
             for index, pattern in enumerate(patterns, 1):
                 if not self.trained and (missing := needs_trained_pipeline(pattern)):
-                    raise UserError(f"code {code_id!r} pattern #{index}: {', '.join(sorted(missing))} "
+                    raise UserError(f"code {code!r} pattern #{index}: {', '.join(sorted(missing))} "
                                     "needs a trained spaCy pipeline; use LOWER or LEMMA, or choose one")
+                code_id = _TRAP_LABEL + code if is_trap(pattern) else code
+                if is_trap(pattern):
+                    pattern = pattern[TRAP]  # type: ignore[index]
                 if isinstance(pattern, str):
                     words = tuple(t.lower_ for t in self.nlp.tokenizer(fold(pattern)))
                     phrases.setdefault(code_id, set()).add(words)
@@ -227,7 +247,7 @@ class PatternMatcher:
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         for code_id, seqs in phrases.items():
             self.phrase_matcher.add(code_id, [Doc(self.nlp.vocab, words=list(w)) for w in sorted(seqs)])
-        self.code_ids = sorted(set(token_patterns) | set(phrases))
+        self.code_ids = sorted(c for c in set(token_patterns) | set(phrases) if not c.startswith(_TRAP_LABEL))
 
     def _required(self, tokens: list[dict[str, Any]]) -> list[frozenset[int]]:
         """For each token the pattern must match at least once: the LOWER hashes it accepts."""
@@ -286,37 +306,52 @@ class PatternMatcher:
             for match_id, a, b in found:
                 yield strings[match_id], int(idx[a]), int(idx[b - 1] + lengths[b - 1])
 
-    def match_many(
-        self, items: Iterable[tuple[Any, str, Sequence[tuple[int, int]]]]
-    ) -> Iterator[tuple[Any, list[Hit]]]:
-        """``(key, text, turns)`` -> ``(key, hits)``, turns as ``(start, end)`` spans of text to read.
+    def match_many(self, items: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, list[Hit]]]:
+        """``(key, text, turns[, prompts])`` -> ``(key, hits)``; spans are ``(start, end)`` in ``text``.
 
-        Texts are tokenised in batches across transcripts (one doc per turn), which is what keeps the
-        per-text overhead low.
+        ``turns`` are the speech to suggest codes for; ``prompts`` (optional) the interviewer's turns,
+        read only for the question each answer follows. Texts are tokenised in batches across
+        transcripts (one doc per turn), which is what keeps the per-text overhead low.
         """
-        buffered: list[tuple[Any, str, list[Sentence], list[tuple[int, int]]]] = []
+        buffered: list[_Item] = []
 
         def flush() -> Iterator[tuple[Any, list[Hit]]]:
-            pieces = [(i, lo, hi) for i, (_, _, _, turns) in enumerate(buffered) for lo, hi in turns]
-            evidence: list[dict[tuple[str, int], list[tuple[int, int]]]] = [{} for _ in buffered]
-            texts = (fold(buffered[i][1][lo:hi]) for i, lo, hi in pieces)
-            starts = [[x.start for x in sentences] for _, _, sentences, _ in buffered]
-            for (i, lo, hi), doc in zip(pieces, self._docs(texts), strict=True):
-                sentences = buffered[i][2]
+            pieces = [(i, lo, hi, False) for i, item in enumerate(buffered) for lo, hi in item.turns]
+            pieces += [(i, lo, hi, True) for i, item in enumerate(buffered)
+                       for lo, hi in item.questions.values()]
+            found: list[dict[tuple[str, int], list[tuple[int, int]]]] = [{} for _ in buffered]
+            vetoed: list[set[tuple[str, int]]] = [set() for _ in buffered]
+            asked: list[dict[tuple[int, int], set[str]]] = [{} for _ in buffered]
+            texts = (fold(buffered[i].text[lo:hi]) for i, lo, hi, _ in pieces)
+            starts = [[x.start for x in item.sentences] for item in buffered]
+            for (i, lo, hi, question), doc in zip(pieces, self._docs(texts), strict=True):
+                if question:
+                    spans = list(self._spans(doc, [(0, hi - lo)]))
+                    traps = {c[len(_TRAP_LABEL):] for c, _, _ in spans if c.startswith(_TRAP_LABEL)}
+                    asked[i][(lo, hi)] = {c for c, _, _ in spans if c not in traps}
+                    continue
+                sentences = buffered[i].sentences
                 first = bisect_left(starts[i], lo)
                 bounds = [(x.start - lo, x.end - lo) for x in sentences[first:bisect_left(starts[i], hi)]]
                 for code_id, a, b in self._spans(doc, bounds):
                     at = sentence_at(sentences, lo + a, lo + b, starts[i])
-                    if at is not None:  # a match across two sentences suggests neither
-                        evidence[i].setdefault((code_id, at), []).append((lo + a, lo + b))
-            for (key, _, sentences, _), found in zip(buffered, evidence, strict=True):
-                yield key, _hits(found, sentences, self.context)
+                    if at is None:  # a match across two sentences suggests neither
+                        continue
+                    if code_id.startswith(_TRAP_LABEL):
+                        vetoed[i].add((code_id[len(_TRAP_LABEL):], at))
+                    else:
+                        found[i].setdefault((code_id, at), []).append((lo + a, lo + b))
+            for item, f, v, q in zip(buffered, found, vetoed, asked, strict=True):
+                topics = {turn: q.get(span, set()) for turn, span in item.questions.items()}
+                yield item.key, suggest(item.text, item.sentences, f, v, topics, self.context)
             buffered.clear()
 
         size = 0
-        for key, text, turns in items:
+        for key, text, turns, *rest in items:
             turns = [(lo, hi) for lo, hi in turns if hi > lo]
-            buffered.append((key, text, split_sentences(text, turns), turns))
+            prompts = [(lo, hi) for lo, hi in (rest[0] if rest else ()) if hi > lo]
+            buffered.append(_Item(key, text, split_sentences(text, turns), turns,
+                                  _questions(text, turns, prompts) if self.context else {}))
             size += len(turns)
             if size >= BATCH_SIZE:
                 yield from flush()
@@ -324,21 +359,79 @@ class PatternMatcher:
         if buffered:
             yield from flush()
 
-    def match(self, text: str, turns: Sequence[tuple[int, int]]) -> list[Hit]:
-        return next(self.match_many([(None, text, turns)]))[1]
+    def match(self, text: str, turns: Sequence[tuple[int, int]],
+              prompts: Sequence[tuple[int, int]] = ()) -> list[Hit]:
+        return next(self.match_many([(None, text, turns, prompts)]))[1]
 
 
-def _hits(found: Mapping[tuple[str, int], list[tuple[int, int]]], sentences: Sequence[Sentence],
-          context: int = 0) -> list[Hit]:
-    """One hit per (code, sentence); with ``context``, also for that many sentences either side in the
-    same turn, carrying the evidence of the sentence that matched (when they have none of their own)."""
-    found = dict(found)
-    for (code_id, at), spans in list(found.items()):
-        for near in range(max(0, at - context), min(len(sentences), at + context + 1)):
-            if sentences[near].turn == sentences[at].turn and (code_id, near) not in found:
-                found[(code_id, near)] = list(spans)
+@dataclass
+class _Item:
+    key: Any
+    text: str
+    sentences: list[Sentence]
+    turns: list[tuple[int, int]]
+    questions: dict[int, tuple[int, int]]  # turn index -> span of the question it answers
+
+
+def _questions(text: str, turns: Sequence[tuple[int, int]], prompts: Sequence[tuple[int, int]]
+               ) -> dict[int, tuple[int, int]]:
+    """turn index -> the last sentence of the prompt right before that turn (nobody else spoke between)."""
+    out: dict[int, tuple[int, int]] = {}
+    prompts = sorted(prompts)
+    ends = [hi for _, hi in prompts]
+    is_prompt = set(prompts)
+    previous_end = 0
+    for index, (lo, hi) in enumerate(turns):
+        j = bisect_right(ends, lo) - 1  # the last prompt ending before this turn starts
+        if j >= 0 and prompts[j][0] >= previous_end:
+            pieces = split_sentences(text, [prompts[j]])
+            if pieces:
+                out[index] = (pieces[-1].start, pieces[-1].end)
+        if (lo, hi) not in is_prompt:  # with every speaker read, a question is also a turn
+            previous_end = hi
+    return out
+
+
+def suggest(text: str, sentences: Sequence[Sentence], found: Mapping[tuple[str, int], list[tuple[int, int]]],
+            vetoed: Set[tuple[str, int]] = frozenset(), asked: Mapping[int, set[str]] | None = None,
+            context: int = DEFAULT_CONTEXT) -> list[Hit]:
+    """The decision rules: which (sentence, code) pairs to suggest from where each code's patterns matched.
+
+    ``found`` holds each matching sentence's evidence by (code, sentence index), ``vetoed`` the
+    sentences holding one of the code's traps, ``asked`` the codes the question before each turn
+    (by turn index) matched. With ``context`` 0 a sentence is suggested a code only on its own words.
+    With ``context`` k >= 1, within one turn, a code is also suggested for
+
+    - the k sentences after a sentence that matched it (people go on about a point),
+    - every sentence between two that matched it (one passage), and
+    - every sentence of the answer when the question before it matched the code too (the question set
+      the topic and the answer took it up),
+
+    never for a sentence holding one of the code's traps, nor for a filler ("Yeah.", "Um.") that has no
+    match of its own. A sentence without its own match carries the evidence of the nearest one that has.
+    """
+    asked = asked or {}
+    own = {key: spans for key, spans in found.items() if key not in vetoed}
+    chosen: dict[tuple[str, int], list[tuple[int, int]]] = dict(own)
+    if context > 0:
+        by_turn: dict[tuple[str, int], list[int]] = {}
+        for code_id, at in sorted(own):
+            by_turn.setdefault((code_id, sentences[at].turn), []).append(at)
+        turn_of = [x.turn for x in sentences]
+        for (code_id, turn), matched in by_turn.items():
+            lo, hi = bisect_left(turn_of, turn), bisect_left(turn_of, turn + 1)
+            wanted = set(range(matched[0], matched[-1] + 1))
+            for at in matched:
+                wanted.update(range(max(lo, at - BEFORE), min(hi, at + context + 1)))
+            if code_id in asked.get(turn, ()):
+                wanted.update(range(lo, hi))
+            for near in sorted(wanted - set(matched)):
+                if (code_id, near) in vetoed or is_filler(text[sentences[near].start:sentences[near].end]):
+                    continue
+                nearest = min(matched, key=lambda at: (abs(at - near), at))
+                chosen[(code_id, near)] = list(own[(code_id, nearest)])
     hits = []
-    for (code_id, at), spans in found.items():
+    for (code_id, at), spans in chosen.items():
         merged: list[list[int]] = []
         for s, e in sorted(spans):
             if merged and s <= merged[-1][1]:

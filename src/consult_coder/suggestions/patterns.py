@@ -4,7 +4,9 @@ A code's ``patterns`` is a list; each item is either
 
 - a **phrase**: a string, matched as a whole phrase ignoring case (``"further than this room"``), or
 - a **token pattern**: a list of token dicts as spaCy's ``Matcher`` takes them
-  (``[{"LEMMA": "hear"}, {"LOWER": "me"}]``, with ``LOWER``, ``LEMMA``, ``IN``, ``OP``, ``REGEX`` …).
+  (``[{"LEMMA": "hear"}, {"LOWER": "me"}]``, with ``LOWER``, ``LEMMA``, ``IN``, ``OP``, ``REGEX`` …), or
+- a **trap**: ``{"not": <phrase or token pattern>}`` — the theme's word in another sense ("my goal in
+  football", "the boundaries of the village"): a sentence holding it is never suggested this code.
 
 That is the convention of spaCy's ``EntityRuler`` (a string is a phrase, a list is a token pattern),
 minus the label, which is the code. Token patterns are checked by ``Matcher(vocab, validate=True)``;
@@ -19,7 +21,8 @@ from typing import Any
 
 from consult_coder.errors import UserError
 
-Pattern = str | list[dict[str, Any]]
+Pattern = str | list[dict[str, Any]] | dict[str, Any]
+TRAP = "not"  # {"not": pattern}: a sentence holding it does not get the code
 
 MAX_PATTERNS = 1000  # per code: bounded work for every sentence matched
 MAX_TOKENS = 30  # per token pattern
@@ -57,8 +60,21 @@ def _spacy_reason(exc: Exception) -> str:
     return f"token {token}, {where}: {msg}"
 
 
+def is_trap(pattern: Pattern) -> bool:
+    return isinstance(pattern, dict)
+
+
 def check_pattern(pattern: Any) -> Pattern:
     """One pattern in its stored form, or ValueError saying what is wrong with it."""
+    if isinstance(pattern, dict):
+        if set(pattern) != {TRAP}:
+            raise ValueError(f'a dict here is a trap, {{"{TRAP}": pattern}}, with nothing else in it')
+        if isinstance(pattern[TRAP], dict):
+            raise ValueError("a trap holds a phrase or a token pattern, not another trap")
+        try:
+            return {TRAP: check_pattern(pattern[TRAP])}
+        except ValueError as exc:
+            raise ValueError(f"in the trap: {exc}") from None
     if isinstance(pattern, str):
         phrase = " ".join(pattern.split())
         if not phrase:
@@ -67,7 +83,8 @@ def check_pattern(pattern: Any) -> Pattern:
             raise ValueError(f"a phrase longer than {MAX_PHRASE_CHARS} characters")
         return phrase
     if not isinstance(pattern, list):
-        raise ValueError("should be a phrase (text) or a token pattern (a list of token dicts)")
+        raise ValueError("should be a phrase (text), a token pattern (a list of token dicts) or a trap "
+                         f'({{"{TRAP}": pattern}})')
     if not pattern:
         raise ValueError("an empty token pattern")
     if len(pattern) > MAX_TOKENS:
@@ -131,6 +148,8 @@ def to_json(patterns: list[Pattern]) -> str:
 
 def attributes(pattern: Pattern) -> set[str]:
     """The token attributes a pattern uses, upper-cased (a phrase uses LOWER)."""
+    if isinstance(pattern, dict):
+        return attributes(pattern[TRAP])
     if isinstance(pattern, str):
         return {"LOWER"}
     return {str(k).upper() for token in pattern for k in token if str(k).upper() != "OP"}
