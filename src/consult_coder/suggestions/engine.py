@@ -47,6 +47,8 @@ BATCH_SIZE = 256
 # (see suggest()); 0 = the matching sentence only.
 DEFAULT_CONTEXT = 1
 BEFORE = 0  # sentences before a match that get its code too
+BRIDGE = True
+QUESTION = True
 _TRAP_LABEL = TRAP + ":"  # matcher label of a code's traps: "not:empathy" (a colon is never in a code id)
 # A sentence made only of these words ("Yeah.", "Um, no.", "I don't know.") says nothing of its own: it
 # gets a code only from its own words, never from its neighbours or the question.
@@ -420,10 +422,10 @@ def suggest(text: str, sentences: Sequence[Sentence], found: Mapping[tuple[str, 
         turn_of = [x.turn for x in sentences]
         for (code_id, turn), matched in by_turn.items():
             lo, hi = bisect_left(turn_of, turn), bisect_left(turn_of, turn + 1)
-            wanted = set(range(matched[0], matched[-1] + 1))
+            wanted = set(range(matched[0], matched[-1] + 1)) if BRIDGE else set()
             for at in matched:
                 wanted.update(range(max(lo, at - BEFORE), min(hi, at + context + 1)))
-            if code_id in asked.get(turn, ()):
+            if QUESTION and code_id in asked.get(turn, ()):
                 wanted.update(range(lo, hi))
             for near in sorted(wanted - set(matched)):
                 if (code_id, near) in vetoed or is_filler(text[sentences[near].start:sentences[near].end]):
