@@ -74,11 +74,13 @@ def test_a_match_also_suggests_its_code_for_the_next_sentence_in_the_same_turn(p
     build(project, context=1)
     with project.session() as s:
         store.refresh(s)
+    environment = [(sentence, words) for code, sentence, words in shown(project, "amira")
+                   if code == "therapy_environment"]
     empathy = [(sentence, words) for code, sentence, words in shown(project, "amira") if code == "empathy"]
-    assert empathy == [("She really heard me.", ["heard me"]),
-                       ("It won't go further than this room, she said.", ["heard me"]),
-                       ("She heard me out though.", ["heard me"])]
-    # the sentence two after "She really heard me." is not suggested, and the next turn is another turn
+    assert environment == [("The room was tiny and next to the kitchen", ["room was tiny"])]  # last of its turn
+    assert empathy == [("She really heard me.", ["heard me"]), ("She heard me out though.", ["heard me"])]
+    # "It won't go further than this room, she said." follows "She really heard me." but has words of its
+    # own for confidentiality: a new point, so empathy does not carry over; the next turn is another turn
 
 
 def test_interviewer_speech_is_read_when_the_setting_says_so(sqlite_project):

@@ -25,19 +25,21 @@ import json
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import spacy
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from consult_coder.errors import UserError
 from consult_coder.sentences import Sentence, sentence_at, split_sentences
-from consult_coder.suggestions.patterns import TRAP, Pattern, is_trap, needs_trained_pipeline
+from consult_coder.suggestions.patterns import ASKED, TRAP, Pattern, kind, needs_trained_pipeline, unwrap
 
 ENGINE_VERSION = "2"  # raise when matching changes, so stored suggestions are rebuilt
 BATCH_SIZE = 256
@@ -46,10 +48,9 @@ BATCH_SIZE = 256
 # two matches of the code in a turn, and for the whole answer when the question asked about the code
 # (see suggest()); 0 = the matching sentence only.
 DEFAULT_CONTEXT = 1
-BEFORE = 0  # sentences before a match that get its code too
-BRIDGE = True
-QUESTION = True
-_TRAP_LABEL = TRAP + ":"  # matcher label of a code's traps: "not:empathy" (a colon is never in a code id)
+# Matcher labels of a code's traps and question patterns: "not:empathy", "asked:empathy" (a colon is never
+# in a code id).
+_TRAP_LABEL, _ASKED_LABEL = TRAP + ":", ASKED + ":"
 # A sentence made only of these words ("Yeah.", "Um, no.", "I don't know.") says nothing of its own: it
 # gets a code only from its own words, never from its neighbours or the question.
 FILLER_WORDS = frozenset({
@@ -57,13 +58,20 @@ FILLER_WORDS = frozenset({
     "okay", "ok", "right", "sure", "so", "and", "but", "oh", "ah", "well", "like", "i", "dunno", "don't",
     "do", "not", "know", "thanks", "thank", "you", "cheers", "ha", "haha", "really"})
 _WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+# Words in nearly every stretch of talk: a pattern is never looked up by these when it has rarer ones.
+_COMMON = frozenset(STOP_WORDS) | {
+    "'s", "'m", "'re", "'ve", "'d", "'ll", "n't", ",", ".", "?", "!", "-", "like", "want", "think", "know",
+    "get", "got", "time", "people", "person", "session", "sessions", "week", "tell", "told", "ask", "asked",
+    "come", "came", "go", "went", "said", "really", "just", "thing", "things", "stuff", "bit", "feel", "felt",
+    "make", "made", "good", "work", "day", "talk", "talked", "need", "mum", "dad", "therapist", "counsellor",
+    "young", "way", "lot", "actually", "yeah", "um", "okay", "right", "sort", "kind", "little"}
+_GAP = re.compile(r"\{0,(\d+)\}")
 MAX_PHRASE_VARIANTS = 5000  # a token pattern expanding to more phrases than this stays a token pattern
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
 _TEXT_KEYS = ("LOWER", "ORTH", "TEXT", "LEMMA", "NORM")
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """One code suggested for one sentence, with the words that made it (code-point spans)."""
 
     code_id: str
@@ -168,9 +176,10 @@ def expand_token(token: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def _as_phrases(tokens: list[dict[str, Any]]) -> list[tuple[str, ...]] | None:
     """Word sequences equal to a token pattern made only of fixed LOWER words or sets of them."""
-    choices: list[list[str]] = []
+    choices: list[list[str | None]] = []
     for t in tokens:
-        if set(t) != {"LOWER"}:
+        optional = t.get("OP") == "?"
+        if set(t) - {"OP"} != {"LOWER"} or t.get("OP", "") not in ("", "?"):
             return None
         v = t["LOWER"]
         if isinstance(v, str):
@@ -179,12 +188,15 @@ def _as_phrases(tokens: list[dict[str, Any]]) -> list[tuple[str, ...]] | None:
             choices.append(list(v["IN"]))
         else:
             return None
+        if optional:  # an optional word: the phrases with it and without it
+            choices[-1] = [*choices[-1], None]
     total = 1
     for c in choices:
         total *= max(len(c), 1)
     if total > MAX_PHRASE_VARIANTS:
         return None
-    return list(itertools.product(*choices))
+    phrases = {tuple(w for w in combo if w is not None) for combo in itertools.product(*choices)}
+    return sorted(p for p in phrases if p)
 
 
 def fingerprint(patterns: Sequence[Pattern], pipeline: str = "", all_speakers: bool = False,
@@ -193,6 +205,63 @@ def fingerprint(patterns: Sequence[Pattern], pipeline: str = "", all_speakers: b
     blob = json.dumps([ENGINE_VERSION, spacy.__version__, pipeline, all_speakers, context, list(patterns)],
                       sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class _Steps:
+    """A token pattern made only of word sets (``LOWER``, optional or not) and gaps (``{"OP": "{0,3}"}``),
+    followed over a sentence's word hashes: every (start, end) token span it matches, as spaCy's Matcher
+    would report them, without a Token object per word."""
+
+    def __init__(self, steps: list[tuple[frozenset[int], bool, int]]) -> None:
+        self.steps = steps  # (word hashes, optional, words allowed before it)
+
+    @classmethod
+    def compile(cls, tokens: list[dict[str, Any]], strings: Any) -> _Steps | None:
+        steps: list[tuple[frozenset[int], bool, int]] = []
+        gap = 0
+        for t in tokens:
+            op = str(t.get("OP", ""))
+            if set(t) == {"OP"}:  # a wildcard: any words, this many
+                n = {"?": 1, "*": 10_000}.get(op) or (int(m.group(1)) if (m := _GAP.fullmatch(op)) else None)
+                if n is None:
+                    return None
+                gap += n
+                continue
+            value = t.get("LOWER")
+            if set(t) - {"OP"} != {"LOWER"} or op not in ("", "?"):
+                return None
+            if isinstance(value, str):
+                words = [value]
+            elif isinstance(value, dict) and set(value) == {"IN"}:
+                words = value["IN"]
+            else:
+                return None
+            steps.append((frozenset(strings.add(w) for w in words), op == "?", gap))
+            gap = 0
+        if not steps or gap or steps[0][1] or steps[-1][1] or steps[0][2]:
+            return None  # starting or ending with a gap or an optional word: left to spaCy's Matcher
+        return cls(steps)
+
+    def __call__(self, words: list[int], start: int, end: int) -> set[tuple[int, int]]:
+        first = self.steps[0][0]
+        found: set[tuple[int, int]] = set()
+        for at in range(start, end):
+            if words[at] in first:
+                self._walk(words, 1, at + 1, 0, at, end, found)
+        return found
+
+    def _walk(self, words: list[int], k: int, pos: int, extra: int, start: int, end: int,
+              found: set[tuple[int, int]]) -> None:
+        if k == len(self.steps):
+            found.add((start, pos))
+            return
+        hashes, optional, gap = self.steps[k]
+        gap += extra
+        if optional:  # skipped: the words it could have taken may go to the gap before the next
+            self._walk(words, k + 1, pos, gap, start, end, found)
+        for at in range(pos, min(end, pos + gap + 1)):
+            if words[at] in hashes:
+                self._walk(words, k + 1, at + 1, 0, start, end, found)
 
 
 class PatternMatcher:
@@ -212,9 +281,8 @@ class PatternMatcher:
                 if not self.trained and (missing := needs_trained_pipeline(pattern)):
                     raise UserError(f"code {code!r} pattern #{index}: {', '.join(sorted(missing))} "
                                     "needs a trained spaCy pipeline; use LOWER or LEMMA, or choose one")
-                code_id = _TRAP_LABEL + code if is_trap(pattern) else code
-                if is_trap(pattern):
-                    pattern = pattern[TRAP]  # type: ignore[index]
+                code_id = f"{kind(pattern)}:{code}" if kind(pattern) else code
+                pattern = unwrap(pattern)
                 if isinstance(pattern, str):
                     words = tuple(t.lower_ for t in self.nlp.tokenizer(fold(pattern)))
                     phrases.setdefault(code_id, set()).add(words)
@@ -227,32 +295,45 @@ class PatternMatcher:
                     token_patterns.setdefault(code_id, []).append(tokens)
         if self.needs_lemmas and not self.trained:
             add_lookup_lemmatizer(self.nlp)
-        # One small Matcher per token pattern, run only on sentences holding a word for each token it
-        # cannot do without: the Matcher checks IN sets in Python token by token, so skipping is the saving.
-        self.gated: list[Matcher] = []
+        # Token patterns run only on sentences holding a word for each token they cannot do without.
+        # A pattern is looked up by the words of its rarest such token (its trigger: "the" or "me" would
+        # wake it on nearly every sentence); the words of its other tokens are then checked as sets.
+        # Patterns made of word sets and gaps (nearly all) are then followed word by word over the
+        # sentence's word hashes (_Steps); any other kind runs in its own spaCy Matcher.
+        checker = Matcher(self.nlp.vocab, validate=True)  # spaCy still checks every pattern
+        self.gated: list[_Steps | Matcher] = []
+        self.label: list[int] = []  # pattern -> its code's string hash
         self.always: list[int] = []  # patterns with nothing to check first
-        self.required: list[int] = []  # how many word sets each pattern needs
-        self.index: dict[int, list[tuple[int, int]]] = {}  # word hash -> (pattern, which set)
+        self.rest: list[list[frozenset[int]]] = []  # the other word sets each pattern needs
+        self.trigger: dict[int, list[int]] = {}  # word hash -> patterns it may wake
+        strings = self.nlp.vocab.strings
         for code_id, pats in token_patterns.items():
+            checker.add(code_id, pats)
             for tokens in pats:
-                matcher = Matcher(self.nlp.vocab, validate=True)
-                matcher.add(code_id, [tokens])
+                steps = None if self.trained or self.needs_lemmas else _Steps.compile(tokens, strings)
+                if steps is None:
+                    steps = Matcher(self.nlp.vocab)
+                    steps.add(code_id, [tokens])
                 sets = self._required(tokens)
                 number = len(self.gated)
-                self.gated.append(matcher)
-                self.required.append(len(sets))
+                self.gated.append(steps)
+                self.label.append(strings.add(code_id))
                 if not sets:
                     self.always.append(number)
-                for which, words in enumerate(sets):
-                    for h in words:
-                        self.index.setdefault(h, []).append((number, which))
+                    self.rest.append([])
+                    continue
+                # the rarest set wakes the pattern; the others are checked, most telling first
+                order = sorted(range(len(sets)), key=lambda i: (len(sets[i][1] & _COMMON), len(sets[i][1])))
+                self.rest.append([sets[i][0] for i in order[1:]])
+                for h in sets[order[0]][0]:
+                    self.trigger.setdefault(h, []).append(number)
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         for code_id, seqs in phrases.items():
             self.phrase_matcher.add(code_id, [Doc(self.nlp.vocab, words=list(w)) for w in sorted(seqs)])
-        self.code_ids = sorted(c for c in set(token_patterns) | set(phrases) if not c.startswith(_TRAP_LABEL))
+        self.code_ids = sorted(c for c in set(token_patterns) | set(phrases) if ":" not in c)
 
-    def _required(self, tokens: list[dict[str, Any]]) -> list[frozenset[int]]:
-        """For each token the pattern must match at least once: the LOWER hashes it accepts."""
+    def _required(self, tokens: list[dict[str, Any]]) -> list[tuple[frozenset[int], frozenset[str]]]:
+        """For each token the pattern must match at least once: the LOWER hashes (and words) it accepts."""
         if self.trained or self.needs_lemmas:
             return []
         strings = self.nlp.vocab.strings
@@ -265,7 +346,7 @@ class PatternMatcher:
             if isinstance(value, dict):
                 words = value.get("IN")
             if words and set(t) <= {"LOWER", "OP"} and (not isinstance(value, dict) or set(value) == {"IN"}):
-                required.append(frozenset(strings.add(w) for w in words))
+                required.append((frozenset(strings.add(w) for w in words), frozenset(words)))
         return required
 
     def _compile(self, pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -284,29 +365,35 @@ class PatternMatcher:
             return self.nlp.pipe(texts, batch_size=BATCH_SIZE)
         return self.nlp.tokenizer.pipe(texts, batch_size=BATCH_SIZE)
 
-    def _spans(self, doc: Doc, bounds: Sequence[tuple[int, int]]) -> Iterator[tuple[str, int, int]]:
+    def _spans(self, doc: Doc, bounds: Sequence[tuple[int, int]]) -> list[tuple[str, int, int]]:
         """Matches in one doc as (code, start, end) character offsets; ``bounds``: its sentences' spans."""
         if not len(doc):
-            return
-        strings = self.nlp.vocab.strings
+            return []
         found = [(m, a, b) for m, a, b in self.phrase_matcher(doc)]
         idx = doc.to_array("IDX")
-        if self.gated:
-            lower = doc.to_array("LOWER")
-            for start, end in bounds:
-                ta, tb = int(idx.searchsorted(start)), int(idx.searchsorted(end))
-                met: dict[int, set[int]] = {}
-                for h in set(lower[ta:tb].tolist()):
-                    for number, which in self.index.get(h, ()):
-                        met.setdefault(number, set()).add(which)
-                run = [n for n, sets in met.items() if len(sets) == self.required[n]] + self.always
-                if run:
-                    sentence = doc[ta:tb]
-                    found += [(m, ta + a, ta + b) for n in run for m, a, b in self.gated[n](sentence)]
-        if found:
-            lengths = doc.to_array("LENGTH")  # offsets from arrays: no Token objects per match
-            for match_id, a, b in found:
-                yield strings[match_id], int(idx[a]), int(idx[b - 1] + lengths[b - 1])
+        if self.gated and bounds:
+            lower = doc.to_array("LOWER").tolist()
+            trigger, rest, gated, label = self.trigger, self.rest, self.gated, self.label
+            for ta, tb in idx.searchsorted(bounds).tolist():  # each sentence's first and past-last token
+                words = set(lower[ta:tb])
+                woken = {n for h in words if h in trigger for n in trigger[h]}
+                woken.update(self.always)
+                for n in woken:
+                    for needed in rest[n]:
+                        if words.isdisjoint(needed):
+                            break
+                    else:
+                        steps = gated[n]
+                        if isinstance(steps, _Steps):
+                            found += [(label[n], a, b) for a, b in steps(lower, ta, tb)]
+                        else:
+                            found += [(m, ta + a, ta + b) for m, a, b in steps(doc[ta:tb])]
+        if not found:
+            return []
+        strings = self.nlp.vocab.strings
+        starts = idx.tolist()  # offsets from arrays: no Token objects per match
+        ends = (idx + doc.to_array("LENGTH")).tolist()
+        return [(strings[m], starts[a], ends[b - 1]) for m, a, b in found]
 
     def match_many(self, items: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, list[Hit]]]:
         """``(key, text, turns[, prompts])`` -> ``(key, hits)``; spans are ``(start, end)`` in ``text``.
@@ -318,34 +405,41 @@ class PatternMatcher:
         buffered: list[_Item] = []
 
         def flush() -> Iterator[tuple[Any, list[Hit]]]:
-            pieces = [(i, lo, hi, False) for i, item in enumerate(buffered) for lo, hi in item.turns]
-            pieces += [(i, lo, hi, True) for i, item in enumerate(buffered)
-                       for lo, hi in item.questions.values()]
+            # One doc per answer, read from the start of the question it follows (the few words of the
+            # speaker label between them belong to no sentence, so nothing there is kept).
+            pieces = []
+            for i, item in enumerate(buffered):
+                for turn, (lo, hi) in enumerate(item.turns):
+                    question = item.questions.get(turn)
+                    pieces.append((i, turn, question[0] if question else lo, hi, question))
             found: list[dict[tuple[str, int], list[tuple[int, int]]]] = [{} for _ in buffered]
             vetoed: list[set[tuple[str, int]]] = [set() for _ in buffered]
-            asked: list[dict[tuple[int, int], set[str]]] = [{} for _ in buffered]
-            texts = (fold(buffered[i].text[lo:hi]) for i, lo, hi, _ in pieces)
+            asked: list[dict[int, Question]] = [{} for _ in buffered]
+            texts = (fold(buffered[i].text[lo:hi]) for i, _, lo, hi, _ in pieces)
             starts = [[x.start for x in item.sentences] for item in buffered]
-            for (i, lo, hi, question), doc in zip(pieces, self._docs(texts), strict=True):
-                if question:
-                    spans = list(self._spans(doc, [(0, hi - lo)]))
-                    traps = {c[len(_TRAP_LABEL):] for c, _, _ in spans if c.startswith(_TRAP_LABEL)}
-                    asked[i][(lo, hi)] = {c for c, _, _ in spans if c not in traps}
-                    continue
+            for (i, turn, lo, hi, question), doc in zip(pieces, self._docs(texts), strict=True):
                 sentences = buffered[i].sentences
-                first = bisect_left(starts[i], lo)
+                first = bisect_left(starts[i], buffered[i].turns[turn][0])
                 bounds = [(x.start - lo, x.end - lo) for x in sentences[first:bisect_left(starts[i], hi)]]
+                if question:
+                    bounds.insert(0, (0, question[1] - lo))
+                in_question = []
                 for code_id, a, b in self._spans(doc, bounds):
-                    at = sentence_at(sentences, lo + a, lo + b, starts[i])
-                    if at is None:  # a match across two sentences suggests neither
+                    a, b = lo + a, lo + b
+                    if question and b <= question[1]:
+                        in_question.append((code_id, a, b))
+                        continue
+                    at = sentence_at(sentences, a, b, starts[i])
+                    if at is None or code_id.startswith(_ASKED_LABEL):  # across two sentences: neither
                         continue
                     if code_id.startswith(_TRAP_LABEL):
                         vetoed[i].add((code_id[len(_TRAP_LABEL):], at))
                     else:
-                        found[i].setdefault((code_id, at), []).append((lo + a, lo + b))
+                        found[i].setdefault((code_id, at), []).append((a, b))
+                if question:
+                    asked[i][turn] = _question(in_question)
             for item, f, v, q in zip(buffered, found, vetoed, asked, strict=True):
-                topics = {turn: q.get(span, set()) for turn, span in item.questions.items()}
-                yield item.key, suggest(item.text, item.sentences, f, v, topics, self.context)
+                yield item.key, suggest(item.text, item.sentences, f, v, q, self.context)
             buffered.clear()
 
         size = 0
@@ -375,6 +469,29 @@ class _Item:
     questions: dict[int, tuple[int, int]]  # turn index -> span of the question it answers
 
 
+@dataclass(frozen=True)
+class Question:
+    """What the question before an answer matched: codes its words match (``about``), and codes it names
+    outright with a code's question patterns (``names``, with the words)."""
+
+    about: frozenset[str] = frozenset()
+    names: Mapping[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+
+
+_NO_QUESTION = Question()
+_BY_START_THEN_CODE = itemgetter(1, 0)
+
+
+def _question(spans: Sequence[tuple[str, int, int]]) -> Question:
+    traps = {c[len(_TRAP_LABEL):] for c, _, _ in spans if c.startswith(_TRAP_LABEL)}
+    names: dict[str, list[tuple[int, int]]] = {}
+    for c, a, b in spans:
+        if c.startswith(_ASKED_LABEL) and c[len(_ASKED_LABEL):] not in traps:
+            names.setdefault(c[len(_ASKED_LABEL):], []).append((a, b))
+    return Question(frozenset(c for c, _, _ in spans if ":" not in c and c not in traps),
+                    {c: _merged(v) for c, v in names.items()})
+
+
 def _questions(text: str, turns: Sequence[tuple[int, int]], prompts: Sequence[tuple[int, int]]
                ) -> dict[int, tuple[int, int]]:
     """turn index -> the last sentence of the prompt right before that turn (nobody else spoke between)."""
@@ -395,54 +512,81 @@ def _questions(text: str, turns: Sequence[tuple[int, int]], prompts: Sequence[tu
 
 
 def suggest(text: str, sentences: Sequence[Sentence], found: Mapping[tuple[str, int], list[tuple[int, int]]],
-            vetoed: Set[tuple[str, int]] = frozenset(), asked: Mapping[int, set[str]] | None = None,
+            vetoed: Set[tuple[str, int]] = frozenset(), asked: Mapping[int, Question] | None = None,
             context: int = DEFAULT_CONTEXT) -> list[Hit]:
     """The decision rules: which (sentence, code) pairs to suggest from where each code's patterns matched.
 
     ``found`` holds each matching sentence's evidence by (code, sentence index), ``vetoed`` the
-    sentences holding one of the code's traps, ``asked`` the codes the question before each turn
-    (by turn index) matched. With ``context`` 0 a sentence is suggested a code only on its own words.
-    With ``context`` k >= 1, within one turn, a code is also suggested for
+    sentences holding one of the code's traps, ``asked`` what the question before each turn (by turn
+    index) matched. With ``context`` 0 a sentence is suggested a code only on its own words. With
+    ``context`` k >= 1, within one answer (turn), a code is also suggested for
 
-    - the k sentences after a sentence that matched it (people go on about a point),
-    - every sentence between two that matched it (one passage), and
+    - the k sentences after a sentence that matched it (people go on about a point), stopping at a
+      sentence with words of its own for another code (a new point),
+    - every sentence between two that matched it (one passage),
     - every sentence of the answer when the question before it matched the code too (the question set
-      the topic and the answer took it up),
+      the topic and the answer took it up), and
+    - every sentence of the answer when the question names the code with one of its question patterns
+      ("And confidentiality?"); their evidence is the question's words,
 
     never for a sentence holding one of the code's traps, nor for a filler ("Yeah.", "Um.") that has no
     match of its own. A sentence without its own match carries the evidence of the nearest one that has.
     """
     asked = asked or {}
-    own = {key: spans for key, spans in found.items() if key not in vetoed}
-    chosen: dict[tuple[str, int], list[tuple[int, int]]] = dict(own)
+    own = {key: _merged(spans) for key, spans in found.items() if key not in vetoed}
+    chosen = dict(own)
     if context > 0:
         by_turn: dict[tuple[str, int], list[int]] = {}
         for code_id, at in sorted(own):
             by_turn.setdefault((code_id, sentences[at].turn), []).append(at)
+        for turn, question in asked.items():
+            for code_id in question.names:
+                by_turn.setdefault((code_id, turn), [])
         turn_of = [x.turn for x in sentences]
+        matching = {at for _, at in own}
+        fillers: dict[int, bool] = {}
         for (code_id, turn), matched in by_turn.items():
             lo, hi = bisect_left(turn_of, turn), bisect_left(turn_of, turn + 1)
-            wanted = set(range(matched[0], matched[-1] + 1)) if BRIDGE else set()
-            for at in matched:
-                wanted.update(range(max(lo, at - BEFORE), min(hi, at + context + 1)))
-            if QUESTION and code_id in asked.get(turn, ()):
-                wanted.update(range(lo, hi))
-            for near in sorted(wanted - set(matched)):
-                if (code_id, near) in vetoed or is_filler(text[sentences[near].start:sentences[near].end]):
-                    continue
-                nearest = min(matched, key=lambda at: (abs(at - near), at))
-                chosen[(code_id, near)] = list(own[(code_id, nearest)])
-    hits = []
-    for (code_id, at), spans in chosen.items():
-        merged: list[list[int]] = []
-        for s, e in sorted(spans):
-            if merged and s <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], e)
+            question = asked.get(turn, _NO_QUESTION)
+            if (matched and code_id in question.about) or code_id in question.names:
+                wanted = set(range(lo, hi))  # the whole answer
             else:
-                merged.append([s, e])
-        sentence = sentences[at]
-        hits.append(Hit(code_id, sentence.start, sentence.end, tuple((s, e) for s, e in merged)))
-    return sorted(hits, key=lambda h: (h.start, h.code_id))
+                wanted = set(range(matched[0], matched[-1] + 1))  # the passage between matches
+                for at in matched:  # and what follows each match, up to a new point
+                    for near in range(at + 1, min(hi, at + context + 1)):
+                        if near in matching:
+                            break
+                        wanted.add(near)
+            wanted.difference_update(matched)
+            for near in sorted(wanted):
+                if (code_id, near) in vetoed:
+                    continue
+                if near not in fillers:
+                    fillers[near] = is_filler(text[sentences[near].start:sentences[near].end])
+                if fillers[near]:
+                    continue
+                if matched:
+                    j = bisect_left(matched, near)  # the nearest matching sentence, the earlier on a tie
+                    if j == len(matched) or (j and near - matched[j - 1] <= matched[j] - near):
+                        j -= 1
+                    chosen[(code_id, near)] = own[(code_id, matched[j])]
+                else:
+                    chosen[(code_id, near)] = question.names[code_id]
+    hits = [Hit(code_id, sentences[at].start, sentences[at].end, spans)
+            for (code_id, at), spans in chosen.items()]
+    hits.sort(key=_BY_START_THEN_CODE)
+    return hits
+
+
+def _merged(spans: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Evidence spans sorted, overlapping ones joined."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return tuple(out)
 
 
 def match_texts(matcher: PatternMatcher, texts: Iterable[str]) -> int:

@@ -6,7 +6,10 @@ A code's ``patterns`` is a list; each item is either
 - a **token pattern**: a list of token dicts as spaCy's ``Matcher`` takes them
   (``[{"LEMMA": "hear"}, {"LOWER": "me"}]``, with ``LOWER``, ``LEMMA``, ``IN``, ``OP``, ``REGEX`` …), or
 - a **trap**: ``{"not": <phrase or token pattern>}`` — the theme's word in another sense ("my goal in
-  football", "the boundaries of the village"): a sentence holding it is never suggested this code.
+  football", "the boundaries of the village"): a sentence holding it is never suggested this code, or
+- a **question**: ``{"asked": <phrase or token pattern>}`` — matched only in the interviewer's question
+  right before an answer ("And confidentiality?", "How often did you see her?"): the question names the
+  theme, so every sentence of the answer is suggested this code.
 
 That is the convention of spaCy's ``EntityRuler`` (a string is a phrase, a list is a token pattern),
 minus the label, which is the code. Token patterns are checked by ``Matcher(vocab, validate=True)``;
@@ -23,6 +26,8 @@ from consult_coder.errors import UserError
 
 Pattern = str | list[dict[str, Any]] | dict[str, Any]
 TRAP = "not"  # {"not": pattern}: a sentence holding it does not get the code
+ASKED = "asked"  # {"asked": pattern}: a question holding it sets the code as the answer's theme
+WRAPPERS = (TRAP, ASKED)
 
 MAX_PATTERNS = 1000  # per code: bounded work for every sentence matched
 MAX_TOKENS = 30  # per token pattern
@@ -60,21 +65,29 @@ def _spacy_reason(exc: Exception) -> str:
     return f"token {token}, {where}: {msg}"
 
 
-def is_trap(pattern: Pattern) -> bool:
-    return isinstance(pattern, dict)
+def kind(pattern: Pattern) -> str:
+    """``""`` for a phrase or token pattern, else its wrapper: ``"not"`` (a trap) or ``"asked"``."""
+    return next(iter(pattern)) if isinstance(pattern, dict) else ""
+
+
+def unwrap(pattern: Pattern) -> str | list[dict[str, Any]]:
+    """The phrase or token pattern inside a trap or question pattern (the pattern itself otherwise)."""
+    return pattern[kind(pattern)] if isinstance(pattern, dict) else pattern
 
 
 def check_pattern(pattern: Any) -> Pattern:
     """One pattern in its stored form, or ValueError saying what is wrong with it."""
     if isinstance(pattern, dict):
-        if set(pattern) != {TRAP}:
-            raise ValueError(f'a dict here is a trap, {{"{TRAP}": pattern}}, with nothing else in it')
-        if isinstance(pattern[TRAP], dict):
-            raise ValueError("a trap holds a phrase or a token pattern, not another trap")
+        if len(pattern) != 1 or next(iter(pattern)) not in WRAPPERS:
+            raise ValueError(f'a dict here is a trap, {{"{TRAP}": pattern}}, or a question, {{"{ASKED}": '
+                             "pattern}, with nothing else in it")
+        key, inner = next(iter(pattern.items()))
+        if isinstance(inner, dict):
+            raise ValueError(f'"{key}" holds a phrase or a token pattern, not another dict')
         try:
-            return {TRAP: check_pattern(pattern[TRAP])}
+            return {key: check_pattern(inner)}
         except ValueError as exc:
-            raise ValueError(f"in the trap: {exc}") from None
+            raise ValueError(f'in "{key}": {exc}') from None
     if isinstance(pattern, str):
         phrase = " ".join(pattern.split())
         if not phrase:
@@ -83,8 +96,8 @@ def check_pattern(pattern: Any) -> Pattern:
             raise ValueError(f"a phrase longer than {MAX_PHRASE_CHARS} characters")
         return phrase
     if not isinstance(pattern, list):
-        raise ValueError("should be a phrase (text), a token pattern (a list of token dicts) or a trap "
-                         f'({{"{TRAP}": pattern}})')
+        raise ValueError("should be a phrase (text), a token pattern (a list of token dicts), a trap "
+                         f'({{"{TRAP}": pattern}}) or a question ({{"{ASKED}": pattern}})')
     if not pattern:
         raise ValueError("an empty token pattern")
     if len(pattern) > MAX_TOKENS:
@@ -149,7 +162,7 @@ def to_json(patterns: list[Pattern]) -> str:
 def attributes(pattern: Pattern) -> set[str]:
     """The token attributes a pattern uses, upper-cased (a phrase uses LOWER)."""
     if isinstance(pattern, dict):
-        return attributes(pattern[TRAP])
+        return attributes(unwrap(pattern))
     if isinstance(pattern, str):
         return {"LOWER"}
     return {str(k).upper() for token in pattern for k in token if str(k).upper() != "OP"}
