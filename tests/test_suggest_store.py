@@ -77,7 +77,7 @@ def test_a_match_also_suggests_its_code_for_the_next_sentence_in_the_same_turn(p
     environment = [(sentence, words) for code, sentence, words in shown(project, "amira")
                    if code == "therapy_environment"]
     empathy = [(sentence, words) for code, sentence, words in shown(project, "amira") if code == "empathy"]
-    assert environment == [("The room was tiny and next to the kitchen", ["room was tiny"])]  # last of its turn
+    assert environment == [("The room was tiny and next to the kitchen", ["room was tiny"])]  # last in turn
     assert empathy == [("She really heard me.", ["heard me"]), ("She heard me out though.", ["heard me"])]
     # "It won't go further than this room, she said." follows "She really heard me." but has words of its
     # own for confidentiality: a new point, so empathy does not carry over; the next turn is another turn
