@@ -38,8 +38,9 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from consult_coder.errors import UserError
-from consult_coder.sentences import Sentence, sentence_at, split_sentences
+from consult_coder.sentences import Sentence, split_sentences
 from consult_coder.suggestions.patterns import ASKED, TRAP, Pattern, kind, needs_trained_pipeline, unwrap
+from consult_coder.text import sentence_spans
 
 ENGINE_VERSION = "2"  # raise when matching changes, so stored suggestions are rebuilt
 BATCH_SIZE = 256
@@ -65,6 +66,7 @@ _COMMON = frozenset(STOP_WORDS) | {
     "come", "came", "go", "went", "said", "really", "just", "thing", "things", "stuff", "bit", "feel", "felt",
     "make", "made", "good", "work", "day", "talk", "talked", "need", "mum", "dad", "therapist", "counsellor",
     "young", "way", "lot", "actually", "yeah", "um", "okay", "right", "sort", "kind", "little"}
+_COLUMNS = ["IDX", "LOWER", "LENGTH"]
 _GAP = re.compile(r"\{0,(\d+)\}")
 MAX_PHRASE_VARIANTS = 5000  # a token pattern expanding to more phrases than this stays a token pattern
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
@@ -365,16 +367,23 @@ class PatternMatcher:
             return self.nlp.pipe(texts, batch_size=BATCH_SIZE)
         return self.nlp.tokenizer.pipe(texts, batch_size=BATCH_SIZE)
 
-    def _spans(self, doc: Doc, bounds: Sequence[tuple[int, int]]) -> list[tuple[str, int, int]]:
-        """Matches in one doc as (code, start, end) character offsets; ``bounds``: its sentences' spans."""
-        if not len(doc):
+    def _spans(self, doc: Doc, bounds: Sequence[tuple[int, int]]) -> list[tuple[str, int, int, int]]:
+        """Matches in one doc as (code, start, end, k): character offsets, and ``k`` the index of the span in
+        ``bounds`` (the doc's sentences) holding the whole match; a match across two of them is dropped."""
+        if not len(doc) or not bounds:
             return []
-        found = [(m, a, b) for m, a, b in self.phrase_matcher(doc)]
-        idx = doc.to_array("IDX")
-        if self.gated and bounds:
-            lower = doc.to_array("LOWER").tolist()
+        columns = doc.to_array(_COLUMNS)  # offsets and word hashes from arrays: no Token objects
+        starts, lower = columns[:, 0].tolist(), columns[:, 1].tolist()
+        cuts = [(bisect_left(starts, a), bisect_left(starts, b)) for a, b in bounds]  # sentences' tokens
+        firsts = [ta for ta, _ in cuts]
+        found = []
+        for m, a, b in self.phrase_matcher(doc):
+            k = bisect_right(firsts, a) - 1
+            if k >= 0 and b <= cuts[k][1]:
+                found.append((m, a, b, k))
+        if self.gated:
             trigger, rest, gated, label = self.trigger, self.rest, self.gated, self.label
-            for ta, tb in idx.searchsorted(bounds).tolist():  # each sentence's first and past-last token
+            for k, (ta, tb) in enumerate(cuts):
                 words = set(lower[ta:tb])
                 woken = {n for h in words if h in trigger for n in trigger[h]}
                 woken.update(self.always)
@@ -385,15 +394,14 @@ class PatternMatcher:
                     else:
                         steps = gated[n]
                         if isinstance(steps, _Steps):
-                            found += [(label[n], a, b) for a, b in steps(lower, ta, tb)]
+                            found += [(label[n], a, b, k) for a, b in steps(lower, ta, tb)]
                         else:
-                            found += [(m, ta + a, ta + b) for m, a, b in steps(doc[ta:tb])]
+                            found += [(m, ta + a, ta + b, k) for m, a, b in steps(doc[ta:tb])]
         if not found:
             return []
         strings = self.nlp.vocab.strings
-        starts = idx.tolist()  # offsets from arrays: no Token objects per match
-        ends = (idx + doc.to_array("LENGTH")).tolist()
-        return [(strings[m], starts[a], ends[b - 1]) for m, a, b in found]
+        ends = (columns[:, 0] + columns[:, 2]).tolist()
+        return [(strings[m], starts[a], ends[b - 1], k) for m, a, b, k in found]
 
     def match_many(self, items: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, list[Hit]]]:
         """``(key, text, turns[, prompts])`` -> ``(key, hits)``; spans are ``(start, end)`` in ``text``.
@@ -421,21 +429,17 @@ class PatternMatcher:
                 sentences = buffered[i].sentences
                 first = bisect_left(starts[i], buffered[i].turns[turn][0])
                 bounds = [(x.start - lo, x.end - lo) for x in sentences[first:bisect_left(starts[i], hi)]]
-                if question:
+                if question:  # bounds[0] is the question, the answer's sentences follow
                     bounds.insert(0, (0, question[1] - lo))
+                    first -= 1
                 in_question = []
-                for code_id, a, b in self._spans(doc, bounds):
-                    a, b = lo + a, lo + b
-                    if question and b <= question[1]:
-                        in_question.append((code_id, a, b))
-                        continue
-                    at = sentence_at(sentences, a, b, starts[i])
-                    if at is None or code_id.startswith(_ASKED_LABEL):  # across two sentences: neither
-                        continue
-                    if code_id.startswith(_TRAP_LABEL):
-                        vetoed[i].add((code_id[len(_TRAP_LABEL):], at))
-                    else:
-                        found[i].setdefault((code_id, at), []).append((a, b))
+                for code_id, a, b, k in self._spans(doc, bounds):
+                    if question and k == 0:
+                        in_question.append((code_id, lo + a, lo + b))
+                    elif code_id.startswith(_TRAP_LABEL):
+                        vetoed[i].add((code_id[len(_TRAP_LABEL):], first + k))
+                    elif not code_id.startswith(_ASKED_LABEL):
+                        found[i].setdefault((code_id, first + k), []).append((lo + a, lo + b))
                 if question:
                     asked[i][turn] = _question(in_question)
             for item, f, v, q in zip(buffered, found, vetoed, asked, strict=True):
@@ -447,7 +451,7 @@ class PatternMatcher:
             turns = [(lo, hi) for lo, hi in turns if hi > lo]
             prompts = [(lo, hi) for lo, hi in (rest[0] if rest else ()) if hi > lo]
             buffered.append(_Item(key, text, split_sentences(text, turns), turns,
-                                  _questions(text, turns, prompts) if self.context else {}))
+                                  questions_before(text, turns, prompts) if self.context else {}))
             size += len(turns)
             if size >= BATCH_SIZE:
                 yield from flush()
@@ -492,7 +496,7 @@ def _question(spans: Sequence[tuple[str, int, int]]) -> Question:
                     {c: _merged(v) for c, v in names.items()})
 
 
-def _questions(text: str, turns: Sequence[tuple[int, int]], prompts: Sequence[tuple[int, int]]
+def questions_before(text: str, turns: Sequence[tuple[int, int]], prompts: Sequence[tuple[int, int]]
                ) -> dict[int, tuple[int, int]]:
     """turn index -> the last sentence of the prompt right before that turn (nobody else spoke between)."""
     out: dict[int, tuple[int, int]] = {}
@@ -503,9 +507,9 @@ def _questions(text: str, turns: Sequence[tuple[int, int]], prompts: Sequence[tu
     for index, (lo, hi) in enumerate(turns):
         j = bisect_right(ends, lo) - 1  # the last prompt ending before this turn starts
         if j >= 0 and prompts[j][0] >= previous_end:
-            pieces = split_sentences(text, [prompts[j]])
+            pieces = sentence_spans(text, *prompts[j])
             if pieces:
-                out[index] = (pieces[-1].start, pieces[-1].end)
+                out[index] = pieces[-1]
         if (lo, hi) not in is_prompt:  # with every speaker read, a question is also a turn
             previous_end = hi
     return out
@@ -533,7 +537,8 @@ def suggest(text: str, sentences: Sequence[Sentence], found: Mapping[tuple[str, 
     match of its own. A sentence without its own match carries the evidence of the nearest one that has.
     """
     asked = asked or {}
-    own = {key: _merged(spans) for key, spans in found.items() if key not in vetoed}
+    own = {key: (tuple(spans) if len(spans) == 1 else _merged(spans)) for key, spans in found.items()
+           if key not in vetoed}
     chosen = dict(own)
     if context > 0:
         by_turn: dict[tuple[str, int], list[int]] = {}
