@@ -43,7 +43,8 @@ def build_project(db: str, n_codings: int, seed: int = 7) -> None:
     from consult_coder.text import content_hash
 
     project = open_project(db)
-    load_demo(project)
+    with project.session() as s:
+        load_demo(s)
     rng = random.Random(seed)
     with project.session() as s:
         s.execute(Coding.__table__.delete())

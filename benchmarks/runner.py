@@ -68,7 +68,8 @@ class Bench:
 
             full = self.corpus("full")
             project = self.new_project(backend)
-            import_paths(project, [full.folder], participants_csv=full.participants_csv, actor=study.ACTOR)
+            with project.session() as s:
+                import_paths(s, [full.folder], participants_csv=full.participants_csv, actor=study.ACTOR)
             self._cache[key] = project
         return self._cache[key]
 
@@ -91,7 +92,8 @@ class Bench:
             from consult_coder.sample import load_demo
 
             project = self.new_project("sqlite")
-            load_demo(project)
+            with project.session() as s:
+                load_demo(s)
             self._cache["sample"] = project
         return self._cache["sample"]
 

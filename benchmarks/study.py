@@ -18,11 +18,15 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import insert, select
 
 from benchmarks.corpus import ROOT
-from consult_coder import coding
+from consult_coder import audit, coding
 from consult_coder.codebook import apply_codebook, load_codebook_file
 from consult_coder.model import Code, Coding, Event, Transcript, Turn
 from consult_coder.storage import Project
 from consult_coder.text import sentence_spans
+
+# Events written in bulk, as many as the codings (only their count and keys matter here); the names
+# are audit's, so they stay the ones undo and the Code page look for.
+ADDED, TRANSCRIPT = audit.Action.CODING_ADD.value, audit.Entity.TRANSCRIPT.value
 
 CODEBOOK = ROOT / "codebooks" / "working_alliance.yaml"
 ACTOR = "bench"
@@ -106,5 +110,5 @@ def add_codings(project: Project, n: int, coders: int, seed: int = 14) -> None:
             part = made[i:i + CHUNK]
             s.execute(insert(Coding), part)
             s.execute(insert(Event), [
-                {"actor": ids[r["coder_id"]], "action": "coding.add", "entity": "transcript",
+                {"actor": ids[r["coder_id"]], "action": ADDED, "entity": TRANSCRIPT,
                  "entity_id": str(r["transcript_id"]), "payload": {}, "at": r["created_at"]} for r in part])

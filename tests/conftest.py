@@ -10,7 +10,6 @@ import glob
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -19,10 +18,7 @@ from pathlib import Path
 import pytest
 
 from consult_coder.storage import Project, open_project
-
-REPO = Path(__file__).resolve().parent.parent
-SAMPLE_DIR = REPO / "transcripts_sample"
-CODEBOOK = REPO / "codebooks" / "working_alliance.yaml"
+from tests.factories import build_analysis_study, free_port
 
 
 def _pg_bindir() -> Path | None:
@@ -33,15 +29,9 @@ def _pg_bindir() -> Path | None:
     return Path(found).parent if found else None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class PgServer:
     def __init__(self, bindir: Path, root: Path) -> None:
-        self.bindir, self.root, self.port = bindir, root, _free_port()
+        self.bindir, self.root, self.port = bindir, root, free_port()
         self.data = root / "data"
         # PostgreSQL refuses to run as root: run it as the postgres user then.
         self.prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
@@ -110,5 +100,14 @@ def project(db_url: str) -> Iterator[Project]:
 def sqlite_project(tmp_path: Path) -> Iterator[Project]:
     """A fresh project on the embedded default, for tests where the backend does not matter."""
     proj = open_project(str(tmp_path / "project.sqlite"))
+    yield proj
+    proj.close()
+
+
+@pytest.fixture
+def analysis_study(tmp_path: Path) -> Iterator[Project]:
+    """The analysis study of tests/factories.py, on SQLite."""
+    proj = open_project(str(tmp_path / "study.sqlite"))
+    build_analysis_study(proj)
     yield proj
     proj.close()

@@ -15,13 +15,14 @@ from consult_coder.export import ExportOptions, export_file
 from consult_coder.model import Coder, Coding
 from consult_coder.sample import load_demo
 from consult_coder.storage import open_project
+from tests.factories import in_session
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory) -> str:
     path = str(tmp_path_factory.mktemp("demo") / "demo.sqlite")
     project = open_project(path)
-    load_demo(project)
+    in_session(project, load_demo)
     project.close()
     return path
 
@@ -71,12 +72,12 @@ def test_only_transcripts_both_coders_marked_done_count_by_default(demo, capsys)
 
     project = open_project(demo)
     first, *rest = double_coded(demo)
-    set_progress(project, first, "coder_b", "in_progress")
+    in_session(project, set_progress, first, "coder_b", "in_progress")
     one_open = agreement_json(capsys, demo)
     assert len(one_open["transcripts"]) == 7 and one_open["codes"][0]["transcripts"] == 7
 
     for tid in rest:
-        set_progress(project, tid, "coder_b", "in_progress")
+        in_session(project, set_progress, tid, "coder_b", "in_progress")
     project.close()
     assert main(["agreement", "--coders", "coder_a,coder_b", "--db", demo]) == 1
     assert "--all-transcripts" in capsys.readouterr().err
@@ -87,7 +88,7 @@ def test_the_word_report_carries_the_agreement_table(demo):
     with project.session() as s:
         doc = Document(io.BytesIO(export_file(s, "docx", ExportOptions(layer="consensus")).data))
     project.close()
-    headers = [[c.text for c in t.rows[0].cells] for t in doc.tables]
+    headers = [[c.text.replace("\xa0", " ") for c in t.rows[0].cells] for t in doc.tables]
     by_code = ["Code", "Sentences", "Agreement", "Cohen's κ", "Brennan–Prediger κ", "Krippendorff's α"]
     assert by_code in headers
     assert any(h[0] == "Code" and h[1].startswith("P01") for h in headers)  # code × transcript

@@ -13,7 +13,6 @@ import pytest
 
 from consult_coder.analysis import bh_adjust, fisher_2x2, format_odds_ratio, group_comparison
 from consult_coder.errors import UserError
-from tests.test_analysis_study import study  # noqa: F401 - fixture
 
 EXACT = {"rel": 1e-12, "abs": 1e-15}
 
@@ -68,8 +67,8 @@ def test_benjamini_hochberg_1995_example_rejects_four_of_fifteen():
     assert adjusted[5] == pytest.approx(0.0298 * 15 / 7, **EXACT)
 
 
-def test_study_comparison_per_code(study):  # noqa: F811
-    with study.session() as s:
+def test_study_comparison_per_code(analysis_study):
+    with analysis_study.session() as s:
         table = group_comparison(s, layer="alice")
     rows = table.set_index("code_id")
     assert list(table.columns) == [
@@ -88,27 +87,27 @@ def test_study_comparison_per_code(study):  # noqa: F811
     assert list(table["p_adjusted"]) == pytest.approx([1.0, 11 / 14, 1.0, 1.0], **EXACT)
 
 
-def test_comparison_carries_a_plain_small_sample_note(study):  # noqa: F811
-    with study.session() as s:
+def test_comparison_carries_a_plain_small_sample_note(analysis_study):
+    with analysis_study.session() as s:
         note = group_comparison(s, layer="alice").attrs["note"]
-    assert "youth N = 5" in note and "clinician N = 3" in note
+    assert "Young people N = 5" in note and "Clinicians N = 3" in note  # display labels
     assert "exploratory" in note and "Benjamini–Hochberg" in note
 
 
-def test_comparison_of_other_attribute_values(study):  # noqa: F811
-    with study.session() as s:
+def test_comparison_of_other_attribute_values(analysis_study):
+    with analysis_study.session() as s:
         table = group_comparison(s, layer="alice", by="site", groups=("A", "B"))
     trust = table.set_index("code_id").loc["trust_bond"]
     assert (trust.A_n, trust.A_total, trust.B_n, trust.B_total) == (2, 4, 1, 3)
 
 
-def test_comparing_a_group_with_no_participants_is_a_user_error(study):  # noqa: F811
-    with study.session() as s, pytest.raises(UserError, match="No group = 'carer' participants"):
+def test_comparing_a_group_with_no_participants_is_a_user_error(analysis_study):
+    with analysis_study.session() as s, pytest.raises(UserError, match="No group = 'carer' participants"):
         group_comparison(s, layer="alice", groups=("youth", "carer"))
 
 
 def test_odds_ratios_read_well_in_tables():
     tea, zero, none = fisher_2x2(3, 4, 1, 4), fisher_2x2(4, 5, 0, 3), fisher_2x2(0, 5, 0, 3)
     assert format_odds_ratio(tea.odds_ratio, tea.ci_low, tea.ci_high) == "6.41 (0.21–626)"
-    assert format_odds_ratio(zero.odds_ratio, zero.ci_low, zero.ci_high) == "∞ (0.53–∞)"
+    assert format_odds_ratio(zero.odds_ratio, zero.ci_low, zero.ci_high) == "undefined (0.53–∞)"
     assert format_odds_ratio(none.odds_ratio, none.ci_low, none.ci_high) == "–"

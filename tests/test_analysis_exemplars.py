@@ -1,16 +1,16 @@
 """Exemplar quotes per theme and group: pinned first, then longer, then more recent; pinning is saved
-at once with an audit event (study in tests/test_analysis_study.py)."""
+at once with an audit event (the analysis study of tests/factories.py)."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
 
-from consult_coder.analysis import exemplars, set_pinned
-from consult_coder.coding import undo
+from consult_coder.analysis import exemplars
+from consult_coder.coding import set_pinned, undo
 from consult_coder.errors import UserError
 from consult_coder.model import Coding, Event
-from tests.test_analysis_study import build_study, study  # noqa: F401 - fixture
+from tests.factories import build_analysis_study, in_session
 
 
 def _quotes(frame, group):
@@ -18,8 +18,8 @@ def _quotes(frame, group):
     return list(zip(part["participant_id"], part["quote"], strict=True))
 
 
-def test_quotes_per_group_longest_first(study):  # noqa: F811
-    with study.session() as s:
+def test_quotes_per_group_longest_first(analysis_study):
+    with analysis_study.session() as s:
         quotes = exemplars(s, layer="alice", code_id="trust_bond")
     assert _quotes(quotes, "youth") == [
         ("P02", "He listened without judging me. I felt safe and trusted him."),
@@ -31,15 +31,15 @@ def test_quotes_per_group_longest_first(study):  # noqa: F811
     assert set(quotes["role"]) == {"young person", "psychiatrist"}
 
 
-def test_equally_long_quotes_most_recent_first(study):  # noqa: F811
-    with study.session() as s:
+def test_equally_long_quotes_most_recent_first(analysis_study):
+    with analysis_study.session() as s:
         quotes = exemplars(s, layer="union", code_id="trust_bond")
     # P05 (bob) and P01 both have 6 words; bob's coding was made later
     assert [p for p, _ in _quotes(quotes, "youth")] == ["P02", "P05", "P01", "P03"]
 
 
-def test_all_themes_and_a_limit_per_group(study):  # noqa: F811
-    with study.session() as s:
+def test_all_themes_and_a_limit_per_group(analysis_study):
+    with analysis_study.session() as s:
         quotes = exemplars(s, layer="alice", per_group=1)
     assert list(zip(quotes["code_id"], quotes["group"], quotes["participant_id"], strict=True)) == [
         ("trust_bond", "youth", "P02"), ("trust_bond", "clinician", "P23"),
@@ -50,9 +50,9 @@ def test_all_themes_and_a_limit_per_group(study):  # noqa: F811
 
 
 def test_pinned_quote_comes_first_and_is_saved_with_an_audit_event(project):
-    ids = build_study(project)
+    ids = build_analysis_study(project)
     p03 = ids[("alice", "P03", "trust_bond", "I could tell her anything.")]
-    set_pinned(project, p03, True, actor="alice")
+    in_session(project, set_pinned, p03, True, actor="alice")
     with project.session() as s:
         quotes = exemplars(s, layer="alice", code_id="trust_bond")
         assert s.get(Coding, p03).pinned
@@ -62,20 +62,20 @@ def test_pinned_quote_comes_first_and_is_saved_with_an_audit_event(project):
     assert ev.actor == "alice"
     assert (ev.payload["before"], ev.payload["after"]) == ({"pinned": False}, {"pinned": True})
 
-    set_pinned(project, p03, False, actor="alice")
+    in_session(project, set_pinned, p03, False, actor="alice")
     with project.session() as s:
         quotes = exemplars(s, layer="alice", code_id="trust_bond")
     assert [p for p, _ in _quotes(quotes, "youth")] == ["P02", "P01", "P03"]
     # unpinning is undoable like any coding action
-    assert undo(project, "alice") is not None
+    assert in_session(project, undo, "alice") is not None
     with project.session() as s:
         assert s.get(Coding, p03).pinned
 
 
 def test_union_keeps_the_pinned_copy_of_an_identical_segment(project):
-    ids = build_study(project)
+    ids = build_analysis_study(project)
     bobs = ids[("bob", "P01", "trust_bond", "I trusted her from the start.")]
-    set_pinned(project, bobs, True, actor="bob")
+    in_session(project, set_pinned, bobs, True, actor="bob")
     with project.session() as s:
         quotes = exemplars(s, layer="union", code_id="trust_bond")
     first = quotes.iloc[0]
@@ -84,24 +84,24 @@ def test_union_keeps_the_pinned_copy_of_an_identical_segment(project):
     assert (quotes["participant_id"] == "P01").sum() == 1
 
 
-def test_anyone_on_the_team_may_pin_and_the_trail_says_who(study):  # noqa: F811
+def test_anyone_on_the_team_may_pin_and_the_trail_says_who(analysis_study):
     """Choosing quotes is curation, not recoding: alice may pin bob's (or the consensus) coding."""
-    with study.session() as s:
+    with analysis_study.session() as s:
         bobs = s.scalars(select(Coding.id).join(Coding.coder).where(Coding.code_id == "goal_setting")
                          .where(Coding.coder.has(name="bob"))).one()
-    set_pinned(study, bobs, True, actor="alice")
-    with study.session() as s:
+    in_session(analysis_study, set_pinned, bobs, True, actor="alice")
+    with analysis_study.session() as s:
         assert s.get(Coding, bobs).pinned
         ev = s.scalars(select(Event).where(Event.action == "coding.pin")).one()
         assert ev.actor == "alice"
-    assert undo(study, "bob") is None  # bob did not pin it, so it is not his to undo
-    assert undo(study, "alice").startswith("Undid pinning")
-    with study.session() as s:
+    assert in_session(analysis_study, undo, "bob") is None  # bob did not pin it, so it is not his to undo
+    assert in_session(analysis_study, undo, "alice").startswith("Undid pinning")
+    with analysis_study.session() as s:
         assert not s.get(Coding, bobs).pinned
 
 
-def test_pinning_a_coding_that_is_gone_is_one_line(study):  # noqa: F811
+def test_pinning_a_coding_that_is_gone_is_one_line(analysis_study):
     with pytest.raises(UserError, match="There is no coding 99999"):
-        set_pinned(study, 99999, True, actor="alice")
-    with study.session() as s:
+        in_session(analysis_study, set_pinned, 99999, True, actor="alice")
+    with analysis_study.session() as s:
         assert s.scalars(select(Event)).first() is None

@@ -1,6 +1,6 @@
 """Theme frequency: segments, participants n of N, and word shares — checked against hand counts.
 
-The study and its hand counts are described in tests/test_analysis_study.py.
+The analysis study and its hand counts are described in tests/factories.py.
 """
 
 from __future__ import annotations
@@ -8,15 +8,14 @@ from __future__ import annotations
 import pytest
 
 from consult_coder.analysis import theme_frequency
-from tests.test_analysis_study import study  # noqa: F401 - fixture
 
 
 def _rows(frame, by="group"):
     return {(r["code_id"], r[by]): r for _, r in frame.iterrows()}
 
 
-def test_one_row_per_code_and_group_with_clear_columns(study):  # noqa: F811
-    with study.session() as s:
+def test_one_row_per_code_and_group_with_clear_columns(analysis_study):
+    with analysis_study.session() as s:
         freq = theme_frequency(s, layer="alice")
     assert list(freq.columns) == ["code_id", "code", "group", "segments", "participants_n",
                                   "participants_total", "participants_pct", "coded_words", "total_words",
@@ -30,8 +29,8 @@ def test_one_row_per_code_and_group_with_clear_columns(study):  # noqa: F811
     assert freq["code"].iloc[0] == "Trust and bond"
 
 
-def test_alice_counts_by_group(study):  # noqa: F811
-    with study.session() as s:
+def test_alice_counts_by_group(analysis_study):
+    with analysis_study.session() as s:
         rows = _rows(theme_frequency(s, layer="alice"))
     expected = {
         # (code, group): segments, n, N, coded words, group words
@@ -54,8 +53,8 @@ def test_alice_counts_by_group(study):  # noqa: F811
     assert rows[("confidentiality", "clinician")].word_share_pct == 60.0
 
 
-def test_union_merges_coders_and_counts_overlapping_words_once(study):  # noqa: F811
-    with study.session() as s:
+def test_union_merges_coders_and_counts_overlapping_words_once(analysis_study):
+    with analysis_study.session() as s:
         rows = _rows(theme_frequency(s, layer="union"))
     # bob adds P05 to trust; his P01 trust is alice's segment again
     assert (rows[("trust_bond", "youth")].segments, rows[("trust_bond", "youth")].participants_n) == (4, 4)
@@ -68,8 +67,8 @@ def test_union_merges_coders_and_counts_overlapping_words_once(study):  # noqa: 
     assert (goals.segments, goals.participants_n, goals.coded_words, goals.word_share_pct) == (2, 2, 10, 25.0)
 
 
-def test_consensus_layer(study):  # noqa: F811
-    with study.session() as s:
+def test_consensus_layer(analysis_study):
+    with analysis_study.session() as s:
         rows = _rows(theme_frequency(s, layer="consensus"))
     trust = rows[("trust_bond", "youth")]
     assert (trust.participants_n, trust.word_share_pct) == (1, 10.0)
@@ -77,8 +76,8 @@ def test_consensus_layer(study):  # noqa: F811
     assert rows[("confidentiality", "youth")].segments == 0
 
 
-def test_including_the_interviewer_counts_their_coded_questions_and_words(study):  # noqa: F811
-    with study.session() as s:
+def test_including_the_interviewer_counts_their_coded_questions_and_words(analysis_study):
+    with analysis_study.session() as s:
         rows = _rows(theme_frequency(s, layer="alice", include_interviewer=True))
     trust = rows[("trust_bond", "youth")]
     assert (trust.segments, trust.participants_n) == (4, 4)  # P05's interviewer question now counts
@@ -90,8 +89,8 @@ def test_including_the_interviewer_counts_their_coded_questions_and_words(study)
     assert trust.coded_words == 6 + 11 + 5 + 8
 
 
-def test_split_by_role_age_band_and_an_extra_attribute(study):  # noqa: F811
-    with study.session() as s:
+def test_split_by_role_age_band_and_an_extra_attribute(analysis_study):
+    with analysis_study.session() as s:
         by_role = theme_frequency(s, layer="alice", by="role")
         by_age = theme_frequency(s, layer="alice", by="age_band")
         by_site = theme_frequency(s, layer="alice", by="site")
@@ -109,8 +108,8 @@ def test_split_by_role_age_band_and_an_extra_attribute(study):  # noqa: F811
                                       ("(not recorded)", 1, 1, 13)]
 
 
-def test_splitting_by_something_participants_do_not_have_is_a_user_error(study):  # noqa: F811
+def test_splitting_by_something_participants_do_not_have_is_a_user_error(analysis_study):
     from consult_coder.errors import UserError
 
-    with study.session() as s, pytest.raises(UserError, match="Cannot split by 'shoe_size'"):
+    with analysis_study.session() as s, pytest.raises(UserError, match="Cannot split by 'shoe_size'"):
         theme_frequency(s, layer="alice", by="shoe_size")

@@ -1,13 +1,13 @@
-"""The framework-analysis grid: participants down, themes across (study in tests/test_analysis_study.py)."""
+"""The framework-analysis grid: participants down, themes across (the analysis study of
+tests/factories.py)."""
 
 from __future__ import annotations
 
 from consult_coder.analysis import participant_matrix
-from tests.test_analysis_study import study  # noqa: F401 - fixture
 
 
-def test_segment_counts_per_participant_and_theme(study):  # noqa: F811
-    with study.session() as s:
+def test_segment_counts_per_participant_and_theme(analysis_study):
+    with analysis_study.session() as s:
         grid = participant_matrix(s, layer="alice")
     assert list(grid.columns) == ["participant_id", "group", "role", "Trust and bond", "Confidentiality",
                                   "Goal setting", "Empathy"]
@@ -23,8 +23,8 @@ def test_segment_counts_per_participant_and_theme(study):  # noqa: F811
     ]
 
 
-def test_boolean_form(study):  # noqa: F811
-    with study.session() as s:
+def test_boolean_form(analysis_study):
+    with analysis_study.session() as s:
         grid = participant_matrix(s, layer="union", binary=True)
     rows = grid.set_index("participant_id")
     assert rows.loc["P05", "Trust and bond"]  # bob coded P05's answer

@@ -1,5 +1,5 @@
 """The Analysis page on a real SQLite project: tables, the small-N note, charts with downloads, and
-pinning quotes (study in tests/test_analysis_study.py)."""
+pinning quotes (the analysis study of tests/factories.py)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ from streamlit.testing.v1 import AppTest
 
 from consult_coder.model import Coding
 from consult_coder.storage import open_project
-from tests.test_analysis_study import build_study
+from tests.factories import build_analysis_study
 
 # The real page list of the app, opened on "Analysis" as if chosen in the menu.
 SCRIPT = """
 import streamlit as st
-from consult_coder.ui.app import PAGES, _page
+from consult_coder.ui.navigation import PAGES, page
 
 specs = sorted(PAGES, key=lambda spec: spec[0] != "analysis")
-st.navigation([p for p in (_page(*spec) for spec in specs) if p is not None]).run()
+st.navigation([p for p in (page(*spec) for spec in specs) if p is not None]).run()
 """
 
 
@@ -27,7 +27,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     path = str(tmp_path / "project.sqlite")
     monkeypatch.setenv("CONSULT_CODER_DB", path)
     project = open_project(path)
-    ids = build_study(project)
+    ids = build_analysis_study(project)
     yield project, ids
     project.close()
 
@@ -58,15 +58,15 @@ def test_frequency_and_comparison_tables_with_the_small_n_note(db):
     at.selectbox(key="an_layer").set_value("alice").run()
     frames = _frames(at)
     freq = frames[0].set_index(["Theme", "Group"])
-    assert freq.loc[("Trust and bond", "youth"), "Participants (n)"] == 3
-    assert freq.loc[("Trust and bond", "youth"), "Participants (N)"] == 5
-    assert freq.loc[("Confidentiality", "clinician"), "Share of words (%)"] == 60.0
+    assert freq.loc[("Trust and bond", "Young people"), "Participants (n)"] == 3
+    assert freq.loc[("Trust and bond", "Young people"), "Participants (N)"] == 5
+    assert freq.loc[("Confidentiality", "Clinicians"), "Share of words (%)"] == 60.0
     comparison = frames[1].set_index("Theme")
-    assert comparison.loc["Confidentiality", "Odds ratio (95% CI)"].startswith("0 (0–")
+    assert comparison.loc["Confidentiality", "Odds ratio (95% CI)"].startswith("undefined (0–")
     assert comparison.loc["Confidentiality", "p (Fisher's exact)"] == pytest.approx(11 / 56)
     assert comparison.loc["Empathy", "Odds ratio (95% CI)"] == "–"
     notes = [i.value for i in at.info]
-    assert any("youth N = 5" in n and "clinician N = 3" in n and "exploratory" in n for n in notes)
+    assert any("Young people N = 5" in n and "Clinicians N = 3" in n and "exploratory" in n for n in notes)
     assert len(at.get("vega_lite_chart")) == 3
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["PNG", "SVG"] * 3
@@ -77,7 +77,7 @@ def test_interviewer_toggle_and_split_by_age_band(db):
     at.selectbox(key="an_layer").set_value("alice")
     at.toggle(key="an_interviewer").set_value(True).run()
     freq = _frames(at)[0].set_index(["Theme", "Group"])
-    assert freq.loc[("Trust and bond", "youth"), "Participants (n)"] == 4  # P05's question counts now
+    assert freq.loc[("Trust and bond", "Young people"), "Participants (n)"] == 4  # P05's question counts now
     at.selectbox(key="an_by").set_value("age_band").run()
     freq = _frames(at)[0].set_index(["Theme", "Age band"])
     assert freq.loc[("Trust and bond", "14-17"), "Participants (n)"] == 3
@@ -134,7 +134,7 @@ def test_a_missing_consensus_layer_is_an_error_line_not_a_traceback(tmp_path, mo
     path = str(tmp_path / "noconsensus.sqlite")
     monkeypatch.setenv("CONSULT_CODER_DB", path)
     project = open_project(path)
-    build_study(project)
+    build_analysis_study(project)
     with project.session() as s:
         from sqlalchemy import delete, select
 

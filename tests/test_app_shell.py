@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import tomllib
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from consult_coder.model import Participant, Transcript, Turn
 from consult_coder.storage import open_project
-from tests.conftest import REPO
+from tests.factories import REPO
 
 APP = str(REPO / "app.py")
 
@@ -63,3 +64,10 @@ def test_one_click_loads_the_sample_study(tmp_path, monkeypatch):
     assert not at.exception
     assert len(at.dataframe[0].value) == 32
     assert "clinician: 12" in at.caption[0].value and "youth: 20" in at.caption[0].value
+
+
+def test_a_page_that_cannot_be_imported_fails_loudly_instead_of_vanishing():
+    from consult_coder.ui.navigation import page
+
+    with pytest.raises(ModuleNotFoundError):
+        page("no_such_page", "Nowhere", ":material/help:", "nowhere")

@@ -12,7 +12,7 @@ import pytest
 from consult_coder.cli import main
 from consult_coder.storage import open_project
 from consult_coder.text import word_count
-from tests.conftest import SAMPLE_DIR
+from tests.factories import SAMPLE_DIR
 
 
 def listing(db: str, capsys) -> dict:

@@ -17,7 +17,7 @@ from consult_coder.codebook import (
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Event
 from consult_coder.storage import get_setting
-from tests.conftest import CODEBOOK
+from tests.factories import CODEBOOK
 
 REQUIRED = {"confidentiality", "goal_setting", "empathy", "boundaries", "non_judgement",
             "communication", "therapy_environment", "regular_meetings"}

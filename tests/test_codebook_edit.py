@@ -10,6 +10,7 @@ from consult_coder.errors import UserError
 from consult_coder.memos import get_memo, set_memo
 from consult_coder.model import Code, Coder, Coding, Event, Transcript
 from consult_coder.storage import get_setting
+from tests.factories import in_session
 
 TEXT = "Interviewer: How was the week?\nP01: I felt listened to. She kept it private, which helped."
 
@@ -22,8 +23,10 @@ def _seed(project) -> dict[str, int]:
                          source_format="txt"))
     for cid, name in [("empathy", "Empathy"), ("confidentiality", "Confidentiality"),
                       ("trust_bond", "Trust bond")]:
-        ce.create_code(project, id=cid, name=name, definition=f"{name} shown in the session", actor="lead")
-    ce.create_code(project, id="feeling_heard", name="Feeling heard", parent_id="empathy", actor="lead")
+        in_session(project, ce.create_code, id=cid, name=name, definition=f"{name} shown in the session",
+                   actor="lead")
+    in_session(project, ce.create_code, id="feeling_heard", name="Feeling heard", parent_id="empathy",
+               actor="lead")
     with project.session() as s:
         ids = {c.name: c.id for c in s.scalars(select(Coder))}
         ids["t"] = s.scalars(select(Transcript.id)).one()
@@ -56,20 +59,20 @@ def _events(project, action: str) -> list[Event]:
 
 
 def test_create_derives_a_unique_slug_and_validates_colour(project):
-    a = ce.create_code(project, name="Non-judgement", colour="#AABBCC", actor="amira")
+    a = in_session(project, ce.create_code, name="Non-judgement", colour="#AABBCC", actor="amira")
     assert a == "non_judgement"
     with pytest.raises(UserError, match="already the name"):
-        ce.create_code(project, name="non-judgement", actor="amira")
-    b = ce.create_code(project, name="Non judgement (youth)", actor="amira")
+        in_session(project, ce.create_code, name="non-judgement", actor="amira")
+    b = in_session(project, ce.create_code, name="Non judgement (youth)", actor="amira")
     assert b == "non_judgement_youth"
     with project.session() as s:
         assert s.get(Code, "non_judgement").colour == "#aabbcc"
     with pytest.raises(UserError, match=r"Code 'Goals' field 'colour': 'red' is not a #rrggbb"):
-        ce.create_code(project, name="Goals", colour="red", actor="amira")
+        in_session(project, ce.create_code, name="Goals", colour="red", actor="amira")
     with pytest.raises(UserError, match="field 'name'"):
-        ce.create_code(project, name="  ", actor="amira")
+        in_session(project, ce.create_code, name="  ", actor="amira")
     with pytest.raises(UserError, match="choose who you are|Choose who you are"):
-        ce.create_code(project, name="Goals", actor="")
+        in_session(project, ce.create_code, name="Goals", actor="")
     assert _version(project) == 2  # only the two codes that were created bumped the version
 
 
@@ -77,7 +80,7 @@ def test_rename_keeps_id_and_codings_and_is_audited(project):
     ids = _seed(project)
     _code(project, ids["t"], ids["amira"], "empathy", 36, 51)
     v = _version(project)
-    assert ce.update_code(project, "empathy", "amira", name="Empathic listening") is True
+    assert in_session(project, ce.update_code, "empathy", "amira", name="Empathic listening") is True
     with project.session() as s:
         assert s.get(Code, "empathy").name == "Empathic listening"
     assert _codings(project) == [("empathy", 36, 51, ids["amira"])]
@@ -85,34 +88,34 @@ def test_rename_keeps_id_and_codings_and_is_audited(project):
     ev = _events(project, "code.rename")[-1]
     assert (ev.actor, ev.entity_id, ev.payload["before"], ev.payload["after"]) == (
         "amira", "empathy", {"name": "Empathy"}, {"name": "Empathic listening"})
-    assert ce.update_code(project, "empathy", "amira", name="Empathic listening") is False
+    assert in_session(project, ce.update_code, "empathy", "amira", name="Empathic listening") is False
     assert _version(project) == v + 1  # no change, no new version
     with pytest.raises(UserError, match="field 'parent_id'"):
-        ce.update_code(project, "empathy", "amira", parent_id="trust_bond")
+        in_session(project, ce.update_code, "empathy", "amira", parent_id="trust_bond")
 
 
 def test_recolour_validates(project):
     _seed(project)
-    ce.recolour(project, "trust_bond", "#00FF7f", "amira")
+    in_session(project, ce.update_code, "trust_bond", "amira", colour="#00FF7f")
     with project.session() as s:
         assert s.get(Code, "trust_bond").colour == "#00ff7f"
     with pytest.raises(UserError, match="Code 'Trust bond' field 'colour'"):
-        ce.recolour(project, "trust_bond", "#00ff7", "amira")
+        in_session(project, ce.update_code, "trust_bond", "amira", colour="#00ff7")
 
 
 def test_move_rejects_cycles_and_nests(project):
     _seed(project)
     with pytest.raises(UserError, match="Code 'Empathy' field 'parent'.*Feeling heard"):
-        ce.move_code(project, "empathy", "feeling_heard", "amira")
+        in_session(project, ce.move_code, "empathy", "feeling_heard", "amira")
     with pytest.raises(UserError, match="under itself"):
-        ce.move_code(project, "empathy", "empathy", "amira")
-    ce.move_code(project, "confidentiality", "trust_bond", "amira")
+        in_session(project, ce.move_code, "empathy", "empathy", "amira")
+    in_session(project, ce.move_code, "confidentiality", "trust_bond", "amira")
     with project.session() as s:
         tree = ce.codebook_tree(s)
     assert [n.id for n in tree] == ["empathy", "trust_bond"]
     assert [c.id for c in tree[1].children] == ["confidentiality"]
     assert tree[1].children[0].depth == 1
-    ce.move_code(project, "confidentiality", None, "amira")
+    in_session(project, ce.move_code, "confidentiality", None, "amira")
     with project.session() as s:
         assert [n.id for n in ce.codebook_tree(s)] == ["empathy", "trust_bond", "confidentiality"]
     assert [e.entity_id for e in _events(project, "code.move")] == ["confidentiality", "confidentiality"]
@@ -120,18 +123,19 @@ def test_move_rejects_cycles_and_nests(project):
 
 def test_reorder_and_nudge(project):
     _seed(project)
-    ce.reorder(project, ["trust_bond", "empathy", "confidentiality"], "amira")
+    in_session(project, ce.reorder, ["trust_bond", "empathy", "confidentiality"], "amira")
     with project.session() as s:
         assert [n.id for n in ce.codebook_tree(s)] == ["trust_bond", "empathy", "confidentiality"]
-    ce.nudge(project, "confidentiality", -1, "amira")
-    ce.nudge(project, "trust_bond", -1, "amira")  # already first: nothing happens
+    in_session(project, ce.nudge, "confidentiality", -1, "amira")
+    in_session(project, ce.nudge, "trust_bond", -1, "amira")  # already first: nothing happens
     with project.session() as s:
         assert [n.id for n in ce.codebook_tree(s)] == ["trust_bond", "confidentiality", "empathy"]
     assert len(_events(project, "code.reorder")) == 2
     with pytest.raises(UserError, match="missing from the new order"):
-        ce.reorder(project, ["trust_bond", "empathy"], "amira")
+        in_session(project, ce.reorder, ["trust_bond", "empathy"], "amira")
     with pytest.raises(UserError, match="not a sibling"):
-        ce.reorder(project, ["empathy", "feeling_heard", "trust_bond", "confidentiality"], "amira")
+        in_session(project, ce.reorder, ["empathy", "feeling_heard", "trust_bond", "confidentiality"],
+                   "amira")
 
 
 def test_merge_moves_codings_without_duplicates(project):
@@ -142,10 +146,10 @@ def test_merge_moves_codings_without_duplicates(project):
     _code(project, t, ben, "empathy", 36, 51)                          # same span, other coder: kept
     _code(project, t, amira, "empathy", 57, 72)                        # new span: moves
     _code(project, t, amira, "feeling_heard", 41, 51)                  # child's coding: untouched
-    set_memo(project, "code", "empathy", "amira", "Watch for warmth.")
-    set_memo(project, "code", "trust_bond", "amira", "Bond first.")
+    in_session(project, set_memo, "code", "empathy", "amira", "Watch for warmth.")
+    in_session(project, set_memo, "code", "trust_bond", "amira", "Bond first.")
     v = _version(project)
-    result = ce.merge_codes(project, "empathy", "trust_bond", "ben")
+    result = in_session(project, ce.merge_codes, "empathy", "trust_bond", "ben")
     assert len(result["moved"]) == 2 and len(result["dropped"]) == 1
     assert _codings(project) == sorted([
         ("trust_bond", 36, 51, amira), ("trust_bond", 36, 51, ben), ("trust_bond", 57, 72, amira),
@@ -161,14 +165,14 @@ def test_merge_moves_codings_without_duplicates(project):
     ev = _events(project, "code.merge")[-1]
     assert ev.actor == "ben" and ev.payload["before"]["source"]["name"] == "Empathy"
     with pytest.raises(UserError, match="into itself"):
-        ce.merge_codes(project, "trust_bond", "trust_bond", "ben")
+        in_session(project, ce.merge_codes, "trust_bond", "trust_bond", "ben")
 
 
 def test_merge_into_own_child_keeps_the_tree_acyclic(project):
     ids = _seed(project)
-    ce.create_code(project, id="reflecting", name="Reflecting", parent_id="empathy", actor="lead")
+    in_session(project, ce.create_code, id="reflecting", name="Reflecting", parent_id="empathy", actor="lead")
     _code(project, ids["t"], ids["amira"], "empathy", 0, 11)
-    ce.merge_codes(project, "empathy", "feeling_heard", "amira")
+    in_session(project, ce.merge_codes, "empathy", "feeling_heard", "amira")
     with project.session() as s:
         tree = ce.codebook_tree(s)
     heard = next(n for n in tree if n.id == "feeling_heard")
@@ -180,9 +184,9 @@ def test_delete_needs_a_choice_when_codings_exist(project):
     _code(project, ids["t"], ids["amira"], "confidentiality", 57, 72)
     v = _version(project)
     with pytest.raises(UserError, match=r"Code 'Confidentiality' has 1 coding: choose to reassign"):
-        ce.delete_code(project, "confidentiality", "amira")
+        in_session(project, ce.delete_code, "confidentiality", "amira")
     with pytest.raises(UserError, match="field 'reassign to'"):
-        ce.delete_code(project, "confidentiality", "amira", on_codings="reassign")
+        in_session(project, ce.delete_code, "confidentiality", "amira", on_codings="reassign")
     with project.session() as s:
         assert s.get(Code, "confidentiality") is not None
     assert _version(project) == v and _codings(project) == [("confidentiality", 57, 72, ids["amira"])]
@@ -191,7 +195,7 @@ def test_delete_needs_a_choice_when_codings_exist(project):
 def test_delete_reassign_moves_codings_then_removes_the_code(project):
     ids = _seed(project)
     _code(project, ids["t"], ids["amira"], "confidentiality", 57, 72)
-    assert ce.delete_code(project, "confidentiality", "amira", on_codings="reassign",
+    assert in_session(project, ce.delete_code, "confidentiality", "amira", on_codings="reassign",
                           reassign_to="trust_bond") == "reassigned"
     assert _codings(project) == [("trust_bond", 57, 72, ids["amira"])]
     with project.session() as s:
@@ -203,14 +207,14 @@ def test_delete_reassign_moves_codings_then_removes_the_code(project):
 def test_delete_archive_keeps_codings_and_hides_the_code(project):
     ids = _seed(project)
     _code(project, ids["t"], ids["amira"], "empathy", 36, 51)
-    assert ce.delete_code(project, "empathy", "amira", on_codings="archive") == "archived"
+    assert in_session(project, ce.delete_code, "empathy", "amira", on_codings="archive") == "archived"
     assert _codings(project) == [("empathy", 36, 51, ids["amira"])]
     with project.session() as s:
         shown = [n.id for root in ce.codebook_tree(s) for n in root.walk()]
         everything = {n.id: n for root in ce.codebook_tree(s, include_archived=True) for n in root.walk()}
     assert "empathy" not in shown and "feeling_heard" in shown  # its child moved up, still usable
-    assert everything["empathy"].archived and everything["empathy"].count == 1
-    ce.restore_code(project, "empathy", "amira")
+    assert everything["empathy"].code.archived and everything["empathy"].count == 1
+    in_session(project, ce.restore_code, "empathy", "amira")
     with project.session() as s:
         assert "empathy" in [n.id for n in ce.codebook_tree(s)]
     assert [e.action for e in _events(project, "code.archive")] == ["code.archive"]
@@ -218,7 +222,7 @@ def test_delete_archive_keeps_codings_and_hides_the_code(project):
 
 def test_code_without_codings_is_deleted_outright(project):
     _seed(project)
-    assert ce.delete_code(project, "empathy", "amira") == "deleted"
+    assert in_session(project, ce.delete_code, "empathy", "amira") == "deleted"
     with project.session() as s:
         assert s.get(Code, "empathy") is None
         assert s.get(Code, "feeling_heard").parent_id is None

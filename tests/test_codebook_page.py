@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from consult_coder import codebook_edit as ce
 from consult_coder.model import Code, Coder, Coding, Event, Transcript
 from consult_coder.storage import open_project
+from tests.factories import in_session
 
 SCRIPT = """
 from consult_coder.ui.pages.codebook import render
@@ -21,9 +22,10 @@ def db(tmp_path, monkeypatch):
     path = str(tmp_path / "project.sqlite")
     monkeypatch.setenv("CONSULT_CODER_DB", path)
     project = open_project(path)
-    ce.create_code(project, id="empathy", name="Empathy", definition="Warmth shown", colour="#e15759",
-                   actor="lead")
-    ce.create_code(project, id="trust_bond", name="Trust bond", definition="Felt trust", actor="lead")
+    in_session(project, ce.create_code, id="empathy", name="Empathy", definition="Warmth shown",
+               colour="#e15759", actor="lead")
+    in_session(project, ce.create_code, id="trust_bond", name="Trust bond", definition="Felt trust",
+               actor="lead")
     with project.session() as s:
         t = Transcript(title="P01", text="Interviewer: Hi.\nP01: I trust you.", content_hash="x",
                        source_name="p01.txt", source_format="txt")
@@ -167,7 +169,7 @@ def test_without_a_coder_the_page_is_read_only(db):
 
 
 def test_names_are_shown_as_text_not_markup(db):
-    ce.create_code(db, name="<b>Bold</b> *claim* :red[x]", actor="lead")
+    in_session(db, ce.create_code, name="<b>Bold</b> *claim* :red[x]", actor="lead")
     at = _app()
     tree = at.markdown[0].value
     assert "<b>" not in tree and r"\<b\>Bold\</b\> \*claim\* \:red\[x\]" in tree

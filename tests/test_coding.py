@@ -2,51 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 from sqlalchemy import func, select
 
 from consult_coder import coding
+from consult_coder.access import Viewer
 from consult_coder.errors import UserError
-from consult_coder.model import Code, Coding, Event, Participant, Progress, Transcript
+from consult_coder.model import Coding, Event, Progress, Transcript
 from consult_coder.storage import Project
-from consult_coder.text import content_hash
-from tests.factories import stored_turns
-
-# Synthetic words, written for these tests. The emoji (outside the BMP) come before coded passages,
-# so a UTF-16 count would put every offset after them one too far.
-TURNS = [
-    ("Interviewer", "interviewer", "How have the sessions been going for you? 🙂"),
-    ("P07", "participant", "Honestly 🌧️ better than I expected. She listens and she never judges me. "
-                           "We set small goals together, like getting to college twice a week."),
-    ("Interviewer", "interviewer", "What makes it feel safe to talk?"),
-    ("P07", "participant", "Knowing it stays in the room. That matters a lot to me."),
-]
-CODES = [
-    ("empathy", "Empathy", "#e6194b"),
-    ("non_judgement", "Non-judgement", "#3cb44b"),
-    ("goal_setting", "Goal setting", "#4363d8"),
-    ("confidentiality", "Confidentiality", "#f58231"),
-    ("trust_bond", "Trust and bond", "#911eb4"),
-]
-
-
-def build_study(project: Project, title: str = "P07 consultation") -> int:
-    """One participant, one transcript with turns, five codes and one archived code."""
-    text, turns = stored_turns(TURNS)
-    with project.session() as s:
-        if s.get(Participant, "P07") is None:
-            s.add(Participant(id="P07", group="youth", role="young person", age_band="18-20"))
-        for order, (cid, name, colour) in enumerate(CODES):
-            if s.get(Code, cid) is None:
-                s.add(Code(id=cid, name=name, colour=colour, sort_order=order,
-                           definition=f"Synthetic definition of {name.lower()}."))
-        if s.get(Code, "old_code") is None:
-            s.add(Code(id="old_code", name="Old code", archived=True, sort_order=99))
-        tr = Transcript(participant_id="P07", title=title, text=text, content_hash=content_hash(title + text),
-                        source_name=f"{title}.txt", source_format="txt", turns=turns)
-        s.add(tr)
-        s.flush()
-        return tr.id
+from tests.factories import CODING_TURNS, build_coding_study, in_session
 
 
 def span_of(project: Project, tid: int, phrase: str) -> tuple[int, int]:
@@ -58,7 +24,7 @@ def span_of(project: Project, tid: int, phrase: str) -> tuple[int, int]:
 
 def stored(project: Project, tid: int) -> list[tuple[int, int, str, str]]:
     with project.session() as s:
-        return [(c["start"], c["end"], c["code_id"], c["coder"]) for c in coding.codings_for(s, tid)]
+        return [(c.start, c.end, c.code_id, c.coder) for c in coding.codings_for(s, tid, Viewer.everyone())]
 
 
 def count(project: Project, model) -> int:  # noqa: ANN001
@@ -67,11 +33,11 @@ def count(project: Project, model) -> int:  # noqa: ANN001
 
 
 def test_two_overlapping_codes_are_stored_at_exact_code_point_offsets(project: Project) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     a = span_of(project, tid, "She listens and she never judges me.")
     b = span_of(project, tid, "she never judges me. We set small goals")
-    coding.add_coding(project, tid, *a, ["empathy"], "amira")
-    coding.add_coding(project, tid, *b, ["non_judgement", "goal_setting"], "amira")
+    in_session(project, coding.add_coding, tid, *a, ["empathy"], "amira")
+    in_session(project, coding.add_coding, tid, *b, ["non_judgement", "goal_setting"], "amira")
 
     assert stored(project, tid) == [
         (a[0], a[1], "empathy", "amira"),
@@ -86,10 +52,10 @@ def test_two_overlapping_codes_are_stored_at_exact_code_point_offsets(project: P
 
 
 def test_selection_edges_are_trimmed_and_the_same_coding_is_not_added_twice(project: Project) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     start, end = span_of(project, tid, "She listens")
-    first = coding.add_coding(project, tid, start - 1, end + 1, ["empathy"], "amira")
-    again = coding.add_coding(project, tid, start, end, ["empathy", "trust_bond"], "amira")
+    first = in_session(project, coding.add_coding, tid, start - 1, end + 1, ["empathy"], "amira")
+    again = in_session(project, coding.add_coding, tid, start, end, ["empathy", "trust_bond"], "amira")
 
     assert again[0] == first[0]
     assert stored(project, tid) == [(start, end, "empathy", "amira"), (start, end, "trust_bond", "amira")]
@@ -107,166 +73,169 @@ def test_selection_edges_are_trimmed_and_the_same_coding_is_not_added_twice(proj
 ])
 def test_bad_input_is_refused_in_one_line_and_changes_nothing(
         project: Project, start: int, end: int, codes: list[str], message: str) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     events_before = count(project, Event)
     with pytest.raises(UserError, match=message) as err:
-        coding.add_coding(project, tid, start, end, codes, "amira")
+        in_session(project, coding.add_coding, tid, start, end, codes, "amira")
     assert "\n" not in str(err.value)
     assert stored(project, tid) == []
     assert count(project, Event) == events_before
 
 
 def test_a_selection_of_only_spaces_is_refused(project: Project) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     with project.session() as s:
         gap = s.get(Transcript, tid).text.index("\n\n")
     with pytest.raises(UserError, match="only spaces"):
-        coding.add_coding(project, tid, gap, gap + 2, ["empathy"], "amira")
+        in_session(project, coding.add_coding, tid, gap, gap + 2, ["empathy"], "amira")
     assert stored(project, tid) == []
 
 
 def test_unknown_transcript_is_refused(project: Project) -> None:
-    build_study(project)
+    build_coding_study(project)
     with pytest.raises(UserError, match="no transcript 999"):
-        coding.add_coding(project, 999, 0, 5, ["empathy"], "amira")
+        in_session(project, coding.add_coding, 999, 0, 5, ["empathy"], "amira")
 
 
 def test_remove_resize_and_memo_change_only_the_coding_meant(project: Project) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     a = span_of(project, tid, "listens and she")
     keep = span_of(project, tid, "Knowing it stays in the room.")
-    [cid] = coding.add_coding(project, tid, *a, ["empathy"], "amira")
-    [other] = coding.add_coding(project, tid, *keep, ["confidentiality"], "amira")
+    [cid] = in_session(project, coding.add_coding, tid, *a, ["empathy"], "amira")
+    [other] = in_session(project, coding.add_coding, tid, *keep, ["confidentiality"], "amira")
 
     # Snapping to sentences widens the passage to the whole sentence it sits in.
-    assert coding.resize_coding(project, cid, *a, "amira", snap="sentence") == span_of(
+    assert in_session(project, coding.resize_coding, cid, *a, "amira", snap="sentence") == span_of(
         project, tid, "She listens and she never judges me.")
     # Snapping to words widens a cut-off word to the whole word.
     w = span_of(project, tid, "isten")
-    assert coding.resize_coding(project, cid, *w, "amira", snap="word") == span_of(project, tid, "listens")
-    coding.set_coding_memo(project, cid, "  Feels heard.  ", "amira")
-    coding.remove_coding(project, other, "amira")
+    assert in_session(project, coding.resize_coding, cid, *w, "amira", snap="word") == span_of(
+        project, tid, "listens")
+    in_session(project, coding.set_coding_memo, cid, "  Feels heard.  ", "amira")
+    in_session(project, coding.remove_coding, other, "amira")
 
     with project.session() as s:
-        [row] = coding.codings_for(s, tid, "amira")
-    assert (row["id"], (row["start"], row["end"]), row["memo"]) == (
+        [row] = coding.codings_for(s, tid, Viewer("amira"))
+    assert (row.id, (row.start, row.end), row.memo) == (
         cid, span_of(project, tid, "listens"), "Feels heard.")
 
 
 def test_undo_reverts_each_kind_of_action_in_reverse_order(project: Project) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     a = span_of(project, tid, "She listens")
-    [cid] = coding.add_coding(project, tid, *a, ["empathy"], "amira", memo="first thought")
+    [cid] = in_session(project, coding.add_coding, tid, *a, ["empathy"], "amira", memo="first thought")
     with project.session() as s:
         original = s.get(Coding, cid)
         created = original.created_at
-    coding.resize_coding(project, cid, *span_of(project, tid, "She listens and she"), "amira")
-    coding.set_coding_memo(project, cid, "second thought", "amira")
-    coding.set_pinned(project, cid, True, "amira")
-    coding.remove_coding(project, cid, "amira")
+    in_session(project, coding.resize_coding, cid, *span_of(project, tid, "She listens and she"), "amira")
+    in_session(project, coding.set_coding_memo, cid, "second thought", "amira")
+    in_session(project, coding.set_pinned, cid, True, "amira")
+    in_session(project, coding.remove_coding, cid, "amira")
     assert stored(project, tid) == []
 
     # Remove is undone by bringing the same coding back, with its id and everything it held.
-    assert "removing Empathy" in coding.undo(project, "amira")
+    assert "removing Empathy" in in_session(project, coding.undo, "amira")
     with project.session() as s:
         row = s.get(Coding, cid)
         assert (row.memo, row.pinned, row.created_at) == ("second thought", True, created)
-    assert "unpinning" not in coding.undo(project, "amira")
+    assert "unpinning" not in in_session(project, coding.undo, "amira")
     with project.session() as s:
         assert s.get(Coding, cid).pinned is False
-    assert "memo" in coding.undo(project, "amira")
+    assert "memo" in in_session(project, coding.undo, "amira")
     with project.session() as s:
         assert s.get(Coding, cid).memo == "first thought"
-    assert "resizing" in coding.undo(project, "amira")
+    assert "resizing" in in_session(project, coding.undo, "amira")
     assert stored(project, tid) == [(*a, "empathy", "amira")]
-    assert "applying Empathy" in coding.undo(project, "amira")
+    assert "applying Empathy" in in_session(project, coding.undo, "amira")
     assert stored(project, tid) == []
-    assert coding.undo(project, "amira") is None
+    assert in_session(project, coding.undo, "amira") is None
     # The undo steps themselves stay in the audit trail.
     with project.session() as s:
         assert s.scalar(select(func.count()).where(Event.action == "coding.undo")) == 5
 
 
 def test_undo_takes_back_only_the_coders_own_last_action_on_that_transcript(project: Project) -> None:
-    tid = build_study(project)
-    other_tid = build_study(project, title="P07 second interview")
+    tid = build_coding_study(project)
+    other_tid = build_coding_study(project, title="P07 second interview")
     a = span_of(project, tid, "She listens")
-    coding.add_coding(project, tid, *a, ["empathy"], "amira")
-    coding.add_coding(project, other_tid, *a, ["trust_bond"], "amira")
-    coding.add_coding(project, tid, *a, ["goal_setting"], "ben")
+    in_session(project, coding.add_coding, tid, *a, ["empathy"], "amira")
+    in_session(project, coding.add_coding, other_tid, *a, ["trust_bond"], "amira")
+    in_session(project, coding.add_coding, tid, *a, ["goal_setting"], "ben")
 
-    assert "Empathy" in coding.undo(project, "amira", transcript_id=tid)
+    assert "Empathy" in in_session(project, coding.undo, "amira", transcript_id=tid)
     assert stored(project, tid) == [(*a, "goal_setting", "ben")]
     assert stored(project, other_tid) == [(*a, "trust_bond", "amira")]
-    assert coding.undo(project, "amira", transcript_id=tid) is None
+    assert in_session(project, coding.undo, "amira", transcript_id=tid) is None
 
 
 def test_a_coder_cannot_change_or_remove_another_coders_coding(project: Project) -> None:
-    tid = build_study(project)
-    [cid] = coding.add_coding(project, tid, *span_of(project, tid, "She listens"), ["empathy"], "amira")
+    tid = build_coding_study(project)
+    [cid] = in_session(project, coding.add_coding, tid, *span_of(project, tid, "She listens"),
+                       ["empathy"], "amira")
     with pytest.raises(UserError, match="belongs to coder 'amira'"):
-        coding.remove_coding(project, cid, "ben")
+        in_session(project, coding.remove_coding, cid, "ben")
     with pytest.raises(UserError, match="belongs to coder 'amira'"):
-        coding.resize_coding(project, cid, 0, 5, "ben")
+        in_session(project, coding.resize_coding, cid, 0, 5, "ben")
     with pytest.raises(UserError, match="belongs to coder 'amira'"):
-        coding.set_coding_memo(project, cid, "mine now", "ben")
-    assert coding.undo(project, "ben") is None
+        in_session(project, coding.set_coding_memo, cid, "mine now", "ben")
+    assert in_session(project, coding.undo, "ben") is None
     assert stored(project, tid) == [(*span_of(project, tid, "She listens"), "empathy", "amira")]
 
 
 def test_bad_resize_changes_nothing(project: Project) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     a = span_of(project, tid, "She listens")
     b = span_of(project, tid, "she never judges me")
-    [cid] = coding.add_coding(project, tid, *a, ["empathy"], "amira")
-    coding.add_coding(project, tid, *b, ["empathy"], "amira")
+    [cid] = in_session(project, coding.add_coding, tid, *a, ["empathy"], "amira")
+    in_session(project, coding.add_coding, tid, *b, ["empathy"], "amira")
     with pytest.raises(UserError, match="outside transcript"):
-        coding.resize_coding(project, cid, 5, 100_000, "amira")
+        in_session(project, coding.resize_coding, cid, 5, 100_000, "amira")
     with pytest.raises(UserError, match="already applied"):
-        coding.resize_coding(project, cid, *b, "amira")
+        in_session(project, coding.resize_coding, cid, *b, "amira")
     with pytest.raises(UserError, match="Unknown snap"):
-        coding.resize_coding(project, cid, *b, "amira", snap="paragraph")
+        in_session(project, coding.resize_coding, cid, *b, "amira", snap="paragraph")
     assert sorted(stored(project, tid)) == sorted([(*a, "empathy", "amira"), (*b, "empathy", "amira")])
 
 
 def test_blind_coding_shows_a_coder_only_their_own_codings(project: Project) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     a = span_of(project, tid, "She listens")
-    coding.add_coding(project, tid, *a, ["empathy"], "amira")
-    coding.add_coding(project, tid, *a, ["trust_bond"], "ben")
+    in_session(project, coding.add_coding, tid, *a, ["empathy"], "amira")
+    in_session(project, coding.add_coding, tid, *a, ["trust_bond"], "ben")
     with project.session() as s:
-        assert [c["coder"] for c in coding.codings_for(s, tid, "amira")] == ["amira"]
-        assert {c["coder"] for c in coding.codings_for(s, tid, "amira", include_others=True)} == {
+        assert [c.coder for c in coding.codings_for(s, tid, Viewer("amira"))] == ["amira"]
+        assert {c.coder for c in coding.codings_for(s, tid, Viewer.everyone("amira"))} == {
             "amira", "ben"}
 
 
 def test_progress_per_coder(project: Project) -> None:
-    tid = build_study(project)
-    other = build_study(project, title="P07 second interview")
-    coding.add_coding(project, tid, *span_of(project, tid, "She listens"), ["empathy"], "amira")
-    coding.set_progress(project, other, "amira", "done")
+    tid = build_coding_study(project)
+    other = build_coding_study(project, title="P07 second interview")
+    in_session(project, coding.add_coding, tid, *span_of(project, tid, "She listens"), ["empathy"], "amira")
+    in_session(project, coding.set_progress, other, "amira", "done")
     with project.session() as s:
         assert coding.progress_by_transcript(s, "amira") == {tid: "in_progress", other: "done"}
         assert coding.progress_by_transcript(s, "ben") == {}
-    coding.set_progress(project, other, "amira", "not_started")
+    in_session(project, coding.set_progress, other, "amira", "not_started")
     with pytest.raises(UserError, match="Unknown progress"):
-        coding.set_progress(project, tid, "amira", "finished")
+        in_session(project, coding.set_progress, tid, "amira", "finished")
     with project.session() as s:
         assert coding.progress_by_transcript(s, "amira") == {tid: "in_progress"}
     assert count(project, Progress) == 1
 
 
 def test_open_transcript_gives_turns_and_participant(project: Project) -> None:
-    tid = build_study(project)
+    tid = build_coding_study(project)
     with project.session() as s:
         view = coding.open_transcript(s, tid)
         choices = coding.transcript_choices(s)
-    assert view["participant"] == {"id": "P07", "group": "youth", "role": "young person", "age_band": "18-20"}
-    assert [(t["speaker"], t["kind"]) for t in view["turns"]][:2] == [
+    assert asdict(view.participant) == {"id": "P07", "group": "youth", "role": "young person",
+                                        "age_band": "18-20"}
+    assert [(t.speaker, t.kind) for t in view.turns][:2] == [
         ("Interviewer", "interviewer"), ("P07", "participant")]
-    assert view["text"][view["turns"][1]["start"]:view["turns"][1]["end"]] == TURNS[1][2]
-    assert choices == [{"id": tid, "title": "P07 consultation", "participant_id": "P07", "group": "youth",
-                        "role": "young person"}]
+    assert view.text[view.turns[1].start:view.turns[1].end] == CODING_TURNS[1][2]
+    assert [asdict(c) for c in choices] == [{"id": tid, "title": "P07 consultation", "participant_id": "P07",
+                                             "group": "youth", "role": "young person"}]
 
 
 def test_the_union_layer_name_is_not_a_coder_name(sqlite_project):

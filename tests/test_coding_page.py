@@ -16,10 +16,11 @@ from sqlalchemy import Engine, event
 from streamlit.testing.v1 import AppTest
 
 from consult_coder import coding, memos
+from consult_coder.access import Viewer
 from consult_coder.model import Participant, Transcript, Turn
 from consult_coder.storage import Project, open_project
 from consult_coder.text import content_hash
-from tests.test_coding import build_study
+from tests.factories import build_coding_study, in_session
 
 
 def _page() -> None:
@@ -42,7 +43,7 @@ def study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Pro
     db = str(tmp_path / "project.sqlite")
     monkeypatch.setenv("CONSULT_CODER_DB", db)
     project = open_project(db)
-    tid = build_study(project)
+    tid = build_coding_study(project)
     yield project, tid
     project.close()
 
@@ -72,7 +73,7 @@ def span(project: Project, tid: int, phrase: str) -> tuple[int, int]:
 
 def codings(project: Project, tid: int) -> list[tuple[int, int, str, str]]:
     with project.session() as s:
-        return [(c["start"], c["end"], c["code_id"], c["coder"]) for c in coding.codings_for(s, tid)]
+        return [(c.start, c.end, c.code_id, c.coder) for c in coding.codings_for(s, tid, Viewer.everyone())]
 
 
 def test_without_a_coder_the_page_asks_to_choose_one_in_the_sidebar(study) -> None:
@@ -97,8 +98,9 @@ def test_the_reader_gets_the_transcript_turns_and_codebook(study) -> None:
 
 def test_blind_coding_sends_only_the_coders_own_codings(study) -> None:
     project, tid = study
-    coding.add_coding(project, tid, *span(project, tid, "She listens"), ["empathy"], "amira")
-    coding.add_coding(project, tid, *span(project, tid, "never judges me"), ["non_judgement"], "ben")
+    in_session(project, coding.add_coding, tid, *span(project, tid, "She listens"), ["empathy"], "amira")
+    in_session(project, coding.add_coding, tid, *span(project, tid, "never judges me"), ["non_judgement"],
+               "ben")
 
     at = page()
     assert not at.toggle(key="coding_show_others").value  # blind by default
@@ -134,8 +136,8 @@ def test_an_action_from_the_reader_is_saved_and_shown_at_once(study) -> None:
     at = act(at, type="undo", transcript=tid)
     assert reader_data(at)["notice"].startswith("Undid removing Empathy")
     with project.session() as s:
-        [restored] = [c for c in coding.codings_for(s, tid) if c["id"] == cid]
-    assert restored["memo"] == "Feels listened to" and restored["end"] == a[0] + len("She listens")
+        [restored] = [c for c in coding.codings_for(s, tid, Viewer.everyone()) if c.id == cid]
+    assert restored.memo == "Feels listened to" and restored.end == a[0] + len("She listens")
 
 
 @pytest.mark.parametrize(("action", "message"), [
@@ -155,7 +157,8 @@ def test_a_bad_action_shows_one_line_and_changes_nothing(study, action: dict, me
 
 def test_another_coders_coding_cannot_be_removed_from_the_page(study) -> None:
     project, tid = study
-    [cid] = coding.add_coding(project, tid, *span(project, tid, "She listens"), ["empathy"], "ben")
+    [cid] = in_session(project, coding.add_coding, tid, *span(project, tid, "She listens"), ["empathy"],
+                       "ben")
     at = act(page(), type="remove", id=cid, transcript=tid)
     assert "belongs to coder 'ben'" in at.error[0].value
     assert codings(project, tid) == [(*span(project, tid, "She listens"), "empathy", "ben")]
@@ -163,8 +166,9 @@ def test_another_coders_coding_cannot_be_removed_from_the_page(study) -> None:
 
 def test_filter_to_one_code(study) -> None:
     project, tid = study
-    coding.add_coding(project, tid, *span(project, tid, "She listens"), ["empathy"], "amira")
-    coding.add_coding(project, tid, *span(project, tid, "We set small goals"), ["goal_setting"], "amira")
+    in_session(project, coding.add_coding, tid, *span(project, tid, "She listens"), ["empathy"], "amira")
+    in_session(project, coding.add_coding, tid, *span(project, tid, "We set small goals"),
+               ["goal_setting"], "amira")
     at = page()
     at.selectbox(key="coding_only").set_value("goal_setting").run()
     assert [c["code_id"] for c in reader_data(at)["codings"]] == ["goal_setting"]
@@ -280,8 +284,8 @@ def test_a_jump_opens_the_transcript_even_when_filters_hide_it(study) -> None:
 def test_a_jump_to_a_coded_passage_flashes_that_passage(study) -> None:
     project, tid = study
     a = span(project, tid, "She listens and she never judges me.")
-    coding.add_coding(project, tid, *a, ["empathy"], "amira")
-    coding.add_coding(project, tid, a[0], a[0] + len("She listens"), ["trust_bond"], "amira")
+    in_session(project, coding.add_coding, tid, *a, ["empathy"], "amira")
+    in_session(project, coding.add_coding, tid, a[0], a[0] + len("She listens"), ["trust_bond"], "amira")
     at = jump(page(), tid, a[0])
     first = reader_data(at)["jump"]
     assert (first["start"], first["end"]) == a  # the longest coding starting there
@@ -351,9 +355,9 @@ def test_the_transcript_memo_is_saved_when_changed_and_is_the_coders_own(study) 
 
 def test_code_memos_show_under_the_definitions_in_the_sidebar(study) -> None:
     project, _ = study
-    memos.set_memo(project, "code", "empathy", "amira", "Includes *validation* of feelings.")
-    memos.set_memo(project, "code", "empathy", None, "Agreed at the team meeting.", actor="lead")
-    memos.set_memo(project, "code", "goal_setting", "ben", "Ben's private thought.")
+    in_session(project, memos.set_memo, "code", "empathy", "amira", "Includes *validation* of feelings.")
+    in_session(project, memos.set_memo, "code", "empathy", None, "Agreed at the team meeting.", actor="lead")
+    in_session(project, memos.set_memo, "code", "goal_setting", "ben", "Ben's private thought.")
     at = page()
     notes = [c.value for c in at.sidebar.caption if "memo:" in c.value]
     assert notes == [r":material/sticky_note_2: Team memo: Agreed at the team meeting\.",
@@ -367,8 +371,8 @@ def test_a_run_reads_only_the_open_transcripts_text_and_codings(study) -> None:
     codings, and none reads every coding."""
     project, tid = study
     other = _second_transcript(project)
-    coding.add_coding(project, tid, *span(project, tid, "She listens"), ["empathy"], "amira")
-    coding.add_coding(project, other, 48, 55, ["empathy"], "amira")
+    in_session(project, coding.add_coding, tid, *span(project, tid, "She listens"), ["empathy"], "amira")
+    in_session(project, coding.add_coding, other, 48, 55, ["empathy"], "amira")
     at = jump(page(), tid, 0)
     at.toggle(key="coding_show_others").set_value(True).run()
     seen: list[tuple[str, Any]] = []

@@ -13,8 +13,7 @@ from consult_coder.errors import UserError
 from consult_coder.model import Code, Coder, Coding, Event, Participant, Progress, Transcript
 from consult_coder.storage import Project
 from consult_coder.text import content_hash
-from tests.conftest import CODEBOOK, SAMPLE_DIR
-from tests.factories import stored_turns
+from tests.factories import CODEBOOK, SAMPLE_DIR, in_session, stored_turns
 
 TURNS = [
     ("Interviewer", "interviewer", "What helped most?"),
@@ -217,7 +216,7 @@ def test_the_sample_codings_resolve_against_the_imported_sample_study(sqlite_pro
 
     with sqlite_project.session() as s:
         apply_codebook(s, load_codebook_file(CODEBOOK), "tester")
-    import_paths(sqlite_project, [SAMPLE_DIR], participants_csv=SAMPLE_DIR / "participants.csv",
+    in_session(sqlite_project, import_paths, [SAMPLE_DIR], participants_csv=SAMPLE_DIR / "participants.csv",
                  actor="tester")
     for path in sorted((SAMPLE_DIR / "codings").glob("*.csv")):
         rows = list(csv.DictReader(path.open(encoding="utf-8")))

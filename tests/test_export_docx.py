@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from docx import Document
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
+from docx.shared import Emu
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from sqlalchemy import select
 
 from consult_coder.analysis import group_comparison, theme_frequency
 from consult_coder.export import (
@@ -21,16 +24,37 @@ from consult_coder.export import (
     section,
     theme_table_docx,
 )
+from consult_coder.export.docx_layout import setup_document
+from consult_coder.export.formatting import attribution
 from consult_coder.export.registry import FULL_REPORT, SECTIONS
-from tests.test_export_study import build_export_study
+from consult_coder.export.sections_themes import needs_landscape
+from consult_coder.model import Coder, Coding, Transcript
+from consult_coder.sample import load_demo
+from tests.factories import build_export_study, in_session
 
 GROUPS = {"youth": "Young people", "clinician": "Clinicians"}
+NBSP = "\u00a0"
 
 
 @pytest.fixture
 def study(sqlite_project):
     build_export_study(sqlite_project)
     return sqlite_project
+
+
+@pytest.fixture(scope="module")
+def sample_report(tmp_path_factory) -> tuple[Document, dict[str, str]]:
+    """The sample study's full report (union of the coders), as a new user's first export, and each
+    participant's transcript text."""
+    from consult_coder.storage import open_project
+
+    project = open_project(str(tmp_path_factory.mktemp("sample") / "sample.sqlite"))
+    in_session(project, load_demo)
+    with project.session() as s:
+        doc = Document(io.BytesIO(report_docx(s, ExportOptions(layer="union"))))
+        texts = dict(s.execute(select(Transcript.participant_id, Transcript.text)).all())
+    project.close()
+    return doc, texts
 
 
 def report(project, **options) -> Document:
@@ -58,8 +82,14 @@ def table_after(doc: Document, caption_start: str) -> tuple[Paragraph, Table, Pa
     raise AssertionError(f"no caption starting {caption_start!r}")
 
 
+def quote_texts(doc: Document) -> list[str]:
+    """The quotes with their attributions, as read aloud."""
+    return [p.text.replace(NBSP, " ") for p in doc.paragraphs if p.style.name == "Quote"]
+
+
 def rows(table: Table) -> list[list[str]]:
-    return [[c.text for c in row.cells] for row in table.rows]
+    """Cell texts as read aloud (a non-breaking space reads as a space)."""
+    return [[c.text.replace(NBSP, " ") for c in row.cells] for row in table.rows]
 
 
 def test_theme_table_shows_n_and_percent_per_group_as_the_analysis_counts_them(study):
@@ -121,28 +151,34 @@ def test_group_comparison_reports_fisher_odds_ratio_and_adjusted_p(study):
     boundaries = next(r for r in grid if r[0] == "Boundaries")
     row = comp.loc["Boundaries"]
     assert boundaries[1:3] == ["0 (0%)", "2 (100%)"]
-    assert boundaries[3].startswith(f"0 (0–{row.ci_high:.2f})")  # zero cell: flagged with a mark
+    # zero cell: no bare 0 as the estimate, the exact interval, and a mark pointing at the note
+    mark = boundaries[3][-1]
+    assert boundaries[3] == f"undefined (0–{row.ci_high:.2f}){mark}"
     assert boundaries[4:] == [f"{row.p_value:.3f}", f"{row.p_adjusted:.3f}"]
-    assert "Small groups (youth N = 3, clinician N = 2)" in note.text
-    assert "Benjamini–Hochberg" in note.text and "Zero cell" in note.text
+    assert "Small groups (Young people N = 3, Clinicians N = 2)" in note.text  # the table's words
+    assert "Benjamini–Hochberg" in note.text
+    footnote = note.text[note.text.index(f"{mark} Zero cell"):]
+    assert footnote.startswith(f"{mark} Zero cell (no youth participant mentioned it")
+    assert "the point estimate is undefined; the exact 95% interval is shown" in footnote
 
 
 def test_quotes_per_theme_and_group_with_attributions_pinned_first(study):
     doc = report(study, layer="consensus")
-    quotes = [p.text for p in doc.paragraphs if p.style.name == "Quote"]
-    pinned = "“Knowing it stays between us” — P02, young person, 18-20"
-    longer = "“what I said stayed private, nobody at school would ever hear it” — P01, young person, 14-17"
+    quotes = quote_texts(doc)
+    # cut mid-sentence: an ellipsis says so; a full stop right after the passage is kept
+    pinned = "“Knowing it stays between us …” — P02, young person, 18-20"
+    longer = "“… what I said stayed private, nobody at school would ever hear it.” — P01, young person, 14-17"
     assert quotes.index(pinned) < quotes.index(longer)  # pinned first, although shorter
-    assert "“what they share stays with me” — P21, clinician, lay health counsellor" in quotes
+    assert "“… what they share stays with me.” — P21, clinician, lay health counsellor" in quotes
     assert not any("feel safe" in q for q in quotes)  # the interviewer's question is not a quote
-    texts = [p.text for p in doc.paragraphs]
+    texts = [p.text.replace(NBSP, " ") for p in doc.paragraphs]
     assert texts.index("Young people") < texts.index(pinned) < texts.index("Clinicians")
 
 
 def test_a_passage_two_coders_coded_with_different_spans_is_quoted_once(study):
-    quotes = [p.text for p in report(study, layer="union").paragraphs if p.style.name == "Quote"]
-    assert "“It helped that what I said stayed private” — P01, young person, 14-17" in quotes
-    assert not any(q.startswith("“stayed private”") for q in quotes)  # alice's shorter span of it
+    quotes = quote_texts(report(study, layer="union"))
+    assert "“It helped that what I said stayed private …” — P01, young person, 14-17" in quotes
+    assert not any(q.startswith("“… stayed private") for q in quotes)  # alice's shorter span of it
 
 
 def test_codebook_appendix_lists_definitions_and_when_to_use(study):
@@ -160,7 +196,7 @@ def test_chart_is_an_inline_picture_and_the_wide_table_gets_a_landscape_page(stu
     doc = report(study, layer="consensus")
     assert len(doc.inline_shapes) == 3  # theme chart, co-occurrence and (alice vs bob) agreement heatmaps
     assert any(p.text.startswith("Figure 1. ") for p in doc.paragraphs)
-    assert any(p.text == "Figure 2. Co-occurrence of themes as a heatmap" for p in doc.paragraphs)
+    assert any(p.text.startswith("Figure 2. Co-occurrence of themes as a heatmap") for p in doc.paragraphs)
     orientations = [(s.orientation, s.page_width > s.page_height) for s in doc.sections]
     assert (WD_ORIENT.LANDSCAPE, True) in orientations  # the 9-theme co-occurrence table
     assert orientations[0] == orientations[-1] == (WD_ORIENT.PORTRAIT, False)
@@ -189,3 +225,109 @@ def test_a_new_section_slots_into_the_report_by_key(study, monkeypatch):
     assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"][-1] == "Agreement between coders"
     with pytest.raises(ValueError, match="registered twice"):
         section("theme_table")(agreement)
+
+
+def test_table_columns_are_sized_to_their_content_with_a_fixed_layout(study):
+    doc = report(study, layer="consensus")
+    for caption_start in ("Table 2.", "Table 3."):
+        _, table, _ = table_after(doc, caption_start)
+        tbl = table._tbl
+        assert tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"  # nothing left to autofit
+        grid = [int(col.get(qn("w:w"))) for col in tbl.tblGrid.findall(qn("w:gridCol"))]
+        for row in table.rows:  # Word reads the cells, LibreOffice the grid: they agree
+            assert [int(c._tc.tcPr.tcW.get(qn("w:w"))) for c in row.cells] == grid
+        section = doc.sections[0]
+        text_width = Emu(section.page_width - section.left_margin - section.right_margin).twips
+        assert text_width - len(grid) <= sum(grid) <= text_width
+        assert int(tbl.tblPr.find(qn("w:tblW")).get(qn("w:w"))) == sum(grid)
+        # headers and numbers hold no breaking space; theme names may wrap between words
+        header = [c.text for c in table.rows[0].cells]
+        assert all(" " not in line for text in header for line in text.split("\n"))
+        numbers = [c.text for row in table.rows[1:] for c in row.cells[1:]]
+        assert all(" " not in text for text in numbers) and any(NBSP in text for text in numbers)
+        assert " " in next(c.text for c in table.columns[0].cells[1:] if len(c.text.split()) > 1)
+
+
+def test_every_quote_of_the_sample_study_is_whole_words_and_says_who_said_it(sample_report):
+    doc, texts = sample_report
+    quotes = quote_texts(doc)
+    assert len(quotes) >= 30
+    for par in (p for p in doc.paragraphs if p.style.name == "Quote"):  # attributions never break badly
+        assert f"—{NBSP}P" in par.text and par._p.xpath(".//w:noBreakHyphen"), par.text
+    attributed = re.compile(r"^“(?P<quote>.+)” — (?P<pid>P\d\d), (?P<who>young person|clinician, [a-z ]+), "
+                            r"(?P<age>\d\d-\d\d)$")
+    for line in quotes:
+        m = attributed.match(line)
+        assert m, f"not attributed with id, group, role and age band: {line}"
+        quote = m["quote"]
+        # starts at a sentence start or says it does not; ends at a sentence end or says it does not
+        assert quote[0].isupper() or quote.startswith("… "), line
+        assert quote[-1] in ".!?…" or quote.endswith(("…", ".”", "?”")), line
+        text = " ".join(texts[m["pid"]].split())
+        for part in quote.split(" … "):
+            part = part.strip("… ")
+            at = text.find(part)
+            assert at >= 0, f"not the participant's words: {part}"
+            assert at == 0 or not text[at - 1].isalnum(), f"starts inside a word: {part}"
+            end = at + len(part)
+            assert end == len(text) or not text[end].isalnum(), f"ends inside a word: {part}"
+
+
+def test_a_passage_selected_mid_word_is_quoted_in_whole_words(study):
+    with study.session() as s:
+        t = s.scalar(select(Transcript).where(Transcript.participant_id == "P03"))
+        start = t.text.index("e wrote down one small go")
+        consensus = s.scalar(select(Coder.id).where(Coder.name == "consensus"))
+        s.add(Coding(transcript_id=t.id, start=start, end=start + len("e wrote down one small go"),
+                     code_id="regular_meetings", coder_id=consensus))
+    quotes = quote_texts(report(study, layer="consensus"))
+    assert "“We wrote down one small goal …” — P03, young person, 21-24" in quotes
+
+
+def test_an_attribution_always_names_the_group_and_the_role():
+    assert attribution("P23", "clinician", "psychiatrist", "35-44") == "P23, clinician, psychiatrist, 35-44"
+    assert attribution("P07", "youth", "young person", "18-20") == "P07, young person, 18-20"
+    assert attribution("P05", "youth", "student", "(not recorded)") == "P05, young person, student"
+    assert attribution("P40", "clinician", "(not recorded)", "") == "P40, clinician, role not recorded"
+    assert attribution("P41", "(not recorded)", "nurse", "") == "P41, group not recorded, nurse"
+
+
+def test_the_co_occurrence_table_and_its_heatmap_share_the_landscape_page(sample_report):
+    doc, _ = sample_report
+    items = blocks(doc)
+    start = next(i for i, b in enumerate(items) if isinstance(b, Paragraph) and b.text.startswith("Table 4."))
+    figure = next(b for b in items[start:] if isinstance(b, Paragraph) and b.text.startswith("Figure 2."))
+    assert not figure.paragraph_format.page_break_before  # no page of its own
+    landscape = next(s for s in doc.sections if s.page_width > s.page_height)
+    before = sum(1 for b in items[:items.index(figure)]
+                 if isinstance(b, Paragraph) and b._p.xpath(".//a:blip"))
+    picture = doc.inline_shapes[before]  # Figure 2's own picture: the first after its caption
+    height = landscape.page_height - landscape.top_margin - landscape.bottom_margin
+    assert picture.height < height / 2 and picture.width <= landscape.page_width - 2 * landscape.left_margin
+
+
+def test_each_codebook_entry_is_kept_on_one_page(sample_report):
+    doc, _ = sample_report
+    texts = [p.text for p in doc.paragraphs]
+    appendix = doc.paragraphs[texts.index("Appendix. Codebook, version 1") + 1:]
+    entries: list[list[Paragraph]] = []
+    for par in appendix:
+        if par.style.name == "Heading 2":
+            entries.append([])
+        entries[-1].append(par)
+    assert len(entries) == 12
+    for entry in entries:
+        assert [p.paragraph_format.keep_with_next for p in entry] == [True] * (len(entry) - 1) + [False]
+        assert all(p.paragraph_format.keep_together for p in entry)
+
+
+def test_a_table_too_wide_for_a_portrait_page_gets_a_landscape_page():
+    doc = Document()
+    setup_document(doc)
+    groups = [f"Group with a long name {i} (N = 20)\nn (%)" for i in range(5)]
+    row = ["Theme", *["12 (60%)"] * 5]
+    centred = ["center"] * 5
+    assert needs_landscape(doc, ["Theme", *groups], [row], ["left", *centred])
+    assert not needs_landscape(doc, ["Theme", *groups[:2]], [row[:3]], ["left", *centred[:2]])
+    numbers = [str(i) for i in range(1, 13)]  # many narrow columns: landscape too
+    assert needs_landscape(doc, ["Theme", *numbers], [["Theme", *numbers]], ["left", *["center"] * 12])

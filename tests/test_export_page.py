@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from consult_coder.model import Code, Coder, Coding, Event
 from consult_coder.refi import export_qdc
 from consult_coder.storage import open_project
-from tests.test_export_study import build_export_study
+from tests.factories import build_export_study
 
 SCRIPT = """
 from consult_coder.ui.pages.export import render

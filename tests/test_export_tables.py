@@ -12,7 +12,7 @@ from sqlalchemy import update
 from consult_coder.analysis import theme_frequency
 from consult_coder.export import ExportOptions, codings_csv, tables_xlsx
 from consult_coder.model import Coding
-from tests.test_export_study import build_export_study
+from tests.factories import build_export_study
 
 COLUMNS = ["participant_id", "group", "role", "age_band", "site", "transcript", "source_name", "speaker",
            "speaker_kind", "code_id", "code_name", "coder", "origin", "start", "end", "quote", "memo",

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from consult_coder.coding import set_speaker_kind
 from consult_coder.errors import UserError
-from consult_coder.importers.speakers import set_speaker_kind, speaker_kind
+from consult_coder.importers.speakers import speaker_kind
 from consult_coder.ingest import import_files
 from consult_coder.model import Event, Turn
 from consult_coder.storage import Project
+from tests.factories import in_session
 
 
 @pytest.mark.parametrize(
@@ -37,7 +39,7 @@ TEAMS_CALL = (
 
 
 def test_set_speaker_kind_corrects_one_transcript_and_is_audited(project: Project) -> None:
-    report = import_files(project, [("P08_call.vtt", TEAMS_CALL.encode())])
+    report = in_session(project, import_files, [("P08_call.vtt", TEAMS_CALL.encode())])
     tid = report.imported[0].transcript_id
 
     with project.session() as s:
@@ -54,7 +56,7 @@ def test_set_speaker_kind_corrects_one_transcript_and_is_audited(project: Projec
 
 
 def test_set_speaker_kind_refuses_unknown_speaker_or_kind(project: Project) -> None:
-    tid = import_files(project, [("P08_call.vtt", TEAMS_CALL.encode())]).imported[0].transcript_id
+    tid = in_session(project, import_files, [("P08_call.vtt", TEAMS_CALL.encode())]).imported[0].transcript_id
 
     with pytest.raises(UserError, match="has no speaker 'Nobody'"), project.session() as s:
         set_speaker_kind(s, tid, "Nobody", "interviewer", actor="alex")

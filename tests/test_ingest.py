@@ -12,6 +12,7 @@ from consult_coder.errors import UserError
 from consult_coder.ingest import import_files, import_paths, preview_files
 from consult_coder.model import Event, Participant, Transcript, Turn
 from consult_coder.storage import Project
+from tests.factories import in_session
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "transcripts_sample"
@@ -40,7 +41,7 @@ def test_one_bad_file_imports_nothing_and_names_the_file(project: Project) -> No
              ("P06_ok.txt", GOOD_TXT[:-8])]
 
     with pytest.raises(UserError) as err:
-        import_files(project, batch)
+        in_session(project, import_files, batch)
 
     assert str(err.value) == (
         "P05_broken.docx: is not a readable Word .docx file (damaged, or another format renamed); "
@@ -48,21 +49,21 @@ def test_one_bad_file_imports_nothing_and_names_the_file(project: Project) -> No
     )
     assert counts(project) == (0, 0, 0)
 
-    report = import_files(project, [batch[0], batch[2]])  # without the bad file the rest goes in
+    report = in_session(project, import_files, [batch[0], batch[2]])  # without the bad file the rest goes in
     assert [f.status for f in report.files] == ["imported", "imported"]
     assert counts(project) == (2, 5, 2)
 
 
 def test_several_bad_files_are_counted_in_the_one_line(sqlite_project: Project) -> None:
     with pytest.raises(UserError, match=r"^a\.txt: the file is empty \(and 2 more file\(s\) with problems\)"):
-        import_files(sqlite_project, [("a.txt", b""), ("b.txt", b"no turns"), ("c.vtt", b"junk")])
+        in_session(sqlite_project, import_files, [("a.txt", b""), ("b.txt", b"no turns"), ("c.vtt", b"junk")])
 
 
 def test_reimport_is_recognised_by_content_and_skipped(project: Project, study_folder: Path) -> None:
-    first = import_paths(project, [study_folder])
-    again = import_paths(project, [study_folder])
+    first = in_session(project, import_paths, [study_folder])
+    again = in_session(project, import_paths, [study_folder])
     same_text = (FIXTURES / "P03_interview.txt").read_bytes()
-    renamed = import_files(project, [("copy of interview.txt", same_text)])
+    renamed = in_session(project, import_files, [("copy of interview.txt", same_text)])
 
     assert [f.name for f in first.imported] == ["clinic.srt", "P03_interview.txt", "teams.vtt", "zoom.vtt"]
     assert again.imported == [] and len(again.skipped) == 4
@@ -76,7 +77,7 @@ def test_reimport_is_recognised_by_content_and_skipped(project: Project, study_f
 def test_participants_csv_links_files_and_stores_attributes(
     sqlite_project: Project, study_folder: Path
 ) -> None:
-    report = import_paths(sqlite_project, [study_folder], actor="sam")
+    report = in_session(sqlite_project, import_paths, [study_folder], actor="sam")
 
     with sqlite_project.session() as s:
         linked = {t.source_name: t.participant_id for t in s.scalars(select(Transcript))}
@@ -103,12 +104,12 @@ def test_participants_csv_links_files_and_stores_attributes(
 
 def test_participants_csv_later_links_earlier_imports_and_updates(project: Project) -> None:
     unlinked = b"Interviewer: Hello.\n\nRespondent: Hi.\n\nInterviewer: Ready?\n"
-    import_files(project, [("interview_b.txt", unlinked)])
+    in_session(project, import_files, [("interview_b.txt", unlinked)])
     csv_v1 = b"participant_id,group,role,age_band,file\nP07,youth,young person,14-17,interview_b.txt\n"
     csv_v2 = b"participant_id,group,role,age_band,site\nP07,youth,young person,18-24,East\n"
 
-    first = import_files(project, [("interview_b.txt", unlinked)], csv_v1)
-    second = import_files(project, [], csv_v2, actor="sam")
+    first = in_session(project, import_files, [("interview_b.txt", unlinked)], csv_v1)
+    second = in_session(project, import_files, [], csv_v2, actor="sam")
 
     assert first.skipped[0].message == "already in the project; linked to participant P07"
     assert first.participants_added == ["P07"]
@@ -126,13 +127,14 @@ def test_a_file_for_a_participant_missing_from_the_csv_stops_the_batch(sqlite_pr
     csv = b"participant_id,group,role,age_band\nP02,youth,young person,14-17\n"
 
     with pytest.raises(UserError, match=r"^P09_call\.txt: participant P09 is not in participants\.csv"):
-        import_files(sqlite_project, [("P02_a.txt", GOOD_TXT), ("P09_call.txt", GOOD_TXT[:-8])], csv)
+        in_session(sqlite_project, import_files,
+                   [("P02_a.txt", GOOD_TXT), ("P09_call.txt", GOOD_TXT[:-8])], csv)
 
     assert counts(sqlite_project) == (0, 0, 0)
 
 
 def test_without_a_csv_a_participant_is_created_from_the_file_name(sqlite_project: Project) -> None:
-    import_files(sqlite_project, [("p2_consultation.txt", GOOD_TXT)])
+    in_session(sqlite_project, import_files, [("p2_consultation.txt", GOOD_TXT)])
 
     with sqlite_project.session() as s:
         assert s.scalars(select(Transcript.participant_id)).one() == "P02"
@@ -141,20 +143,20 @@ def test_without_a_csv_a_participant_is_created_from_the_file_name(sqlite_projec
 
 def test_paths_that_cannot_be_imported(sqlite_project: Project, study_folder: Path) -> None:
     with pytest.raises(UserError, match=r"^notes\.pdf: PDF files cannot be read"):
-        import_paths(sqlite_project, [study_folder / "notes.pdf"])
+        in_session(sqlite_project, import_paths, [study_folder / "notes.pdf"])
     with pytest.raises(UserError, match=r"no such file or folder"):
-        import_paths(sqlite_project, [study_folder / "missing.txt"])
+        in_session(sqlite_project, import_paths, [study_folder / "missing.txt"])
     empty = study_folder.parent / "empty"
     empty.mkdir()
     with pytest.raises(UserError, match=r"^No transcript files found"):
-        import_paths(sqlite_project, [empty])
+        in_session(sqlite_project, import_paths, [empty])
 
 
 def test_listed_files_with_a_csv_among_them(sqlite_project: Project, study_folder: Path) -> None:
     """`consult-coder import study/*` names every file, the participants CSV included."""
     listed = [study_folder / n for n in ("participants.csv", "clinic.srt", "P03_interview.txt")]
 
-    report = import_paths(sqlite_project, listed)
+    report = in_session(sqlite_project, import_paths, listed)
 
     assert [(f.name, f.participant_id) for f in report.imported] == [("clinic.srt", "P19"),
                                                                       ("P03_interview.txt", "P03")]
@@ -164,18 +166,18 @@ def test_listed_files_with_a_csv_among_them(sqlite_project: Project, study_folde
 def test_progress_is_reported_per_file(sqlite_project: Project, study_folder: Path) -> None:
     seen: list[tuple[int, int, str]] = []
 
-    import_paths(sqlite_project, [study_folder / "zoom.vtt", study_folder / "clinic.srt"],
+    in_session(sqlite_project, import_paths, [study_folder / "zoom.vtt", study_folder / "clinic.srt"],
                  progress=lambda done, total, name: seen.append((done, total, name)))
 
     assert seen == [(1, 2, "zoom.vtt"), (2, 2, "clinic.srt")]
 
 
 def test_preview_reports_each_file_without_writing(sqlite_project: Project) -> None:
-    import_files(sqlite_project, [("P02_first.txt", GOOD_TXT)])
+    in_session(sqlite_project, import_files, [("P02_first.txt", GOOD_TXT)])
     files = [("P02_again.txt", GOOD_TXT), ("zoom.vtt", (FIXTURES / "zoom.vtt").read_bytes()),
              ("P04.docx", b"not a docx"), ("zoom copy.vtt", (FIXTURES / "zoom.vtt").read_bytes())]
 
-    preview = preview_files(files, b"participant_id,group,role\n", project=sqlite_project)
+    preview = in_session(sqlite_project, preview_files, files, b"participant_id,group,role\n")
 
     assert [(f.name, f.status) for f in preview.files] == [
         ("P02_again.txt", "duplicate"), ("zoom.vtt", "ok"), ("P04.docx", "error"),
@@ -193,7 +195,7 @@ def test_the_sample_study_imports_cleanly(sqlite_project: Project) -> None:
     files = sorted(p for p in SAMPLE_DIR.iterdir() if p.suffix in (".txt", ".docx", ".vtt", ".srt"))
     assert len(files) >= 32, "transcripts_sample/ should hold the 32 sample transcripts"
 
-    report = import_paths(sqlite_project, [SAMPLE_DIR])
+    report = in_session(sqlite_project, import_paths, [SAMPLE_DIR])
 
     assert len(report.imported) == len(files)
     with sqlite_project.session() as s:

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from consult_coder.errors import UserError
 from consult_coder.memos import get_memo, list_memos, set_memo
 from consult_coder.model import Code, Event, Memo, Transcript
+from tests.factories import in_session
 
 
 @pytest.fixture
@@ -21,9 +22,9 @@ def targets(project):
 
 
 def test_each_coder_keeps_their_own_memo(project, targets):
-    set_memo(project, "transcript", targets, "amira", "Long pauses after questions.")
-    set_memo(project, "transcript", targets, "ben", "Clinician summarises often.")
-    set_memo(project, "transcript", targets, "amira", "Long pauses; warm close.")
+    in_session(project, set_memo, "transcript", targets, "amira", "Long pauses after questions.")
+    in_session(project, set_memo, "transcript", targets, "ben", "Clinician summarises often.")
+    in_session(project, set_memo, "transcript", targets, "amira", "Long pauses; warm close.")
     with project.session() as s:
         assert get_memo(s, "transcript", targets, "amira") == "Long pauses; warm close."
         assert get_memo(s, "transcript", str(targets), "ben") == "Clinician summarises often."
@@ -34,9 +35,10 @@ def test_each_coder_keeps_their_own_memo(project, targets):
 
 
 def test_changes_are_audited_and_blank_removes(project, targets):
-    set_memo(project, "code", "empathy", "amira", "Includes validation.")
-    assert set_memo(project, "code", "empathy", "amira", "Includes validation.") is False  # unchanged
-    set_memo(project, "code", "empathy", "amira", "   ")
+    in_session(project, set_memo, "code", "empathy", "amira", "Includes validation.")
+    assert in_session(project, set_memo, "code", "empathy", "amira",
+                      "Includes validation.") is False  # unchanged
+    in_session(project, set_memo, "code", "empathy", "amira", "   ")
     with project.session() as s:
         assert s.scalars(select(Memo)).all() == []
         events = list(s.scalars(select(Event).where(Event.action == "memo.set").order_by(Event.id)))
@@ -45,8 +47,8 @@ def test_changes_are_audited_and_blank_removes(project, targets):
 
 
 def test_shared_project_memo_without_coder(project, targets):
-    set_memo(project, "project", "project", None, "Team agreed: code whole turns.", actor="lead")
-    set_memo(project, "project", "", None, "Team agreed: code whole sentences.", actor="lead")
+    in_session(project, set_memo, "project", "project", None, "Team agreed: code whole turns.", actor="lead")
+    in_session(project, set_memo, "project", "", None, "Team agreed: code whole sentences.", actor="lead")
     with project.session() as s:
         assert get_memo(s, "project", "project", None) == "Team agreed: code whole sentences."
         assert len(s.scalars(select(Memo)).all()) == 1  # NULL coder still means the same memo
@@ -54,10 +56,10 @@ def test_shared_project_memo_without_coder(project, targets):
 
 def test_bad_targets_are_refused(project, targets):
     with pytest.raises(UserError, match="Memo on code 'nope': no such code"):
-        set_memo(project, "code", "nope", "amira", "x")
+        in_session(project, set_memo, "code", "nope", "amira", "x")
     with pytest.raises(UserError, match="Memo on transcript '999'"):
-        set_memo(project, "transcript", 999, "amira", "x")
+        in_session(project, set_memo, "transcript", 999, "amira", "x")
     with pytest.raises(UserError, match="target kind 'coding'"):
-        set_memo(project, "coding", 1, "amira", "x")
+        in_session(project, set_memo, "coding", 1, "amira", "x")
     with pytest.raises(UserError, match="choose who you are"):
-        set_memo(project, "project", "project", None, "x")
+        in_session(project, set_memo, "project", "project", None, "x")

@@ -15,7 +15,7 @@ from consult_coder.errors import UserError
 from consult_coder.model import Code
 from consult_coder.refi.codebook_qdc import export_qdc, import_qdc
 from consult_coder.suggestions.engine import PatternMatcher, expand_token
-from tests.conftest import CODEBOOK
+from tests.factories import CODEBOOK
 
 CODE = {"id": "empathy", "name": "Empathy", "definition": "Feeling understood."}
 

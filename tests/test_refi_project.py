@@ -14,15 +14,14 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from consult_coder.errors import UserError
-from consult_coder.importers.base import RawTurn, build_transcript
 from consult_coder.memos import PROJECT_TARGET
 from consult_coder.model import Code, Coder, Coding, Event, Memo, Participant, Transcript, Turn
 from consult_coder.refi import export_qdpx, import_qdpx, schema_errors
 from consult_coder.refi.summary import ImportSummary
 from consult_coder.storage import Project, get_setting, open_project, set_setting
+from tests.factories import build_refi_study, in_session
 
 NS = "{urn:QDA-XML:project:1.0}"
 
@@ -37,83 +36,6 @@ def other_project(project: Project, request: pytest.FixtureRequest, tmp_path: Pa
     other = open_project(url)
     yield other
     other.close()
-
-
-# --- a small synthetic study -------------------------------------------------------------------------
-
-def _transcript(s: Session, pid: str, turns: list[tuple[str, str]], front: str = "") -> Transcript:
-    parsed = build_transcript(f"{pid}_consultation.txt", "txt", [RawTurn(sp, [said]) for sp, said in turns],
-                              front)
-    t = Transcript(participant_id=pid, title=parsed.title, text=parsed.text, content_hash=parsed.content_hash,
-                   source_name=parsed.source_name, source_format="txt", front_matter=parsed.front_matter)
-    s.add(t)
-    s.flush()
-    for i, turn in enumerate(parsed.turns):
-        s.add(Turn(transcript_id=t.id, index=i, speaker=turn.speaker, speaker_kind=turn.speaker_kind,
-                   start=turn.start, end=turn.end))
-    return t
-
-
-def _code(s: Session, t: Transcript, phrase: str, code: str, coder: Coder, memo: str = "") -> Coding:
-    start = t.text.index(phrase)
-    c = Coding(transcript_id=t.id, start=start, end=start + len(phrase), code_id=code, coder_id=coder.id,
-               memo=memo)
-    s.add(c)
-    return c
-
-
-def build_study(project: Project) -> None:
-    with project.session() as s:
-        set_setting(s, "project_name", "Alliance pilot (synthetic)")
-        s.add_all([
-            Participant(id="P07", group="youth", role="young person", age_band="16-17",
-                        attributes={"gender": "female", "site": "North clinic"}),
-            Participant(id="C02", group="clinician", role="lay health counsellor", age_band="",
-                        attributes={"years_experience": "4"}),
-        ])
-        s.add_all([
-            Code(id="alliance", name="Working alliance", definition="How the two work together.",
-                 colour="#336699", sort_order=1),
-            Code(id="empathy", name="Empathy", parent_id="alliance", colour="#e07a5f", sort_order=2,
-                 definition="The clinician shows they understand what the young person feels.",
-                 when_to_use="A feeling is named or reflected back.",
-                 when_not_to_use="Advice giving;\nreassurance without reflection.",
-                 example="\"That sounds really frightening.\""),
-            Code(id="goal_setting", name="Goal setting", parent_id="alliance", colour="#81b29a", sort_order=3,
-                 definition="Agreeing what to work on."),
-            Code(id="old_trust", name="Trust (old)", definition="Retired code.", colour="#aaaaaa",
-                 sort_order=4, archived=True),
-        ])
-        alice, bob, consensus = Coder(name="alice"), Coder(name="bob"), Coder(name="consensus")
-        s.add_all([alice, bob, consensus])
-        s.flush()
-        t1 = _transcript(s, "P07", [
-            ("Interviewer", "How have the last two weeks been?"),
-            ("P07", "Honestly hard. I felt scared before school, like my chest was tight 😟."),
-            ("Interviewer", "That sounds really frightening. What would you like to change first?"),
-            ("P07", "Maybe getting to school on time, even twice a week. Café mornings help."),
-        ], front="Consultation 3, synthetic sample")
-        t2 = _transcript(s, "C02", [
-            ("Interviewer", "What helps young people trust you?"),
-            ("C02", "Meeting regularly, and saying plainly what stays confidential."),
-        ])
-        _code(s, t1, "That sounds really frightening.", "empathy", alice, memo="Clear reflection of fear.")
-        _code(s, t1, "That sounds really frightening.", "empathy", bob)
-        _code(s, t1, "getting to school on time, even twice a week", "goal_setting", alice)
-        _code(s, t1, "getting to school on time, even twice a week", "goal_setting", consensus,
-              memo="Agreed: concrete goal.")
-        _code(s, t1, "I felt scared before school, like my chest was tight 😟.", "empathy", bob)
-        _code(s, t2, "Meeting regularly", "old_trust", alice)
-        s.flush()
-        s.add_all([
-            Memo(target_kind="transcript", target_id=str(t1.id), coder_id=alice.id,
-                 text="Rapport builds after the second question."),
-            Memo(target_kind="transcript", target_id=str(t2.id), coder_id=None, text="Shared note: short."),
-            Memo(target_kind="code", target_id="empathy", coder_id=bob.id,
-                 text="Overlaps with validation; discuss."),
-            Memo(target_kind="project", target_id=PROJECT_TARGET, coder_id=None,
-                 text="Coding frame agreed on 3 March."),
-        ])
 
 
 def snapshot(project: Project) -> dict[str, object]:
@@ -171,7 +93,7 @@ def guid_map(root: ET.Element, tag: str, attr: str = "name") -> dict[str, str]:
 # --- export ------------------------------------------------------------------------------------------
 
 def test_export_is_a_valid_qdpx_with_each_transcript_as_plain_text(project: Project) -> None:
-    build_study(project)
+    build_refi_study(project)
     data = exported(project)
     assert schema_errors("project", qde_of(data)) == []
     files = files_of(data)
@@ -189,7 +111,7 @@ def test_export_is_a_valid_qdpx_with_each_transcript_as_plain_text(project: Proj
 
 
 def test_selection_positions_count_code_points(project: Project) -> None:
-    build_study(project)
+    build_refi_study(project)
     root = tree(exported(project))
     with project.session() as s:
         t = s.scalars(select(Transcript).where(Transcript.participant_id == "P07")).one()
@@ -202,7 +124,7 @@ def test_selection_positions_count_code_points(project: Project) -> None:
 
 def test_each_coder_gets_their_own_selection_with_their_name(project: Project) -> None:
     """QualCoder takes the coder from the selection: two coders on one span are two selections."""
-    build_study(project)
+    build_refi_study(project)
     root = tree(exported(project))
     users = guid_map(root, "User")
     seen = []
@@ -214,7 +136,7 @@ def test_each_coder_gets_their_own_selection_with_their_name(project: Project) -
 
 
 def test_coding_memos_are_selection_descriptions_and_other_memos_are_notes(project: Project) -> None:
-    build_study(project)
+    build_refi_study(project)
     data = exported(project)
     root = tree(data)
     descriptions = sorted(d.text for sel in root.iter(f"{NS}PlainTextSelection")
@@ -244,7 +166,7 @@ def test_coding_memos_are_selection_descriptions_and_other_memos_are_notes(proje
 
 
 def test_participants_travel_as_cases_source_variables_and_sets(project: Project) -> None:
-    build_study(project)
+    build_refi_study(project)
     root = tree(exported(project))
     variables = guid_map(root, "Variable")
     p07 = next(e for e in root.iter(f"{NS}TextSource") if e.get("name") == "P07_consultation")
@@ -264,7 +186,7 @@ def test_archived_codes_keep_their_codings_and_come_back_archived(
 ) -> None:
     """QualCoder turns a code that is not codable into a category and drops its codings, so an archived
     code is exported codable and listed in the "Archived codes" set."""
-    build_study(project)
+    build_refi_study(project)
     data = exported(project)
     root = tree(data)
     old = next(c for c in root.iter(f"{NS}Code") if c.get("name") == "Trust (old)")
@@ -281,7 +203,7 @@ def test_archived_codes_keep_their_codings_and_come_back_archived(
 def test_export_of_one_coder_holds_only_their_codings_and_validates(
     project: Project, other_project: Project
 ) -> None:
-    build_study(project)
+    build_refi_study(project)
     data = exported(project, "consensus")
     assert schema_errors("project", qde_of(data)) == []
     imported(other_project, data)
@@ -295,7 +217,7 @@ def test_export_of_one_coder_holds_only_their_codings_and_validates(
 
 
 def test_an_unchanged_project_exports_the_same_bytes_with_lower_case_guids(project: Project) -> None:
-    build_study(project)
+    build_refi_study(project)
     first = exported(project)
     assert exported(project) == first
     guids = re.findall(rb'guid="([^"]+)"', qde_of(first))
@@ -304,7 +226,7 @@ def test_an_unchanged_project_exports_the_same_bytes_with_lower_case_guids(proje
 
 
 def test_the_export_is_dated_by_the_projects_last_change(project: Project) -> None:
-    build_study(project)
+    build_refi_study(project)
     with project.session() as s:
         last = max(c.updated_at for c in s.scalars(select(Coding)))
         s.add(Event(actor="tester", action="code.update", entity="code", entity_id="empathy", at=last))
@@ -315,14 +237,14 @@ def test_the_export_is_dated_by_the_projects_last_change(project: Project) -> No
 # --- round trip --------------------------------------------------------------------------------------
 
 def test_export_then_import_loses_nothing(project: Project, other_project: Project) -> None:
-    build_study(project)
+    build_refi_study(project)
     summary = imported(other_project, exported(project))
     assert summary.transcripts_added == 2 and summary.codings_added == 6
     assert snapshot(other_project) == snapshot(project)  # the project's name included
 
 
 def test_importing_the_same_export_again_changes_nothing(project: Project) -> None:
-    build_study(project)
+    build_refi_study(project)
     before = snapshot(project)
     summary = imported(project, exported(project))
     assert (summary.codes_added, summary.transcripts_added, summary.codings_added) == (0, 0, 0)
@@ -333,7 +255,7 @@ def test_importing_the_same_export_again_changes_nothing(project: Project) -> No
 def test_an_import_names_the_project_only_when_it_has_no_name(
     project: Project, other_project: Project
 ) -> None:
-    build_study(project)
+    build_refi_study(project)
     with other_project.session() as s:
         set_setting(s, "project_name", "Our own study")
     imported(other_project, exported(project))
@@ -344,7 +266,7 @@ def test_an_import_names_the_project_only_when_it_has_no_name(
 def test_a_streamed_import_reads_a_file_on_disk(
     project: Project, other_project: Project, tmp_path: Path
 ) -> None:
-    build_study(project)
+    build_refi_study(project)
     path = tmp_path / "study.qdpx"
     path.write_bytes(exported(project))
     with other_project.session() as s:
@@ -361,7 +283,7 @@ def test_every_export_of_the_sample_study_validates_and_comes_back_whole(
     from consult_coder.refi import export_qdc
     from consult_coder.sample import load_demo
 
-    load_demo(sqlite_project)
+    in_session(sqlite_project, load_demo)
     with sqlite_project.session() as s:
         layers = [None, *s.scalars(select(Coder.name).order_by(Coder.name))]
         assert schema_errors("codebook", export_qdc(s)) == []

@@ -13,10 +13,10 @@ from consult_coder.storage import open_project
 # The real page list of the app, opened on "Coded segments" as if chosen in the menu.
 SCRIPT = """
 import streamlit as st
-from consult_coder.ui.app import PAGES, _page
+from consult_coder.ui.navigation import PAGES, page
 
 specs = sorted(PAGES, key=lambda spec: spec[0] != "segments")
-st.navigation([p for p in (_page(*spec) for spec in specs) if p is not None]).run()
+st.navigation([p for p in (page(*spec) for spec in specs) if p is not None]).run()
 """
 
 YOUTH = "Interviewer: Did it help?\nP01: I could trust her 🙂 and that <b>mattered</b>."

@@ -15,7 +15,7 @@ import yaml
 
 from consult_coder.cli import main
 from consult_coder.importers import parse_file
-from tests.conftest import REPO
+from tests.factories import REPO
 
 FIXTURES = REPO / "tests" / "fixtures" / "import"
 FIELDS = ["file", "participant", "speaker", "start", "end", "code", "text", "sentence", "source"]

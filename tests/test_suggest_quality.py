@@ -16,7 +16,7 @@ from consult_coder.model import Code, Participant, Suggestion, Transcript
 from consult_coder.storage import Project, set_setting
 from consult_coder.suggestions import classifier, mining, quality, store
 from consult_coder.text import content_hash
-from tests.factories import stored_turns
+from tests.factories import in_session, stored_turns
 
 EMPATHY = ["She really listened to me.", "I felt listened to for once.", "He listened and it made sense."]
 PRIVATE = ["Nothing I said left the room.", "My mum never found out what I said.",
@@ -51,8 +51,8 @@ def code_all(project: Project, coder: str, count: int = 6) -> list[int]:
         for sentence, (a, b) in spans.items():
             code = "empathy" if sentence in EMPATHY else "confidentiality" if sentence in PRIVATE else None
             if code:
-                coding.add_coding(project, tid, a, b, [code], coder)
-        coding.set_progress(project, tid, coder, "done")
+                in_session(project, coding.add_coding, tid, a, b, [code], coder)
+        in_session(project, coding.set_progress, tid, coder, "done")
         tids.append(tid)
     return tids
 
@@ -97,10 +97,10 @@ def test_false_hits_of_a_code_are_the_sentences_to_fix_its_patterns_by(project):
 def test_only_finished_transcripts_count_and_a_coder_with_none_is_told(project):
     tids = code_all(project, "amira", count=2)
     set_patterns(project, empathy=[[{"LEMMA": "listen"}]], confidentiality=["room"])
-    coding.set_progress(project, tids[1], "amira", "in_progress")
+    in_session(project, coding.set_progress, tids[1], "amira", "in_progress")
     with project.session() as s:
         assert quality.evaluate(s, "amira").transcripts == 1
-    coding.set_progress(project, tids[0], "amira", "in_progress")
+    in_session(project, coding.set_progress, tids[0], "amira", "in_progress")
     with project.session() as s, pytest.raises(UserError, match="has not marked any transcript done"):
         quality.evaluate(s, "amira")
 
@@ -145,6 +145,6 @@ def test_the_classifier_is_measured_across_transcripts_and_suggests_to_its_own_c
 
 def test_the_classifier_needs_codings_to_learn_from(sqlite_project):
     tid, _ = add_transcript(sqlite_project, 1)
-    coding.set_progress(sqlite_project, tid, "amira", "done")
+    in_session(sqlite_project, coding.set_progress, tid, "amira", "done")
     with sqlite_project.session() as s, pytest.raises(UserError, match="at least two"):
         classifier.train(s, "amira")

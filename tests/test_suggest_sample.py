@@ -12,6 +12,7 @@ from consult_coder.model import Code, Suggestion, Transcript
 from consult_coder.sample import load_demo
 from consult_coder.storage import Project, open_project
 from consult_coder.suggestions import quality, store
+from tests.factories import in_session
 
 HELD_OUT = ["P06", "P07", "P08", "P10", "P12", "P19", "P20", "P21", "P24", "P26", "P27", "P32"]
 DEVELOPMENT = ["P01", "P02", "P03", "P04", "P05", "P09", "P11", "P13", "P14", "P15", "P16", "P17", "P18",
@@ -21,7 +22,7 @@ DEVELOPMENT = ["P01", "P02", "P03", "P04", "P05", "P09", "P11", "P13", "P14", "P
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> Iterator[Project]:
     project = open_project(str(tmp_path_factory.mktemp("sample") / "sample.sqlite"))
-    load_demo(project)
+    in_session(project, load_demo)
     with project.session() as s:
         store.refresh(s)
     yield project

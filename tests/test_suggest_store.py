@@ -14,7 +14,7 @@ from consult_coder.model import Code, Coding, Event, Participant, Suggestion, Tr
 from consult_coder.storage import Project, set_setting
 from consult_coder.suggestions import store
 from consult_coder.text import content_hash
-from tests.factories import stored_turns
+from tests.factories import in_session, stored_turns
 
 TURNS = [
     ("Interviewer", "interviewer", "Did you feel heard? Tell me about the room."),
@@ -107,7 +107,7 @@ def test_accept_codes_the_sentence_as_the_reviewer_and_undo_takes_it_back(projec
         assert s.get(Transcript, tid).text[row.start:row.end] == "She really heard me."
     assert ("empathy", "She really heard me.", ["heard me"]) not in shown(project, "amira")
     assert ("empathy", "She really heard me.", ["heard me"]) in shown(project, "ben")  # not ben's coding
-    assert coding.undo(project, "amira", tid).startswith("Undid applying Empathy")
+    assert in_session(project, coding.undo, "amira", tid).startswith("Undid applying Empathy")
     assert ("empathy", "She really heard me.", ["heard me"]) in shown(project, "amira")
 
 
@@ -135,7 +135,7 @@ def test_blind_coding_another_coders_codings_never_change_what_i_am_offered(proj
     text = "She really heard me."
     with project.session() as s:
         start = s.get(Transcript, tid).text.index(text)
-    coding.add_coding(project, tid, start, start + len(text), ["empathy"], "ben")
+    in_session(project, coding.add_coding, tid, start, start + len(text), ["empathy"], "ben")
     assert shown(project, "amira") == before
     assert ("empathy", text, ["heard me"]) not in shown(project, "ben")  # ben has coded it himself
 

@@ -99,10 +99,10 @@ def _toggle(project: Project) -> Any:
 # The real page list of the app, opened on "Analysis" as if chosen in the menu.
 SCRIPT = """
 import streamlit as st
-from consult_coder.ui.app import PAGES, _page
+from consult_coder.ui.navigation import PAGES, page
 
 specs = sorted(PAGES, key=lambda spec: spec[0] != "analysis")
-st.navigation([p for p in (_page(*spec) for spec in specs) if p is not None]).run()
+st.navigation([page(*spec) for spec in specs]).run()
 """
 
 

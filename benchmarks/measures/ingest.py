@@ -45,7 +45,8 @@ def _import(b: Bench, backend: str, c: Corpus, memory: bool) -> tuple:
         return b.new_project(backend)
 
     def ours(project: Project) -> Project:
-        import_paths(project, [c.folder], participants_csv=c.participants_csv, actor="bench")
+        with project.session() as s:  # one unit of work, as the Import page and the CLI do
+            import_paths(s, [c.folder], participants_csv=c.participants_csv, actor="bench")
         return project
 
     return compare(ours, lambda _: bare_read(c.files), b.repeat(), setup=setup, memory=memory)
@@ -53,7 +54,8 @@ def _import(b: Bench, backend: str, c: Corpus, memory: bool) -> tuple:
 
 def _heap(b: Bench, c: Corpus, participants: Corpus) -> float:
     def work(project: Project) -> None:
-        import_paths(project, [c.folder], participants_csv=participants.participants_csv, actor="bench")
+        with project.session() as s:
+            import_paths(s, [c.folder], participants_csv=participants.participants_csv, actor="bench")
 
     return python_peak(work, b.new_project("sqlite")) / 2**20
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from consult_coder.errors import UserError
 from consult_coder.model import Participant, Transcript, Turn
 from consult_coder.text import word_count
 
@@ -24,6 +25,22 @@ def participant_rows(session: Session) -> list[dict[str, Any]]:
          **{k: v for k, v in sorted((p.attributes or {}).items())}, "transcripts": counts.get(p.id, 0)}
         for p in session.scalars(select(Participant).order_by(Participant.id))
     ]
+
+
+def participant_groups(session: Session) -> list[str]:
+    """The groups participants belong to (youth, clinician, …), sorted."""
+    q = select(Participant.group).where(Participant.group != "").distinct().order_by(Participant.group)
+    return list(session.scalars(q))
+
+
+def transcripts_of(session: Session, participant_ids: list[str]) -> list[int]:
+    """The ids of these participants' transcripts; one line naming any participant with none."""
+    rows = session.execute(select(Transcript.id, Transcript.participant_id)
+                           .where(Transcript.participant_id.in_(participant_ids))).all()
+    missing = sorted(set(participant_ids) - {pid for _, pid in rows})
+    if missing:
+        raise UserError(f"no transcript for participant(s) {', '.join(missing)}")
+    return [tid for tid, _ in rows]
 
 
 def transcript_rows(session: Session) -> list[dict[str, Any]]:

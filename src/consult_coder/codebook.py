@@ -3,6 +3,9 @@
 A codebook file is the source of truth a team shares; ``apply_codebook`` brings a project's codes in
 line with it (new codes added, changed fields updated, every change versioned and audited). Codes
 missing from the file are left alone, because they may carry codings.
+
+:class:`CodeView` is the one record of a code that pages, exports and audit events read
+(:func:`list_codes`).
 """
 
 from __future__ import annotations
@@ -11,23 +14,37 @@ import csv
 import io
 import re
 import unicodedata
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.cells import csv_text, unescape_cell
 from consult_coder.errors import UserError
 from consult_coder.importers.encoding import decode_text
+from consult_coder.importers.table import csv_records
+from consult_coder.limits import (
+    MAX_CODEBOOK_BYTES,
+    MAX_CODES,
+    MAX_NESTING,
+    check_count,
+    check_size,
+    column_width,
+    read_limited,
+)
 from consult_coder.model import Code, utcnow
 from consult_coder.storage import get_setting, set_setting
 from consult_coder.suggestions.patterns import check_patterns, to_json
 
 SLUG = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+DEFAULT_COLOUR = "#888888"
+VERSION_SETTING = "codebook_version"
 CSV_COLUMNS = ["id", "name", "parent", "colour", "definition", "when_to_use", "when_not_to_use", "example",
                "patterns"]
 EDITABLE = ("name", "definition", "when_to_use", "when_not_to_use", "example", "colour", "parent_id",
@@ -43,16 +60,72 @@ def slugify(name: str) -> str:
     return slug[:56].rstrip("_")
 
 
+@dataclass(frozen=True)
+class CodeView:
+    """A code as the pages, the exports and the audit trail see it."""
+
+    id: str
+    name: str
+    definition: str
+    when_to_use: str
+    when_not_to_use: str
+    example: str
+    colour: str  # as stored; see display_colour
+    parent_id: str | None
+    sort_order: int
+    archived: bool
+    patterns: tuple[Any, ...] = ()
+
+    @classmethod
+    def of(cls, code: Code) -> CodeView:
+        return cls(code.id, code.name, code.definition or "", code.when_to_use or "",
+                   code.when_not_to_use or "", code.example or "", code.colour or "", code.parent_id,
+                   code.sort_order or 0, bool(code.archived), tuple(code.patterns or ()))
+
+    @property
+    def display_colour(self) -> str:
+        """The colour to draw with: the stored one when it is a valid #rrggbb, else grey."""
+        return self.colour if COLOUR.match(self.colour) else DEFAULT_COLOUR
+
+    def snapshot(self) -> audit.CodeSnapshot:
+        """The code as an audit event records it."""
+        return audit.CodeSnapshot(**{**asdict(self), "patterns": list(self.patterns)})
+
+
+def list_codes(session: Session, include_archived: bool = True) -> list[CodeView]:
+    """Every code in codebook order (archived ones too, unless asked not to)."""
+    q = select(Code).order_by(Code.sort_order, Code.name, Code.id)
+    if not include_archived:
+        q = q.where(Code.archived.is_(False))
+    return [CodeView.of(c) for c in session.scalars(q)]
+
+
+def has_codes(session: Session) -> bool:
+    return session.scalar(select(Code.id).limit(1)) is not None
+
+
+def codebook_version(session: Session) -> str:
+    """The version ``bump_version`` raises with every change ("0" before the first)."""
+    return get_setting(session, VERSION_SETTING, "0")
+
+
+def codebook_stamp(session: Session) -> str:
+    """Changes whenever the codebook does: its version, plus a cheap guard on the rows themselves
+    (codes written without a version bump, e.g. by hand). A key for caching the codebook."""
+    n, latest = session.execute(select(func.count(Code.id), func.max(Code.updated_at))).one()
+    return f"{codebook_version(session)}|{n}|{latest}"
+
+
 class CodeSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     id: str
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=column_width(Code, "name"))
     definition: str = Field(min_length=1)
     when_to_use: str = ""
     when_not_to_use: str = ""
     example: str = ""
-    colour: str = "#888888"
+    colour: str = DEFAULT_COLOUR
     parent: str | None = None
     # Phrases and spaCy Matcher token patterns, used by suggestions (see suggestions.patterns).
     patterns: list[Any] = Field(default_factory=list)
@@ -87,7 +160,7 @@ class Codebook(BaseModel):
 
     name: str = "Codebook"
     description: str = ""
-    codes: list[CodeSpec]
+    codes: list[CodeSpec] = Field(max_length=MAX_CODES)
 
     @model_validator(mode="after")
     def _consistent(self) -> Codebook:
@@ -128,41 +201,74 @@ def _explain(source: str, data: Any, exc: ValidationError) -> str:
 def parse_codebook(data: Any, source: str = "codebook") -> Codebook:
     if not isinstance(data, dict) or "codes" not in data:
         raise UserError(f"{source}: expected a mapping with a 'codes' list")
+    if isinstance(data["codes"], list):
+        check_count(source, "codes", len(data["codes"]), MAX_CODES)
     try:
         return Codebook.model_validate(data)
     except ValidationError as exc:
         raise UserError(_explain(source, data, exc)) from None
 
 
-def read_codebook_bytes(raw: bytes, name: str) -> Codebook:
-    text = decode_text(raw, name)
-    if name.lower().endswith(".csv"):
-        return _from_csv(text, name)
+class _BoundedLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing aliases (a few hundred bytes of ``*a`` references expand to
+    gigabytes) and nesting deeper than :data:`~consult_coder.limits.MAX_NESTING` (Python's stack
+    would overflow). A codebook needs neither."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed in a codebook",
+                                              self.peek_event().start_mark)
+        if self.depth >= MAX_NESTING:
+            raise yaml.composer.ComposerError(None, None, f"nested more than {MAX_NESTING} levels deep",
+                                              self.peek_event().start_mark)
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def load_yaml(text: str, name: str) -> Any:
+    """The data of a YAML text, bounded in memory and depth; one line naming ``name`` if it is not
+    valid or not allowed."""
+    loader = _BoundedLoader(text)
     try:
-        data = yaml.safe_load(text)
+        return loader.get_single_data()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise UserError(f"{name}{where}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    return parse_codebook(data, name)
+    finally:
+        loader.dispose()
+
+
+def read_codebook_bytes(raw: bytes, name: str) -> Codebook:
+    check_size(name, len(raw), MAX_CODEBOOK_BYTES)
+    text = decode_text(raw, name)
+    if name.lower().endswith(".csv"):
+        return _from_csv(text, name)
+    return parse_codebook(load_yaml(text, name), name)
 
 
 def load_codebook_file(path: str | Path) -> Codebook:
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
-    return read_codebook_bytes(raw, path.name)
+    return read_codebook_bytes(read_limited(path, MAX_CODEBOOK_BYTES), path.name)
 
 
 def _from_csv(text: str, source: str) -> Codebook:
-    reader = csv.DictReader(io.StringIO(text))
-    missing = {"id", "name", "definition"} - set(reader.fieldnames or [])
+    records = csv_records(text, source)
+    header = [h.strip() for h in next(records, (0, []))[1]]
+    missing = {"id", "name", "definition"} - set(header)
     if missing:
         raise UserError(f"{source}: missing column(s) {', '.join(sorted(missing))}")
     codes = []
-    for row in reader:
+    for _, values in records:
+        if not any(v.strip() for v in values):
+            continue
+        check_count(source, "codes", len(codes) + 1, MAX_CODES)
+        row = {h: unescape_cell(v) for h, v in zip(header, values, strict=False)}
         code = {k: (row.get(k) or "").strip() for k in CSV_COLUMNS if k in row}
         if not code.get("colour"):
             code.pop("colour", None)
@@ -185,35 +291,32 @@ def to_csv(book: Codebook) -> str:
     for code in book.codes:
         row = code.model_dump()
         row["patterns"] = to_json(code.patterns) if code.patterns else ""
-        writer.writerow({k: row.get(k) or "" for k in CSV_COLUMNS})
+        writer.writerow({k: csv_text(row.get(k) or "") for k in CSV_COLUMNS})
     return out.getvalue()
 
 
 def codebook_from_store(session: Session, name: str = "Codebook", include_archived: bool = False) -> Codebook:
-    q = select(Code).order_by(Code.sort_order, Code.name)
-    if not include_archived:
-        q = q.where(Code.archived.is_(False))
-    codes = list(session.scalars(q))
+    codes = list_codes(session, include_archived)
     kept = {c.id for c in codes}
     specs = [
         CodeSpec(id=c.id, name=c.name, definition=c.definition or c.name, when_to_use=c.when_to_use,
                  when_not_to_use=c.when_not_to_use, example=c.example, colour=c.colour,
-                 parent=c.parent_id if c.parent_id in kept else None, patterns=list(c.patterns or []))
+                 parent=c.parent_id if c.parent_id in kept else None, patterns=list(c.patterns))
         for c in codes
     ]
     return Codebook(name=name, codes=specs)
 
 
-def _code_fields(spec: CodeSpec) -> dict[str, Any]:
-    return {"name": spec.name, "definition": spec.definition, "when_to_use": spec.when_to_use,
-            "when_not_to_use": spec.when_not_to_use, "example": spec.example, "colour": spec.colour,
-            "parent_id": spec.parent, "patterns": spec.patterns}
+def _code_fields(spec: CodeSpec) -> audit.CodeFields:
+    return audit.CodeFields(name=spec.name, definition=spec.definition, when_to_use=spec.when_to_use,
+                            when_not_to_use=spec.when_not_to_use, example=spec.example, colour=spec.colour,
+                            parent_id=spec.parent, patterns=spec.patterns)
 
 
 def bump_version(session: Session) -> int:
     """The codebook version: raised by every change, so a coding session can tell what it saw."""
-    version = int(get_setting(session, "codebook_version", "0") or 0) + 1
-    set_setting(session, "codebook_version", str(version))
+    version = int(get_setting(session, VERSION_SETTING, "0") or 0) + 1
+    set_setting(session, VERSION_SETTING, str(version))
     return version
 
 
@@ -227,9 +330,10 @@ def apply_codebook(session: Session, book: Codebook, actor: str) -> dict[str, li
         fields = _code_fields(spec)
         code = existing.get(spec.id)
         if code is None:
-            session.add(Code(id=spec.id, sort_order=position, **fields))
+            code = Code(id=spec.id, sort_order=position, archived=False, **fields)
+            session.add(code)
             session.flush()
-            audit.record(session, actor, "code.create", "code", spec.id, None, fields)
+            audit.code_created(session, actor, CodeView.of(code).snapshot())
             added.append(spec.id)
             continue
         before = {k: getattr(code, k) for k in EDITABLE}
@@ -238,12 +342,11 @@ def apply_codebook(session: Session, book: Codebook, actor: str) -> dict[str, li
                 setattr(code, k, v)
             code.archived = False
             code.updated_at = utcnow()
-            audit.record(session, actor, "code.update", "code", spec.id, before, fields)
+            audit.code_updated(session, actor, spec.id, before, fields)
             updated.append(spec.id)
     if added or updated:
         version = bump_version(session)
-        audit.record(session, actor, "codebook.apply", "codebook", version, None,
-                     {"name": book.name, "added": added, "updated": updated})
+        audit.codebook_applied(session, actor, version, book.name, added, updated)
     untouched = sorted(set(existing) - {c.id for c in book.codes})
     return {"added": added, "updated": updated, "not_in_file": untouched}
 

@@ -1,7 +1,8 @@
 """Editing the codebook while coding: create, edit, nest, order, merge, archive and delete codes.
 
-Each function is one unit of work: it changes nothing unless all of it succeeds, writes an audit event
-and raises the codebook version (``codebook.bump_version``) so coding sessions and UI caches see it.
+Each function works inside the caller's unit of work: a refused edit raises UserError, and the caller's
+rollback leaves the codebook as it was. Each change writes an audit event and raises the codebook
+version (``codebook.bump_version``) so coding sessions and UI caches see it.
 
 Choices made here, so that no coding is ever lost silently:
 - A code's ``id`` is stable; renaming changes only its ``name``.
@@ -17,36 +18,31 @@ Choices made here, so that no coding is ever lost silently:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit, memos
-from consult_coder.codebook import COLOUR, SLUG, bump_version, slugify
+from consult_coder.codebook import COLOUR, DEFAULT_COLOUR, SLUG, CodeView, bump_version, list_codes, slugify
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Coder, Coding, utcnow
-from consult_coder.storage import Project
 
 TEXT_FIELDS = ("name", "definition", "when_to_use", "when_not_to_use", "example")
 EDITABLE = (*TEXT_FIELDS, "colour")
-DEFAULT_COLOUR = "#888888"
 
 
 @dataclass
 class CodeNode:
-    id: str
-    name: str
-    definition: str
-    when_to_use: str
-    when_not_to_use: str
-    example: str
-    colour: str
-    parent_id: str | None
-    archived: bool
+    """A code in the codebook tree, with its coding count, depth and sub-codes."""
+
+    code: CodeView
     count: int  # codings on this code itself
     depth: int = 0
     children: list[CodeNode] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.code.id
 
     @property
     def total(self) -> int:
@@ -58,11 +54,8 @@ class CodeNode:
         return [self, *(n for c in self.children for n in c.walk())]
 
 
-def _snapshot(code: Code) -> dict[str, Any]:
-    return {"id": code.id, "name": code.name, "definition": code.definition,
-            "when_to_use": code.when_to_use, "when_not_to_use": code.when_not_to_use,
-            "example": code.example, "colour": code.colour, "parent_id": code.parent_id,
-            "sort_order": code.sort_order, "archived": code.archived, "patterns": list(code.patterns or [])}
+def _snapshot(code: Code) -> audit.CodeSnapshot:
+    return CodeView.of(code).snapshot()
 
 
 def _actor(actor: str | None) -> str:
@@ -138,84 +131,71 @@ def _live_parent(session: Session, label: str, parent_id: str | None) -> str | N
     return parent.id
 
 
-def _changed(session: Session, actor: str, action: str, code_id: str, before: Any, after: Any,
-             **extra: Any) -> int:
-    version = bump_version(session)
-    audit.record(session, actor, action, "code", code_id, before, after, codebook_version=version, **extra)
-    return version
-
-
-def create_code(project: Project, *, name: str, actor: str, id: str | None = None,  # noqa: A002
+def create_code(session: Session, *, name: str, actor: str, id: str | None = None,  # noqa: A002
                 definition: str = "", when_to_use: str = "", when_not_to_use: str = "", example: str = "",
                 colour: str = DEFAULT_COLOUR, parent_id: str | None = None) -> str:
     """Add a code at the end of its siblings; returns its id (derived from the name when not given)."""
     actor = _actor(actor)
-    with project.session() as s:
-        label = (name or "").strip() or (id or "new code")
-        name = _name(s, label, name)
-        if id:
-            if not SLUG.match(id):
-                raise UserError(f"Code {name!r} field 'id': {id!r} must be a lowercase slug such as "
-                                "'goal_setting'")
-            if s.get(Code, id) is not None:
-                raise UserError(f"Code {name!r} field 'id': {id!r} is already used")
-        code = Code(id=id or slug_for(s, name), name=name, definition=definition.strip(),
-                    when_to_use=when_to_use.strip(), when_not_to_use=when_not_to_use.strip(),
-                    example=example.strip(), colour=_colour(name, colour),
-                    parent_id=_live_parent(s, name, parent_id), patterns=[])
-        code.sort_order = _next_order(s, code.parent_id)
-        s.add(code)
-        s.flush()
-        _changed(s, actor, "code.create", code.id, None, _snapshot(code))
-        return code.id
+    label = (name or "").strip() or (id or "new code")
+    name = _name(session, label, name)
+    if id:
+        if not SLUG.match(id):
+            raise UserError(f"Code {name!r} field 'id': {id!r} must be a lowercase slug such as "
+                            "'goal_setting'")
+        if session.get(Code, id) is not None:
+            raise UserError(f"Code {name!r} field 'id': {id!r} is already used")
+    code = Code(id=id or slug_for(session, name), name=name, definition=definition.strip(),
+                when_to_use=when_to_use.strip(), when_not_to_use=when_not_to_use.strip(),
+                example=example.strip(), colour=_colour(name, colour),
+                parent_id=_live_parent(session, name, parent_id), patterns=[])
+    code.sort_order = _next_order(session, code.parent_id)
+    session.add(code)
+    session.flush()
+    audit.code_created(session, actor, _snapshot(code), bump_version(session))
+    return code.id
 
 
-def update_code(project: Project, code_id: str, actor: str, **fields: str) -> bool:
+def update_code(session: Session, code_id: str, actor: str, **fields: str) -> bool:
     """Change a code's name (a rename: the id stays), texts or colour; returns whether anything changed."""
     actor = _actor(actor)
     unknown = sorted(set(fields) - set(EDITABLE))
     if unknown:
         raise UserError(f"Code {code_id!r}: cannot edit field {unknown[0]!r} here")
-    with project.session() as s:
-        code = _get(s, code_id)
-        wanted: dict[str, str] = {}
-        for key, value in fields.items():
-            if key == "name":
-                wanted[key] = _name(s, code.name, value, own_id=code.id)
-            elif key == "colour":
-                wanted[key] = _colour(code.name, value)
-            else:
-                wanted[key] = (value or "").strip()
-        before = {k: getattr(code, k) for k in wanted if getattr(code, k) != wanted[k]}
-        if not before:
-            return False
-        for key in before:
-            setattr(code, key, wanted[key])
-        code.updated_at = utcnow()
-        action = "code.rename" if set(before) == {"name"} else "code.update"
-        _changed(s, actor, action, code.id, before, {k: wanted[k] for k in before})
-        return True
+    code = _get(session, code_id)
+    wanted: dict[str, str] = {}
+    for key, value in fields.items():
+        if key == "name":
+            wanted[key] = _name(session, code.name, value, own_id=code.id)
+        elif key == "colour":
+            wanted[key] = _colour(code.name, value)
+        else:
+            wanted[key] = (value or "").strip()
+    before = {k: getattr(code, k) for k in wanted if getattr(code, k) != wanted[k]}
+    if not before:
+        return False
+    for key in before:
+        setattr(code, key, wanted[key])
+    code.updated_at = utcnow()
+    audit.code_updated(session, actor, code.id, before, {k: wanted[k] for k in before},
+                       bump_version(session))
+    return True
 
 
-def recolour(project: Project, code_id: str, colour: str, actor: str) -> bool:
-    return update_code(project, code_id, actor, colour=colour)
-
-
-def move_code(project: Project, code_id: str, new_parent_id: str | None, actor: str) -> None:
+def move_code(session: Session, code_id: str, new_parent_id: str | None, actor: str) -> None:
     """Nest a code under another (``None``: top level), last among its new siblings."""
     actor = _actor(actor)
-    with project.session() as s:
-        code = _get(s, code_id)
-        new_parent = _live_parent(s, code.name, new_parent_id)
-        if new_parent is not None and _is_within(_parents(s), new_parent, code.id):
-            raise UserError(f"Code {code.name!r} field 'parent': cannot nest it under itself or under "
-                            f"{s.get(Code, new_parent).name!r}, which is nested under it")
-        if new_parent == code.parent_id:
-            return
-        before = {"parent_id": code.parent_id, "sort_order": code.sort_order}
-        code.parent_id, code.sort_order, code.updated_at = new_parent, _next_order(s, new_parent), utcnow()
-        _changed(s, actor, "code.move", code.id, before,
-                 {"parent_id": code.parent_id, "sort_order": code.sort_order})
+    code = _get(session, code_id)
+    new_parent = _live_parent(session, code.name, new_parent_id)
+    if new_parent is not None and _is_within(_parents(session), new_parent, code.id):
+        raise UserError(f"Code {code.name!r} field 'parent': cannot nest it under itself or under "
+                        f"{session.get(Code, new_parent).name!r}, which is nested under it")
+    if new_parent == code.parent_id:
+        return
+    before = audit.Placement(parent_id=code.parent_id, sort_order=code.sort_order)
+    code.parent_id, code.sort_order, code.updated_at = new_parent, _next_order(session, new_parent), utcnow()
+    audit.code_moved(session, actor, code.id, before,
+                     audit.Placement(parent_id=code.parent_id, sort_order=code.sort_order),
+                     bump_version(session))
 
 
 def _siblings(session: Session, parent_id: str | None) -> list[Code]:
@@ -223,41 +203,44 @@ def _siblings(session: Session, parent_id: str | None) -> list[Code]:
     return list(session.scalars(select(Code).where(where).order_by(Code.sort_order, Code.name)))
 
 
-def reorder(project: Project, ordered_ids: list[str], actor: str) -> None:
-    """Put codes that share a parent in the given order; archived siblings not listed go last."""
-    actor = _actor(actor)
+def _listed_siblings(session: Session, ordered_ids: list[str]) -> list[Code]:
+    """The codes listed, each once, all under one parent; refused otherwise."""
     if len(set(ordered_ids)) != len(ordered_ids) or not ordered_ids:
         raise UserError("Reorder: list each code exactly once")
-    with project.session() as s:
-        codes = [_get(s, cid) for cid in ordered_ids]
-        parent = codes[0].parent_id
-        stray = next((c for c in codes if c.parent_id != parent), None)
-        if stray is not None:
-            raise UserError(f"Code {stray.name!r} field 'parent': not a sibling of {codes[0].name!r}")
-        siblings = _siblings(s, parent)
-        missing = [c for c in siblings if not c.archived and c.id not in ordered_ids]
-        if missing:
-            raise UserError(f"Reorder: code {missing[0].name!r} is missing from the new order")
-        final = codes + [c for c in siblings if c.id not in ordered_ids]
-        before = [c.id for c in siblings]
-        if [c.id for c in final] == before and all(c.sort_order == i for i, c in enumerate(final)):
-            return
-        for i, c in enumerate(final):
-            c.sort_order = i
-        _changed(s, actor, "code.reorder", parent or "(top)", {"order": before},
-                 {"order": [c.id for c in final]})
+    codes = [_get(session, cid) for cid in ordered_ids]
+    stray = next((c for c in codes if c.parent_id != codes[0].parent_id), None)
+    if stray is not None:
+        raise UserError(f"Code {stray.name!r} field 'parent': not a sibling of {codes[0].name!r}")
+    return codes
 
 
-def nudge(project: Project, code_id: str, step: int, actor: str) -> None:
+def reorder(session: Session, ordered_ids: list[str], actor: str) -> None:
+    """Put codes that share a parent in the given order; archived siblings not listed go last."""
+    actor = _actor(actor)
+    codes = _listed_siblings(session, ordered_ids)
+    parent = codes[0].parent_id
+    siblings = _siblings(session, parent)
+    missing = [c for c in siblings if not c.archived and c.id not in ordered_ids]
+    if missing:
+        raise UserError(f"Reorder: code {missing[0].name!r} is missing from the new order")
+    final = codes + [c for c in siblings if c.id not in ordered_ids]
+    before = [c.id for c in siblings]
+    if [c.id for c in final] == before and all(c.sort_order == i for i, c in enumerate(final)):
+        return
+    for i, c in enumerate(final):
+        c.sort_order = i
+    audit.codes_reordered(session, actor, parent, before, [c.id for c in final], bump_version(session))
+
+
+def nudge(session: Session, code_id: str, step: int, actor: str) -> None:
     """Move a code ``step`` places up (negative) or down among its visible siblings."""
-    with project.session() as s:
-        code = _get(s, code_id)
-        order = [c.id for c in _siblings(s, code.parent_id) if not c.archived or c.id == code_id]
+    code = _get(session, code_id)
+    order = [c.id for c in _siblings(session, code.parent_id) if not c.archived or c.id == code_id]
     i = order.index(code_id)
     j = max(0, min(len(order) - 1, i + step))
     if i != j:
         order.insert(j, order.pop(i))
-        reorder(project, order, actor)
+        reorder(session, order, actor)
 
 
 def _absorb(session: Session, source: Code, target: Code) -> dict[str, list[int]]:
@@ -303,112 +286,105 @@ def _rehome_children(session: Session, code: Code, new_parent: str | None) -> li
     return [c.id for c in children]
 
 
-def merge_codes(project: Project, source_id: str, target_id: str, actor: str) -> dict[str, list[int]]:
+def merge_codes(session: Session, source_id: str, target_id: str, actor: str) -> dict[str, list[int]]:
     """Fold ``source`` into ``target`` and delete ``source``; returns coding ids moved and dropped."""
     actor = _actor(actor)
-    with project.session() as s:
-        source, target = _get(s, source_id, "Merge source"), _get(s, target_id, "Merge target")
-        if source.id == target.id:
-            raise UserError(f"Code {source.name!r}: cannot merge a code into itself")
-        if target.archived:
-            raise UserError(f"Code {target.name!r}: archived; restore it before merging into it")
-        before = {"source": _snapshot(source), "target": _snapshot(target)}
-        if _is_within(_parents(s), target.id, source.id):
-            # The target sits under the source: it takes the source's place before the rest move under it.
-            target.parent_id, target.sort_order = source.parent_id, source.sort_order
-            s.flush()
-        result = _absorb(s, source, target)
-        children = _rehome_children(s, source, target.id)
-        s.delete(source)
-        s.flush()
-        _changed(s, actor, "code.merge", source.id, before, {"target": _snapshot(target)},
-                 children=children, **result)
-        return result
+    source, target = _get(session, source_id, "Merge source"), _get(session, target_id, "Merge target")
+    if source.id == target.id:
+        raise UserError(f"Code {source.name!r}: cannot merge a code into itself")
+    if target.archived:
+        raise UserError(f"Code {target.name!r}: archived; restore it before merging into it")
+    before = {"source": _snapshot(source), "target": _snapshot(target)}
+    if _is_within(_parents(session), target.id, source.id):
+        # The target sits under the source: it takes the source's place before the rest move under it.
+        target.parent_id, target.sort_order = source.parent_id, source.sort_order
+        session.flush()
+    result = _absorb(session, source, target)
+    children = _rehome_children(session, source, target.id)
+    session.delete(source)
+    session.flush()
+    audit.code_merged(session, actor, before["source"], before["target"], _snapshot(target),
+                      children=children, moved=result["moved"], dropped=result["dropped"],
+                      version=bump_version(session))
+    return result
 
 
 def coding_count(session: Session, code_id: str) -> int:
     return session.scalar(select(func.count(Coding.id)).where(Coding.code_id == code_id)) or 0
 
 
-def delete_code(project: Project, code_id: str, actor: str, *, on_codings: str | None = None,
+def delete_code(session: Session, code_id: str, actor: str, *, on_codings: str | None = None,
                 reassign_to: str | None = None) -> str:
     """Delete a code; one with codings needs ``on_codings`` = "reassign" (to ``reassign_to``) or
     "archive". Returns what happened: "deleted", "reassigned" or "archived"."""
     actor = _actor(actor)
-    with project.session() as s:
-        code = _get(s, code_id)
-        n = coding_count(s, code.id)
-        before = _snapshot(code)
-        if n == 0:
-            children = _rehome_children(s, code, code.parent_id)
-            gone = memos.drop_memos(s, "code", code.id)
-            s.delete(code)
-            s.flush()
-            _changed(s, actor, "code.delete", code.id, before, None, children=children, memos=gone)
-            return "deleted"
-        if on_codings not in ("reassign", "archive"):
-            raise UserError(f"Code {code.name!r} has {n} coding{'s' if n != 1 else ''}: choose to reassign "
-                            "them to another code or to archive the code")
-        if on_codings == "archive":
-            code.archived, code.updated_at = True, utcnow()
-            children = _rehome_children(s, code, code.parent_id)
-            _changed(s, actor, "code.archive", code.id, before, _snapshot(code), children=children)
-            return "archived"
-        target = _get(s, reassign_to, f"Code {code.name!r} field 'reassign to':")
-        if target.id == code.id or target.archived:
-            why = "itself" if target.id == code.id else f"archived code {target.name!r}"
-            raise UserError(f"Code {code.name!r} field 'reassign to': cannot reassign codings to {why}")
-        children = _rehome_children(s, code, code.parent_id)
-        result = _absorb(s, code, target)
-        s.delete(code)
-        s.flush()
-        _changed(s, actor, "code.delete", code.id, before, None, reassigned_to=target.id,
-                 children=children, **result)
-        return "reassigned"
+    code = _get(session, code_id)
+    n = coding_count(session, code.id)
+    before = _snapshot(code)
+    if n == 0:
+        children = _rehome_children(session, code, code.parent_id)
+        gone = memos.drop_memos(session, "code", code.id)
+        session.delete(code)
+        session.flush()
+        audit.code_deleted(session, actor, before, children=children, memos=gone,
+                           version=bump_version(session))
+        return "deleted"
+    if on_codings not in ("reassign", "archive"):
+        raise UserError(f"Code {code.name!r} has {n} coding{'s' if n != 1 else ''}: choose to reassign "
+                        "them to another code or to archive the code")
+    if on_codings == "archive":
+        code.archived, code.updated_at = True, utcnow()
+        children = _rehome_children(session, code, code.parent_id)
+        audit.code_archived(session, actor, before, _snapshot(code), children=children,
+                            version=bump_version(session))
+        return "archived"
+    target = _get(session, reassign_to, f"Code {code.name!r} field 'reassign to':")
+    if target.id == code.id or target.archived:
+        why = "itself" if target.id == code.id else f"archived code {target.name!r}"
+        raise UserError(f"Code {code.name!r} field 'reassign to': cannot reassign codings to {why}")
+    children = _rehome_children(session, code, code.parent_id)
+    result = _absorb(session, code, target)
+    session.delete(code)
+    session.flush()
+    audit.code_deleted(session, actor, before, children=children, reassigned_to=target.id,
+                       moved=result["moved"], dropped=result["dropped"], version=bump_version(session))
+    return "reassigned"
 
 
-def restore_code(project: Project, code_id: str, actor: str) -> None:
+def restore_code(session: Session, code_id: str, actor: str) -> None:
     """Bring an archived code back into the palette (at top level if its parent is archived or gone)."""
     actor = _actor(actor)
-    with project.session() as s:
-        code = _get(s, code_id)
-        if not code.archived:
-            return
-        _name(s, code.name, code.name, own_id=code.id)
-        before = _snapshot(code)
-        parent = s.get(Code, code.parent_id) if code.parent_id else None
-        if parent is None or parent.archived:
-            code.parent_id = None
-        code.archived, code.sort_order, code.updated_at = False, _next_order(s, code.parent_id), utcnow()
-        _changed(s, actor, "code.restore", code.id, before, _snapshot(code))
+    code = _get(session, code_id)
+    if not code.archived:
+        return
+    _name(session, code.name, code.name, own_id=code.id)
+    before = _snapshot(code)
+    parent = session.get(Code, code.parent_id) if code.parent_id else None
+    if parent is None or parent.archived:
+        code.parent_id = None
+    code.archived, code.sort_order, code.updated_at = False, _next_order(session, code.parent_id), utcnow()
+    audit.code_restored(session, actor, before, _snapshot(code), bump_version(session))
 
 
-def codebook_tree(session: Session, include_archived: bool = False, *,
-                  coder: str | None = None) -> list[CodeNode]:
-    """The codes as an ordered tree with coding counts (of one coder, or everyone's)."""
-    counts_q = select(Coding.code_id, func.count(Coding.id)).group_by(Coding.code_id)
+def _coding_counts(session: Session, coder: str | None) -> dict[str, int]:
+    q = select(Coding.code_id, func.count(Coding.id)).group_by(Coding.code_id)
     if coder is not None:
-        counts_q = counts_q.join(Coder, Coder.id == Coding.coder_id).where(Coder.name == coder)
-    counts = dict(session.execute(counts_q).all())
-    codes = list(session.scalars(select(Code).order_by(Code.sort_order, Code.name)))
-    by_id = {c.id: c for c in codes}
-    shown = [c for c in codes if include_archived or not c.archived]
-    nodes = {c.id: CodeNode(c.id, c.name, c.definition, c.when_to_use, c.when_not_to_use, c.example,
-                            c.colour if COLOUR.match(c.colour or "") else DEFAULT_COLOUR, c.parent_id,
-                            c.archived, counts.get(c.id, 0)) for c in shown}
+        q = q.join(Coder, Coder.id == Coding.coder_id).where(Coder.name == coder)
+    return dict(session.execute(q).all())
 
-    def visible_parent(code: Code) -> str | None:
-        # A hidden (archived) parent is skipped: its children hang from the nearest shown ancestor.
-        walk, seen = code.parent_id, {code.id}
-        while walk and walk not in nodes and walk in by_id and walk not in seen:
-            seen.add(walk)
-            walk = by_id[walk].parent_id
-        return walk if walk in nodes and walk not in seen else None
 
-    roots: list[CodeNode] = []
-    for code in shown:
-        parent = visible_parent(code)
-        (nodes[parent].children if parent else roots).append(nodes[code.id])
+def _visible_parent(code: CodeView, nodes: dict[str, CodeNode], by_id: dict[str, CodeView]) -> str | None:
+    """The nearest shown ancestor: a hidden (archived) parent is skipped."""
+    walk, seen = code.parent_id, {code.id}
+    while walk and walk not in nodes and walk in by_id and walk not in seen:
+        seen.add(walk)
+        walk = by_id[walk].parent_id
+    return walk if walk in nodes and walk not in seen else None
+
+
+def _settle(roots: list[CodeNode], nodes: dict[str, CodeNode]) -> list[CodeNode]:
+    """Set depths from the roots down; codes caught in a parent cycle (only possible in hand-edited
+    data) are shown at top level."""
     placed: set[str] = set()
 
     def settle(node: CodeNode, depth: int) -> bool:
@@ -420,6 +396,19 @@ def codebook_tree(session: Session, include_archived: bool = False, *,
         return True
 
     roots = [r for r in roots if settle(r, 0)]
-    # Codes caught in a parent cycle (only possible in hand-edited data) are shown at top level.
-    roots += [n for cid, n in nodes.items() if cid not in placed and settle(n, 0)]
-    return roots
+    return roots + [n for cid, n in nodes.items() if cid not in placed and settle(n, 0)]
+
+
+def codebook_tree(session: Session, include_archived: bool = False, *,
+                  coder: str | None = None) -> list[CodeNode]:
+    """The codes as an ordered tree with coding counts (of one coder, or everyone's)."""
+    counts = _coding_counts(session, coder)
+    codes = list_codes(session)
+    by_id = {c.id: c for c in codes}
+    shown = [c for c in codes if include_archived or not c.archived]
+    nodes = {c.id: CodeNode(c, counts.get(c.id, 0)) for c in shown}
+    roots: list[CodeNode] = []
+    for code in shown:
+        parent = _visible_parent(code, nodes, by_id)
+        (nodes[parent].children if parent else roots).append(nodes[code.id])
+    return _settle(roots, nodes)

@@ -19,8 +19,6 @@ and code) are skipped, so loading a file twice adds nothing.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -30,9 +28,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.cells import unescape_cell
 from consult_coder.coding import get_or_create_coder, mark_started
 from consult_coder.errors import UserError
 from consult_coder.importers.encoding import decode_text
+from consult_coder.importers.table import csv_records
+from consult_coder.limits import MAX_TABLE_BYTES, check_size, read_limited
 from consult_coder.model import Code, Coding, Transcript, Turn
 from consult_coder.text import normalise, trim_span
 
@@ -87,30 +88,29 @@ def load_codings_csv(
     else:
         path = Path(path_or_bytes)
         name = source_name or path.name
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise UserError(f"Cannot read codings file {path}: {exc.strerror or exc}") from None
+        if not path.exists():
+            raise UserError(f"Cannot read codings file {path}: no such file")
+        data = read_limited(path, MAX_TABLE_BYTES, name)
+    check_size(name, len(data), MAX_TABLE_BYTES)
     default_coder = (coder or PurePath(name).stem).strip()
     rows = _parse(session, name, decode_text(data, name), default_coder)
     return _write(session, name, rows, actor)
 
 
 def _parse(session: Session, name: str, text: str, default_coder: str) -> list[_Row]:
-    reader = csv.reader(io.StringIO(normalise(text), newline=""))
-    header = next(reader, None)
+    reader = csv_records(normalise(text), name)
+    _, header = next(reader, (0, []))
     if not header or not any(h.strip() for h in header):
         raise UserError(f"{name}: is empty (expected a header such as source,code,quote,occurrence,memo)")
     cols = _columns(name, header)
     finder = _Finder(session)
     rows: list[_Row] = []
     problems: list[str] = []
-    line = reader.line_num
-    for record in reader:
-        row_line, line = line + 1, reader.line_num
+    for row_line, record in reader:
         if not any(cell.strip() for cell in record):
             continue  # blank lines, e.g. at the end of a hand-edited file
-        cells = {key: record[i].strip() if i < len(record) else "" for key, i in cols.items()}
+        # our own exports write formula-like text with a leading apostrophe (consult_coder.cells)
+        cells = {key: unescape_cell(record[i]).strip() if i < len(record) else "" for key, i in cols.items()}
         try:
             rows.append(_row(finder, cells, row_line, default_coder))
         except _RowError as exc:
@@ -286,8 +286,5 @@ def _write(session: Session, name: str, rows: list[_Row], actor: str) -> int:
     session.flush()
     for tid, cid in {(c.transcript_id, c.coder_id) for c in new}:
         mark_started(session, tid, cid)
-    audit.record(session, actor, "codings.import", "codings", name, before=None, after={
-        "file": name, "coders": sorted(coders), "added": len(new), "skipped": len(rows) - len(new),
-        "coding_ids": [c.id for c in new],
-    })
+    audit.codings_imported(session, actor, name, list(coders), [c.id for c in new], len(rows) - len(new))
     return len(new)

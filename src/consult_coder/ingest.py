@@ -1,10 +1,14 @@
 """Import transcripts into a project: every file of a batch in one transaction, all or nothing.
 
-Files are read, parsed and written a few at a time (:data:`CHUNK`), so memory stays flat however many
-files a batch has; any problem rolls the whole transaction back.
+The import runs in two phases so coders can keep saving while it runs. First every file is read and
+parsed (:data:`CHUNK` at a time) and spooled to a temporary file, writing nothing: on SQLite the
+database is not locked while the slow part runs, and memory stays flat however many files a batch has.
+Only then are the staged transcripts written, in one short transaction (bulk inserts, no parsing),
+so the write lock a coder's save may wait for is held for a moment, not for the whole import; any
+problem rolls the whole transaction back.
 A batch with any unreadable file writes nothing and says which file and why, in one line. A file
 whose stored text is already in the project (same content hash) is reported as skipped, not added
-twice. A participants CSV, when given, is upserted in the same transaction and links files to
+twice. A participants CSV, when given, is upserted in the same unit of work and links files to
 participants. :func:`preview_files` parses without writing, reporting each file's problem instead of
 raising, for the Import page.
 """
@@ -12,26 +16,29 @@ raising, for the Import page.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import pickle
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.anonymity.redact import Choice
 from consult_coder.errors import UserError
 from consult_coder.importers import ParsedTranscript, parse_file
 from consult_coder.importers.folder import ParticipantLinker, select_files
 from consult_coder.importers.participants import ParticipantRow, id_key, parse_participants_csv
+from consult_coder.limits import check_width, read_limited
 from consult_coder.model import Participant, Transcript, Turn
-from consult_coder.storage import Project
 
 Progress = Callable[[int, int, str], None]  # (files done, files in total, file name)
-CHUNK = 50  # files parsed, then written, at a time: bounds the memory an import needs
+CHUNK = 50  # files parsed, then spooled, at a time; then written at a time: bounds the memory
 
 
 @dataclass
@@ -46,6 +53,7 @@ class FileResult:
     participant_id: str | None = None
     transcript_id: int | None = None
     turns: int = 0
+    redacted: int = 0  # identifiers replaced before import
 
     @property
     def ok(self) -> bool:
@@ -93,7 +101,7 @@ class Preview:
 
 
 def import_paths(
-    target: Project | Session,
+    session: Session,
     paths: Iterable[Path | str],
     participants_csv: Path | str | None = None,
     actor: str = "import",
@@ -107,54 +115,56 @@ def import_paths(
     files = _FilesOnDisk(selection.files)
     csv_bytes = _read(csv_path) if csv_path else None
     csv_name = csv_path.name if csv_path else "participants.csv"
-    report = import_files(target, files, csv_bytes, csv_name, actor=actor, progress=progress)
+    report = import_files(session, files, csv_bytes, csv_name, actor=actor, progress=progress)
     report.ignored = selection.ignored
     return report
 
 
 def import_files(
-    target: Project | Session,
+    session: Session,
     files: Sequence[tuple[str, bytes]],
     participants_csv_bytes: bytes | None = None,
     participants_csv_name: str = "participants.csv",
     actor: str = "import",
     progress: Progress | None = None,
+    redactions: Mapping[str, Sequence[Choice]] | None = None,
 ) -> ImportReport:
-    """Import in-memory files (e.g. browser uploads) as (name, bytes) pairs, all or nothing."""
+    """Import in-memory files (e.g. browser uploads) as (name, bytes) pairs, all or nothing.
+
+    ``redactions`` maps a file's name to the choices for the anonymity check's findings in it (as
+    :func:`consult_coder.anonymity.scan_parsed` lists them for the preview): the file is imported with
+    those identifiers replaced by placeholders."""
     if not files and participants_csv_bytes is None:
         raise UserError("Nothing to import: choose transcript files or a participants CSV")
-    rows = parse_participants_csv(participants_csv_bytes, participants_csv_name) \
+    rows = _parse_participants(participants_csv_bytes, participants_csv_name) \
         if participants_csv_bytes is not None else []
-    if isinstance(target, Session):
-        return _import(target, files, rows, participants_csv_name, actor, progress)
     try:
-        with target.session() as session:
-            return _import(session, files, rows, participants_csv_name, actor, progress)
-    except IntegrityError:  # another import stored the same text between our check and commit
+        return _import(session, files, rows, participants_csv_name, actor, progress, redactions or {})
+    except IntegrityError:  # another import stored the same text between our check and our insert
         raise UserError("Another import wrote some of these transcripts at the same time; nothing was "
                         "imported: run the import again") from None
 
 
 def preview_files(
+    session: Session | None,
     files: Sequence[tuple[str, bytes]],
     participants_csv_bytes: bytes | None = None,
     participants_csv_name: str = "participants.csv",
-    project: Project | None = None,
     progress: Progress | None = None,
 ) -> Preview:
-    """Parse without writing: each file ok, duplicate (already in ``project``) or error."""
+    """Parse without writing: each file ok, duplicate (already in the project ``session`` reads; with
+    None, only duplicates within the batch) or error."""
     preview = Preview(files=_parse_all(files, progress))
     if participants_csv_bytes is not None:
         try:
-            preview.participants = parse_participants_csv(participants_csv_bytes, participants_csv_name)
+            preview.participants = _parse_participants(participants_csv_bytes, participants_csv_name)
         except UserError as exc:
             preview.participants_error = str(exc)
     known: list[str] = []
     stored: dict[str, int] = {}
-    if project is not None:
-        with project.session() as s:
-            known = list(s.scalars(select(Participant.id)))
-            stored = _stored_hashes(s, [r.parsed for r in preview.files if r.parsed])
+    if session is not None:
+        known = list(session.scalars(select(Participant.id)))
+        stored = _stored_hashes(session, [r.parsed for r in preview.files if r.parsed])
     linker = ParticipantLinker(preview.participants, known)
     seen: dict[str, str] = {}
     for r in preview.files:
@@ -199,12 +209,31 @@ def _parsed_chunks(
 def _parse_one(name: str, data: bytes) -> FileResult:
     try:
         parsed = parse_file(name, data)
+        _check_fits(name, parsed)
     except UserError as exc:
         return FileResult(name, "error", str(exc))
     except Exception as exc:  # a reader bug must still name the file, in one line
         return FileResult(name, "error", f"{name}: could not be read ({type(exc).__name__})")
     return FileResult(name, "ok", f"{len(parsed.turns)} turns", parsed, parsed.participant_id,
                       turns=len(parsed.turns))
+
+
+# PostgreSQL refuses a value longer than its column, SQLite stores it: the same one line on both,
+# naming the file, before anything is written.
+
+def _check_fits(name: str, parsed: ParsedTranscript) -> None:
+    check_width(name, Transcript, "source_name", name, "the file name")
+    for speaker in dict.fromkeys(t.speaker for t in parsed.turns):
+        check_width(name, Turn, "speaker", speaker, f"the speaker name {speaker[:20]!r}…")
+
+
+def _parse_participants(data: bytes, name: str) -> list[ParticipantRow]:
+    rows = parse_participants_csv(data, name)
+    for row in rows:
+        for field_name, value, label in (("id", row.id, "participant_id"), ("role", row.role, "role"),
+                                          ("age_band", row.age_band, "age_band")):
+            check_width(f"{name} line {row.line}", Participant, field_name, value, label)
+    return rows
 
 
 def _participant_for(
@@ -230,17 +259,41 @@ def _stored_hashes(session: Session, parsed: list[ParsedTranscript]) -> dict[str
 
 def _import(
     session: Session, files: Sequence[tuple[str, bytes]], rows: list[ParticipantRow], csv_name: str,
-    actor: str, progress: Progress | None,
+    actor: str, progress: Progress | None, redactions: Mapping[str, Sequence[Choice]],
 ) -> ImportReport:
-    """Parse and write chunk by chunk; on any problem keep parsing (to count the files with problems),
-    write nothing more, and raise: the caller's transaction then rolls everything back."""
+    """Parse and stage every file, then write them all; a problem found while parsing raises before
+    anything is written, one while writing rolls the caller's transaction back."""
     report = ImportReport()
     existing = {p.id: p for p in session.scalars(select(Participant))}
-    before = _upsert_participants(session, rows, existing, report)
     linker = ParticipantLinker(rows, list(existing))
+    with tempfile.TemporaryFile(prefix="consult-coder-import-") as spool:
+        # Phase 1: parse and stage, writing nothing to the project.
+        _stage(files, progress, report, linker, bool(rows), csv_name, spool, redactions)
+        # Phase 2: write what was staged, a chunk in memory at a time.
+        before = _upsert_participants(session, rows, existing, report)
+        new_in_batch: dict[str, FileResult] = {}
+        spool.seek(0)
+        for i in range(0, len(report.files), CHUNK):
+            chunk = report.files[i:i + CHUNK]
+            for r in chunk:
+                r.parsed = pickle.load(spool)
+            _write_chunk(session, chunk, existing, report, new_in_batch)
+            for r in chunk:
+                r.parsed = None  # written: the text need not stay in memory
+    if report.imported or report.participants_added or report.participants_updated or report.linked:
+        _record(session, actor, report, before)
+    return report
+
+
+def _stage(
+    files: Sequence[tuple[str, bytes]], progress: Progress | None, report: ImportReport,
+    linker: ParticipantLinker, has_rows: bool, csv_name: str, spool: IO[bytes],
+    redactions: Mapping[str, Sequence[Choice]],
+) -> None:
+    """Parse every file and spool the parsed transcripts (our own data, to our own temporary file);
+    on any problem keep parsing (to count the files with problems), then raise."""
     failed: list[FileResult] = []
     unlinked: UserError | None = None  # a file whose participant is not in the CSV
-    new_in_batch: dict[str, FileResult] = {}
     for chunk in _parsed_chunks(files, progress):
         report.files += chunk
         failed += [r for r in chunk if not r.ok]
@@ -249,35 +302,33 @@ def _import(
         try:
             for r in chunk:
                 assert r.parsed is not None
-                r.participant_id = _participant_for(r.parsed, linker, bool(rows), csv_name)
+                r.participant_id = _participant_for(r.parsed, linker, has_rows, csv_name)
         except UserError as exc:
             unlinked = exc
             continue
-        _write_chunk(session, chunk, existing, report, new_in_batch)
         for r in chunk:
-            r.parsed = None  # written: the text need not stay in memory
+            if r.name in redactions and r.parsed is not None:
+                r.parsed = _redacted(r, redactions[r.name])
+            pickle.dump(r.parsed, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            r.parsed = None  # staged: the text need not stay in memory
         gc.collect(1)  # the Word reader leaves reference cycles: free them chunk by chunk
     if failed:
         more = f" (and {len(failed) - 1} more file(s) with problems)" if len(failed) > 1 else ""
         raise UserError(f"{failed[0].message}{more}; nothing was imported")
     if unlinked:
         raise unlinked
-    if report.imported or report.participants_added or report.participants_updated or report.linked:
-        audit.record(
-            session, actor, "import.batch", "import", datetime.now(UTC).isoformat(timespec="seconds"),
-            before={"participants": before},
-            after={
-                "transcripts": [
-                    {"id": r.transcript_id, "source_name": r.name, "participant_id": r.participant_id}
-                    for r in report.imported
-                ],
-                "participants_added": report.participants_added,
-                "participants_updated": report.participants_updated,
-                "linked": report.linked,
-            },
-            skipped=[r.name for r in report.skipped],
-        )
-    return report
+
+
+def _redacted(r: FileResult, choices: Sequence[Choice]) -> ParsedTranscript:
+    from consult_coder.anonymity import redact_parsed, scan_parsed
+
+    assert r.parsed is not None
+    findings = scan_parsed(r.parsed)
+    if len(findings) != len(choices):
+        raise UserError(f"{r.name}: the anonymity check now finds {len(findings)} identifiers, not "
+                        f"{len(choices)}; preview the file again; nothing was imported")
+    r.redacted = sum(1 for c in choices if c is not False)
+    return redact_parsed(r.parsed, findings, choices)
 
 
 def _write_chunk(
@@ -319,6 +370,24 @@ def _write_chunk(
     for r in twins:
         r.transcript_id = new_in_batch[digests[id(r)]].transcript_id
         _link_if_unlinked(session, r, existing, report)
+
+
+def _imported(r: FileResult) -> audit.ImportedTranscript:
+    item = audit.ImportedTranscript(id=r.transcript_id or 0, source_name=r.name,
+                                    participant_id=r.participant_id)
+    if r.redacted:
+        item["identifiers_redacted"] = r.redacted
+    return item
+
+
+def _record(session: Session, actor: str, report: ImportReport, before: dict[str, Any]) -> None:
+    audit.transcripts_imported(
+        session, actor,
+        transcripts=[_imported(r) for r in report.imported],
+        participants_before=before, participants_added=report.participants_added,
+        participants_updated=report.participants_updated, linked=report.linked,
+        skipped=[r.name for r in report.skipped],
+    )
 
 
 def _upsert_participants(
@@ -400,10 +469,8 @@ class _FilesOnDisk(Sequence[tuple[str, bytes]]):
 
 
 def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+    """A regular file's bytes, its type and size checked against its format's limit first."""
+    return read_limited(path)
 
 
 def _suffixes() -> list[str]:

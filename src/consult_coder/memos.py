@@ -17,7 +17,6 @@ from consult_coder import audit
 from consult_coder.coding import get_or_create_coder
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Coder, Memo, Transcript, utcnow
-from consult_coder.storage import Project
 
 TARGET_KINDS = ("transcript", "code", "project")
 PROJECT_TARGET = "project"  # the one target id of project memos
@@ -87,9 +86,22 @@ def list_memos(session: Session, target_kind: str, target_id: str | int) -> list
     return [MemoView(m.target_kind, m.target_id, name, m.text, m.updated_at) for m, name in rows]
 
 
+def code_memos(session: Session, coder: str) -> dict[str, list[MemoView]]:
+    """``{code id: [memo, …]}`` for every code: the shared memo first, then ``coder``'s own (one query)."""
+    q = (select(Memo, Coder.name)
+         .outerjoin(Coder, Coder.id == Memo.coder_id)
+         .where(Memo.target_kind == "code", (Memo.coder_id.is_(None)) | (Coder.name == coder))
+         .order_by(Memo.target_id, Coder.name.is_not(None)))
+    out: dict[str, list[MemoView]] = {}
+    for m, name in session.execute(q):
+        out.setdefault(m.target_id, []).append(MemoView(m.target_kind, m.target_id, name, m.text,
+                                                        m.updated_at))
+    return out
+
+
 def write_memo(session: Session, target_kind: str, target_id: str | int, coder: str | None, text: str,
                actor: str) -> bool:
-    """Set a memo inside an open unit of work; returns whether anything changed."""
+    """Set a memo for ``actor`` (already checked); returns whether anything changed."""
     key = _check_target(session, target_kind, target_id)
     coder_id = _coder_id(session, coder, create=bool(text.strip()))
     memo = _find(session, target_kind, key, coder_id) if coder is None or coder_id is not None else None
@@ -103,19 +115,17 @@ def write_memo(session: Session, target_kind: str, target_id: str | int, coder: 
         memo.text, memo.updated_at = after, utcnow()
     else:
         session.delete(memo)
-    audit.record(session, actor, "memo.set", "memo", f"{target_kind}:{key}",
-                 {"text": before}, {"text": after}, coder=coder)
+    audit.memo_set(session, actor, target_kind, key, coder, before, after)
     return True
 
 
-def set_memo(project: Project, target_kind: str, target_id: str | int, coder: str | None, text: str,
+def set_memo(session: Session, target_kind: str, target_id: str | int, coder: str | None, text: str,
              *, actor: str | None = None) -> bool:
-    """Save (or, with blank text, remove) one memo in its own transaction, audited as ``memo.set``."""
+    """Save (or, with blank text, remove) one memo, audited as ``memo.set``; returns whether it changed."""
     actor = (actor or coder or "").strip()
     if not actor:
         raise UserError("Memo: choose who you are before writing a memo")
-    with project.session() as s:
-        return write_memo(s, target_kind, target_id, coder, text, actor)
+    return write_memo(session, target_kind, target_id, coder, text, actor)
 
 
 def fold_memos(session: Session, target_kind: str, from_id: str, to_id: str, heading: str) -> list[dict]:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from consult_coder.codebook import apply_codebook, load_codebook_file
 from consult_coder.errors import UserError
 from consult_coder.model import Coder, Coding, Progress
-from consult_coder.storage import Project, get_setting, set_setting
+from consult_coder.storage import get_setting, set_setting
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = REPO / "transcripts_sample"
@@ -25,7 +25,8 @@ ACTOR = "demo"
 PROJECT_NAME = "Working alliance consultations (synthetic sample)"
 
 
-def load_demo(project: Project, progress: Callable[[int, int, str], None] | None = None) -> str:
+def load_demo(session: Session, progress: Callable[[int, int, str], None] | None = None) -> str:
+    """Load the sample study into the project, in the caller's unit of work; a summary for people."""
     from consult_coder.codings_io import load_codings_csv
     from consult_coder.ingest import import_paths
 
@@ -33,21 +34,19 @@ def load_demo(project: Project, progress: Callable[[int, int, str], None] | None
         raise UserError(f"the sample study is not beside this installation ({SAMPLE_DIR}); "
                         "install from a checkout with `pip install -e .`")
     book = load_codebook_file(CODEBOOK_FILE)
-    with project.session() as s:
-        apply_codebook(s, book, ACTOR)
-        if not get_setting(s, "project_name"):
-            set_setting(s, "project_name", PROJECT_NAME)
-    report = import_paths(project, [SAMPLE_DIR], participants_csv=SAMPLE_DIR / "participants.csv",
+    apply_codebook(session, book, ACTOR)
+    if not get_setting(session, "project_name"):
+        set_setting(session, "project_name", PROJECT_NAME)
+    report = import_paths(session, [SAMPLE_DIR], participants_csv=SAMPLE_DIR / "participants.csv",
                           actor=ACTOR, progress=progress)
     loaded = 0
     for csv_path in sorted(SAMPLE_CODINGS.glob("*.csv")):
         coder = csv_path.stem
-        with project.session() as s:
-            has = s.scalar(select(func.count(Coding.id)).join(Coder).where(Coder.name == coder))
-            if has:
-                continue
-            loaded += load_codings_csv(s, csv_path, actor=ACTOR)
-            _mark_done(s, coder)
+        has = session.scalar(select(func.count(Coding.id)).join(Coder).where(Coder.name == coder))
+        if has:
+            continue
+        loaded += load_codings_csv(session, csv_path, actor=ACTOR)
+        _mark_done(session, coder)
     return (f"Sample study: {report.summary().rstrip('.')}; {len(book.codes)} codes; "
             f"{loaded} sample codings loaded.")
 

@@ -62,11 +62,6 @@ class Project:
         with self._sessions.begin() as session:
             yield session
 
-    def setting(self, key: str, default: str = "") -> str:
-        with self.session() as s:
-            row = s.get(Setting, key)
-            return row.value if row else default
-
     def close(self) -> None:
         self.engine.dispose()
 

@@ -1,8 +1,8 @@
 """Small pure functions for stored text and offsets.
 
 Offsets everywhere are Unicode code points of the normalised text (Python ``str`` indices), end
-exclusive. Browsers count UTF-16 code units, so the two conversions below are the only place the
-difference is handled.
+exclusive. Only the browser counts UTF-16 code units; the reader component converts at that edge
+(``ui/component/reader_pure.js``), so Python never sees them.
 """
 
 from __future__ import annotations
@@ -25,21 +25,6 @@ def normalise(text: str) -> str:
 
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def utf16_to_codepoint(text: str, utf16_offset: int) -> int:
-    """Map a JavaScript string index (UTF-16 units) to a code-point offset in ``text``."""
-    units = 0
-    for i, ch in enumerate(text):
-        if units >= utf16_offset:
-            return i
-        units += 2 if ord(ch) > 0xFFFF else 1
-    return len(text)
-
-
-def codepoint_to_utf16(text: str, offset: int) -> int:
-    """Map a code-point offset in ``text`` to a JavaScript string index (UTF-16 units)."""
-    return offset + sum(1 for ch in text[:offset] if ord(ch) > 0xFFFF)
 
 
 def clamp_span(text: str, start: int, end: int) -> tuple[int, int]:

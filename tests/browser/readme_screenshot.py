@@ -19,8 +19,8 @@ from consult_coder import coding
 from consult_coder.sample import load_demo
 from consult_coder.storage import open_project
 from tests.browser.actions import mouse_select, settled
-from tests.browser.conftest import launch, serve
-from tests.conftest import REPO
+from tests.browser.support import launch, serve
+from tests.factories import REPO
 
 OUT = REPO / "docs" / "screenshot.png"
 
@@ -41,11 +41,12 @@ def code_more(db: str, transcript_id: int) -> None:
     project = open_project(db)
     try:
         with project.session() as s:
-            text = coding.open_transcript(s, transcript_id)["text"]
+            text = coding.open_transcript(s, transcript_id).text
         for first, last, codes in MORE_CODINGS:
             start = text.index(first)
             end = text.index(last, start) + len(last)
-            coding.add_coding(project, transcript_id, start, end, codes, "coder_a")
+            with project.session() as s:
+                coding.add_coding(s, transcript_id, start, end, codes, "coder_a")
     finally:
         project.close()
 
@@ -54,9 +55,9 @@ def main(out: Path = OUT) -> None:
     root = Path(tempfile.mkdtemp(prefix="cc-shot-"))
     db = str(root / "demo.sqlite")
     project = open_project(db)
-    load_demo(project)  # what `consult-coder demo --db` loads
     with project.session() as s:
-        [p12] = [t["id"] for t in coding.transcript_choices(s) if t["participant_id"] == "P12"]
+        load_demo(s)  # what `consult-coder demo --db` loads
+        [p12] = [t.id for t in coding.transcript_choices(s) if t.participant_id == "P12"]
     project.close()
     code_more(db, p12)
     expect.set_options(timeout=30_000)

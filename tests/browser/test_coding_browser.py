@@ -9,37 +9,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from consult_coder.model import Coding, Transcript
-from consult_coder.storage import open_project
-from tests.browser.actions import choose_coder, eventually, mouse_select
-from tests.browser.conftest import App
+from tests.browser.actions import choose_coder, mouse_select
+from tests.browser.support import App, stored, wait_for_db
 
 pytestmark = pytest.mark.browser
 
 FIRST = "She listens and she never judges me."
 SECOND = "she never judges me. We set small goals"
-
-
-def stored(app: App) -> tuple[str, list[tuple[int, int, str, str, int]]]:
-    project = open_project(app.db)
-    try:
-        with project.session() as s:
-            text = s.get(Transcript, app.transcript_id).text
-            rows = [(c.start, c.end, c.code_id, c.memo, c.id)
-                    for c in s.query(Coding).filter(Coding.transcript_id == app.transcript_id)
-                    .order_by(Coding.start, Coding.code_id)]
-        return text, rows
-    finally:
-        project.close()
-
-
-def wait_for_db(app: App, check, what: str) -> list:  # noqa: ANN001
-    """The project's codings once ``check(text, rows)`` holds for them."""
-    def rows_if_done() -> list | None:
-        text, rows = stored(app)
-        return (rows,) if check(text, rows) else None
-
-    return eventually(rows_if_done, f"the project showing {what}")[0]
 
 
 def coded(page: Page, code_id: str) -> str:

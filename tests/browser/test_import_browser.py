@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from consult_coder.model import Participant, Transcript
 from consult_coder.storage import open_project
 from tests.browser.actions import settled
-from tests.browser.conftest import serve
-from tests.conftest import SAMPLE_DIR
+from tests.browser.support import serve
+from tests.factories import SAMPLE_DIR
 
 pytestmark = pytest.mark.browser
 

@@ -17,7 +17,7 @@ from playwright.sync_api import Page, expect
 
 from consult_coder.storage import open_project
 from tests.browser.actions import choose_coder, mouse_select, settled
-from tests.browser.conftest import serve
+from tests.browser.support import serve
 
 pytestmark = pytest.mark.browser
 

@@ -14,7 +14,8 @@ from consult_coder import coding
 from consult_coder.model import Coding, Transcript
 from consult_coder.storage import open_project
 from tests.browser.actions import choose_coder, eventually, settled
-from tests.browser.conftest import LONG_TARGET, App
+from tests.browser.support import LONG_TARGET, App
+from tests.factories import in_session
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +58,8 @@ def test_open_in_context_lands_on_the_passage(app_server: App, page: Page) -> No
     start = text.index(LONG_TARGET)
     project = open_project(app.db)
     try:  # another coder coded a passage near the end of the long transcript
-        coding.add_coding(project, app.long_id, start, start + len(LONG_TARGET), ["confidentiality"], "ben")
+        in_session(project, coding.add_coding, app.long_id, start, start + len(LONG_TARGET),
+                   ["confidentiality"], "ben")
     finally:
         project.close()
 

@@ -20,12 +20,12 @@ from consult_coder.agreement.bands import ALPHA_NOTE, KAPPA_NOTE, PARADOX_NOTE
 from consult_coder.agreement.defaults import ProjectAgreement, project_agreement
 from consult_coder.agreement.labels import UNIT_LABELS, plain, records
 from consult_coder.agreement.tables import CELL_COLUMNS, AgreementResult
+from consult_coder.cells import csv_text
 from consult_coder.errors import UserError
 from consult_coder.export.context import ExportOptions
 from consult_coder.export.tables import write_sheet
 
 ALL_TRANSCRIPTS = "All transcripts"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 COEFFICIENT_FORMAT = "0.000"
 PERCENT_FORMAT = "0.0"
 NUMBER_FORMATS = {**dict.fromkeys(("cohen_kappa", "brennan_prediger", "krippendorff_alpha", "unitized_alpha"),
@@ -71,14 +71,8 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     safe = frame.copy()
     for col in safe.columns:
         if not pd.api.types.is_numeric_dtype(safe[col]):
-            safe[col] = safe[col].map(_csv_text)
+            safe[col] = safe[col].map(csv_text)
     return safe.to_csv(index=False).encode("utf-8-sig")
-
-
-def _csv_text(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
 
 
 def workbook_bytes(project: ProjectAgreement | Sequence[AgreementResult], note: str = "") -> bytes:

@@ -15,7 +15,7 @@ from consult_coder.analysis.compare import (
     small_n_note,
 )
 from consult_coder.analysis.cooccurrence import MODES, cooccurrence, cooccurrence_matrix
-from consult_coder.analysis.exemplars import exemplar_table, exemplars, set_pinned
+from consult_coder.analysis.exemplars import exemplar_table, exemplars
 from consult_coder.analysis.frequency import frequency_table, theme_frequency
 from consult_coder.analysis.labels import (
     attribute_label,
@@ -42,5 +42,5 @@ __all__ = [
     "attribute_options", "bh_adjust", "comparison_table", "cooccurrence", "cooccurrence_matrix",
     "default_layer", "exemplar_table", "exemplars", "fisher_2x2", "format_odds_ratio", "frequency_table",
     "group_comparison", "layer_codings", "layer_label", "layer_options", "load_study", "matrix_table",
-    "participant_matrix", "set_pinned", "small_n_note", "split_values", "theme_frequency", "with_labels",
+    "participant_matrix", "small_n_note", "split_values", "theme_frequency", "with_labels",
 ]

@@ -7,8 +7,8 @@ For each code the 2×2 table is participants mentioning / not mentioning the the
 * the odds ratio of mentioning, first vs second group, as the **conditional maximum-likelihood
   estimate** with its exact 95% confidence interval (``scipy.stats.contingency.odds_ratio``,
   ``kind="conditional"``) — the estimate that goes with Fisher's test. It is not the sample odds
-  ratio a·d / b·c. A zero cell gives an estimate of 0 or ∞ and a one-sided interval; that is
-  reported as is, with a note, rather than "corrected" by adding 0.5 to each cell;
+  ratio a·d / b·c. A zero cell gives an estimate of 0 or ∞ (shown as "undefined") and a one-sided
+  interval; that is reported as is, with a note, rather than "corrected" by adding 0.5 to each cell;
 * p adjusted over all codes for the false discovery rate with Benjamini–Hochberg
   (``scipy.stats.false_discovery_control``, ``method="bh"``).
 
@@ -28,6 +28,7 @@ from scipy.stats.contingency import odds_ratio
 from sqlalchemy.orm import Session
 
 from consult_coder.analysis.frequency import frequency_table
+from consult_coder.analysis.labels import value_label
 from consult_coder.analysis.layers import load_study
 from consult_coder.errors import UserError
 
@@ -62,8 +63,8 @@ def fisher_2x2(
         cells = [f"{'no' if n == 0 else 'every'} {g} participant mentioned it"
                  for n, total, g in ((n_a, total_a, a), (n_b, total_b, b)) if n in (0, total)]
         limit = "lower" if math.isinf(estimate) else "upper"
-        note = (f"Zero cell ({' and '.join(cells)}): the odds ratio is {'∞' if limit == 'lower' else '0'}; "
-                f"only the {limit} confidence limit is informative.")
+        note = (f"Zero cell ({' and '.join(cells)}): the point estimate is undefined; the exact "
+                f"{CONFIDENCE:.0%} interval is shown, and only the {limit} confidence limit is informative.")
     return TwoByTwo(p, estimate, low, high, note)
 
 
@@ -74,12 +75,13 @@ def bh_adjust(p_values: list[float] | np.ndarray) -> np.ndarray:
 
 
 def small_n_note(total_a: int, total_b: int, groups: tuple[str, str], n_tests: int) -> str:
+    """``groups`` as readers see them (display labels, e.g. "Young people")."""
     a, b = groups
     return (
         f"Small groups ({a} N = {total_a}, {b} N = {total_b}): these tests are exploratory. "
         f"p-values are Fisher's exact test; adjusted p controls the false discovery rate over the {n_tests} "
-        "themes (Benjamini–Hochberg). Odds ratios above 1 mean the theme was mentioned by more of "
-        f"the {a} group; the interval is the exact 95% interval of the conditional estimate. "
+        f"themes (Benjamini–Hochberg). Odds ratios above 1 mean the theme was mentioned by a larger share "
+        f"of the first group ({a}); the interval is the exact 95% interval of the conditional estimate. "
         "Read the quotes before drawing conclusions."
     )
 
@@ -126,5 +128,6 @@ def comparison_table(freq: pd.DataFrame, by: str, groups: tuple[str, str]) -> pd
     total_a = int(freq.loc[freq[by] == a, "participants_total"].iloc[0])
     total_b = int(freq.loc[freq[by] == b, "participants_total"].iloc[0])
     frame.attrs.update(freq.attrs)
-    frame.attrs.update(groups=groups, note=small_n_note(total_a, total_b, groups, len(frame)))
+    labels = (value_label(by, a), value_label(by, b))
+    frame.attrs.update(groups=groups, note=small_n_note(total_a, total_b, labels, len(frame)))
     return frame

@@ -1,4 +1,4 @@
-"""Exemplar quotes per theme and group, and pinning the ones chosen for the report.
+"""Exemplar quotes per theme and group (pinning one for the report is ``coding.set_pinned``).
 
 Order within a theme and group: pinned quotes first, then longer quotes (more words of counted
 speech), then the most recently changed, then the oldest coding. A quote is the coded text clipped
@@ -10,10 +10,8 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from consult_coder import coding
 from consult_coder.analysis.layers import Study, load_study, split_values
 from consult_coder.errors import UserError
-from consult_coder.storage import Project
 
 
 def exemplars(
@@ -55,11 +53,3 @@ def exemplar_table(study: Study, code_id: str | None = None, by: str = "group",
     out.attrs.update(by=by, layer=study.layer, include_interviewer=study.include_interviewer)
     return out
 
-
-def set_pinned(project: Project, coding_id: int, pinned: bool, actor: str) -> None:
-    """Pin (or unpin) a coding as an exemplar quote.
-
-    The change itself is :func:`consult_coder.coding.set_pinned`: committed at once with an audit
-    event that whoever pinned can undo.
-    """
-    coding.set_pinned(project, int(coding_id), bool(pinned), actor)

@@ -1,5 +1,10 @@
-"""Words people read for the analysis tables: column headings and layer names, shared by the page
-and the exports so a table looks the same on screen and in a report."""
+"""Words people read for the analysis tables: column headings, layer names and the display labels of
+attribute values, shared by the page, the charts and the exports so a table says the same everywhere.
+
+A value's *display label* is what readers see for a stored value: the group ``youth`` is "Young
+people" in a heading or legend and "young person" in a quote's attribution. Values without a label
+of their own (an age band, a site) are shown as stored.
+"""
 
 from __future__ import annotations
 
@@ -20,14 +25,32 @@ COLUMN_LABELS = {
     "coder": "Coder", "coders": "Coded by", "memo": "Memo",
 }
 
-
 # Plural for headings, legends and sentences; singular for a quote's attribution.
 GROUP_PLURAL = {"youth": "Young people", "clinician": "Clinicians"}
 GROUP_SINGULAR = {"youth": "young person", "clinician": "clinician"}
+VALUE_LABELS: dict[str, dict[str, str]] = {"group": GROUP_PLURAL}
+VALUE_LABELS_SINGULAR: dict[str, dict[str, str]] = {"group": GROUP_SINGULAR}
+
+
+def value_label(attribute: str, value: str) -> str:
+    """The display label of one value of a participant attribute ("youth" -> "Young people")."""
+    if not value:
+        return NOT_RECORDED
+    labels = VALUE_LABELS.get(attribute)
+    if labels is None:
+        return value
+    return labels.get(value, value[:1].upper() + value[1:])
+
+
+def value_label_singular(attribute: str, value: str) -> str:
+    """One member of a value, inside a sentence ("youth" -> "young person")."""
+    if not value:
+        return NOT_RECORDED
+    return VALUE_LABELS_SINGULAR.get(attribute, {}).get(value, value)
 
 
 def group_plural(group: str) -> str:
-    return GROUP_PLURAL.get(group, group.capitalize() if group else NOT_RECORDED)
+    return value_label("group", group)
 
 
 def layer_label(layer: str) -> str:
@@ -43,15 +66,25 @@ def attribute_label(attribute: str) -> str:
 
 
 def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
-    """The same table with readable headings (group columns of a comparison too)."""
+    """The same table with readable headings and group names, as the charts and the report show them."""
     labels = dict(COLUMN_LABELS)
+    by = frame.attrs.get("by")
     for g in frame.attrs.get("groups", ()):
-        labels.update({f"{g}_n": f"{g} (n)", f"{g}_total": f"{g} (N)", f"{g}_pct": f"{g} (%)"})
-    if "by" in frame.attrs:
-        labels[frame.attrs["by"]] = attribute_label(frame.attrs["by"])
-    out = frame.rename(columns=labels)
+        name = value_label(by or "group", g)
+        labels.update({f"{g}_n": f"{name} (n)", f"{g}_total": f"{name} (N)", f"{g}_pct": f"{name} (%)"})
+    if by:
+        labels[by] = attribute_label(by)
+    out = frame.copy(deep=False)
+    for column in {by, "group"} & set(frame.columns) - {None}:
+        out[column] = [value_label(str(column), str(v)) for v in frame[column]]
+    out = out.rename(columns=labels)
     out.attrs = dict(frame.attrs)
     return out
+
+
+def n_pct(n: int, pct: float) -> str:
+    """``12 (60%)``: participants mentioning a theme and the share of their group (tables and charts)."""
+    return f"{n} ({pct:.0f}%)"
 
 
 def format_ratio(value: float) -> str:
@@ -64,8 +97,13 @@ def format_ratio(value: float) -> str:
     return f"{value:.2f}" if value < 100 else f"{value:.0f}"
 
 
+UNDEFINED_ESTIMATE = "undefined"
+
+
 def format_odds_ratio(estimate: float, low: float, high: float) -> str:
-    """'6.41 (0.21–626)'; a zero cell shows as '∞ (0.53–∞)' or '0 (0–3.82)'; none as '–'."""
+    """'6.41 (0.21–626)'; none at all as '–'. A zero cell has no finite point estimate (it is 0 or
+    ∞), so it reads 'undefined (0.53–∞)': the word, then the exact interval, which still informs."""
     if math.isnan(estimate):
         return "–"
-    return f"{format_ratio(estimate)} ({format_ratio(low)}–{format_ratio(high)})"
+    shown = UNDEFINED_ESTIMATE if math.isinf(estimate) or estimate == 0 else format_ratio(estimate)
+    return f"{shown} ({format_ratio(low)}–{format_ratio(high)})"

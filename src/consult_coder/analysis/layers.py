@@ -25,12 +25,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult_coder.analysis.offsets import TranscriptIndex, merge_spans
+from consult_coder.codebook import list_codes
 from consult_coder.errors import UserError
 from consult_coder.model import (
     CONSENSUS_CODER,
     GROUPS,
     UNION_LAYER,
-    Code,
     Coder,
     Coding,
     Participant,
@@ -160,9 +160,10 @@ def layer_codings(session: Session, layer: str, include_interviewer: bool = Fals
 
 
 def _codes(session: Session, only: list[str] | None = None) -> pd.DataFrame:
-    q = select(Code.id, Code.name, Code.colour, Code.parent_id).order_by(Code.sort_order, Code.name)
-    q = q.where(Code.id.in_(only)) if only is not None else q.where(Code.archived.is_(False))
-    rows = session.execute(q).all()
+    """The codes ``only`` names (archived or not), else every live code, in codebook order."""
+    keep = set(only) if only is not None else None
+    rows = [(c.id, c.name, c.colour, c.parent_id) for c in list_codes(session)
+            if (c.id in keep if keep is not None else not c.archived)]
     return pd.DataFrame(rows, columns=["code_id", "code", "colour", "parent_id"])
 
 

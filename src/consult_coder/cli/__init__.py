@@ -30,6 +30,7 @@ def _register() -> None:
     # Imported for their side effect of adding commands to ``app``.
     from consult_coder.cli import (  # noqa: F401
         agreement_cmds,
+        anonymity_cmds,
         codebook_cmds,
         export_cmds,
         project_cmds,

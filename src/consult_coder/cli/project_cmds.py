@@ -58,7 +58,8 @@ def import_(
         def tick(done: int, total: int, name: str) -> None:
             bar.update(task, completed=done, total=total, name=name)
 
-        report = import_paths(project, paths, participants_csv=participants, actor=actor, progress=tick)
+        with project.session() as s:
+            report = import_paths(s, paths, participants_csv=participants, actor=actor, progress=tick)
     typer.echo(f"{report.summary()} ({project.location})")
 
 
@@ -102,5 +103,6 @@ def demo(db: DbOpt = None) -> None:
         def tick(done: int, total: int, name: str) -> None:
             bar.update(task, completed=done, total=total, name=name)
 
-        summary = load_demo(project, progress=tick)
+        with project.session() as s:
+            summary = load_demo(s, progress=tick)
     typer.echo(f"{summary} ({project.location})")

@@ -129,17 +129,9 @@ def _evaluate(coder: str, source: Source, participants: str | None, db: str | No
 def _participant_transcripts(session, participants: str | None) -> list[int] | None:  # noqa: ANN001
     if not participants:
         return None
-    from sqlalchemy import select
+    from consult_coder.catalogue import transcripts_of
 
-    from consult_coder.model import Transcript
-
-    wanted = [p.strip() for p in participants.split(",") if p.strip()]
-    rows = session.execute(select(Transcript.id, Transcript.participant_id)
-                           .where(Transcript.participant_id.in_(wanted))).all()
-    missing = sorted(set(wanted) - {pid for _, pid in rows})
-    if missing:
-        raise UserError(f"no transcript for participant(s) {', '.join(missing)}")
-    return [tid for tid, _ in rows]
+    return transcripts_of(session, [p.strip() for p in participants.split(",") if p.strip()])
 
 
 def _train(coder: str, db: str | None) -> None:

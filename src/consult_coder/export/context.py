@@ -26,8 +26,9 @@ from consult_coder.analysis import (
     matrix_table,
     split_values,
 )
+from consult_coder.codebook import VERSION_SETTING, list_codes
 from consult_coder.errors import UserError
-from consult_coder.model import CONSENSUS_CODER, GROUPS, Code, Coder
+from consult_coder.model import CONSENSUS_CODER, GROUPS, Coder
 from consult_coder.storage import get_setting, is_empty
 
 DEFAULT_TITLE = "Themes in young people's and clinicians' accounts of the working alliance"
@@ -75,7 +76,7 @@ class ReportContext:
             raise UserError("Nothing to export: no transcript is linked to a participant "
                             "(import a participants CSV first)")
         return cls(options, study, _codebook(session, list(study.codes["code_id"])),
-                   get_setting(session, "codebook_version", ""), session=session)
+                   get_setting(session, VERSION_SETTING, ""), session=session)
 
     def number(self, kind: str) -> int:
         """The next Table / Figure number, in the order sections ask for them."""
@@ -129,7 +130,8 @@ class ReportContext:
 
 def _codebook(session: Session, code_ids: list[str]) -> pd.DataFrame:
     """The codes the analysis uses, in its order, with the fields of the codebook appendix."""
-    codes = {c.id: c for c in session.scalars(select(Code).where(Code.id.in_(code_ids)))}
+    wanted = set(code_ids)
+    codes = {c.id: c for c in list_codes(session) if c.id in wanted}
     rows = [{
         "code_id": c.id, "name": c.name, "parent": codes[c.parent_id].name if c.parent_id in codes else "",
         "definition": c.definition, "when_to_use": c.when_to_use, "when_not_to_use": c.when_not_to_use,

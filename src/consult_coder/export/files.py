@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from consult_coder import audit
 from consult_coder.analysis import UNION
 from consult_coder.errors import UserError
 from consult_coder.export.context import ExportOptions, check_layer
 from consult_coder.export.docx_report import DOCX_MIME, report_docx, theme_table_docx
 from consult_coder.export.tables import CSV_MIME, XLSX_MIME, codings_csv, tables_xlsx
-from consult_coder.model import Code, Coding, Event, Transcript
+from consult_coder.model import Code, Coding, Transcript
 
 FORMATS = ("docx", "xlsx", "csv", "qdc", "qdpx")
 
@@ -85,7 +86,7 @@ def export_file(session: Session, kind: str, options: ExportOptions) -> ExportFi
 def data_version(session: Session) -> tuple[object, ...]:
     """Changes whenever anything an export shows changes: a cache key for generated files."""
     return (
-        session.scalar(select(func.max(Event.id))),
+        audit.latest_event_id(session),
         session.scalar(select(func.count(Coding.id))),
         session.scalar(select(func.max(Coding.updated_at))),
         session.scalar(select(func.count(Transcript.id))),

@@ -5,14 +5,17 @@ from __future__ import annotations
 import math
 
 from consult_coder.analysis import CONSENSUS, NOT_RECORDED, UNION
-from consult_coder.analysis.labels import GROUP_PLURAL, GROUP_SINGULAR, group_plural
+from consult_coder.analysis.labels import (
+    GROUP_PLURAL,
+    GROUP_SINGULAR,
+    format_odds_ratio,
+    group_plural,
+    n_pct,
+    value_label_singular,
+)
 
-__all__ = ["GROUP_PLURAL", "GROUP_SINGULAR", "group_plural"]
-
-
-def n_pct(n: int, pct: float) -> str:
-    """``12 (60%)``: participants mentioning a theme and the share of their group."""
-    return f"{n} ({pct:.0f}%)"
+__all__ = ["GROUP_PLURAL", "GROUP_SINGULAR", "attribution", "format_odds_ratio", "group_plural",
+           "layer_phrase", "n_pct", "p_value"]
 
 
 def p_value(p: float) -> str:
@@ -30,11 +33,22 @@ def layer_phrase(layer: str) -> str:
     return f"codings by {layer}"
 
 
+def _recorded(value: str) -> bool:
+    return bool(value) and value != NOT_RECORDED
+
+
 def attribution(participant_id: str, group: str, role: str, age_band: str) -> str:
-    """``P07, young person, 18-20`` or ``P23, clinician, psychiatrist``: who said it, no more."""
-    parts = [participant_id, GROUP_SINGULAR.get(group, group)]
-    if role and role != NOT_RECORDED and role.lower() != parts[-1].lower() and group != "youth":
-        parts.append(role)
-    if age_band and age_band != NOT_RECORDED:
+    """Who said it: participant id, group and role, then age band when recorded.
+
+    ``P23, clinician, psychiatrist, 35-44``; a role that repeats the group's own words is said once
+    (``P07, young person, 18-20``), and a missing group or role is said to be missing, not skipped.
+    """
+    who = value_label_singular("group", group) if _recorded(group) else "group not recorded"
+    parts = [participant_id, who]
+    if not _recorded(role):
+        parts.append("role not recorded")
+    elif role.strip().lower() != who.lower():
+        parts.append(role.strip())
+    if _recorded(age_band):
         parts.append(age_band)
-    return ", ".join(p for p in parts if p and p != NOT_RECORDED)
+    return ", ".join(parts)

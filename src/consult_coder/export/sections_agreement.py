@@ -61,15 +61,15 @@ def agreement(doc: Document, ctx: ReportContext) -> None:
               if project.unfinished else "")
     doc.add_paragraph(
         f"{coders} coded the same {len(sentences.transcripts)} transcripts independently ({titles}). "
-        f"{status}A code is present in a sentence when a coder's coding overlaps it; sentences come from "
-        f"spaCy's rule-based sentencizer, and a speaker turn always ends a sentence. Counted: "
+        f"{status}A code is present in a sentence when a coder's coding overlaps it; a sentence ends at "
+        f"end punctuation or a line break, and a speaker turn always ends one. Counted: "
         f"{speech_label(ctx)}. Percent agreement and Brennan–Prediger's kappa stand beside Cohen's kappa "
         "because codes that are rare in the text depress kappa (the kappa paradox).")
 
     header = ["Code", "Sentences", "Agreement", "Cohen's κ", "Brennan–Prediger κ", "Krippendorff's α"]
     rows, flagged = _by_code_rows(sentences, "krippendorff_alpha")
     caption(doc, "Table", ctx.number("Table"), f"Agreement between {coders} per code, sentences as units")
-    add_table(doc, header, rows, ["left", *["center"] * 5], weights=[2.6, 1.0, 1.0, 1.0, 1.2, 1.2])
+    add_table(doc, header, rows, ["left", *["center"] * 5])
     mark = f" {LOW_PREVALENCE_MARK} {PARADOX_NOTE}" if flagged else ""
     note(doc, f"Units: {count(sentences.by_code['units'].iloc[0])} sentences in "
               f"{len(sentences.transcripts)} transcripts; the pooled row counts every code × sentence. "
@@ -77,8 +77,7 @@ def agreement(doc: Document, ctx: ReportContext) -> None:
 
     rows, flagged = _by_code_rows(characters, "unitized_alpha")
     caption(doc, "Table", ctx.number("Table"), f"Agreement between {coders} per code, characters as units")
-    add_table(doc, ["Code", "Characters", *header[2:5], "Unitized α (αu)"], rows, ["left", *["center"] * 5],
-              weights=[2.6, 1.1, 1.0, 1.0, 1.2, 1.2])
+    add_table(doc, ["Code", "Characters", *header[2:5], "Unitized α (αu)"], rows, ["left", *["center"] * 5])
     see = f"{LOW_PREVALENCE_MARK} Low prevalence: see the note to the previous table." if flagged else ""
     note(doc, "Every character of the counted speech is a unit, coded or not, as NVivo counts; long "
               "stretches nobody coded raise percent agreement. αu is Krippendorff's (2004) unitized alpha: "
@@ -99,10 +98,8 @@ def _by_transcript(doc: Document, ctx: ReportContext, result: AgreementResult, c
         caption(doc, "Table", ctx.number("Table"),
                 f"Cohen's κ between {coders} per code and transcript, sentences as units{part}")
         rows = [[code, *(coefficient(value[(code, t)]) for t in chunk)] for code in codes]
-        add_table(doc, ["Code", *map(str, chunk)], rows, ["left", *["center"] * len(chunk)],
-                  weights=[2.4, *[1.0] * len(chunk)])
+        add_table(doc, ["Code", *map(str, chunk)], rows, ["left", *["center"] * len(chunk)])
     note(doc, "— = undefined: in that transcript neither coder used the code (or both used it in every "
               f"sentence). Bands: {KAPPA_NOTE}")
     caption(doc, "Figure", ctx.number("Figure"), "Cohen's κ per code and transcript, coloured by band")
-    add_picture(doc, to_png(agreement_heatmap(result).properties(title=""), scale=2.0),
-                width_fraction=0.95 if len(titles) > 5 else 0.8)
+    add_picture(doc, to_png(agreement_heatmap(result).properties(title=""), scale=2.0), scale=2.0)

@@ -58,5 +58,4 @@ def participants(doc: Document, ctx: ReportContext) -> None:
             label = ""
         rows.append(["", "All", str(len(members)), ""])
     caption(doc, "Table", ctx.number("Table"), "Participants by group and role")
-    add_table(doc, ["Group", "Role", "N", "Age bands (n)"], rows,
-              ["left", "left", "center", "left"], weights=[1.4, 2.2, 0.6, 2.6])
+    add_table(doc, ["Group", "Role", "N", "Age bands (n)"], rows, ["left", "left", "center", "left"])

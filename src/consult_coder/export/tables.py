@@ -19,6 +19,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consult_coder.cells import csv_text
 from consult_coder.export.context import ExportOptions, ReportContext
 from consult_coder.export.formatting import layer_phrase
 from consult_coder.model import Coding, Transcript
@@ -78,7 +79,7 @@ def codings_csv(session: Session, options: ExportOptions) -> bytes:
     out = io.BytesIO()
     with io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=True) as text:
         writer = csv.writer(text, lineterminator="\n")
-        writer.writerow(frame.columns)
+        writer.writerow([csv_text(str(c)) for c in frame.columns])  # attribute names are user strings
         for start in range(0, len(frame), CHUNK_ROWS):
             part = frame.iloc[start:start + CHUNK_ROWS]
             writer.writerows(zip(*(_csv_values(part[c]) for c in part.columns), strict=True))
@@ -87,11 +88,19 @@ def codings_csv(session: Session, options: ExportOptions) -> bytes:
 
 
 def _csv_values(column: pd.Series) -> list[object]:
-    """Missing values as empty fields, as pandas writes them."""
+    """Missing values as empty fields, as pandas writes them; strings never as formulas
+    (:func:`consult_coder.cells.csv_text`), numbers as numbers."""
     values = column.tolist()
-    if column.dtype == object or column.hasnans:
-        return ["" if v is None or (isinstance(v, float) and v != v) else v for v in values]
-    return values
+    if pd.api.types.is_numeric_dtype(column.dtype) and not column.hasnans:
+        return values  # numbers (and booleans) as they are: a negative number stays a number
+    return ["" if v is None or (isinstance(v, float) and v != v) else _one_line_end(csv_text(v))
+            for v in values]
+
+
+def _one_line_end(value: object) -> object:
+    """A carriage return in a memo becomes a line feed: with ``\n`` line ends the csv module would
+    leave it unquoted, and readers would split the row there."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
 
 
 def sheets(session: Session, ctx: ReportContext) -> dict[str, pd.DataFrame]:
@@ -167,7 +176,7 @@ def _xlsx_values(ws: WriteOnlyWorksheet, column: pd.Series, align: Alignment | N
         elif isinstance(v, float) and v in (_INF, -_INF):
             v = "inf" if v > 0 else "-inf"
         if align is not None or number_format is not None or (isinstance(v, str) and v.startswith("=")):
-            v = _cell(ws, v, align, number_format)
+            v = _cell(ws, v, align, number_format)  # openpyxl makes any "=…" string a formula
         out.append(v)
     return out
 

@@ -10,6 +10,7 @@ from pathlib import PurePath
 from consult_coder.errors import UserError
 from consult_coder.importers.base import ParsedTranscript, ParsedTurn
 from consult_coder.importers.folder import SUPPORTED, link_participant, unsupported_reason
+from consult_coder.limits import check_size
 
 __all__ = ["SUPPORTED", "ParsedTranscript", "ParsedTurn", "parse_file"]
 
@@ -17,6 +18,8 @@ __all__ = ["SUPPORTED", "ParsedTranscript", "ParsedTurn", "parse_file"]
 def parse_file(name: str, data: bytes) -> ParsedTranscript:
     """Parse one file by its extension; any problem is a UserError naming the file."""
     suffix = PurePath(name).suffix.lower()
+    if suffix in SUPPORTED:
+        check_size(name, len(data))
     if suffix == ".txt":
         from consult_coder.importers.txt import parse_txt
 

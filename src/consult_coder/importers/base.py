@@ -14,11 +14,16 @@ from pathlib import PurePath
 
 from consult_coder.errors import UserError
 from consult_coder.importers.speakers import speaker_kind
+from consult_coder.limits import MAX_TURNS, check_count, check_text_shape
 from consult_coder.text import content_hash, normalise
 
 TURN_SEPARATOR = "\n\n"
-MAX_SPEAKER_CHARS = 128  # the width of Turn.speaker
 LABEL_SEPARATOR = ": "
+# Invisible characters a copy-paste or an export leaves: a stray byte-order mark (U+FEFF) mid-file, a
+# zero-width space or word joiner. They carry no meaning in a transcript but hide a speaker label at
+# a line's start, so they are dropped. (Zero-width joiners stay: emoji and some scripts need them.)
+INVISIBLE = "\ufeff\u200b\u2060\u180e"
+_DROP_INVISIBLE = str.maketrans(dict.fromkeys(map(ord, INVISIBLE)))
 
 
 @dataclass
@@ -50,10 +55,13 @@ class ParsedTranscript:
     front_matter: str
     turns: list[ParsedTurn]
     participant_id: str | None = None  # a guess from the file name or the speaker labels
+    # The hash of the text as read, kept when identifiers are redacted before import, so the original
+    # file is recognised (and skipped) if it is imported again.
+    source_hash: str | None = None
 
     @property
     def content_hash(self) -> str:
-        return content_hash(self.text)
+        return self.source_hash or content_hash(self.text)
 
     def spoken(self, turn: ParsedTurn) -> str:
         return self.text[turn.start : turn.end]
@@ -65,7 +73,8 @@ class ParsedTranscript:
 
 def clean_piece(text: str) -> str:
     """One label or paragraph in stored form: normalised, on one line, no edge or doubled spaces."""
-    text = normalise(text).replace("\n", " ").replace("\t", " ").replace("\u00a0", " ")
+    text = normalise(text).translate(_DROP_INVISIBLE)
+    text = text.replace("\n", " ").replace("\t", " ").replace("\u00a0", " ")
     return re.sub(r" {2,}", " ", text).strip()
 
 
@@ -77,11 +86,12 @@ def build_transcript(
     title: str | None = None,
 ) -> ParsedTranscript:
     """Render the stored text from raw turns and count each turn's offsets into it."""
+    check_count(source_name, "speaker turns", len(raw_turns), MAX_TURNS)
     pieces: list[str] = []
     turns: list[ParsedTurn] = []
     pos = 0
     for raw in raw_turns:
-        speaker = clean_piece(raw.speaker)[:MAX_SPEAKER_CHARS].rstrip()
+        speaker = clean_piece(raw.speaker)
         paragraphs = [p for p in (clean_piece(p) for p in raw.paragraphs) if p]
         if not speaker or not paragraphs:
             continue  # a label with nothing said, or text with no speaker: nothing to code
@@ -99,6 +109,7 @@ def build_transcript(
             f"{source_name}: no speaker turns found (expected lines such as 'Interviewer: …' or 'P07: …')"
         )
     text = "".join(pieces)
+    check_text_shape(source_name, text)
     # Each piece was normalised on its own and joined with plain ASCII, so the whole is already
     # in stored form; check anyway, as drifting offsets would silently misplace every coding.
     if normalise(text) != text:

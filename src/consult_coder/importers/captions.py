@@ -14,11 +14,14 @@ from dataclasses import dataclass
 
 import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
+from webvtt.srt import SRTCueBlock
+from webvtt.vtt import WebVTTCueBlock
 
 from consult_coder.errors import UserError
 from consult_coder.importers.base import ParsedTranscript, RawTurn, build_transcript
 from consult_coder.importers.encoding import decode_text
 from consult_coder.importers.turns import clean_label, plausible_label
+from consult_coder.limits import check_text_shape
 from consult_coder.text import normalise
 
 _VOICE = re.compile(r"<v(?:\.[\w-]+)*\s+([^>]+)>")
@@ -40,11 +43,13 @@ def parse_captions(name: str, data: bytes, fmt: str) -> ParsedTranscript:
     text = normalise(decode_text(data, name))
     if not text.strip():
         raise UserError(f"{name}: the file is empty")
+    check_text_shape(name, text)
     try:
         captions = webvtt.from_buffer(io.StringIO(text), format=fmt).captions
     except (MalformedFileError, MalformedCaptionError) as exc:
         kind = "WebVTT" if fmt == "vtt" else "SubRip (.srt)"
         raise UserError(f"{name}: is not a valid {kind} caption file ({exc})") from None
+    _refuse_orphan_text(text, name, fmt)
     cues = [_cue(c) for c in captions]
     cues = [c for c in cues if c.text]
     if not cues:
@@ -53,6 +58,36 @@ def parse_captions(name: str, data: bytes, fmt: str) -> ParsedTranscript:
     if all(c.speaker is None for c in cues):
         raise UserError(f"{name}: no speaker names found (expected <v Name> tags or 'Name: text' cues)")
     return build_transcript(name, fmt, _merge(cues))
+
+
+_VTT_BLOCKS = ("NOTE", "STYLE", "REGION")
+
+
+def _refuse_orphan_text(text: str, name: str, fmt: str) -> None:
+    """webvtt-py skips a block it cannot read as a cue — a broken timing line, or text after a blank
+    line inside a cue — and its words would vanish while the import reports success. Refuse the file
+    instead, naming the line, so the user can mend it."""
+    lines = text.split("\n")
+    start = 0
+    for i, line in enumerate([*lines, ""]):
+        if line.strip():
+            continue
+        block, first = lines[start:i], start + 1
+        start = i + 1
+        if not block:
+            continue
+        if fmt == "vtt":
+            if first == 1 or block[0].startswith(_VTT_BLOCKS) or WebVTTCueBlock.is_valid(block[:3]):
+                continue  # the header, a comment/style/region block, or a cue
+            expected = "00:00:01.000 --> 00:00:04.000"
+        else:
+            if SRTCueBlock.is_valid(block):
+                continue
+            expected = "a cue number, then 00:00:01,000 --> 00:00:04,000"
+        shown = next((line for line in block if not line.strip().isdigit()), block[0])  # not a cue number
+        shown = shown if len(shown) <= 60 else shown[:57] + "…"
+        raise UserError(f"{name} line {first}: {shown!r} does not start a cue (expected {expected}), so "
+                        "its text would be lost: mend the timing line, or remove a blank line inside a cue")
 
 
 def _cue(caption: webvtt.Caption) -> _Cue:

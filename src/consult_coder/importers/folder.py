@@ -16,6 +16,7 @@ from pathlib import Path, PurePath
 from consult_coder.errors import UserError
 from consult_coder.importers.base import ParsedTranscript
 from consult_coder.importers.participants import ParticipantRow, id_key, normalise_participant_id
+from consult_coder.limits import check_regular_file
 
 SUPPORTED = (".txt", ".docx", ".vtt", ".srt")
 PARTICIPANTS_FILE = "participants.csv"
@@ -57,7 +58,10 @@ def select_files(paths: Iterable[Path | str]) -> FileSelection:
         path = Path(given).expanduser()
         if path.is_dir():
             for child in sorted(path.iterdir(), key=lambda p: p.name.casefold()):
-                if not child.is_file() or _hidden(child):
+                if _hidden(child) or child.is_dir():
+                    continue
+                if not child.is_file():  # a pipe, a device, a socket or a broken link
+                    sel.ignored.append((child.name, "not a regular file"))
                     continue
                 if child.name.casefold() == PARTICIPANTS_FILE:
                     sel.participants_csv = sel.participants_csv or child
@@ -75,6 +79,9 @@ def select_files(paths: Iterable[Path | str]) -> FileSelection:
                 sel.files.append(path)
             else:
                 raise UserError(f"{path.name}: {unsupported_reason(path.name)}")
+        elif path.exists() or path.is_symlink():
+            check_regular_file(path)  # a pipe or a device: says which, in one line
+            raise UserError(f"{path}: not a file or folder that can be read")
         else:
             raise UserError(f"{path}: no such file or folder")
     return sel

@@ -7,13 +7,13 @@ Every problem is reported with the CSV line it is on.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 
 from consult_coder.errors import UserError
 from consult_coder.importers.encoding import decode_text
+from consult_coder.importers.table import csv_records
+from consult_coder.limits import MAX_PARTICIPANTS, MAX_TABLE_BYTES, check_count, check_size
 from consult_coder.text import normalise
 
 REQUIRED = ("participant_id", "group", "role", "age_band")
@@ -65,46 +65,60 @@ def _group(value: str) -> str | None:
     return next((g for g, names in _GROUPS.items() if key in names), None)
 
 
-def parse_participants_csv(data: bytes, name: str = "participants.csv") -> list[ParticipantRow]:
-    text = normalise(decode_text(data, name))
-    if not text.strip():
-        raise UserError(f"{name}: the file is empty")
-    first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader)
+def _roles(header: list[str], name: str) -> list[str | None]:
+    """What each column means (None: an extra attribute); a second column with the same meaning is
+    kept as an attribute. Refuses a header that lacks a required column."""
     roles: list[str | None] = []
-    for h in header:  # a second column with the same meaning is kept as an attribute
+    for h in header:
         role = _canonical(h)
         roles.append(role if role not in roles else None)
     missing = [col for col in REQUIRED if col not in roles]
     if missing:
         found = ", ".join(h.strip() for h in header if h.strip()) or "none"
         raise UserError(f"{name} line 1: missing column {', '.join(missing)} (columns found: {found})")
+    return roles
+
+
+def _row(header: list[str], roles: list[str | None], values: list[str], name: str, line: int,
+         seen: dict[tuple[str, int] | str, int]) -> ParticipantRow:
+    """One participant from one CSV line; ``seen`` (id -> line) catches an id listed twice."""
+    if len(values) > len(header):
+        raise UserError(f"{name} line {line}: {len(values)} values but {len(header)} columns")
+    values = values + [""] * (len(header) - len(values))
+    known = {role: v.strip() for role, v in zip(roles, values, strict=True) if role}
+    extra = {h.strip(): v.strip() for h, role, v in zip(header, roles, values, strict=True)
+             if role is None and h.strip()}
+    pid = normalise_participant_id(known["participant_id"])
+    if not pid:
+        raise UserError(f"{name} line {line}: participant_id is empty")
+    key = id_key(pid)
+    if key in seen:
+        raise UserError(f"{name} line {line}: participant {pid} is listed twice (also line {seen[key]})")
+    seen[key] = line
+    group = _group(known["group"])
+    if group is None:
+        raise UserError(f"{name} line {line}: group {known['group']!r} is not youth or clinician")
+    return ParticipantRow(pid, group, known["role"], known["age_band"], extra, known.get("file") or None,
+                          line)
+
+
+def parse_participants_csv(data: bytes, name: str = "participants.csv") -> list[ParticipantRow]:
+    check_size(name, len(data), MAX_TABLE_BYTES)
+    text = normalise(decode_text(data, name))
+    if not text.strip():
+        raise UserError(f"{name}: the file is empty")
+    first = text.split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)
+    reader = csv_records(text, name, delimiter, width=first.count(delimiter) + 1)
+    _, header = next(reader)
+    roles = _roles(header, name)
     rows: list[ParticipantRow] = []
     seen: dict[tuple[str, int] | str, int] = {}
-    for values in reader:
-        line = reader.line_num
+    for line, values in reader:
         if not any(v.strip() for v in values):
             continue
-        if len(values) > len(header):
-            raise UserError(f"{name} line {line}: {len(values)} values but {len(header)} columns")
-        values += [""] * (len(header) - len(values))
-        known = {role: v.strip() for role, v in zip(roles, values, strict=True) if role}
-        extra = {h.strip(): v.strip() for h, role, v in zip(header, roles, values, strict=True)
-                 if role is None and h.strip()}
-        pid = normalise_participant_id(known["participant_id"])
-        if not pid:
-            raise UserError(f"{name} line {line}: participant_id is empty")
-        if id_key(pid) in seen:
-            first_line = seen[id_key(pid)]
-            raise UserError(f"{name} line {line}: participant {pid} is listed twice (also line {first_line})")
-        seen[id_key(pid)] = line
-        group = _group(known["group"])
-        if group is None:
-            raise UserError(f"{name} line {line}: group {known['group']!r} is not youth or clinician")
-        rows.append(ParticipantRow(pid, group, known["role"], known["age_band"], extra,
-                                   known.get("file") or None, line))
+        check_count(name, "participants", len(rows) + 1, MAX_PARTICIPANTS)
+        rows.append(_row(header, roles, values, name, line, seen))
     if not rows:
         raise UserError(f"{name}: has a header but no participants")
     return rows

@@ -2,19 +2,12 @@
 
 Interview transcripts label the research side as Interviewer, Facilitator, Moderator, Int, I or Q
 (often numbered: "Interviewer 2", or qualified: "Facilitator (Research team)"); everyone else is a
-participant. A transcript can be corrected speaker by speaker with :func:`set_speaker_kind`.
+participant. A transcript can be corrected speaker by speaker with ``coding.set_speaker_kind``.
 """
 
 from __future__ import annotations
 
 import re
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from consult_coder import audit
-from consult_coder.errors import UserError
-from consult_coder.model import SPEAKER_KINDS, Transcript, Turn
 
 _QUALIFIER = r"(?:\s*[-_#]?\s*\d{1,3})?(?:\s*\([^()]{0,40}\))?"
 _INTERVIEWER = re.compile(
@@ -45,28 +38,3 @@ def is_known_label(label: str) -> bool:
     """A label transcripts use for speakers, so it starts a turn even if it occurs only once."""
     label = label.strip()
     return bool(_INTERVIEWER.match(label) or _PARTICIPANT.match(label))
-
-
-def set_speaker_kind(session: Session, transcript_id: int, speaker: str, kind: str, actor: str) -> int:
-    """Mark every turn of ``speaker`` in one transcript as ``kind``; returns how many turns changed."""
-    if kind not in SPEAKER_KINDS:
-        raise UserError(f"Speaker kind {kind!r} is not one of {', '.join(SPEAKER_KINDS)}")
-    if session.get(Transcript, transcript_id) is None:
-        raise UserError(f"There is no transcript with id {transcript_id}")
-    turns = list(
-        session.scalars(select(Turn).where(Turn.transcript_id == transcript_id, Turn.speaker == speaker))
-    )
-    if not turns:
-        raise UserError(f"Transcript {transcript_id} has no speaker {speaker!r}")
-    changed = [t for t in turns if t.speaker_kind != kind]
-    if not changed:
-        return 0
-    before = {t.id: t.speaker_kind for t in changed}
-    for t in changed:
-        t.speaker_kind = kind
-    audit.record(
-        session, actor, "turn.speaker_kind", "transcript", transcript_id,
-        before={"speaker": speaker, "kinds": {str(k): v for k, v in before.items()}},
-        after={"speaker": speaker, "kind": kind},
-    )
-    return len(changed)

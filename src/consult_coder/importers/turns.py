@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from consult_coder.importers.base import RawTurn
+from consult_coder.importers.base import INVISIBLE, RawTurn
 from consult_coder.importers.speakers import is_known_label
 
 _TIME = r"\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?"
@@ -36,6 +36,7 @@ _LABEL_COLON = re.compile(r"^(?P<label>[^:]{1,60}?)\s*:(?:\s+|$|(?=[^\W\d_]))(?P
 # "Jane Doe  0:03" on a line of its own, the words on the next lines (Teams/Otter exports).
 _LABEL_STAMP_LINE = re.compile(rf"^(?P<label>[^:\[\]]{{1,60}}?)\s+(?P<stamp>{_LOOSE})$")
 
+_EDGES = re.compile(rf"^[\s{INVISIBLE}]+|[\s{INVISIBLE}]+$")
 MAX_LABEL_CHARS = 40
 MAX_LABEL_WORDS = 4
 # Field names of a header block ("Date: 3 May", "Transcribed by: …"): a first paragraph holding one
@@ -92,7 +93,7 @@ class _Candidate:
 
 
 def _split(line: SourceLine) -> _Candidate:
-    raw = line.text.strip()
+    raw = _EDGES.sub("", line.text)  # a stray BOM or zero-width space must not hide a label
     plain, plain_cue = _strip_stamp(raw, _LEADING_STRICT)
     if line.continuation:
         return _Candidate(raw, plain, None, plain, plain_cue)
@@ -139,28 +140,35 @@ def _header_block_length(candidates: list[_Candidate]) -> int:
     return blank if fields else 0
 
 
-def assemble(lines: Iterable[SourceLine]) -> tuple[str, list[RawTurn]]:
-    """Group lines into (front matter, turns)."""
-    candidates = [_split(line) for line in lines]
+def _speaker_spellings(candidates: list[_Candidate]) -> tuple[dict[str, str], set[str]]:
+    """Each label's spelling as first seen ("Interviewer", "INTERVIEWER" and "interviewer:" in one file
+    are one speaker), and the labels that recur."""
     counts = Counter(_key(c.label) for c in candidates if c.label)
-    # "Interviewer", "INTERVIEWER" and "interviewer:" in one file are one speaker, spelled as first seen.
     spelling: dict[str, str] = {}
     for c in candidates:
         if c.label:
             spelling.setdefault(_key(c.label), c.label)
-    recurring = {k for k, n in counts.items() if n >= 2}
+    return spelling, {k for k, n in counts.items() if n >= 2}
+
+
+def _starts_turn(c: _Candidate, recurring: set[str], body_started: bool) -> bool:
+    if c.label is None:
+        return False
+    # A known label used once (e.g. "Participant: P07" in a header) starts a turn only once the body has
+    # begun, or when no label recurs at all.
+    return _key(c.label) in recurring or (is_known_label(c.label) and (body_started or not recurring))
+
+
+def assemble(lines: Iterable[SourceLine]) -> tuple[str, list[RawTurn]]:
+    """Group lines into (front matter, turns)."""
+    candidates = [_split(line) for line in lines]
+    spelling, recurring = _speaker_spellings(candidates)
     header = _header_block_length(candidates)
     front: list[str] = []
     turns: list[RawTurn] = []
     pending_cue: float | None = None
     for i, c in enumerate(candidates):
-        is_turn = i >= header and c.label is not None and (
-            _key(c.label) in recurring
-            # A known label used once (e.g. "Participant: P07" in a header) starts a turn only
-            # once the body has begun, or when no label recurs at all.
-            or (is_known_label(c.label) and (turns or not recurring))
-        )
-        if is_turn:
+        if i >= header and _starts_turn(c, recurring, bool(turns)):
             assert c.label is not None
             cue = c.cue if c.cue is not None else pending_cue
             turns.append(RawTurn(spelling[_key(c.label)], [c.rest] if c.rest else [], cue_start=cue))

@@ -19,13 +19,13 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from consult_coder.errors import UserError
+from consult_coder.limits import MAX_QDC_BYTES, check_regular_file, read_limited
 from consult_coder.refi.codebook_qdc import export_qdc, import_qdc
 from consult_coder.refi.project_qdpx import export_qdpx, import_qde, import_qdpx, write_qdpx_file
 from consult_coder.refi.summary import ImportSummary
 from consult_coder.refi.validate import SchemaCheck, check_refi_file, schema_errors
 
 REFI_EXTENSIONS = (".qdc", ".qdpx", ".qde")
-MAX_QDC_BYTES = 64 * 1024 * 1024  # a codebook: a few hundred KB at most
 
 
 def import_refi_file(session: Session, path: str | Path, actor: str) -> ImportSummary:
@@ -33,8 +33,7 @@ def import_refi_file(session: Session, path: str | Path, actor: str) -> ImportSu
     suffix = path.suffix.lower()
     if suffix not in REFI_EXTENSIONS:
         raise UserError(f"{path.name}: not a REFI-QDA file (expected {', '.join(REFI_EXTENSIONS)})")
-    if not path.is_file():
-        raise UserError(f"{path}: no such file")
+    check_regular_file(path)  # a pipe or a device would hang the reader
     if suffix == ".qdc":
         return import_qdc(session, _read_qdc(path), actor, path.name)
     if suffix == ".qde":
@@ -43,12 +42,7 @@ def import_refi_file(session: Session, path: str | Path, actor: str) -> ImportSu
 
 
 def _read_qdc(path: Path) -> bytes:
-    try:
-        if path.stat().st_size > MAX_QDC_BYTES:
-            raise UserError(f"{path.name} is larger than {MAX_QDC_BYTES // 2**20} MB; not a codebook")
-        return path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read ({exc.strerror})") from None
+    return read_limited(path, MAX_QDC_BYTES)
 
 
 __all__ = ["ImportSummary", "SchemaCheck", "check_refi_file", "export_qdc", "export_qdpx", "import_qdc",

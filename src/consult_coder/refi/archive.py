@@ -22,14 +22,15 @@ from typing import IO, BinaryIO
 from urllib.parse import unquote
 
 from consult_coder.errors import UserError
+from consult_coder.limits import MAX_QDE_BYTES, MAX_SOURCE_BYTES
+from consult_coder.limits import MAX_QDPX_ENTRIES as MAX_ENTRIES
+from consult_coder.limits import MAX_QDPX_SOURCES_TOTAL as MAX_SOURCES_TOTAL
+from consult_coder.limits import MAX_ZIP_RATIO as MAX_RATIO
+from consult_coder.limits import ZIP_RATIO_GRACE as RATIO_GRACE
 
 ZIP_MAGIC = b"PK\x03\x04"
-MAX_ENTRIES = 200_000
-MAX_RATIO = 100  # decompressed : compressed, checked while reading (real .qde files: under 20:1)
-RATIO_GRACE = 1024 * 1024  # a small entry may compress well: the ratio applies beyond this many bytes
-MAX_QDE_BYTES = 8 * 1024**3  # the project document: far beyond 1M codings (about 0.6 GB)
-MAX_SOURCE_BYTES = 64 * 1024 * 1024  # one plain-text source or note (a transcript is a few KB)
-MAX_SOURCES_TOTAL = 2 * 1024**3  # every source text read from one archive
+# The limits (docs/limits.md): the .qde has no flat cap short of MAX_QDE_BYTES, as a large project's is
+# hundreds of MB; a zip bomb is stopped by its ratio, checked while reading.
 _DRIVE = re.compile(r"^[A-Za-z]:")
 FIXED_DATE = (2020, 1, 1, 0, 0, 0)  # entry timestamps: the same project gives the same bytes
 
@@ -111,10 +112,10 @@ class QdpxArchive:
 
     def _check_header(self, info: zipfile.ZipInfo, limit: int) -> str:
         where = f"{self.archive_name}: {info.filename}"
-        if info.file_size > limit:
-            raise UserError(f"{where} is larger than {limit // 2**20} MB; refusing to read it")
         if info.file_size > RATIO_GRACE + MAX_RATIO * max(info.compress_size, 1):
             raise UserError(f"{where} is compressed more than {MAX_RATIO}:1, like a zip bomb; refusing it")
+        if info.file_size > limit:
+            raise UserError(f"{where} is larger than {limit // 2**20} MB; refusing to read it")
         return where
 
     def _stream(self, info: zipfile.ZipInfo, limit: int) -> LimitedStream:

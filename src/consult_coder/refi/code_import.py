@@ -15,14 +15,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
-from consult_coder.codebook import SLUG, bump_version, slugify
+from consult_coder.codebook import DEFAULT_COLOUR, SLUG, CodeView, bump_version, slugify
 from consult_coder.errors import UserError
 from consult_coder.model import Code, utcnow
 from consult_coder.refi.codes import GUIDANCE, RefiCode, parse_description
 from consult_coder.refi.guids import code_guid, load_code_guids, save_code_guids
 from consult_coder.suggestions.patterns import patterns_for_code
 
-DEFAULT_COLOUR = "#888888"
 FLAT_SEPARATOR = "::"
 
 
@@ -138,8 +137,10 @@ class _Merge:
         self.new_ids.add(cid)
         values = _values(e, parent_id)
         values.setdefault("colour", DEFAULT_COLOUR)
-        self.session.add(Code(id=cid, sort_order=self.base_order + e.position, **values))
-        audit.record(self.session, self.actor, "code.create", "code", cid, None, values)
+        code = Code(id=cid, sort_order=self.base_order + e.position, **values)
+        self.session.add(code)
+        self.session.flush()
+        audit.code_created(self.session, self.actor, CodeView.of(code).snapshot())
         self.result.added.append(cid)
 
     def _update(self, code: Code, e: _Entry, parent_id: str | None) -> None:
@@ -152,7 +153,7 @@ class _Merge:
         for k, v in after.items():
             setattr(code, k, v)
         code.updated_at = utcnow()
-        audit.record(self.session, self.actor, "code.update", "code", code.id, before, after)
+        audit.code_updated(self.session, self.actor, code.id, before, after)
         self.result.updated.append(code.id)
 
     def finish(self) -> CodeImport:
@@ -161,9 +162,8 @@ class _Merge:
         if self.changed_guids:
             save_code_guids(self.session, self.remembered)
         if self.result.added or self.result.updated:
-            version = bump_version(self.session)
-            audit.record(self.session, self.actor, "codebook.import_refi", "codebook", version, None,
-                         {"added": self.result.added, "updated": self.result.updated})
+            audit.codebook_imported(self.session, self.actor, bump_version(self.session), self.result.added,
+                                    self.result.updated)
         return self.result
 
 

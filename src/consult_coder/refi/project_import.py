@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from consult_coder import audit
 from consult_coder.coding import get_or_create_coder
 from consult_coder.errors import UserError
+from consult_coder.limits import check_text_shape
 from consult_coder.memos import PROJECT_TARGET, get_memo, write_memo
 from consult_coder.model import Coder, Coding, Transcript, Turn, utcnow
 from consult_coder.refi.code_import import CodeImport, import_codes
@@ -214,6 +215,7 @@ def _place_sources(session: Session, proj: RefiProject, texts: dict[str, str], o
     for src in proj.sources:
         if src.guid in texts:
             text = normalise(texts[src.guid])
+            check_text_shape(f"{summary.source}: source {src.name!r}", text)  # limits.py
             if text.strip():
                 normalised[src.guid] = (text, content_hash(text))
             else:
@@ -314,7 +316,6 @@ def apply_project(session: Session, proj: RefiProject, texts: dict[str, str],
     _name_project(session, proj)
     if coders.unattributed:
         summary.notes.append(f"{coders.unattributed} codings name no user: recorded as coder {actor!r}")
-    audit.record(session, actor, "import.refi", "project", summary.source[:64], None, {
-        "transcripts": [p.transcript.id for p in placed.values()], "codes_added": codes.added,
-        "codings_added": summary.codings_added, "participants": sorted(specs),
-    })
+    audit.refi_imported(session, actor, summary.source,
+                        transcripts=[p.transcript.id for p in placed.values()], codes_added=codes.added,
+                        codings_added=summary.codings_added, participants=list(specs))

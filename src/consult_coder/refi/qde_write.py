@@ -23,10 +23,10 @@ from xml.etree.ElementTree import Element
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from consult_coder import __version__
+from consult_coder import __version__, audit
 from consult_coder.analysis.labels import GROUP_PLURAL, attribute_label
 from consult_coder.errors import UserError
-from consult_coder.model import Code, Coder, Coding, Event, Memo, Participant, Transcript
+from consult_coder.model import Code, Coder, Coding, Memo, Participant, Transcript
 from consult_coder.refi import guids
 from consult_coder.refi.codes import write_codes
 from consult_coder.refi.project_import import ARCHIVED_SET, PROJECT_NAME_SETTING
@@ -92,10 +92,11 @@ def _coders(session: Session, coder: str | None) -> list[Coder]:
 
 def _dates(session: Session) -> tuple[datetime, datetime]:
     """The project's first and last change: from the audit trail and the rows' own dates."""
-    firsts = [session.scalar(select(func.min(col)))
-              for col in (Event.at, Transcript.imported_at, Coder.created_at)]
-    lasts = [session.scalar(select(func.max(col))) for col in (
-        Event.at, Coding.updated_at, Code.updated_at, Memo.updated_at, Transcript.imported_at)]
+    first_event, last_event = audit.event_span(session)
+    firsts = [first_event, *(session.scalar(select(func.min(col)))
+                             for col in (Transcript.imported_at, Coder.created_at))]
+    lasts = [last_event, *(session.scalar(select(func.max(col))) for col in (
+        Coding.updated_at, Code.updated_at, Memo.updated_at, Transcript.imported_at))]
     known = [_utc(d) for d in [*firsts, *lasts] if d is not None]
     if not known:
         return NO_DATE, NO_DATE

@@ -14,12 +14,14 @@ from consult_coder.errors import UserError
 from consult_coder.importers.base import ParsedTurn, build_transcript
 from consult_coder.importers.speakers import speaker_kind
 from consult_coder.importers.turns import SourceLine, assemble
+from consult_coder.limits import check_text_shape
 
 WHOLE_TEXT_SPEAKER = "Participant"
 
 
 def find_turns(text: str, name: str, whole_text_speaker: str = WHOLE_TEXT_SPEAKER) -> list[ParsedTurn]:
     """Turns of ``text`` (already normalised), offsets into ``text`` itself."""
+    check_text_shape(name, text)
     lines = text.split("\n")
     front, raw_turns = assemble(SourceLine(line) for line in lines)
     if raw_turns:

@@ -22,20 +22,31 @@ from defusedxml import DefusedXmlException, EntitiesForbidden
 from defusedxml import ElementTree as SafeET
 
 from consult_coder.errors import UserError
+from consult_coder.limits import MAX_XML_DEPTH as MAX_DEPTH
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
 _BOM = b"\xef\xbb\xbf"
-MAX_DEPTH = 256  # element nesting; real files nest a code tree a dozen levels at most
 
 
 def parse_xml(data: bytes, name: str) -> Element:
     """The root element of ``data``; one-line UserError naming ``name`` for anything unsafe or broken."""
     data = data.removeprefix(_BOM).lstrip()  # some tools write a BOM, some a blank line first
     try:
-        return SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+        root = SafeET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
     except (EntitiesForbidden, DefusedXmlException, ParseError) as exc:
         raise _xml_error(exc, name) from None
+    _check_depth(root, name)  # the readers walk code trees recursively
+    return root
+
+
+def _check_depth(root: Element, name: str) -> None:
+    level = [root]
+    for _ in range(MAX_DEPTH):
+        level = [child for el in level for child in el]
+        if not level:
+            return
+    raise UserError(f"{name}: elements nested more than {MAX_DEPTH} deep")
 
 
 def _xml_error(exc: Exception, name: str) -> UserError:

@@ -12,6 +12,7 @@ import io
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from consult_coder.cells import csv_text
 from consult_coder.codebook import Codebook
 from consult_coder.errors import UserError
 from consult_coder.importers import ParsedTranscript, parse_file
@@ -69,19 +70,12 @@ def suggest_files(
             progress(done, len(transcripts), t.source_name)
 
 
-def as_text_cell(value: object) -> object:
-    """A spreadsheet must show a transcript's words as text, never run them as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def csv_lines(records: Iterator[dict[str, object]]) -> Iterator[str]:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
     writer.writeheader()
     for record in records:
-        writer.writerow({k: as_text_cell(v) for k, v in record.items()})
+        writer.writerow({k: csv_text(v) for k, v in record.items()})
         yield out.getvalue()
         out.seek(0)
         out.truncate()

@@ -123,7 +123,7 @@ def set_patterns(session: Session, code_id: str, patterns: list[Pattern], actor:
     before = list(code.patterns or [])
     if checked != before:
         code.patterns, code.updated_at = checked, utcnow()
-        audit.code_patterns_changed(session, actor, code_id, before, checked)
+        audit.code_updated(session, actor, code_id, {"patterns": before}, {"patterns": checked})
         bump_version(session)
     return checked
 

@@ -23,15 +23,13 @@ import re
 from typing import Any
 
 from consult_coder.errors import UserError
+from consult_coder.limits import MAX_PATTERN_TOKENS, MAX_PATTERNS_PER_CODE, MAX_PHRASE_CHARS
 
 Pattern = str | list[dict[str, Any]] | dict[str, Any]
 TRAP = "not"  # {"not": pattern}: a sentence holding it does not get the code
 ASKED = "asked"  # {"asked": pattern}: a question holding it sets the code as the answer's theme
 WRAPPERS = (TRAP, ASKED)
 
-MAX_PATTERNS = 1000  # per code: bounded work for every sentence matched
-MAX_TOKENS = 30  # per token pattern
-MAX_PHRASE_CHARS = 300
 # Filled only by a trained pipeline; the default blank pipeline leaves them empty, so a pattern
 # using them would silently match nothing there (the engine refuses it with one line instead).
 TRAINED_ONLY = frozenset({"POS", "TAG", "DEP", "MORPH", "ENT_TYPE", "ENT_IOB", "ENT_ID", "ENT_KB_ID",
@@ -100,8 +98,8 @@ def check_pattern(pattern: Any) -> Pattern:
                          f'({{"{TRAP}": pattern}}) or a question ({{"{ASKED}": pattern}})')
     if not pattern:
         raise ValueError("an empty token pattern")
-    if len(pattern) > MAX_TOKENS:
-        raise ValueError(f"more than {MAX_TOKENS} tokens")
+    if len(pattern) > MAX_PATTERN_TOKENS:
+        raise ValueError(f"more than {MAX_PATTERN_TOKENS} tokens")
     for i, token in enumerate(pattern, 1):
         if not isinstance(token, dict):
             raise ValueError(f"token {i}: should be a dict such as {{\"LOWER\": \"room\"}}, not {token!r}")
@@ -133,8 +131,8 @@ def check_patterns(patterns: Any) -> list[Pattern]:
             raise ValueError(f"not a JSON list of patterns ({exc.msg} at character {exc.pos + 1})") from None
     if not isinstance(patterns, list):
         raise ValueError("should be a list of patterns")
-    if len(patterns) > MAX_PATTERNS:
-        raise ValueError(f"{len(patterns)} patterns; at most {MAX_PATTERNS} per code")
+    if len(patterns) > MAX_PATTERNS_PER_CODE:
+        raise ValueError(f"{len(patterns)} patterns; at most {MAX_PATTERNS_PER_CODE} per code")
     checked: list[Pattern] = []
     for index, pattern in enumerate(patterns, 1):
         try:

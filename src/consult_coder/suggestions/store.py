@@ -25,7 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
-from consult_coder.coding import _check_span, _snapshot, get_or_create_coder, mark_started
+from consult_coder.coding import add_coding, get_or_create_coder
 from consult_coder.errors import UserError
 from consult_coder.model import (
     Code,
@@ -129,16 +129,43 @@ def _prompts(session: Session, transcript_id: int) -> list[tuple[int, int]]:
 def refresh(session: Session, progress: Progress | None = None) -> RefreshReport:
     """Bring pattern suggestions up to date with the codebook and the transcripts; only stale work."""
     conf = settings(session)
-    pipeline, all_speakers = conf.pipeline, conf.all_speakers
     codes = list(session.scalars(select(Code).where(Code.archived.is_(False))))
-    wanted = {c.id: fingerprint(c.patterns or [], pipeline, all_speakers, conf.context) for c in codes}
+    wanted = {c.id: fingerprint(c.patterns or [], conf.pipeline, conf.all_speakers, conf.context)
+              for c in codes}
     patterns = {c.id: list(c.patterns or []) for c in codes}
     report = RefreshReport()
-    # Codes archived (or deleted, by the foreign key) lose their suggestions and scans.
+    gone = _forget_retired_codes(session, wanted, report)
+    todo = _stale_work(session, wanted)
+    total, done = sum(len(t) for t in todo.values()), 0
+    refreshed: set[str] = set()
+    for stale, tids in todo.items():
+        live = {cid: patterns[cid] for cid in stale if patterns[cid]}
+        matcher = PatternMatcher(live, conf.pipeline, conf.context) if live else None
+        refreshed |= stale
+        for tid in tids:
+            title = _refresh_one(session, matcher, tid, stale, wanted, conf.all_speakers, report)
+            done += 1
+            if progress:
+                progress(done, total, title)
+    session.flush()
+    report.transcripts_matched = total
+    report.codes_refreshed = sorted(refreshed)
+    if total or gone:
+        audit.suggestions_refreshed(session, "suggestions", report.codes_refreshed, total, report.added)
+    return report
+
+
+def _forget_retired_codes(session: Session, wanted: dict[str, str], report: RefreshReport) -> list[str]:
+    """Codes archived (or deleted, by the foreign key) lose their suggestions and scans."""
     scanned = select(SuggestionScan.code_id).distinct().where(SuggestionScan.source == "pattern")
     gone = [cid for (cid,) in session.execute(scanned) if cid not in wanted]
     if gone:
         report.removed += _clear(session, None, gone)
+    return gone
+
+
+def _stale_work(session: Session, wanted: dict[str, str]) -> dict[frozenset[str], list[int]]:
+    """The transcripts to match again, grouped by the codes stale on them (each group: one matcher)."""
     scans: dict[int, dict[str, str]] = defaultdict(dict)
     for tid, cid, fp in session.execute(select(SuggestionScan.transcript_id, SuggestionScan.code_id,
                                                SuggestionScan.fingerprint)
@@ -149,29 +176,20 @@ def refresh(session: Session, progress: Progress | None = None) -> RefreshReport
         stale = frozenset(cid for cid, fp in wanted.items() if scans[tid].get(cid) != fp)
         if stale:
             todo[stale].append(tid)
-    total, done = sum(len(t) for t in todo.values()), 0
-    refreshed: set[str] = set()
-    for stale, tids in todo.items():
-        live = {cid: patterns[cid] for cid in stale if patterns[cid]}
-        matcher = PatternMatcher(live, pipeline, conf.context) if live else None
-        refreshed |= stale
-        for tid in tids:
-            report.removed += _clear(session, tid, sorted(stale))
-            title, hits = _match_one(session, matcher, tid, all_speakers)
-            session.add_all(_rows(tid, hits, "pattern"))
-            report.added += len(hits)
-            for cid in stale:
-                session.merge(SuggestionScan(transcript_id=tid, code_id=cid, source="pattern",
-                                             fingerprint=wanted[cid]))
-            done += 1
-            if progress:
-                progress(done, total, title)
-    session.flush()
-    report.transcripts_matched = total
-    report.codes_refreshed = sorted(refreshed)
-    if total or gone:
-        audit.suggestions_refreshed(session, "suggestions", report.codes_refreshed, total, report.added)
-    return report
+    return todo
+
+
+def _refresh_one(session: Session, matcher: PatternMatcher | None, tid: int, stale: frozenset[str],
+                 wanted: dict[str, str], all_speakers: bool, report: RefreshReport) -> str:
+    """Replace one transcript's suggestions of the ``stale`` codes; returns its title."""
+    report.removed += _clear(session, tid, sorted(stale))
+    title, hits = _match_one(session, matcher, tid, all_speakers)
+    session.add_all(_rows(tid, hits, "pattern"))
+    report.added += len(hits)
+    for cid in stale:
+        session.merge(SuggestionScan(transcript_id=tid, code_id=cid, source="pattern",
+                                     fingerprint=wanted[cid]))
+    return title
 
 
 def _match_one(session: Session, matcher: PatternMatcher | None, tid: int, all_speakers: bool
@@ -214,6 +232,28 @@ def pending(
     """
     who = session.scalars(select(Coder).where(Coder.name == coder)).first()
     who_id = who.id if who else -1
+    rows = _candidates(session, who_id, transcript_id, code_id)
+    if not rows:
+        return []
+    tids = sorted({r[0].transcript_id for r in rows})
+    settled = _settled_by(session, who_id, tids)
+    grouped: dict[tuple[int, str, int, int], list[Any]] = {}
+    for sug, title, name in rows:
+        key = (sug.transcript_id, sug.code_id, sug.start, sug.end)
+        if not settled(key):
+            grouped.setdefault(key, []).append((sug, title, name))
+    texts = dict(session.execute(select(Transcript.id, Transcript.text).where(Transcript.id.in_(tids))).all())
+    out = []
+    for key, group in grouped.items():
+        out.append(_view(key, group, texts[key[0]]))
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
+def _candidates(session: Session, who_id: int, transcript_id: int | None, code_id: str | None
+                ) -> list[Any]:
+    """(suggestion, transcript title, code name) rows the coder may see, in text order."""
     q = (select(Suggestion, Transcript.title, Code.name)
          .join(Transcript, Transcript.id == Suggestion.transcript_id)
          .join(Code, Code.id == Suggestion.code_id)
@@ -223,11 +263,14 @@ def pending(
         q = q.where(Suggestion.transcript_id == transcript_id)
     if code_id is not None:
         q = q.where(Suggestion.code_id == code_id)
-    rows = session.execute(q.order_by(Suggestion.transcript_id, Suggestion.start, Code.sort_order,
-                                      Suggestion.source)).all()
-    if not rows:
-        return []
-    tids = sorted({r[0].transcript_id for r in rows})
+    return list(session.execute(q.order_by(Suggestion.transcript_id, Suggestion.start, Code.sort_order,
+                                           Suggestion.source)).all())
+
+
+def _settled_by(session: Session, who_id: int, tids: Sequence[int]
+                ) -> Callable[[tuple[int, str, int, int]], bool]:
+    """Whether the coder has already decided a (transcript, code, start, end): rejected it there, or
+    coded that code on a span touching it."""
     rejected = set(session.execute(
         select(SuggestionRejection.transcript_id, SuggestionRejection.code_id, SuggestionRejection.start,
                SuggestionRejection.end)
@@ -237,24 +280,22 @@ def pending(
             select(Coding.transcript_id, Coding.code_id, Coding.start, Coding.end)
             .where(Coding.coder_id == who_id, Coding.transcript_id.in_(tids))):
         own[(tid, cid)].append((s, e))
-    texts = dict(session.execute(select(Transcript.id, Transcript.text).where(Transcript.id.in_(tids))).all())
-    grouped: dict[tuple[int, str, int, int], list[Any]] = {}
-    for sug, title, name in rows:
-        key = (sug.transcript_id, sug.code_id, sug.start, sug.end)
-        if key in rejected or any(overlaps((sug.start, sug.end), span) for span in own[key[:2]]):
-            continue
-        grouped.setdefault(key, []).append((sug, title, name))
-    out = []
-    for (tid, cid, start, end), group in grouped.items():
-        first, title, name = group[0]
-        evidence = tuple(sorted({tuple(e) for sug, _, _ in group for e in sug.evidence})) or ((start, end),)
-        scores = [sug.score for sug, _, _ in group if sug.score is not None]
-        out.append(SuggestionView(first.id, tid, title, cid, name, start, end, texts[tid][start:end],
-                                  evidence, tuple(dict.fromkeys(sug.source for sug, _, _ in group)),
-                                  max(scores) if scores else None))
-        if limit is not None and len(out) >= limit:
-            break
-    return out
+
+    def settled(key: tuple[int, str, int, int]) -> bool:
+        return key in rejected or any(overlaps(key[2:], span) for span in own[key[:2]])
+
+    return settled
+
+
+def _view(key: tuple[int, str, int, int], group: list[Any], text: str) -> SuggestionView:
+    """The suggestions of one code on one sentence (from patterns and classifiers), as one."""
+    tid, cid, start, end = key
+    first, title, name = group[0]
+    evidence = tuple(sorted({tuple(e) for sug, _, _ in group for e in sug.evidence})) or ((start, end),)
+    scores = [sug.score for sug, _, _ in group if sug.score is not None]
+    return SuggestionView(first.id, tid, title, cid, name, start, end, text[start:end], evidence,
+                          tuple(dict.fromkeys(sug.source for sug, _, _ in group)),
+                          max(scores) if scores else None)
 
 
 def counts_by_code(session: Session, coder: str) -> dict[str, int]:
@@ -284,31 +325,15 @@ def accept(session: Session, suggestion_id: int, coder: str) -> int:
 
 
 def _accept_many(session: Session, sugs: Sequence[Suggestion], who: Coder) -> list[int]:
+    """Each suggestion coded as by hand (:func:`coding.add_coding`, so undo takes it back), with
+    origin ``suggested``; a span the coder already coded with that code keeps its coding."""
     ids: list[int] = []
-    by_transcript: dict[int, list[Coding]] = defaultdict(list)
     for sug in sugs:
         code = session.get(Code, sug.code_id)
         if code is None or code.archived:
             raise UserError(f"Code {sug.code_id!r} is archived or gone: its suggestions cannot be accepted")
-        tr = session.get(Transcript, sug.transcript_id)
-        start, end = _check_span(tr, sug.start, sug.end)
-        twin = session.scalars(select(Coding.id).where(
-            Coding.transcript_id == tr.id, Coding.coder_id == who.id, Coding.code_id == sug.code_id,
-            Coding.start == start, Coding.end == end)).first()
-        if twin is not None:
-            ids.append(twin)
-            continue
-        row = Coding(transcript_id=tr.id, start=start, end=end, code_id=sug.code_id, coder_id=who.id,
-                     origin="suggested")
-        session.add(row)
-        session.flush()
-        by_transcript[tr.id].append(row)
-        ids.append(row.id)
-    for tid, rows in by_transcript.items():
-        mark_started(session, tid, who.id)
-        # The same event as coding by hand, so undo removes it; the extra key says where it came from.
-        audit.record(session, who.name, "coding.add", "transcript", tid, before=None,
-                     after={"codings": [_snapshot(r) for r in rows]}, suggested=True)
+        ids += add_coding(session, sug.transcript_id, sug.start, sug.end, [sug.code_id], who.name,
+                          origin="suggested")
     return ids
 
 

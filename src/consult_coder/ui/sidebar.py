@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import streamlit as st
-from sqlalchemy import select
 
-from consult_coder.model import Coder
+from consult_coder.coding import coder_names
 from consult_coder.ui.state import get_project
 
 
@@ -13,7 +12,7 @@ def render_sidebar() -> None:
     project = get_project()
     with st.sidebar:
         with project.session() as s:
-            names = list(s.scalars(select(Coder.name).order_by(Coder.name)))
+            names = coder_names(s)
         options = [*names, "➕ New coder…"]
         link = st.query_params.get("coder")  # ?coder=name picks a known coder (handy for bookmarks)
         if link in names and not st.session_state.get("coder"):

@@ -2,67 +2,69 @@
 
 The browser side (``reader.js``) draws the turns and coded passages and sends one trigger value,
 ``action``, e.g. ``{"type": "add", "start": 10, "end": 42, "codes": ["empathy"]}``; ``remove``,
-``resize``, ``memo`` and ``undo`` carry a coding ``id`` and what changes. Offsets are code points.
+``resize``, ``memo`` and ``undo`` carry a coding ``id`` and what changes (``reader_actions`` defines
+and checks them). Offsets are code points.
 It also marks search hits (stepping through them needs no round trip) and, given a ``jump``, scrolls
 to that passage and flashes it once.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from consult_coder.codebook import CodeView
+from consult_coder.coding import CodingView, TranscriptView, TurnView
 from consult_coder.text import snap_to_sentences
 
 _HERE = Path(__file__).parent
 NAME = "consult_coder_reader"
-_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+JS_FILES = ("reader_pure.js", "reader_base.js", "reader_caret.js", "reader_panel.js", "reader_palette.js",
+            "reader.js")
 
 # Not in a shadow root: ShadowRoot.getSelection() exists only in Chromium (see the team notes).
 _mount = st.components.v2.component(
     NAME,
     css=(_HERE / "reader.css").read_text(encoding="utf-8"),
-    # One module, kept in four files so each stays readable (helpers, keyboard caret, the coded
-    # passage's panel, the component).
-    js="\n".join((_HERE / f).read_text(encoding="utf-8")
-                  for f in ("reader_base.js", "reader_caret.js", "reader_panel.js", "reader.js")),
+    # One module, kept in files so each stays readable: the pure helpers (tested on their own), then
+    # the DOM wiring (state and DOM helpers, keyboard caret, a coded passage's panel, the palette, the
+    # component).
+    js="\n".join((_HERE / f).read_text(encoding="utf-8") for f in JS_FILES),
     isolate_styles=False,
 )
 
 
-def code_entries(codes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def code_entries(codes: Sequence[CodeView]) -> list[dict[str, Any]]:
     """Codes as the reader shows them: a ``path`` with the parent's name, and a safe colour."""
-    names = {c["id"]: c["name"] for c in codes}
+    names = {c.id: c.name for c in codes}
     out = []
     for c in codes:
-        parent = names.get(c.get("parent_id") or "")
+        parent = names.get(c.parent_id or "")
         out.append({
-            "id": c["id"], "name": c["name"], "path": f"{parent} › {c['name']}" if parent else c["name"],
-            "colour": c["colour"] if _COLOUR.match(c.get("colour") or "") else "#888888",
-            "definition": c.get("definition", ""), "when_to_use": c.get("when_to_use", ""),
-            "when_not_to_use": c.get("when_not_to_use", ""), "archived": bool(c.get("archived")),
+            "id": c.id, "name": c.name, "path": f"{parent} › {c.name}" if parent else c.name,
+            "colour": c.display_colour, "definition": c.definition, "when_to_use": c.when_to_use,
+            "when_not_to_use": c.when_not_to_use, "archived": c.archived,
         })
     return out
 
 
-def jump_span(text: str, codings: list[dict[str, Any]], offset: int) -> tuple[int, int]:
+def jump_span(text: str, codings: Sequence[CodingView], offset: int) -> tuple[int, int]:
     """The passage to flash for a jump to ``offset``: the longest shown coding starting there, else the
     sentence around it (a search hit, or a coding hidden by blind coding)."""
     offset = max(0, min(offset, len(text) - 1))
-    ends = [c["end"] for c in codings if c["start"] == offset]
+    ends = [c.end for c in codings if c.start == offset]
     if ends:
         return offset, max(ends)
     return snap_to_sentences(text, offset, offset + 1) if text else (0, 0)
 
 
 def build_payload(
-    view: dict[str, Any],
-    codes: list[dict[str, Any]],
-    codings: list[dict[str, Any]],
+    view: TranscriptView,
+    codes: Sequence[CodeView],
+    codings: Sequence[CodingView],
     coder: str,
     *,
     rev: int = 0,
@@ -79,19 +81,20 @@ def build_payload(
     (``{"seq", "offset", "start", "end"}``) asks the reader to scroll to the passage ``start``–``end``
     around ``offset`` and flash it, once per ``seq``.
     """
-    p = view.get("participant") or {}
+    p = view.participant
 
-    def label(turn: dict[str, Any]) -> str:  # who the participant is, without repeating the speaker's name
-        if turn["kind"] != "participant" or not p:
+    def label(turn: TurnView) -> str:  # who the participant is, without repeating the speaker's name
+        if turn.kind != "participant" or not p:
             return ""
-        return " · ".join(x for x in (p["id"], p["group"], p["role"]) if x and x != turn["speaker"])
+        return " · ".join(x for x in (p.id, p.group, p.role) if x and x != turn.speaker)
 
-    turns = [{**t, "label": label(t)} for t in view["turns"]]
+    turns = [{"speaker": t.speaker, "kind": t.kind, "start": t.start, "end": t.end, "label": label(t)}
+             for t in view.turns]
     return {
-        "rev": rev, "transcript_id": view["id"], "text": view["text"], "turns": turns,
+        "rev": rev, "transcript_id": view.id, "text": view.text, "turns": turns,
         "codes": code_entries(codes), "coder": coder, "can_undo": can_undo, "notice": notice,
-        "codings": [{"id": c["id"], "start": c["start"], "end": c["end"], "code_id": c["code_id"],
-                     "coder": c["coder"], "memo": c["memo"], "own": c["coder"] == coder}
+        "codings": [{"id": c.id, "start": c.start, "end": c.end, "code_id": c.code_id,
+                     "coder": c.coder, "memo": c.memo, "own": c.coder == coder}
                     for c in codings],
         "query": query, "hits": [[a, b] for a, b in hits or []], "more_hits": more_hits, "jump": jump,
     }

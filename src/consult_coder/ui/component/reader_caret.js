@@ -1,4 +1,4 @@
-// The transcript reader, part 2 of 4: moving a caret and selecting text with the keyboard.
+// The transcript reader, DOM part 2: moving a caret and selecting text with the keyboard.
 
 // Keyboard selection. Browsers move a caret through plain text only with caret browsing (F7), so the
 // reader does it itself while it has focus: arrows move a visible caret, Shift+arrows select (with
@@ -13,8 +13,7 @@ function caretControls(ctx) {
     const seg = segAt(Math.min(offset, cps.length - 1)) || segs[segs.length - 1];
     if (!seg) return;
     const node = seg.firstChild;
-    const units = Array.from(node.data).slice(0, Math.max(0, offset - Number(seg.dataset.start)))
-      .join("").length;
+    const units = codePointsToUnits(node.data, offset - Number(seg.dataset.start));
     const range = document.createRange();
     range.setStart(node, Math.min(units, node.data.length));
     range.collapse(true);

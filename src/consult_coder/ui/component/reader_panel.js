@@ -1,12 +1,11 @@
-// The transcript reader, part 3 of 4: the panel of a coded passage (its codes, memos, edges, removal).
+// The transcript reader, DOM part 3: the panel of a coded passage (its codes, memos, edges, removal).
 
 // ``ctx`` holds the drawn reader: closePopups, codeOrder, codes, codings, cps, data, placeNear, root,
 // send, st. Opens the panel for the codings over ``offset``, next to ``rect``.
 function openPanelIn(ctx, offset, rect) {
   const { closePopups, codeOrder, codes, codings, cps, data, placeNear, root, send, st } = ctx;
   closePopups();
-  const here = codings.filter((c) => c.start <= offset && offset < c.end)
-    .sort((a, b) => (codeOrder.get(a.code_id) ?? 0) - (codeOrder.get(b.code_id) ?? 0) || a.id - b.id);
+  const here = codingsAt(codings, codeOrder, offset);
   if (!here.length) { st.panelAt = null; return; }
   st.panelAt = offset;
   const panel = el("div", "ccr-panel");

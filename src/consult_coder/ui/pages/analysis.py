@@ -25,14 +25,14 @@ from consult_coder.analysis import (
     layer_options,
     load_study,
     matrix_table,
-    set_pinned,
     split_values,
     with_labels,
 )
+from consult_coder.coding import set_pinned
 from consult_coder.errors import UserError
 from consult_coder.storage import is_empty
 from consult_coder.ui.render import escape_md
-from consult_coder.ui.state import current_coder, get_project
+from consult_coder.ui.state import current_coder, get_project, in_session
 
 PCT = st.column_config.NumberColumn(format="%.1f%%")
 P = st.column_config.NumberColumn(format="%.3f")
@@ -117,7 +117,7 @@ def _grid(study: Study) -> None:
 
 def _pin(coding_id: int, pinned: bool) -> None:
     try:
-        set_pinned(get_project(), coding_id, pinned, current_coder() or "")
+        in_session(set_pinned, coding_id, pinned, current_coder() or "")
     except UserError as exc:
         st.session_state["an_pin_error"] = str(exc)
 

@@ -1,6 +1,6 @@
 """Page "Codebook": the code tree with colours and counts, and every edit a team makes while coding.
 
-All changes go through ``consult_coder.codebook_edit`` (one audited, versioned transaction each); this
+All changes go through ``consult_coder.codebook_edit`` (one audited, versioned unit of work each); this
 page only gathers choices. Deleting a code that has codings asks first what happens to them.
 """
 
@@ -11,12 +11,19 @@ from collections.abc import Callable
 import streamlit as st
 
 from consult_coder import codebook_edit as ce
-from consult_coder.codebook import apply_codebook, codebook_from_store, read_codebook_bytes, to_csv, to_yaml
+from consult_coder.codebook import (
+    CodeView,
+    apply_codebook,
+    codebook_from_store,
+    codebook_version,
+    read_codebook_bytes,
+    to_csv,
+    to_yaml,
+)
 from consult_coder.errors import UserError
-from consult_coder.memos import get_memo, list_memos, set_memo
-from consult_coder.storage import get_setting
+from consult_coder.memos import list_memos, set_memo
 from consult_coder.ui.render import escape_md
-from consult_coder.ui.state import current_coder, get_project
+from consult_coder.ui.state import current_coder, get_project, in_session
 
 FLASH = "cb_flash"
 SELECTED = "cb_selected"
@@ -42,7 +49,7 @@ def _run(action: Callable[[], str | None], done: str) -> None:
 
 
 def _swatch(colour: str) -> str:
-    # ``colour`` comes from codebook_tree, which only passes validated #rrggbb values.
+    # ``colour`` is a CodeView's display_colour: always a validated #rrggbb value.
     return (f'<span style="display:inline-block;width:.9em;height:.9em;border-radius:3px;'
             f'vertical-align:-.1em;margin-right:.45em;background:{colour}"></span>')
 
@@ -52,16 +59,16 @@ def _tree_md(nodes: list[ce.CodeNode]) -> str:
     for n in nodes:
         count = f"{n.count}" + (f" · {n.total} with sub-codes" if n.children else "")
         indent = f'<span style="display:inline-block;width:{1.4 * n.depth:.1f}em"></span>'
-        name = escape_md(n.name) + (" *(archived)*" if n.archived else "")
-        lines.append(f"{indent}{_swatch(n.colour)}{name} ({count})")
+        name = escape_md(n.code.name) + (" *(archived)*" if n.code.archived else "")
+        lines.append(f"{indent}{_swatch(n.code.display_colour)}{name} ({count})")
     return "  \n".join(lines)
 
 
 def _label(n: ce.CodeNode) -> str:
-    return "\u2003" * n.depth + n.name + (" (archived)" if n.archived else "")
+    return "\u2003" * n.depth + n.code.name + (" (archived)" if n.code.archived else "")
 
 
-def _new_code(project, coder: str, live: list[ce.CodeNode]) -> None:  # noqa: ANN001 - Project
+def _new_code(coder: str, live: list[ce.CodeNode]) -> None:
     if st.session_state.pop("cb_new_reset", False):
         for key in NEW_FIELDS:
             st.session_state.pop(key, None)
@@ -74,122 +81,135 @@ def _new_code(project, coder: str, live: list[ce.CodeNode]) -> None:  # noqa: AN
         texts = {f: st.text_area(label, key=f"cb_new_{f}", height=80) for f, label in TEXTS}
         if st.form_submit_button("Create code", type="primary"):
             def create() -> str:
-                new_id = ce.create_code(project, name=name, colour=colour, parent_id=parent or None,
-                                        actor=coder, **texts)
+                new_id = in_session(ce.create_code, name=name, colour=colour, parent_id=parent or None,
+                                    actor=coder, **texts)
                 st.session_state["cb_select_next"] = new_id
                 st.session_state["cb_new_reset"] = True
                 return f"Created code “{name.strip()}” ({new_id})."
             _run(create, "")
 
 
-def _details(project, coder: str | None, n: ce.CodeNode, version: str) -> None:  # noqa: ANN001
+def _details(coder: str | None, code: CodeView, version: str) -> None:
     # The version in the keys makes the form show fresh values after any codebook change.
-    key = f"{n.id}_{version}"
+    key = f"{code.id}_{version}"
     with st.form(f"cb_edit_{key}"):
-        name = st.text_input("Name", n.name, key=f"cb_name_{key}", disabled=not coder,
+        name = st.text_input("Name", code.name, key=f"cb_name_{key}", disabled=not coder,
                              help="Renaming keeps the code's id and all its codings.")
-        colour = st.color_picker("Colour", n.colour, key=f"cb_colour_{key}", disabled=not coder)
-        texts = {f: st.text_area(label, getattr(n, f), key=f"cb_{f}_{key}", height=90, disabled=not coder)
+        colour = st.color_picker("Colour", code.display_colour, key=f"cb_colour_{key}", disabled=not coder)
+        texts = {f: st.text_area(label, getattr(code, f), key=f"cb_{f}_{key}", height=90, disabled=not coder)
                  for f, label in TEXTS}
         if st.form_submit_button("Save changes", type="primary", disabled=not coder):
             def save() -> str:
-                changed = ce.update_code(project, n.id, coder, name=name, colour=colour, **texts)
+                changed = in_session(ce.update_code, code.id, coder, name=name, colour=colour, **texts)
                 return f"Saved “{name.strip()}”." if changed else "Nothing had changed."
             _run(save, "")
 
 
-def _place(project, coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) -> None:  # noqa: ANN001
+def _place(coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) -> None:
+    name = n.code.name
     up, down = st.columns(2)
     if up.button("Move up", key=f"cb_up_{n.id}", icon=":material/arrow_upward:", disabled=not coder):
-        _run(lambda: ce.nudge(project, n.id, -1, coder), f"Moved “{n.name}” up.")
+        _run(lambda: in_session(ce.nudge, n.id, -1, coder), f"Moved “{name}” up.")
     if down.button("Move down", key=f"cb_down_{n.id}", icon=":material/arrow_downward:", disabled=not coder):
-        _run(lambda: ce.nudge(project, n.id, 1, coder), f"Moved “{n.name}” down.")
+        _run(lambda: in_session(ce.nudge, n.id, 1, coder), f"Moved “{name}” down.")
     inside = {d.id for d in n.walk()}  # a code cannot go under itself or its own sub-codes
     labels = {c.id: _label(c) for c in live if c.id not in inside}
     options = ["", *labels]
-    parent = st.selectbox("Nest inside", options, index=options.index(n.parent_id or "")
-                          if (n.parent_id or "") in options else 0,
+    current = n.code.parent_id or ""
+    parent = st.selectbox("Nest inside", options, index=options.index(current) if current in options else 0,
                           format_func=lambda c: labels.get(c, "(top level)"), key=f"cb_parent_{n.id}")
     if st.button("Move", key=f"cb_move_{n.id}", disabled=not coder):
-        _run(lambda: ce.move_code(project, n.id, parent or None, coder), f"Moved “{n.name}”.")
+        _run(lambda: in_session(ce.move_code, n.id, parent or None, coder), f"Moved “{name}”.")
 
 
-def _merge(project, coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) -> None:  # noqa: ANN001
+def _merge(coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) -> None:
+    name = n.code.name
     labels = {c.id: _label(c) for c in live if c.id != n.id}
     if not labels:
         st.info("There is no other code to merge into.")
         return
     target = st.selectbox("Merge into", list(labels), format_func=labels.get, key=f"cb_merge_to_{n.id}")
-    st.caption(f"All {n.count} codings of “{n.name}” move to the chosen code (a coder's identical span "
+    into = labels[target].strip()
+    st.caption(f"All {n.count} codings of “{name}” move to the chosen code (a coder's identical span "
                "is kept once), its memos are appended to that code's, its sub-codes move under it, and "
-               f"“{n.name}” is then deleted. The audit trail keeps its definition.")
-    sure = st.checkbox(f"Yes, merge “{n.name}” into “{labels[target].strip()}”", key=f"cb_merge_ok_{n.id}",
-                       disabled=not coder)
+               f"“{name}” is then deleted. The audit trail keeps its definition.")
+    sure = st.checkbox(f"Yes, merge “{name}” into “{into}”", key=f"cb_merge_ok_{n.id}", disabled=not coder)
     if st.button("Merge", key=f"cb_merge_{n.id}", type="primary", disabled=not (coder and sure)):
         def merge() -> str:
-            r = ce.merge_codes(project, n.id, target, coder)
-            return (f"Merged “{n.name}” into “{labels[target].strip()}”: {len(r['moved'])} codings moved, "
+            r = in_session(ce.merge_codes, n.id, target, coder)
+            return (f"Merged “{name}” into “{into}”: {len(r['moved'])} codings moved, "
                     f"{len(r['dropped'])} duplicates combined.")
         _run(merge, "")
 
 
-def _delete(project, coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) -> None:  # noqa: ANN001
-    if n.archived:
-        st.info(f"“{n.name}” is archived: its {n.count} codings are kept and it is hidden from the palette.")
-        if st.button("Restore to the palette", key=f"cb_restore_{n.id}", disabled=not coder):
-            _run(lambda: ce.restore_code(project, n.id, coder), f"Restored “{n.name}”.")
-    choice, target = None, None
+def _restore(coder: str | None, n: ce.CodeNode) -> None:
+    st.info(f"“{n.code.name}” is archived: its {n.count} codings are kept and it is hidden from the palette.")
+    if st.button("Restore to the palette", key=f"cb_restore_{n.id}", disabled=not coder):
+        _run(lambda: in_session(ce.restore_code, n.id, coder), f"Restored “{n.code.name}”.")
+
+
+def _what_happens_to_codings(coder: str | None, n: ce.CodeNode,
+                             live: list[ce.CodeNode]) -> tuple[str | None, str | None, bool]:
+    """For a code with codings: reassign them (to which code) or archive; and whether that is chosen."""
+    choices = [c for c in DELETE_CHOICES if not (n.code.archived and c == "archive")]
+    plural = "s" if n.count != 1 else ""
+    choice = st.radio(f"“{n.code.name}” has {n.count} coding{plural}. What should happen to them?", choices,
+                      index=None, format_func=DELETE_CHOICES.get, key=f"cb_delete_how_{n.id}",
+                      disabled=not coder)
+    target = None
+    if choice == "reassign":
+        labels = {c.id: _label(c) for c in live if c.id != n.id}
+        target = st.selectbox("Reassign to", list(labels), index=None, format_func=labels.get,
+                              placeholder="Choose a code", key=f"cb_delete_to_{n.id}")
+    return choice, target, choice == "archive" or (choice == "reassign" and target is not None)
+
+
+def _delete(coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) -> None:
+    name = n.code.name
+    if n.code.archived:
+        _restore(coder, n)
     if n.count == 0:
-        st.caption(f"No coding uses “{n.name}”: deleting removes it (its sub-codes move up a level).")
-        ready = True
+        st.caption(f"No coding uses “{name}”: deleting removes it (its sub-codes move up a level).")
+        choice, target, ready = None, None, True
     else:
-        choices = [c for c in DELETE_CHOICES if not (n.archived and c == "archive")]
-        choice = st.radio(f"“{n.name}” has {n.count} coding{'s' if n.count != 1 else ''}. "
-                          "What should happen to them?", choices, index=None, format_func=DELETE_CHOICES.get,
-                          key=f"cb_delete_how_{n.id}", disabled=not coder)
-        if choice == "reassign":
-            labels = {c.id: _label(c) for c in live if c.id != n.id}
-            target = st.selectbox("Reassign to", list(labels), index=None, format_func=labels.get,
-                                  placeholder="Choose a code", key=f"cb_delete_to_{n.id}")
-        ready = choice == "archive" or (choice == "reassign" and target is not None)
-    sure = st.checkbox(f"Yes, {'archive' if choice == 'archive' else 'delete'} “{n.name}”",
-                       key=f"cb_delete_ok_{n.id}", disabled=not (coder and ready))
-    if st.button("Archive code" if choice == "archive" else "Delete code", key=f"cb_delete_{n.id}",
+        choice, target, ready = _what_happens_to_codings(coder, n, live)
+    archive = choice == "archive"
+    sure = st.checkbox(f"Yes, {'archive' if archive else 'delete'} “{name}”", key=f"cb_delete_ok_{n.id}",
+                       disabled=not (coder and ready))
+    if st.button("Archive code" if archive else "Delete code", key=f"cb_delete_{n.id}",
                  type="primary", icon=":material/delete:", disabled=not (coder and ready and sure)):
         def delete() -> str:
-            outcome = ce.delete_code(project, n.id, coder, on_codings=choice, reassign_to=target)
-            to = next((c.name for c in live if c.id == target), "")
-            return {"deleted": f"Deleted “{n.name}”.", "archived": f"Archived “{n.name}”; codings kept.",
-                    "reassigned": f"Moved the codings of “{n.name}” to “{to}” and deleted it."}[outcome]
+            outcome = in_session(ce.delete_code, n.id, coder, on_codings=choice, reassign_to=target)
+            to = next((c.code.name for c in live if c.id == target), "")
+            return {"deleted": f"Deleted “{name}”.", "archived": f"Archived “{name}”; codings kept.",
+                    "reassigned": f"Moved the codings of “{name}” to “{to}” and deleted it."}[outcome]
         _run(delete, "")
 
 
-def _memos(project, coder: str | None, n: ce.CodeNode) -> None:  # noqa: ANN001
-    with project.session() as s:
-        mine = get_memo(s, "code", n.id, coder) if coder else ""
-        others = [m for m in list_memos(s, "code", n.id) if m.coder != coder]
+def _memos(coder: str | None, code_id: str) -> None:
+    views = in_session(list_memos, "code", code_id)
+    mine = next((m.text for m in views if coder and m.coder == coder), "")
     if coder:
-        text = st.text_area("Your memo on this code", mine, key=f"cb_memo_{n.id}_{coder}", height=120)
-        if st.button("Save memo", key=f"cb_memo_save_{n.id}"):
-            _run(lambda: set_memo(project, "code", n.id, coder, text) and None, "Memo saved.")
-    for m in others:
-        st.markdown(f"**{escape_md(m.coder or 'Team')}**: {escape_md(m.text)}", unsafe_allow_html=True)
+        text = st.text_area("Your memo on this code", mine, key=f"cb_memo_{code_id}_{coder}", height=120)
+        if st.button("Save memo", key=f"cb_memo_save_{code_id}"):
+            _run(lambda: in_session(set_memo, "code", code_id, coder, text) and None, "Memo saved.")
+    for m in views:
+        if m.coder != coder:
+            st.markdown(f"**{escape_md(m.coder or 'Team')}**: {escape_md(m.text)}", unsafe_allow_html=True)
 
 
-def _import_export(project, coder: str | None, has_codes: bool) -> None:  # noqa: ANN001
+def _import_export(coder: str | None, codes_exist: bool) -> None:
     with st.expander("Import / export codebook", icon=":material/swap_vert:"):
         upload = st.file_uploader("Codebook file (YAML or CSV)", type=["yaml", "yml", "csv"], key="cb_upload")
         if upload is not None and st.button("Import codebook", key="cb_import", disabled=not coder):
             def load() -> str:
                 book = read_codebook_bytes(upload.getvalue(), upload.name)
-                with project.session() as s:
-                    result = apply_codebook(s, book, coder)
+                result = in_session(apply_codebook, book, coder)
                 return (f"Imported {upload.name}: {len(result['added'])} codes added, "
                         f"{len(result['updated'])} updated.")
             _run(load, "")
-        if has_codes:
-            with project.session() as s:
-                book = codebook_from_store(s)
+        if codes_exist:
+            book = in_session(codebook_from_store)
             c1, c2 = st.columns(2)
             c1.download_button("Download YAML", to_yaml(book), "codebook.yaml", "application/x-yaml")
             c2.download_button("Download CSV", to_csv(book), "codebook.csv", "text/csv")
@@ -205,8 +225,8 @@ def render() -> None:
     show_archived = st.toggle("Show archived codes", key="cb_show_archived")
     with project.session() as s:
         nodes = [n for root in ce.codebook_tree(s, include_archived=show_archived) for n in root.walk()]
-        version = get_setting(s, "codebook_version", "0")
-    live = [n for n in nodes if not n.archived]
+        version = codebook_version(s)
+    live = [n for n in nodes if not n.code.archived]
     left, right = st.columns([2, 3], gap="large")
     with left:
         if nodes:
@@ -214,8 +234,8 @@ def render() -> None:
         else:
             st.info("No codes yet: create one, or import a codebook file.")
         if coder:
-            _new_code(project, coder, live)
-        _import_export(project, coder, bool(nodes))
+            _new_code(coder, live)
+        _import_export(coder, bool(nodes))
     if not nodes:
         return
     with right:
@@ -226,17 +246,17 @@ def render() -> None:
             st.session_state.pop(SELECTED, None)
         chosen = st.selectbox("Code", list(by_id), format_func=lambda c: _label(by_id[c]), key=SELECTED)
         n = by_id[chosen]
-        st.markdown(f"### {_swatch(n.colour)}{escape_md(n.name)}", unsafe_allow_html=True)
+        st.markdown(f"### {_swatch(n.code.display_colour)}{escape_md(n.code.name)}", unsafe_allow_html=True)
         st.caption(f"id `{n.id}` · {n.count} codings · codebook version {version}")
         tabs = st.tabs(["Details", "Place in tree", "Merge", "Delete", "Memos"])
         details, place, merge, delete, notes = tabs
         with details:
-            _details(project, coder, n, version)
+            _details(coder, n.code, version)
         with place:
-            _place(project, coder, n, live)
+            _place(coder, n, live)
         with merge:
-            _merge(project, coder, n, live)
+            _merge(coder, n, live)
         with delete:
-            _delete(project, coder, n, live)
+            _delete(coder, n, live)
         with notes:
-            _memos(project, coder, n)
+            _memos(coder, n.id)

@@ -1,14 +1,14 @@
 """Page "Code": read one transcript, select passages, apply codes; every action is saved at once.
 
 The reader component sends an action; its callback parks it in ``st.session_state[ACTION_KEY]`` and
-the page applies it at the top of the next run, before anything is drawn, so the reader always shows
-what is stored. Each run loads only what it shows: the transcript list without text, the open
-transcript with its codings (one coder's, or everyone's), the hits of a search in that transcript only,
-and this coder's memos; the codebook is cached.
+the page applies it (``reader_actions``: checked, then carried out in one unit of work) at the top of
+the next run, before anything is drawn, so the reader always shows what is stored. Each run loads only
+what it shows: the transcript list without text, the open transcript with its codings (one coder's, or
+everyone's), the hits of a search in that transcript only, and this coder's memos; the codebook is
+cached.
 
-Other pages open a passage here by setting ``st.session_state[JUMP_TRANSCRIPT]`` (a transcript id) and
-``st.session_state[JUMP_OFFSET]`` (a code-point offset); the page takes them once and the reader
-scrolls to that place and flashes it.
+Other pages open a passage here through ``navigation.open_in_context`` (the keys ``JUMP_TRANSCRIPT`` and
+``JUMP_OFFSET``); the page takes them once and the reader scrolls to that place and flashes it.
 """
 
 from __future__ import annotations
@@ -17,13 +17,15 @@ import hashlib
 from typing import Any
 
 import streamlit as st
-from sqlalchemy import func, select
 
-from consult_coder import coding, memos, search
+from consult_coder import coding, memos, reader_actions, search
+from consult_coder.access import Viewer
+from consult_coder.codebook import CodeView, codebook_stamp, list_codes
 from consult_coder.errors import UserError
-from consult_coder.model import Code, Coder, Memo
-from consult_coder.storage import Project, get_setting
+from consult_coder.memos import MemoView
+from consult_coder.storage import Project
 from consult_coder.ui.component import build_payload, jump_span, reader
+from consult_coder.ui.navigation import JUMP_OFFSET, JUMP_TRANSCRIPT
 from consult_coder.ui.render import escape_md
 from consult_coder.ui.state import current_coder, get_project
 
@@ -32,8 +34,6 @@ ACTION_KEY = "coding_action"  # the reader's last action, waiting to be applied
 TRANSCRIPT_KEY = "coding_transcript"  # the open transcript's id (plain state, not a widget)
 NOTICE_KEY = "coding_notice"
 REV_KEY = "coding_rev"
-JUMP_TRANSCRIPT = "open_transcript_id"  # set by other pages (Coded segments) to open a transcript…
-JUMP_OFFSET = "jump_to"  # …at this code-point offset
 JUMP_SEQ = "coding_jump_seq"  # counts jumps, so the reader flashes a repeated jump again
 FIND_KEY = "coding_find"
 MAX_HITS = 500  # hits highlighted at most; more would only be noise in one transcript
@@ -43,21 +43,15 @@ ALL = "All"
 # ---------------------------------------------------------------- codebook (cached)
 
 def _codebook_stamp(project: Project) -> str:
-    """Changes whenever the codebook does: its version setting, plus a cheap guard on the rows."""
     with project.session() as s:
-        version = get_setting(s, "codebook_version", "0")
-        n, latest = s.execute(select(func.count(Code.id), func.max(Code.updated_at))).one()
-    return f"{version}|{n}|{latest}"
+        return codebook_stamp(s)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _codebook(location: str, stamp: str) -> list[dict[str, Any]]:
+def _codebook(location: str, stamp: str) -> list[CodeView]:
     del stamp  # part of the cache key only
     with get_project().session() as s:
-        rows = s.scalars(select(Code).order_by(Code.sort_order, Code.name, Code.id))
-        return [{"id": c.id, "name": c.name, "colour": c.colour, "parent_id": c.parent_id,
-                 "definition": c.definition, "when_to_use": c.when_to_use,
-                 "when_not_to_use": c.when_not_to_use, "archived": c.archived} for c in rows]
+        return list_codes(s)
 
 
 # ---------------------------------------------------------------- actions from the reader
@@ -65,52 +59,30 @@ def _codebook(location: str, stamp: str) -> list[dict[str, Any]]:
 def _on_action() -> None:
     state = st.session_state.get(READER_KEY) or {}
     action = state.get("action") if hasattr(state, "get") else None
-    if isinstance(action, dict):
+    if action is not None:
         st.session_state[ACTION_KEY] = action
 
 
-def apply_action(project: Project, coder: str, transcript_id: int, action: dict[str, Any]) -> str:
-    """Carry out one reader action for ``coder``; returns what happened, in words."""
-    kind = action.get("type")
-    if action.get("transcript", transcript_id) != transcript_id:
-        raise UserError("That action was made on another transcript; nothing was changed")
-    names = {c["id"]: c["name"] for c in _codebook(project.location, _codebook_stamp(project))}
-    if kind == "add":
-        codes = action.get("codes")
-        if not isinstance(codes, list):
-            raise UserError("No code was chosen; nothing was changed")
-        coding.add_coding(project, transcript_id, action.get("start"), action.get("end"), codes, coder)
-        return "Applied " + ", ".join(names.get(c, c) for c in codes)
-    if kind == "remove":
-        coding.remove_coding(project, action.get("id"), coder)
-        return "Removed the code (Undo brings it back)"
-    if kind == "resize":
-        start, end = coding.resize_coding(project, action.get("id"), action.get("start"), action.get("end"),
-                                          coder, snap=action.get("snap"))
-        return f"Passage now {start}–{end}"
-    if kind == "memo":
-        coding.set_coding_memo(project, action.get("id"), str(action.get("memo") or ""), coder)
-        return "Memo saved"
-    if kind == "undo":
-        return coding.undo(project, coder, transcript_id=transcript_id) or "Nothing left to undo here"
-    raise UserError(f"Unknown reader action {kind!r}; nothing was changed")
-
-
 def _handle_pending(project: Project, coder: str) -> None:
-    action = st.session_state.pop(ACTION_KEY, None)
+    """Apply the reader's last action, in its own unit of work; a refused one changes nothing."""
+    raw = st.session_state.pop(ACTION_KEY, None)
     tid = st.session_state.get(TRANSCRIPT_KEY)
-    if not isinstance(action, dict) or tid is None:
+    if raw is None or tid is None:
         return
     st.session_state[REV_KEY] = st.session_state.get(REV_KEY, 0) + 1
     try:
-        st.session_state[NOTICE_KEY] = apply_action(project, coder, tid, action)
+        action = reader_actions.parse_action(raw)
+        with project.session() as s:
+            notice = reader_actions.apply_action(s, coder, tid, action)
     except UserError as exc:
         st.error(str(exc))
+    else:
+        st.session_state[NOTICE_KEY] = notice
 
 
 # ---------------------------------------------------------------- opening a passage from another page
 
-def _take_jump(choices: list[dict[str, Any]]) -> dict[str, int] | None:
+def _take_jump(choices: list[coding.TranscriptChoice]) -> dict[str, int] | None:
     """Open the transcript another page asked for, whatever the filters were; the keys are used once.
 
     Returns where the reader should scroll to, if an offset was given.
@@ -119,7 +91,7 @@ def _take_jump(choices: list[dict[str, Any]]) -> dict[str, int] | None:
     offset = st.session_state.pop(JUMP_OFFSET, None)
     if tid is None:
         return None
-    if not isinstance(tid, int) or tid not in {t["id"] for t in choices}:
+    if not isinstance(tid, int) or tid not in {t.id for t in choices}:
         st.warning("That transcript is no longer in the project.")
         return None
     st.session_state[TRANSCRIPT_KEY] = tid
@@ -136,10 +108,10 @@ def _take_jump(choices: list[dict[str, Any]]) -> dict[str, int] | None:
 
 # ---------------------------------------------------------------- choosing coder and transcript
 
-def _label(t: dict[str, Any], progress: dict[int, str]) -> str:
-    who = " · ".join(x for x in (t["participant_id"], t["group"], t["role"]) if x)
-    state = coding.PROGRESS_LABELS[progress.get(t["id"], "not_started")]
-    return f"{t['title']} — {who or 'no participant'} — {state}"
+def _label(t: coding.TranscriptChoice, progress: dict[int, str]) -> str:
+    who = " · ".join(x for x in (t.participant_id, t.group, t.role) if x)
+    state = coding.PROGRESS_LABELS[progress.get(t.id, "not_started")]
+    return f"{t.title} — {who or 'no participant'} — {state}"
 
 
 def _step(ids: list[int], delta: int) -> None:
@@ -154,18 +126,18 @@ def _picked(pick_key: str) -> None:
         st.session_state[TRANSCRIPT_KEY] = value
 
 
-def _choose_transcript(choices: list[dict[str, Any]], progress: dict[int, str]) -> int | None:
-    groups = sorted({t["group"] for t in choices if t["group"]})
-    roles = sorted({t["role"] for t in choices if t["role"]})
+def _choose_transcript(choices: list[coding.TranscriptChoice], progress: dict[int, str]) -> int | None:
+    groups = sorted({t.group for t in choices if t.group})
+    roles = sorted({t.role for t in choices if t.role})
     c1, c2, c3, c4, c5 = st.columns([1.2, 1.6, 5.4, 0.5, 0.5], vertical_alignment="bottom")
     group = c1.selectbox("Group", [ALL, *groups], key="coding_group")
     role = c2.selectbox("Role", [ALL, *roles], key="coding_role")
-    shown = [t for t in choices if group in (ALL, t["group"]) and role in (ALL, t["role"])]
+    shown = [t for t in choices if group in (ALL, t.group) and role in (ALL, t.role)]
     if not shown:
         st.info("No transcript matches these filters.")
         return None
-    ids = [t["id"] for t in shown]
-    by_id = {t["id"]: t for t in shown}
+    ids = [t.id for t in shown]
+    by_id = {t.id: t for t in shown}
     if TRANSCRIPT_KEY not in st.session_state:
         wanted = st.query_params.get("transcript", "")
         linked = int(wanted) if wanted.isdigit() else None
@@ -189,32 +161,19 @@ def _choose_transcript(choices: list[dict[str, Any]], progress: dict[int, str]) 
     return st.session_state[TRANSCRIPT_KEY]
 
 
-def _code_memos(project: Project, coder: str) -> dict[str, list[tuple[str, str]]]:
-    """``{code id: [(whose, text), …]}``: the shared memo and this coder's, for every code in one query."""
-    with project.session() as s:
-        rows = s.execute(
-            select(Memo.target_id, Coder.name, Memo.text)
-            .outerjoin(Coder, Coder.id == Memo.coder_id)
-            .where(Memo.target_kind == "code", (Memo.coder_id.is_(None)) | (Coder.name == coder))
-            .order_by(Memo.target_id, Coder.name.is_not(None)))
-        out: dict[str, list[tuple[str, str]]] = {}
-        for code_id, name, text in rows:
-            out.setdefault(code_id, []).append(("Your memo" if name else "Team memo", text))
-        return out
-
-
-def _codebook_sidebar(codes: list[dict[str, Any]], code_memos: dict[str, list[tuple[str, str]]]) -> None:
+def _codebook_sidebar(codes: list[CodeView], code_memos: dict[str, list[MemoView]]) -> None:
     with st.sidebar.expander("Code definitions", icon=":material/menu_book:"):
         for c in codes:
-            if c["archived"]:
+            if c.archived:
                 continue
-            st.markdown(f"**{escape_md(c['name'])}**  \n{escape_md(c['definition'])}")
-            if c["when_to_use"]:
-                st.caption("Use when: " + escape_md(c["when_to_use"]))
-            if c["when_not_to_use"]:
-                st.caption("Not when: " + escape_md(c["when_not_to_use"]))
-            for whose, text in code_memos.get(c["id"], []):
-                st.caption(f":material/sticky_note_2: {whose}: " + escape_md(text))
+            st.markdown(f"**{escape_md(c.name)}**  \n{escape_md(c.definition)}")
+            if c.when_to_use:
+                st.caption("Use when: " + escape_md(c.when_to_use))
+            if c.when_not_to_use:
+                st.caption("Not when: " + escape_md(c.when_not_to_use))
+            for memo in code_memos.get(c.id, []):
+                whose = "Your memo" if memo.coder else "Team memo"
+                st.caption(f":material/sticky_note_2: {whose}: " + escape_md(memo.text))
         st.caption("Write memos on codes on the Codebook page.")
 
 
@@ -226,7 +185,8 @@ def _memo_key(coder: str, tid: int) -> str:
 
 def _save_memo(project: Project, coder: str, tid: int) -> None:
     try:
-        memos.set_memo(project, "transcript", tid, coder, st.session_state[_memo_key(coder, tid)])
+        with project.session() as s:
+            memos.set_memo(s, "transcript", tid, coder, st.session_state[_memo_key(coder, tid)])
     except UserError as exc:
         st.session_state["coding_memo_error"] = str(exc)
     else:
@@ -267,6 +227,51 @@ def _find_hits(project: Project, tid: int, query: str) -> tuple[list[list[int]],
 
 # ---------------------------------------------------------------- the page
 
+def _progress_button(column: Any, project: Project, coder: str, tid: int, status: str) -> None:
+    done = status == "done"
+    if column.button("Reopen transcript" if done else "Mark transcript done", width="stretch",
+                     icon=":material/undo:" if done else ":material/task_alt:"):
+        try:
+            with project.session() as s:
+                coding.set_progress(s, tid, coder, "in_progress" if done else "done")
+        except UserError as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
+
+
+def _toolbar(project: Project, coder: str, tid: int, status: str,
+             codes: list[CodeView]) -> tuple[bool, str | None, str]:
+    """Whose codings to show, one code to show only, a search; and the progress button."""
+    c1, c2, c3, c4 = st.columns([1.45, 1.6, 2.1, 1.4], vertical_alignment="bottom")
+    show_others = c1.toggle("Show other coders", value=False, key="coding_show_others",
+                            help="Off while you code blind: you see only your own codings.")
+    live = {c.id: c.name for c in codes if not c.archived}
+    code_filter = c2.selectbox("Show only one code", [None, *live], key="coding_only",
+                               format_func=lambda i: "All codes" if i is None else live[i])
+    query = c3.text_input("Find in this transcript", key=FIND_KEY, placeholder="a word or phrase",
+                          help="Hits are marked in yellow; step through them with ‹ › above the text.")
+    _progress_button(c4, project, coder, tid, status)
+    return show_others, code_filter, query
+
+
+def _caption(view: coding.TranscriptView, coder: str, codings: list[coding.CodingView], status: str) -> None:
+    p = view.participant
+    who = " · ".join(x for x in (p.id, p.group, p.role, p.age_band) if x) if p else "—"
+    mine = sum(1 for c in codings if c.coder == coder)
+    st.caption(f"**{escape_md(view.title)}** · {escape_md(who)} · coding as **{escape_md(coder)}** · "
+               f"{mine} of your codings shown · {coding.PROGRESS_LABELS[status]}")
+
+
+def _flash(jump: dict[str, int] | None, view: coding.TranscriptView,
+           codings: list[coding.CodingView]) -> dict[str, int] | None:
+    """The passage a jump from another page asked for, if it is in the open transcript."""
+    if not jump or jump["transcript"] != view.id:
+        return None
+    start, end = jump_span(view.text, codings, jump["offset"])
+    return {"seq": jump["seq"], "offset": jump["offset"], "start": start, "end": end}
+
+
 def render() -> None:
     st.title("Code")
     project = get_project()
@@ -288,51 +293,24 @@ def render() -> None:
     if tid is None:
         return
     codes = _codebook(project.location, _codebook_stamp(project))
-    _codebook_sidebar(codes, _code_memos(project, coder))
-
+    with project.session() as s:
+        _codebook_sidebar(codes, memos.code_memos(s, coder))
     status = progress.get(tid, "not_started")
-    c1, c2, c3, c4 = st.columns([1.45, 1.6, 2.1, 1.4], vertical_alignment="bottom")
-    show_others = c1.toggle("Show other coders", value=False, key="coding_show_others",
-                            help="Off while you code blind: you see only your own codings.")
-    live = [c for c in codes if not c["archived"]]
-    code_filter = c2.selectbox("Show only one code", [None, *(c["id"] for c in live)], key="coding_only",
-                               format_func=lambda i: "All codes" if i is None else
-                               next(c["name"] for c in live if c["id"] == i))
-    query = c3.text_input("Find in this transcript", key=FIND_KEY, placeholder="a word or phrase",
-                          help="Hits are marked in yellow; step through them with ‹ › above the text.")
-    done = status == "done"
-    if c4.button("Reopen transcript" if done else "Mark transcript done", width="stretch",
-                 icon=":material/undo:" if done else ":material/task_alt:"):
-        try:
-            coding.set_progress(project, tid, coder, "in_progress" if done else "done")
-        except UserError as exc:
-            st.error(str(exc))
-        else:
-            st.rerun()
-
+    show_others, code_filter, query = _toolbar(project, coder, tid, status, codes)
     with project.session() as s:
         try:
             view = coding.open_transcript(s, tid)
         except UserError as exc:
             st.error(str(exc))
             return
-        codings = coding.codings_for(s, tid, coder, include_others=show_others)
+        codings = coding.codings_for(s, tid, Viewer(coder, blind=not show_others))
         undo_ok = coding.can_undo(s, coder, tid)
     hits, more = _find_hits(project, tid, query)
     if code_filter:
-        codings = [c for c in codings if c["code_id"] == code_filter]
-    p = view["participant"]
-    who = " · ".join(x for x in (p["id"], p["group"], p["role"], p["age_band"]) if x) if p else "—"
-    mine = sum(1 for c in codings if c["coder"] == coder)
-    st.caption(f"**{escape_md(view['title'])}** · {escape_md(who)} · coding as **{escape_md(coder)}** · "
-               f"{mine} of your codings shown · {coding.PROGRESS_LABELS[status]}")
+        codings = [c for c in codings if c.code_id == code_filter]
+    _caption(view, coder, codings, status)
     _transcript_memo(project, coder, tid)
-    if jump and jump["transcript"] == tid:
-        start, end = jump_span(view["text"], codings, jump["offset"])
-        jump = {"seq": jump["seq"], "offset": jump["offset"], "start": start, "end": end}
-    else:
-        jump = None
     payload = build_payload(view, codes, codings, coder, rev=st.session_state.get(REV_KEY, 0),
                             can_undo=undo_ok, notice=notice, hits=hits, more_hits=more, query=query.strip(),
-                            jump=jump)
+                            jump=_flash(jump, view, codings))
     reader(payload, key=READER_KEY, on_action=_on_action)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import streamlit as st
-from sqlalchemy import select
 
 from consult_coder.analysis import layer_options
 from consult_coder.analysis.labels import layer_label
+from consult_coder.codebook import has_codes
 from consult_coder.errors import UserError
 from consult_coder.export import (
     DEFAULT_TITLE,
@@ -23,7 +23,6 @@ from consult_coder.export import (
     export_file,
 )
 from consult_coder.export.files import file_name
-from consult_coder.model import Code
 from consult_coder.storage import Project, is_empty
 from consult_coder.ui.state import current_coder, get_project
 
@@ -54,11 +53,11 @@ def _maker(project: Project, kind: str, options: ExportOptions,
     return lambda: _made(project, project.location, kind, options, version)
 
 
-def _downloads(project: Project, options: ExportOptions, version: tuple[object, ...], has_codes: bool,
+def _downloads(project: Project, options: ExportOptions, version: tuple[object, ...], codes_exist: bool,
                has_data: bool) -> None:
     cols = st.columns(3)
     for i, (kind, label, icon, help_text) in enumerate(BUTTONS):
-        usable = has_codes if kind == "qdc" else has_data
+        usable = codes_exist if kind == "qdc" else has_data
         with cols[i % 3]:
             st.download_button(label, data=_maker(project, kind, options, version),
                                file_name=file_name(kind, options), mime=None, key=f"export-{kind}",
@@ -94,7 +93,7 @@ def render() -> None:
     project = get_project()
     with project.session() as s:
         has_data = not is_empty(s)
-        has_codes = s.scalar(select(Code.id).limit(1)) is not None
+        codes_exist = has_codes(s)
         layers = layer_options(s)
         default = default_layer(s)
         version = data_version(s)
@@ -117,6 +116,6 @@ def render() -> None:
     st.caption(f"Counting: {layer_label(layer).lower()}; "
                f"{'interviewer and participant speech' if include else 'participant speech only'}. "
                "Files are made when you click.")
-    _downloads(project, options, version, has_codes, has_data)
+    _downloads(project, options, version, codes_exist, has_data)
     st.divider()
     _refi_import(project)

@@ -45,7 +45,8 @@ def render() -> None:
     sheet_bytes = sheet.getvalue() if sheet is not None else None
     sheet_name = sheet.name if sheet is not None else "participants.csv"
     project = get_project()
-    preview = preview_files(files, sheet_bytes, sheet_name, project=project)
+    with project.session() as s:
+        preview = preview_files(s, files, sheet_bytes, sheet_name)
 
     if preview.participants_error:
         st.error(preview.participants_error)
@@ -65,7 +66,8 @@ def render() -> None:
 
     if st.button("Import", type="primary", disabled=not preview.ok, icon=":material/upload:"):
         try:
-            report = import_files(project, files, sheet_bytes, sheet_name, actor=current_coder() or "app")
+            with project.session() as s:
+                report = import_files(s, files, sheet_bytes, sheet_name, actor=current_coder() or "app")
         except UserError as exc:
             st.error(str(exc))
             return

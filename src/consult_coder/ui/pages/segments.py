@@ -1,35 +1,24 @@
 """Page "Coded segments": every quote coded with a code, and a search across transcripts.
 
-Each quote or hit has a button that opens the transcript at that place on the Code page, by setting
-``st.session_state["open_transcript_id"]`` and ``st.session_state["jump_to"]`` (a code-point offset).
+Each quote or hit has a button that opens the transcript at that place on the Code page
+(``navigation.open_in_context``).
 """
 
 from __future__ import annotations
 
 import streamlit as st
-from sqlalchemy import select
 
+from consult_coder.catalogue import participant_groups
 from consult_coder.codebook_edit import codebook_tree
+from consult_coder.coding import coder_names, transcript_choices
 from consult_coder.errors import UserError
-from consult_coder.model import Coder, Participant, Transcript
 from consult_coder.search import coded_segments, search
+from consult_coder.ui.navigation import open_in_context
 from consult_coder.ui.render import escape_md
 from consult_coder.ui.state import get_project
 
 OPEN_ICON = ":material/open_in_new:"
 SHOWN = 200  # rows drawn at most; more would make the page slow to use
-
-
-def open_in_context(transcript_id: int, start: int) -> None:
-    """Go to the Code page with that transcript open at ``start``."""
-    st.session_state["open_transcript_id"] = transcript_id
-    st.session_state["jump_to"] = start
-    try:
-        from consult_coder.ui.pages import coding
-    except ModuleNotFoundError:
-        st.error("The Code page is not available in this installation.")
-        return
-    st.switch_page(st.Page(coding.render, title="Code", url_path="code"))
 
 
 def _who(pid: str | None, group: str, role: str, speaker: str) -> str:
@@ -43,14 +32,13 @@ def _by_code() -> None:
     project = get_project()
     with project.session() as s:
         nodes = [n for root in codebook_tree(s, include_archived=True) for n in root.walk()]
-        coders = list(s.scalars(select(Coder.name).order_by(Coder.name)))
-        groups = list(s.scalars(select(Participant.group).where(Participant.group != "").distinct()
-                                .order_by(Participant.group)))
+        coders = coder_names(s)
+        groups = participant_groups(s)
     if not nodes:
         st.info("There are no codes yet: add them on the Codebook page.")
         return
-    labels = {n.id: "\u2003" * n.depth + n.name + (" (archived)" if n.archived else "") + f" — {n.count}"
-              for n in nodes}
+    labels = {n.id: "\u2003" * n.depth + n.code.name + (" (archived)" if n.code.archived else "")
+              + f" — {n.count}" for n in nodes}
     c1, c2, c3 = st.columns([3, 1, 1])
     code_id = c1.selectbox("Code", list(labels), format_func=labels.get, key="seg_code")
     coder = c2.selectbox("Coder", ["", *coders], format_func=lambda c: c or "All coders", key="seg_coder")
@@ -74,8 +62,8 @@ def _by_code() -> None:
 def _search() -> None:
     project = get_project()
     with project.session() as s:
-        rows = s.execute(select(Transcript.id, Transcript.title).order_by(Transcript.title)).all()
-    transcripts = dict(rows)
+        choices = transcript_choices(s)
+    transcripts = {t.id: t.title for t in sorted(choices, key=lambda t: t.title)}
     c1, c2 = st.columns([3, 2])
     query = c1.text_input("Find in transcripts", key="seg_query", placeholder="a word or phrase")
     where = c2.selectbox("In", [0, *transcripts], format_func=lambda t: transcripts.get(t, "All transcripts"),

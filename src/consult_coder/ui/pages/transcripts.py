@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.orm import selectinload
 
-from consult_coder.catalogue import participant_rows, transcript_rows, turn_dicts
+from consult_coder.catalogue import participant_rows, transcript_rows
+from consult_coder.coding import SPEAKER_KINDS, TranscriptView, open_transcript, set_speaker_kind
 from consult_coder.errors import UserError
-from consult_coder.model import SPEAKER_KINDS, Transcript
 from consult_coder.storage import is_empty
 from consult_coder.ui.render import escape_md
-from consult_coder.ui.state import get_project
+from consult_coder.ui.state import get_project, in_session
 
 
 def _offer_sample() -> None:
@@ -22,7 +21,7 @@ def _offer_sample() -> None:
 
         with st.spinner("Importing 32 consultations…"):
             try:
-                summary = load_demo(get_project())
+                summary = in_session(load_demo)
             except UserError as exc:
                 st.error(str(exc))
                 return
@@ -30,45 +29,41 @@ def _offer_sample() -> None:
         st.rerun()
 
 
-def _speaker_kinds(transcript: Transcript) -> None:
+def _speaker_kinds(view: TranscriptView) -> None:
     """Per-transcript override of who is the interviewer, as imports sometimes guess wrong."""
-    from consult_coder.importers.speakers import set_speaker_kind
-
-    speakers = list(dict.fromkeys((t.speaker, t.speaker_kind) for t in transcript.turns))
+    speakers = list(dict.fromkeys((t.speaker, t.kind) for t in view.turns))
     with st.popover("Speaker roles", icon=":material/record_voice_over:"):
         st.caption("Analysis counts participant speech; interviewer turns are shown in grey.")
         for speaker, kind in speakers:
-            new = st.segmented_control(speaker, SPEAKER_KINDS, default=kind,
-                                       key=f"kind-{transcript.id}-{speaker}")
+            new = st.segmented_control(speaker, SPEAKER_KINDS, default=kind, key=f"kind-{view.id}-{speaker}")
             if new and new != kind:
-                with get_project().session() as s:
-                    set_speaker_kind(s, transcript.id, speaker, new, st.session_state.get("coder") or "app")
+                in_session(set_speaker_kind, view.id, speaker, new, st.session_state.get("coder") or "app")
                 st.rerun()
 
 
 def _reader(transcript_id: int) -> None:
-    with get_project().session() as s:
-        t = s.get(Transcript, transcript_id, options=[selectinload(Transcript.turns),
-                                                      selectinload(Transcript.participant)])
-        if t is None:
-            st.warning("That transcript is no longer in the project.")
-            return
-        p = t.participant
-        head = f"**{escape_md(t.title)}** · `{t.source_name}`"
-        if p:
-            head += " · " + " · ".join(escape_md(x) for x in (p.id, p.group, p.role, p.age_band) if x)
-        st.markdown(head)
-        if t.front_matter:
-            with st.expander("Front matter (not coded)"):
-                st.text(t.front_matter)
-        _speaker_kinds(t)
-        for turn in turn_dicts(t):
-            cue = f" · {int(turn['cue_start'] // 60):02d}:{int(turn['cue_start'] % 60):02d}" \
-                if turn["cue_start"] is not None else ""
-            if turn["speaker_kind"] == "interviewer":  # grey and smaller: not the participant's words
-                st.caption(f"**{escape_md(turn['speaker'])}**{cue}  \n{escape_md(turn['text'])}")
-            else:
-                st.markdown(f"**{escape_md(turn['speaker'])}**{cue}  \n{escape_md(turn['text'])}")
+    try:
+        view = in_session(open_transcript, transcript_id)
+    except UserError:
+        st.warning("That transcript is no longer in the project.")
+        return
+    p = view.participant
+    head = f"**{escape_md(view.title)}** · `{view.source_name}`"
+    if p:
+        head += " · " + " · ".join(escape_md(x) for x in (p.id, p.group, p.role, p.age_band) if x)
+    st.markdown(head)
+    if view.front_matter:
+        with st.expander("Front matter (not coded)"):
+            st.text(view.front_matter)
+    _speaker_kinds(view)
+    for turn in view.turns:
+        cue = f" · {int(turn.cue_start // 60):02d}:{int(turn.cue_start % 60):02d}" \
+            if turn.cue_start is not None else ""
+        said = f"**{escape_md(turn.speaker)}**{cue}  \n{escape_md(view.spoken(turn))}"
+        if turn.kind == "interviewer":  # grey and smaller: not the participant's words
+            st.caption(said)
+        else:
+            st.markdown(said)
 
 
 def render() -> None:
