@@ -38,9 +38,8 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from consult_coder.errors import UserError
-from consult_coder.sentences import Sentence, split_sentences
+from consult_coder.sentences import Sentence, sentence_spans, split_sentences
 from consult_coder.suggestions.patterns import ASKED, TRAP, Pattern, kind, needs_trained_pipeline, unwrap
-from consult_coder.text import sentence_spans
 
 ENGINE_VERSION = "2"  # raise when matching changes, so stored suggestions are rebuilt
 BATCH_SIZE = 256
@@ -276,6 +275,33 @@ class PatternMatcher:
         self.nlp = load_pipeline(pipeline)
         self.trained = bool(pipeline)
         self.needs_lemmas = False
+        token_patterns, phrases = self._sorted(codes)
+        if self.needs_lemmas and not self.trained:
+            add_lookup_lemmatizer(self.nlp)
+        # Token patterns run only on sentences holding a word for each token they cannot do without.
+        # A pattern is looked up by the words of its rarest such token (its trigger: "the" or "me" would
+        # wake it on nearly every sentence); the words of its other tokens are then checked as sets.
+        # Patterns made of word sets and gaps (nearly all) are then followed word by word over the
+        # sentence's word hashes (_Steps); any other kind runs in its own spaCy Matcher.
+        checker = Matcher(self.nlp.vocab, validate=True)  # spaCy still checks every pattern
+        self.gated: list[_Steps | Matcher] = []
+        self.label: list[int] = []  # pattern -> its code's string hash
+        self.always: list[int] = []  # patterns with nothing to check first
+        self.rest: list[list[frozenset[int]]] = []  # the other word sets each pattern needs
+        self.trigger: dict[int, list[int]] = {}  # word hash -> patterns it may wake
+        for code_id, pats in token_patterns.items():
+            checker.add(code_id, pats)
+            for tokens in pats:
+                self._add_gated(code_id, tokens)
+        self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        for code_id, seqs in phrases.items():
+            self.phrase_matcher.add(code_id, [Doc(self.nlp.vocab, words=list(w)) for w in sorted(seqs)])
+        self.code_ids = sorted(c for c in set(token_patterns) | set(phrases) if ":" not in c)
+
+    def _sorted(self, codes: Mapping[str, Sequence[Pattern]]
+                ) -> tuple[dict[str, list[list[dict[str, Any]]]], dict[str, set[tuple[str, ...]]]]:
+        """Each code's patterns compiled, as token patterns and as word sequences for the PhraseMatcher,
+        by label (the code id, or ``not:``/``asked:`` before it for traps and question patterns)."""
         token_patterns: dict[str, list[list[dict[str, Any]]]] = {}
         phrases: dict[str, set[tuple[str, ...]]] = {}
         for code, patterns in codes.items():
@@ -295,44 +321,27 @@ class PatternMatcher:
                     phrases.setdefault(code_id, set()).update(as_phrases)
                 else:
                     token_patterns.setdefault(code_id, []).append(tokens)
-        if self.needs_lemmas and not self.trained:
-            add_lookup_lemmatizer(self.nlp)
-        # Token patterns run only on sentences holding a word for each token they cannot do without.
-        # A pattern is looked up by the words of its rarest such token (its trigger: "the" or "me" would
-        # wake it on nearly every sentence); the words of its other tokens are then checked as sets.
-        # Patterns made of word sets and gaps (nearly all) are then followed word by word over the
-        # sentence's word hashes (_Steps); any other kind runs in its own spaCy Matcher.
-        checker = Matcher(self.nlp.vocab, validate=True)  # spaCy still checks every pattern
-        self.gated: list[_Steps | Matcher] = []
-        self.label: list[int] = []  # pattern -> its code's string hash
-        self.always: list[int] = []  # patterns with nothing to check first
-        self.rest: list[list[frozenset[int]]] = []  # the other word sets each pattern needs
-        self.trigger: dict[int, list[int]] = {}  # word hash -> patterns it may wake
+        return token_patterns, phrases
+
+    def _add_gated(self, code_id: str, tokens: list[dict[str, Any]]) -> None:
         strings = self.nlp.vocab.strings
-        for code_id, pats in token_patterns.items():
-            checker.add(code_id, pats)
-            for tokens in pats:
-                steps = None if self.trained or self.needs_lemmas else _Steps.compile(tokens, strings)
-                if steps is None:
-                    steps = Matcher(self.nlp.vocab)
-                    steps.add(code_id, [tokens])
-                sets = self._required(tokens)
-                number = len(self.gated)
-                self.gated.append(steps)
-                self.label.append(strings.add(code_id))
-                if not sets:
-                    self.always.append(number)
-                    self.rest.append([])
-                    continue
-                # the rarest set wakes the pattern; the others are checked, most telling first
-                order = sorted(range(len(sets)), key=lambda i: (len(sets[i][1] & _COMMON), len(sets[i][1])))
-                self.rest.append([sets[i][0] for i in order[1:]])
-                for h in sets[order[0]][0]:
-                    self.trigger.setdefault(h, []).append(number)
-        self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        for code_id, seqs in phrases.items():
-            self.phrase_matcher.add(code_id, [Doc(self.nlp.vocab, words=list(w)) for w in sorted(seqs)])
-        self.code_ids = sorted(c for c in set(token_patterns) | set(phrases) if ":" not in c)
+        steps = None if self.trained or self.needs_lemmas else _Steps.compile(tokens, strings)
+        if steps is None:
+            steps = Matcher(self.nlp.vocab)
+            steps.add(code_id, [tokens])
+        sets = self._required(tokens)
+        number = len(self.gated)
+        self.gated.append(steps)
+        self.label.append(strings.add(code_id))
+        if not sets:
+            self.always.append(number)
+            self.rest.append([])
+            return
+        # the rarest set wakes the pattern; the others are checked, most telling first
+        order = sorted(range(len(sets)), key=lambda i: (len(sets[i][1] & _COMMON), len(sets[i][1])))
+        self.rest.append([sets[i][0] for i in order[1:]])
+        for h in sets[order[0]][0]:
+            self.trigger.setdefault(h, []).append(number)
 
     def _required(self, tokens: list[dict[str, Any]]) -> list[tuple[frozenset[int], frozenset[str]]]:
         """For each token the pattern must match at least once: the LOWER hashes (and words) it accepts."""
@@ -375,33 +384,41 @@ class PatternMatcher:
         columns = doc.to_array(_COLUMNS)  # offsets and word hashes from arrays: no Token objects
         starts, lower = columns[:, 0].tolist(), columns[:, 1].tolist()
         cuts = [(bisect_left(starts, a), bisect_left(starts, b)) for a, b in bounds]  # sentences' tokens
+        found = self._phrase_hits(doc, cuts)
+        if self.gated:
+            found += self._gated_hits(doc, lower, cuts)
+        if not found:
+            return []
+        strings = self.nlp.vocab.strings
+        ends = (columns[:, 0] + columns[:, 2]).tolist()
+        return [(strings[m], starts[a], ends[b - 1], k) for m, a, b, k in found]
+
+    def _phrase_hits(self, doc: Doc, cuts: Sequence[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
         firsts = [ta for ta, _ in cuts]
         found = []
         for m, a, b in self.phrase_matcher(doc):
             k = bisect_right(firsts, a) - 1
             if k >= 0 and b <= cuts[k][1]:
                 found.append((m, a, b, k))
-        if self.gated:
-            trigger, rest, gated, label = self.trigger, self.rest, self.gated, self.label
-            for k, (ta, tb) in enumerate(cuts):
-                words = set(lower[ta:tb])
-                woken = {n for h in words if h in trigger for n in trigger[h]}
-                woken.update(self.always)
-                for n in woken:
-                    for needed in rest[n]:
-                        if words.isdisjoint(needed):
-                            break
-                    else:
-                        steps = gated[n]
-                        if isinstance(steps, _Steps):
-                            found += [(label[n], a, b, k) for a, b in steps(lower, ta, tb)]
-                        else:
-                            found += [(m, ta + a, ta + b, k) for m, a, b in steps(doc[ta:tb])]
-        if not found:
-            return []
-        strings = self.nlp.vocab.strings
-        ends = (columns[:, 0] + columns[:, 2]).tolist()
-        return [(strings[m], starts[a], ends[b - 1], k) for m, a, b, k in found]
+        return found
+
+    def _gated_hits(self, doc: Doc, lower: list[int], cuts: Sequence[tuple[int, int]]
+                    ) -> list[tuple[int, int, int, int]]:
+        trigger, rest, gated, label = self.trigger, self.rest, self.gated, self.label
+        found: list[tuple[int, int, int, int]] = []
+        for k, (ta, tb) in enumerate(cuts):
+            words = set(lower[ta:tb])
+            woken = {n for h in words if h in trigger for n in trigger[h]}
+            woken.update(self.always)
+            for n in woken:
+                if any(words.isdisjoint(needed) for needed in rest[n]):
+                    continue
+                steps = gated[n]
+                if isinstance(steps, _Steps):
+                    found += [(label[n], a, b, k) for a, b in steps(lower, ta, tb)]
+                else:
+                    found += [(m, ta + a, ta + b, k) for m, a, b in steps(doc[ta:tb])]
+        return found
 
     def match_many(self, items: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, list[Hit]]]:
         """``(key, text, turns[, prompts])`` -> ``(key, hits)``; spans are ``(start, end)`` in ``text``.
@@ -507,7 +524,7 @@ def questions_before(text: str, turns: Sequence[tuple[int, int]], prompts: Seque
     for index, (lo, hi) in enumerate(turns):
         j = bisect_right(ends, lo) - 1  # the last prompt ending before this turn starts
         if j >= 0 and prompts[j][0] >= previous_end:
-            pieces = sentence_spans(text, *prompts[j])
+            pieces = sentence_spans(text, [prompts[j]])
             if pieces:
                 out[index] = pieces[-1]
         if (lo, hi) not in is_prompt:  # with every speaker read, a question is also a turn
@@ -541,46 +558,61 @@ def suggest(text: str, sentences: Sequence[Sentence], found: Mapping[tuple[str, 
            if key not in vetoed}
     chosen = dict(own)
     if context > 0:
-        by_turn: dict[tuple[str, int], list[int]] = {}
-        for code_id, at in sorted(own):
-            by_turn.setdefault((code_id, sentences[at].turn), []).append(at)
-        for turn, question in asked.items():
-            for code_id in question.names:
-                by_turn.setdefault((code_id, turn), [])
         turn_of = [x.turn for x in sentences]
         matching = {at for _, at in own}
         fillers: dict[int, bool] = {}
-        for (code_id, turn), matched in by_turn.items():
+        for (code_id, turn), matched in _matches_by_turn(own, sentences, asked).items():
             lo, hi = bisect_left(turn_of, turn), bisect_left(turn_of, turn + 1)
             question = asked.get(turn, _NO_QUESTION)
-            if (matched and code_id in question.about) or code_id in question.names:
-                wanted = set(range(lo, hi))  # the whole answer
-            else:
-                wanted = set(range(matched[0], matched[-1] + 1))  # the passage between matches
-                for at in matched:  # and what follows each match, up to a new point
-                    for near in range(at + 1, min(hi, at + context + 1)):
-                        if near in matching:
-                            break
-                        wanted.add(near)
-            wanted.difference_update(matched)
-            for near in sorted(wanted):
+            for near in _reach(code_id, matched, question, lo, hi, matching, context):
                 if (code_id, near) in vetoed:
                     continue
                 if near not in fillers:
                     fillers[near] = is_filler(text[sentences[near].start:sentences[near].end])
-                if fillers[near]:
-                    continue
-                if matched:
-                    j = bisect_left(matched, near)  # the nearest matching sentence, the earlier on a tie
-                    if j == len(matched) or (j and near - matched[j - 1] <= matched[j] - near):
-                        j -= 1
-                    chosen[(code_id, near)] = own[(code_id, matched[j])]
-                else:
-                    chosen[(code_id, near)] = question.names[code_id]
+                if not fillers[near]:
+                    chosen[(code_id, near)] = (own[(code_id, _nearest(matched, near))] if matched
+                                               else question.names[code_id])
     hits = [Hit(code_id, sentences[at].start, sentences[at].end, spans)
             for (code_id, at), spans in chosen.items()]
     hits.sort(key=_BY_START_THEN_CODE)
     return hits
+
+
+def _matches_by_turn(own: Mapping[tuple[str, int], Any], sentences: Sequence[Sentence],
+                     asked: Mapping[int, Question]) -> dict[tuple[str, int], list[int]]:
+    """(code, turn) -> the sentences of that turn matching the code, in order; a turn whose question
+    names a code is there too, with no sentence of its own perhaps."""
+    by_turn: dict[tuple[str, int], list[int]] = {}
+    for code_id, at in sorted(own):
+        by_turn.setdefault((code_id, sentences[at].turn), []).append(at)
+    for turn, question in asked.items():
+        for code_id in question.names:
+            by_turn.setdefault((code_id, turn), [])
+    return by_turn
+
+
+def _reach(code_id: str, matched: list[int], question: Question, lo: int, hi: int, matching: Set[int],
+           context: int) -> list[int]:
+    """The sentences of one answer (``lo``..``hi``) a code reaches beyond those matching it."""
+    if (matched and code_id in question.about) or code_id in question.names:
+        wanted = set(range(lo, hi))  # the whole answer
+    else:
+        wanted = set(range(matched[0], matched[-1] + 1))  # the passage between matches
+        for at in matched:  # and what follows each match, up to a new point
+            for near in range(at + 1, min(hi, at + context + 1)):
+                if near in matching:
+                    break
+                wanted.add(near)
+    wanted.difference_update(matched)
+    return sorted(wanted)
+
+
+def _nearest(matched: list[int], near: int) -> int:
+    """The matching sentence nearest to ``near``, the earlier on a tie."""
+    j = bisect_left(matched, near)
+    if j == len(matched) or (j and near - matched[j - 1] <= matched[j] - near):
+        j -= 1
+    return matched[j]
 
 
 def _merged(spans: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
