@@ -411,13 +411,15 @@ class PatternMatcher:
             woken = {n for h in words if h in trigger for n in trigger[h]}
             woken.update(self.always)
             for n in woken:
-                if any(words.isdisjoint(needed) for needed in rest[n]):
-                    continue
-                steps = gated[n]
-                if isinstance(steps, _Steps):
-                    found += [(label[n], a, b, k) for a, b in steps(lower, ta, tb)]
+                for needed in rest[n]:  # a plain loop: this is the hot path
+                    if words.isdisjoint(needed):
+                        break
                 else:
-                    found += [(m, ta + a, ta + b, k) for m, a, b in steps(doc[ta:tb])]
+                    steps = gated[n]
+                    if isinstance(steps, _Steps):
+                        found += [(label[n], a, b, k) for a, b in steps(lower, ta, tb)]
+                    else:
+                        found += [(m, ta + a, ta + b, k) for m, a, b in steps(doc[ta:tb])]
         return found
 
     def match_many(self, items: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, list[Hit]]]:
