@@ -7,7 +7,7 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from consult_coder import codebook_edit as ce
-from consult_coder.model import Code, Coder, Coding, Event, Transcript
+from consult_coder.model import Code, Coder, Coding, Event, Participant, Transcript
 from consult_coder.storage import open_project
 from tests.factories import in_session
 
@@ -28,7 +28,8 @@ def db(tmp_path, monkeypatch):
                actor="lead")
     with project.session() as s:
         t = Transcript(title="P01", text="Interviewer: Hi.\nP01: I trust you.", content_hash="x",
-                       source_name="p01.txt", source_format="txt")
+                       source_name="p01.txt", source_format="txt",
+                       participant=Participant(id="P01", group="youth", role="young person"))
         amira = Coder(name="amira")
         s.add_all([t, amira])
         s.flush()
@@ -173,3 +174,23 @@ def test_names_are_shown_as_text_not_markup(db):
     at = _app()
     tree = at.markdown[0].value
     assert "<b>" not in tree and r"\<b\>Bold\</b\> \*claim\* \:red\[x\]" in tree
+
+
+def test_counts_say_their_layer_and_follow_the_one_chosen_on_the_analysis_page(db):
+    with db.session() as s:  # a second coder codes the same passage twice
+        ben = Coder(name="ben")
+        s.add(ben)
+        s.flush()
+        s.add_all([Coding(transcript_id=1, start=22, end=27, code_id="empathy", coder_id=ben.id),
+                   Coding(transcript_id=1, start=28, end=33, code_id="trust_bond", coder_id=ben.id)])
+    at = _app()
+    assert at.selectbox(key="cb_layer").value == "union"  # no consensus yet: every coder's passages
+    caption = at.caption[0].value.replace("\\", "")  # drawn as text: the page escapes markdown
+    assert caption == ("Counts: segments coded in participant speech, union of all coders, "
+                       "as on the Analysis page.")
+    at.selectbox(key="cb_layer").set_value("amira").run()
+    assert "Empathy (1)" in at.markdown[0].value and "Trust bond (0)" in at.markdown[0].value
+    at.selectbox(key="cb_layer").set_value("ben").run()
+    assert "Empathy (1)" in at.markdown[0].value and "Trust bond (1)" in at.markdown[0].value
+    # the layer is remembered for the Analysis page, which counts the same segments
+    assert at.session_state["analysis_layer"] == "ben"

@@ -158,7 +158,7 @@ def test_group_comparison_reports_fisher_odds_ratio_and_adjusted_p(study):
     assert "Small groups (Young people N = 3, Clinicians N = 2)" in note.text  # the table's words
     assert "Benjamini–Hochberg" in note.text
     footnote = note.text[note.text.index(f"{mark} Zero cell"):]
-    assert footnote.startswith(f"{mark} Zero cell (no youth participant mentioned it")
+    assert footnote.startswith(f"{mark} Zero cell (no young person participant mentioned it")
     assert "the point estimate is undefined; the exact 95% interval is shown" in footnote
 
 

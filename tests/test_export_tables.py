@@ -71,12 +71,16 @@ def test_workbook_has_one_sheet_per_table_with_readable_headers(project):
     assert header[:4] == ["code_id", "code", "group", "segments"]
     assert themes.freeze_panes == "A2" and all(c.font.bold for c in themes[1])
     confidentiality_youth = next(r for r in themes.iter_rows(min_row=2, values_only=True)
-                                 if r[0] == "confidentiality" and r[2] == "youth")
+                                 if r[0] == "confidentiality" and r[2] == "Young people")
     expected = freq[(freq["code_id"] == "confidentiality") & (freq["group"] == "youth")].iloc[0]
     assert confidentiality_youth[header.index("participants_n")] == expected.participants_n == 2
     assert confidentiality_youth[header.index("participants_pct")] == expected.participants_pct
     codings = book["Codings"]
     assert codings.max_row == 1 + 7
+    # cells name each group as the report and the charts do, never by its stored value "youth"
+    groups = {r[1] for r in codings.iter_rows(min_row=2, values_only=True)}
+    assert groups == {"Young people", "Clinicians"}
+    assert {r[1] for r in book["Participant matrix"].iter_rows(min_row=2, values_only=True)} == groups
     quote_col = [c.value for c in codings[1]].index("quote") + 1
     assert codings.column_dimensions[codings.cell(1, quote_col).column_letter].width > 20
     roles = pd.read_excel(io.BytesIO(data), sheet_name="Themes by role")

@@ -17,6 +17,7 @@ Choices made here, so that no coding is ever lost silently:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -399,10 +400,11 @@ def _settle(roots: list[CodeNode], nodes: dict[str, CodeNode]) -> list[CodeNode]
     return roots + [n for cid, n in nodes.items() if cid not in placed and settle(n, 0)]
 
 
-def codebook_tree(session: Session, include_archived: bool = False, *,
-                  coder: str | None = None) -> list[CodeNode]:
-    """The codes as an ordered tree with coding counts (of one coder, or everyone's)."""
-    counts = _coding_counts(session, coder)
+def codebook_tree(session: Session, include_archived: bool = False, *, coder: str | None = None,
+                  counts: Mapping[str, int] | None = None) -> list[CodeNode]:
+    """The codes as an ordered tree with coding counts (of one coder, or everyone's), or with the
+    ``counts`` given (e.g. an analysis layer's segments per code; a code missing from them has 0)."""
+    counts = _coding_counts(session, coder) if counts is None else counts
     codes = list_codes(session)
     by_id = {c.id: c for c in codes}
     shown = [c for c in codes if include_archived or not c.archived]

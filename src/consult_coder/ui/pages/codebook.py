@@ -11,6 +11,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from consult_coder import codebook_edit as ce
+from consult_coder.analysis import first_layer, layer_label, visible_layers
 from consult_coder.codebook import (
     CodeView,
     apply_codebook,
@@ -22,6 +23,7 @@ from consult_coder.codebook import (
 )
 from consult_coder.errors import UserError
 from consult_coder.memos import list_memos, set_memo
+from consult_coder.ui import study
 from consult_coder.ui.render import escape_md
 from consult_coder.ui.state import current_coder, get_project, in_session
 
@@ -215,6 +217,27 @@ def _import_export(coder: str | None, codes_exist: bool) -> None:
             c2.download_button("Download CSV", to_csv(book), "codebook.csv", "text/csv")
 
 
+def _layer_counts(codes_exist: bool) -> tuple[str, dict[str, int]]:
+    """The layer the tree counts (the one chosen last here or on the Analysis page) and its coded
+    segments per code, read from the very study the Analysis page reads: the same number on both."""
+    viewer = study.page_viewer()
+    with get_project().session() as s:
+        layers, default = visible_layers(s, viewer), first_layer(s, viewer)
+        if not (codes_exist and default):
+            return "", {}
+        layer = study.choose_layer(layers, default, "cb_layer", "Count the coded segments of",
+                                   "The same layer and count as on the Analysis page (participant speech).")
+    key = study.study_key(viewer, layer, False)
+    try:
+        counts = study.segment_counts(key)
+    except UserError as exc:
+        st.caption(escape_md(f"{exc}. Counts below are 0."))
+        return layer_label(layer).lower(), {}
+    st.caption(escape_md(f"Counts: segments coded in participant speech, {layer_label(layer).lower()}, "
+                         "as on the Analysis page."))
+    return layer_label(layer).lower(), counts
+
+
 def render() -> None:
     st.title("Codebook")
     project, coder = get_project(), current_coder()
@@ -229,8 +252,12 @@ def render() -> None:
     live = [n for n in nodes if not n.code.archived]
     left, right = st.columns([2, 3], gap="large")
     with left:
+        layer, counted = _layer_counts(bool(nodes))
         if nodes:
-            st.markdown(_tree_md(nodes), unsafe_allow_html=True)
+            with project.session() as s:
+                shown = [n for root in ce.codebook_tree(s, include_archived=show_archived, counts=counted)
+                         for n in root.walk()]
+            st.markdown(_tree_md(shown), unsafe_allow_html=True)
         else:
             st.info("No codes yet: create one, or import a codebook file.")
         if coder:
@@ -247,7 +274,8 @@ def render() -> None:
         chosen = st.selectbox("Code", list(by_id), format_func=lambda c: _label(by_id[c]), key=SELECTED)
         n = by_id[chosen]
         st.markdown(f"### {_swatch(n.code.display_colour)}{escape_md(n.code.name)}", unsafe_allow_html=True)
-        st.caption(f"id `{n.id}` · {n.count} codings · codebook version {version}")
+        st.caption(f"id `{n.id}` · {counted.get(n.id, 0)} segments in {escape_md(layer)} · {n.count} "
+                   f"codings by all coders · codebook version {version}")
         tabs = st.tabs(["Details", "Place in tree", "Merge", "Delete", "Memos"])
         details, place, merge, delete, notes = tabs
         with details:

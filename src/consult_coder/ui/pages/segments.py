@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from consult_coder.analysis import CONSENSUS
+from consult_coder.analysis.labels import value_label
 from consult_coder.catalogue import participant_groups
 from consult_coder.codebook_edit import codebook_tree
 from consult_coder.coding import coder_names, transcript_choices
@@ -15,36 +17,52 @@ from consult_coder.errors import UserError
 from consult_coder.search import coded_segments, search
 from consult_coder.ui.navigation import open_in_context
 from consult_coder.ui.render import escape_md
-from consult_coder.ui.state import get_project
+from consult_coder.ui.state import current_coder, get_project
+from consult_coder.ui.study import page_viewer
 
 OPEN_ICON = ":material/open_in_new:"
 SHOWN = 200  # rows drawn at most; more would make the page slow to use
 
 
 def _who(pid: str | None, group: str, role: str, speaker: str) -> str:
-    parts = [pid or "no participant", ", ".join(p for p in (group, role) if p)]
+    label = value_label("group", group) if group else ""
+    parts = [pid or "no participant", ", ".join(p for p in (label, role) if p)]
     if speaker:
         parts.append(f"speaker {speaker}")
     return " · ".join(p for p in parts if p)
 
 
+def first_layer(coders: list[str], me: str | None) -> str:
+    """The codings shown before a coder is chosen: your own, else the consensus, else everyone's
+    (a passage three coders coded is otherwise shown three times)."""
+    for name in (me, CONSENSUS):
+        if name in coders:
+            return name
+    return ""
+
+
 def _by_code() -> None:
     project = get_project()
     with project.session() as s:
-        nodes = [n for root in codebook_tree(s, include_archived=True) for n in root.walk()]
         coders = coder_names(s)
         groups = participant_groups(s)
+    c1, c2, c3 = st.columns([3, 1, 1])
+    if st.session_state.get("seg_coder") not in ["", *coders]:
+        st.session_state["seg_coder"] = first_layer(coders, current_coder())
+    coder = c2.selectbox("Coder", ["", *coders], format_func=lambda c: c or "All coders", key="seg_coder")
+    group = c3.selectbox("Group", ["", *groups], format_func=lambda g: value_label("group", g) if g
+                         else "All groups", key="seg_group")
+    with project.session() as s:  # counted as the quotes below are: the chosen coder's, or everyone's
+        tree = codebook_tree(s, include_archived=True, coder=coder or None)
+    nodes = [n for root in tree for n in root.walk()]
     if not nodes:
         st.info("There are no codes yet: add them on the Codebook page.")
         return
     labels = {n.id: "\u2003" * n.depth + n.code.name + (" (archived)" if n.code.archived else "")
               + f" — {n.count}" for n in nodes}
-    c1, c2, c3 = st.columns([3, 1, 1])
     code_id = c1.selectbox("Code", list(labels), format_func=labels.get, key="seg_code")
-    coder = c2.selectbox("Coder", ["", *coders], format_func=lambda c: c or "All coders", key="seg_coder")
-    group = c3.selectbox("Group", ["", *groups], format_func=lambda g: g or "All groups", key="seg_group")
     with project.session() as s:
-        rows = coded_segments(s, code_id, coder=coder or None, group=group or None)
+        rows = coded_segments(s, code_id, page_viewer(), coder=coder or None, group=group or None)
     st.caption(f"{len(rows)} coded segment{'s' if len(rows) != 1 else ''}"
                + (f" (first {SHOWN} shown)" if len(rows) > SHOWN else ""))
     for row in rows[:SHOWN]:

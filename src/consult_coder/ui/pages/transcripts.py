@@ -5,27 +5,38 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from consult_coder.analysis.labels import attribute_label, value_label, with_labels
 from consult_coder.catalogue import participant_rows, transcript_rows
+from consult_coder.codebook import list_codes
 from consult_coder.coding import SPEAKER_KINDS, TranscriptView, open_transcript, set_speaker_kind
 from consult_coder.errors import UserError
 from consult_coder.storage import is_empty
 from consult_coder.ui.render import escape_md
 from consult_coder.ui.state import get_project, in_session
 
+LOADED = "sample_loaded"  # the sample's summary, shown once after the rerun that draws the study
+
 
 def _offer_sample() -> None:
     st.info("This project is empty. Import your transcripts, or explore with the synthetic sample study "
             "(32 consultations: 20 young people, 12 clinicians, two coders' sample codings).")
-    if st.button("Load the sample study", type="primary", icon=":material/science:"):
+    codes = in_session(list_codes)
+    ready = True
+    if codes:  # a codebook made before any transcript: the sample's codes would change it
+        st.warning(escape_md(f"This project already has {len(codes)} code{'s' if len(codes) != 1 else ''}. "
+                             "The sample study adds its own codebook: codes with the same id as one of the "
+                             "sample's are overwritten by the sample's."))
+        ready = st.checkbox("Load the sample study into this project anyway", key="sample_ok")
+    if st.button("Load the sample study", type="primary", icon=":material/science:", disabled=not ready):
         from consult_coder.sample import load_demo
 
         with st.spinner("Importing 32 consultations…"):
             try:
                 summary = in_session(load_demo)
             except UserError as exc:
-                st.error(str(exc))
+                st.error(escape_md(str(exc)))
                 return
-        st.success(summary)
+        st.session_state[LOADED] = summary
         st.rerun()
 
 
@@ -50,7 +61,8 @@ def _reader(transcript_id: int) -> None:
     p = view.participant
     head = f"**{escape_md(view.title)}** · `{view.source_name}`"
     if p:
-        head += " · " + " · ".join(escape_md(x) for x in (p.id, p.group, p.role, p.age_band) if x)
+        group = value_label("group", p.group) if p.group else ""
+        head += " · " + " · ".join(escape_md(x) for x in (p.id, group, p.role, p.age_band) if x)
     st.markdown(head)
     if view.front_matter:
         with st.expander("Front matter (not coded)"):
@@ -68,6 +80,8 @@ def _reader(transcript_id: int) -> None:
 
 def render() -> None:
     st.title("Participants & transcripts")
+    if LOADED in st.session_state:
+        st.success(escape_md(st.session_state.pop(LOADED)), icon=":material/check_circle:")
     project = get_project()
     with project.session() as s:
         if is_empty(s):
@@ -79,7 +93,8 @@ def render() -> None:
     groups = sorted(g for g in people["group"].dropna().unique() if g)
     roles = sorted(r for r in people["role"].dropna().unique() if r)
     c1, c2 = st.columns(2)
-    pick_groups = c1.multiselect("Group", groups, placeholder="All groups")
+    pick_groups = c1.multiselect("Group", groups, format_func=lambda g: value_label("group", g),
+                                 placeholder="All groups")
     pick_roles = c2.multiselect("Role", roles, placeholder="All roles")
     shown = people
     if pick_groups:
@@ -87,8 +102,9 @@ def render() -> None:
     if pick_roles:
         shown = shown[shown["role"].isin(pick_roles)]
     st.caption(f"{len(shown)} of {len(people)} participants · "
-               + " · ".join(f"{g}: {(people['group'] == g).sum()}" for g in groups))
-    st.dataframe(shown, hide_index=True, width="stretch")
+               + " · ".join(f"{value_label('group', g)}: {(people['group'] == g).sum()}" for g in groups))
+    readable = with_labels(shown)  # "Young people", "Age band": the words of the Analysis page
+    st.dataframe(readable.rename(columns=attribute_label), hide_index=True, width="stretch")
 
     st.subheader("Read a transcript")
     visible = transcripts[transcripts["participant_id"].isin(shown["participant_id"])
