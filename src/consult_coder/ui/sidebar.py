@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from consult_coder.coding import coder_names
+from consult_coder.ui.render import md
 from consult_coder.ui.state import get_project
 
 
@@ -27,4 +28,4 @@ def render_sidebar() -> None:
                 st.session_state["coder"] = new
         elif choice:
             st.session_state["coder"] = choice
-        st.caption(f"Project: `{project.location}`")
+        st.caption(md("Project: {}", project.location))

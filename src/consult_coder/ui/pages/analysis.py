@@ -31,7 +31,8 @@ from consult_coder.analysis import (
 from consult_coder.coding import set_pinned
 from consult_coder.errors import UserError
 from consult_coder.storage import is_empty
-from consult_coder.ui.render import escape_md
+from consult_coder.ui import render as show
+from consult_coder.ui.render import md
 from consult_coder.ui.state import current_coder, get_project, in_session
 
 PCT = st.column_config.NumberColumn(format="%.1f%%")
@@ -76,7 +77,7 @@ def _frequency(freq: pd.DataFrame, by: str) -> None:
 def _comparison(freq: pd.DataFrame, study: Study, by: str) -> None:
     values = split_values(study.participants, by)
     if len(values) < 2:
-        st.info(f"Only one {attribute_label(by).lower()} value in this project: nothing to compare.")
+        st.info(md("Only one {} value in this project: nothing to compare.", attribute_label(by).lower()))
         return
     if by == "group" and {"youth", "clinician"} <= set(values):
         groups = ("youth", "clinician")
@@ -86,7 +87,7 @@ def _comparison(freq: pd.DataFrame, study: Study, by: str) -> None:
         second = b.selectbox("with", [v for v in values if v != first], index=0, key=f"an_cmp_b_{by}")
         groups = (first, second)
     table = comparison_table(freq, by, groups)
-    st.info(table.attrs["note"], icon=":material/info:")
+    st.info(md("{}", table.attrs["note"]), icon=":material/info:")
     ratios = zip(table["odds_ratio"], table["ci_low"], table["ci_high"], strict=True)
     shown = table.assign(odds_ratio=[format_odds_ratio(o, lo, hi) for o, lo, hi in ratios])
     shown = with_labels(shown.drop(columns=["code_id", "ci_low", "ci_high"]))
@@ -101,7 +102,7 @@ def _cooccurrence(study: Study) -> None:
                                 default="overlap", required=True, key="an_co_mode")
     matrix = cooccurrence_matrix(study, mode)
     what = "segments of the theme" if mode == "overlap" else "sentences the theme touches"
-    st.caption(f"Off the diagonal: {MODES[mode].lower()} of two themes. On the diagonal: {what}.")
+    st.caption(md("Off the diagonal: {} of two themes. On the diagonal: {}.", MODES[mode].lower(), what))
     st.dataframe(matrix, key="an_co_table")
     _chart(charts.cooccurrence_chart(matrix), f"cooccurrence-{mode}",
            f"Heatmap: {MODES[mode].lower()} for each pair of themes")
@@ -124,7 +125,7 @@ def _pin(coding_id: int, pinned: bool) -> None:
 
 def _exemplars(study: Study, by: str) -> None:
     if "an_pin_error" in st.session_state:
-        st.error(st.session_state.pop("an_pin_error"))
+        show.error(st.session_state.pop("an_pin_error"))
     names = study.code_names
     left, right = st.columns([3, 1])
     code_id = left.selectbox("Theme", list(names), format_func=names.get, key="an_ex_code")
@@ -137,14 +138,14 @@ def _exemplars(study: Study, by: str) -> None:
     columns = st.columns(len(values)) if len(values) <= 3 else [st.container() for _ in values]
     for value, column in zip(values, columns, strict=True):
         part = quotes[quotes[by] == value]
-        column.subheader(value[:1].upper() + value[1:], divider="gray")
+        column.subheader(md("{}", value[:1].upper() + value[1:]), divider="gray")
         if part.empty:
             column.caption("No quotes for this theme.")
         for row in part.itertuples(index=False):
             box = column.container(border=True)
-            box.markdown(("📌 " if row.pinned else "") + f"“{escape_md(row.quote)}”")
-            box.caption(f"{escape_md(row.participant_id)} · {escape_md(row.role)} · coded by "
-                        f"{escape_md(row.coders)} · {row.words} words")
+            box.markdown(md("{}“{}”", "📌 " if row.pinned else "", row.quote))
+            box.caption(md("{} · {} · coded by {} · {} words", row.participant_id, row.role, row.coders,
+                           row.words))
             box.button("Unpin" if row.pinned else "Pin for the report", key=f"pin-{row.coding_id}",
                        icon=":material/keep_off:" if row.pinned else ":material/keep:",
                        on_click=_pin, args=(int(row.coding_id), not row.pinned), disabled=not me)
@@ -162,8 +163,8 @@ def render() -> None:
             layer, by, interviewer = _controls(layer_options(s), default_layer(s), attribute_options(s))
             study = load_study(s, layer, interviewer)
         if study.codings.empty:
-            st.info(f"{layer_label(layer)}: no coded passages yet"
-                    + ("" if interviewer else " in participant speech") + ".")
+            st.info(md("{}: no coded passages yet{}.", layer_label(layer),
+                       "" if interviewer else " in participant speech"))
             return
         freq = frequency_table(study, by)
         tabs = st.tabs(["Theme frequency", "Comparison", "Co-occurrence", "Participants × themes",
@@ -179,4 +180,4 @@ def render() -> None:
         with tabs[4]:
             _exemplars(study, by)
     except UserError as exc:
-        st.error(str(exc))
+        show.error(exc)

@@ -9,7 +9,8 @@ from consult_coder.catalogue import participant_rows, transcript_rows
 from consult_coder.coding import SPEAKER_KINDS, TranscriptView, open_transcript, set_speaker_kind
 from consult_coder.errors import UserError
 from consult_coder.storage import is_empty
-from consult_coder.ui.render import escape_md
+from consult_coder.ui import render as show
+from consult_coder.ui.render import md
 from consult_coder.ui.state import get_project, in_session
 
 
@@ -23,9 +24,9 @@ def _offer_sample() -> None:
             try:
                 summary = in_session(load_demo)
             except UserError as exc:
-                st.error(str(exc))
+                show.error(exc)
                 return
-        st.success(summary)
+        show.success(summary)
         st.rerun()
 
 
@@ -35,7 +36,8 @@ def _speaker_kinds(view: TranscriptView) -> None:
     with st.popover("Speaker roles", icon=":material/record_voice_over:"):
         st.caption("Analysis counts participant speech; interviewer turns are shown in grey.")
         for speaker, kind in speakers:
-            new = st.segmented_control(speaker, SPEAKER_KINDS, default=kind, key=f"kind-{view.id}-{speaker}")
+            new = st.segmented_control(md("{}", speaker), SPEAKER_KINDS, default=kind,
+                                       key=f"kind-{view.id}-{speaker}")
             if new and new != kind:
                 in_session(set_speaker_kind, view.id, speaker, new, st.session_state.get("coder") or "app")
                 st.rerun()
@@ -48,10 +50,8 @@ def _reader(transcript_id: int) -> None:
         st.warning("That transcript is no longer in the project.")
         return
     p = view.participant
-    head = f"**{escape_md(view.title)}** · `{view.source_name}`"
-    if p:
-        head += " · " + " · ".join(escape_md(x) for x in (p.id, p.group, p.role, p.age_band) if x)
-    st.markdown(head)
+    who = [x for x in (p.id, p.group, p.role, p.age_band) if x] if p else []
+    st.markdown(md("**{}** · {}", view.title, " · ".join([view.source_name, *who])))
     if view.front_matter:
         with st.expander("Front matter (not coded)"):
             st.text(view.front_matter)
@@ -59,7 +59,7 @@ def _reader(transcript_id: int) -> None:
     for turn in view.turns:
         cue = f" · {int(turn.cue_start // 60):02d}:{int(turn.cue_start % 60):02d}" \
             if turn.cue_start is not None else ""
-        said = f"**{escape_md(turn.speaker)}**{cue}  \n{escape_md(view.spoken(turn))}"
+        said = md("**{}**{}  \n{}", turn.speaker, cue, view.spoken(turn))
         if turn.kind == "interviewer":  # grey and smaller: not the participant's words
             st.caption(said)
         else:
@@ -86,8 +86,8 @@ def render() -> None:
         shown = shown[shown["group"].isin(pick_groups)]
     if pick_roles:
         shown = shown[shown["role"].isin(pick_roles)]
-    st.caption(f"{len(shown)} of {len(people)} participants · "
-               + " · ".join(f"{g}: {(people['group'] == g).sum()}" for g in groups))
+    st.caption(md("{} of {} participants · {}", len(shown), len(people),
+                  " · ".join(f"{g}: {(people['group'] == g).sum()}" for g in groups)))
     st.dataframe(shown, hide_index=True, width="stretch")
 
     st.subheader("Read a transcript")
