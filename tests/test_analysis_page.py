@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from consult_coder.model import Coding
 from consult_coder.storage import open_project
+from consult_coder.ui.render import shown
 from tests.factories import build_analysis_study
 
 # The real page list of the app, opened on "Analysis" as if chosen in the menu.
@@ -65,7 +66,7 @@ def test_frequency_and_comparison_tables_with_the_small_n_note(db):
     assert comparison.loc["Confidentiality", "Odds ratio (95% CI)"].startswith("undefined (0–")
     assert comparison.loc["Confidentiality", "p (Fisher's exact)"] == pytest.approx(11 / 56)
     assert comparison.loc["Empathy", "Odds ratio (95% CI)"] == "–"
-    notes = [i.value for i in at.info]
+    notes = [shown(i.value) for i in at.info]
     assert any("Young people N = 5" in n and "Clinicians N = 3" in n and "exploratory" in n for n in notes)
     assert len(at.get("vega_lite_chart")) == 3
     labels = [b.proto.label for b in at.get("download_button")]

@@ -35,7 +35,7 @@ _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
 # invisible word joiner after every colon, before every "@" and inside "www." breaks those patterns.
 WORD_JOINER = "\u2060"
 _WWW = re.compile(r"(?i)(www)(?=\\\.)")
-_LEADING_SPACE = re.compile(r"(?m)^[ \t]+")  # four spaces would start a code block
+_LEADING_SPACE = re.compile(r"(?m)^[ \t]+")  # four spaces, or a tab, at a line's start: a code block
 _COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
@@ -46,11 +46,16 @@ class Md(str):
 def inert(text: object) -> Md:
     """``text`` as markdown that shows exactly ``text``: every punctuation character escaped, the
     patterns Streamlit reads in plain text broken by an invisible word joiner, line breaks kept."""
-    s = _LEADING_SPACE.sub(lambda m: "\u00a0" * len(m.group()), str(text))
+    s = _LEADING_SPACE.sub(_code_indent, str(text))
     s = _PUNCTUATION.sub(r"\\\1", s)
     s = s.replace(":", ":" + WORD_JOINER).replace("\\@", WORD_JOINER + "\\@")
     s = _WWW.sub(r"\1" + WORD_JOINER, s)
     return Md(s.replace("\r\n", "\n").replace("\n", "  \n"))
+
+
+def _code_indent(m: re.Match[str]) -> str:
+    space = m.group()
+    return "\u00a0" * len(space) if len(space) >= 4 or "\t" in space else space
 
 
 escape_md = inert  # its older name, for pages not yet moved to md()
