@@ -71,6 +71,7 @@ def seed(db: str) -> None:
     with project.session() as s:
         s.add(Participant(id=PARTICIPANT, group=GROUP, role=ROLE, age_band=AGE, attributes={"note": NOTE}))
         s.add(Code(id="hostile", name=CODE_NAME, definition=DEFINITION, when_to_use=WHEN, colour="#4e79a7"))
+        s.add(Code(id="plain", name="Plain code", colour="#f28e2b", sort_order=1))  # to merge into
         tr = Transcript(participant_id=PARTICIPANT, title=TITLE, text=text, content_hash=content_hash(text),
                         source_name=SOURCE, source_format="txt", front_matter=FRONT, turns=turns)
         s.add(tr)
@@ -143,6 +144,11 @@ def test_hostile_text_is_shown_as_text_on_every_page(page: Page, tmp_path: Path)
         shows_literally(page, "Participants & transcripts", TITLE, SOURCE, PARTICIPANT, GROUP, ROLE, AGE,
                         INTERVIEWER, SPEAKER, QUESTION, ANSWER, FRONT)
         nothing_interpreted(page, "Participants & transcripts")
+        page.get_by_role("button", name="Speaker roles").click()  # each speaker labels a control
+        expect(page.locator('[data-testid="stPopoverBody"]')).to_contain_text("zqspeaker **zqspeaker**")
+        shows_literally(page, "Speaker roles", INTERVIEWER, SPEAKER)
+        nothing_interpreted(page, "Speaker roles")
+        page.keyboard.press("Escape")
 
         # Code: the reader, the coder's caption and the code definitions in the sidebar.
         visit(page, "Code")
@@ -169,9 +175,13 @@ def test_hostile_text_is_shown_as_text_on_every_page(page: Page, tmp_path: Path)
         # Codebook: the tree and the code's memo.
         visit(page, "Codebook")
         shows_literally(page, "Codebook", CODE_NAME)
-        page.get_by_role("tab", name="Memos").click()
-        settled(page)
-        nothing_interpreted(page, "Codebook")
+        for tab in ["Merge", "Delete", "Memos"]:  # the tabs that name the code in their captions
+            page.get_by_role("tab", name=tab).click()
+            expect(page.get_by_role("tabpanel", name=tab)).to_be_visible()
+            if tab != "Memos":
+                expect(page.get_by_role("tabpanel", name=tab)).to_contain_text("zqcode **zqcode**")
+                shows_literally(page, f"Codebook, {tab}", CODE_NAME)
+            nothing_interpreted(page, f"Codebook, {tab}")
 
         for title, heading in [("Analysis", None), ("Export", None), ("Import", "Import transcripts")]:
             visit(page, title, heading)
