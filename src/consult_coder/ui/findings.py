@@ -106,7 +106,8 @@ def review(state_key: str, findings: Sequence[Finding], text: str, front_matter:
 
 
 def _finding(state_key: str, i: int, f: Finding, text: str, answer: bool | None) -> None:
-    kind, words, action = st.columns([1.1, 6.5, 2.2], vertical_alignment="center")
+    # The answer column fits its longest button, "Replaced by [ID_NUMBER] · undo".
+    kind, words, action = st.columns([1.0, 5.8, 3.0], vertical_alignment="center")
     kind.caption(md("**{}**{}", f.kind, " · header" if f.part == "front_matter" else ""))
     show.markdown(in_context(f, text), html=True, where=words)
     if answer is True:
