@@ -183,9 +183,33 @@ def test_hostile_text_is_shown_as_text_on_every_page(page: Page, tmp_path: Path)
                 shows_literally(page, f"Codebook, {tab}", CODE_NAME)
             nothing_interpreted(page, f"Codebook, {tab}")
 
-        for title, heading in [("Analysis", None), ("Export", None), ("Import", "Import transcripts")]:
-            visit(page, title, heading)
-            nothing_interpreted(page, title)
+        # Analysis: every tab; the exemplar quotes say who said them and who coded them.
+        visit(page, "Analysis")
+        for tab in ["Theme frequency", "Comparison", "Co-occurrence", "Participants × themes",
+                    "Exemplar quotes"]:
+            page.get_by_role("tab", name=tab).click()
+            expect(page.get_by_role("tabpanel", name=tab)).to_be_visible()
+            settled(page)
+            nothing_interpreted(page, f"Analysis, {tab}")
+        shows_literally(page, "Analysis, Exemplar quotes", ANSWER, PARTICIPANT, ROLE, CODER,
+                        GROUP[:1].upper() + GROUP[1:])
+
+        visit(page, "Export")
+        nothing_interpreted(page, "Export")
+
+        # Import: the anonymity check of the stored transcript shows each finding in its line, marked
+        # (the one place user text goes into HTML the app makes).
+        visit(page, "Import", "Import transcripts")
+        picker = page.locator('[data-testid="stSelectbox"]').filter(has_text="Transcript to check")
+        picker.locator("input").click()
+        page.keyboard.type("zqtitle")
+        expect(page.get_by_role("option").first).to_be_visible()
+        page.keyboard.press("Enter")
+        expect(page.locator("mark").first).to_be_visible()
+        settled(page)
+        marked = [m.replace("\u2060", "") for m in page.locator("mark").all_inner_texts()]
+        assert f"http://{HOST}/zqanswer.png" in marked  # a URL: a possible identifier, shown as text
+        nothing_interpreted(page, "Import")
 
     assert any(urlsplit(u).netloc == app_origin for u in requested)  # the recording did record
     elsewhere = sorted({u for u in requested

@@ -106,7 +106,7 @@ def review(state_key: str, findings: Sequence[Finding], text: str, front_matter:
 
 
 def _finding(state_key: str, i: int, f: Finding, text: str, answer: bool | None) -> None:
-    # The answer column fits its longest button, "Replaced by [ID_NUMBER] · undo".
+    # The answer column fits its longest button, "Replaced by [CLINIC] · undo".
     kind, words, action = st.columns([1.0, 5.8, 3.0], vertical_alignment="center")
     kind.caption(md("**{}**{}", f.kind, " · header" if f.part == "front_matter" else ""))
     show.markdown(in_context(f, text), html=True, where=words)
