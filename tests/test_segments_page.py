@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from consult_coder.model import Code, Coder, Coding, Participant, Transcript, Turn
 from consult_coder.storage import open_project
+from consult_coder.ui.render import shown
 
 # The real page list of the app, opened on "Coded segments" as if chosen in the menu.
 SCRIPT = """
@@ -77,7 +78,7 @@ def test_segments_show_quote_participant_group_role_and_coder(db):
     at.selectbox(key="seg_coder").set_value("").run()  # All coders
     quotes = [m.value for m in at.markdown if m.value.startswith(">")]
     assert quotes == ["> Trust", "> I could trust her"]
-    captions = [c.value for c in at.caption]
+    captions = [shown(c.value) for c in at.caption]
     # each group by its label, as in the Analysis page and the report
     assert "C01 · Clinicians, psychiatrist · speaker C01 · coded by ben · C01 consultation" in captions
     assert "P01 · Young people, young person · speaker P01 · coded by amira · P01 consultation" in captions

@@ -7,10 +7,11 @@ writes one when the choice changes.
 
 from __future__ import annotations
 
-import json
 from urllib.parse import unquote
 
 import streamlit as st
+
+from consult_coder.ui import render
 
 COOKIE = "consult_coder_coder"
 MAX_AGE = 60 * 60 * 24 * 365  # a year: a researcher's project outlives a browser session
@@ -30,6 +31,4 @@ def remember(name: str) -> None:
     if st.session_state.get(WRITTEN) == name:
         return
     st.session_state[WRITTEN] = name
-    literal = json.dumps(name).replace("<", "\\u003c")  # a JS string; "</script>" cannot end the tag
-    st.html(f"<script>document.cookie = '{COOKIE}=' + encodeURIComponent({literal}) + "
-            f"'; path=/; max-age={MAX_AGE}; SameSite=Strict';</script>", unsafe_allow_javascript=True)
+    render.set_cookie(COOKIE, name, MAX_AGE)

@@ -6,6 +6,7 @@ import streamlit as st
 
 from consult_coder.coding import coder_names
 from consult_coder.ui.remember import remember, remembered_coder
+from consult_coder.ui.render import md
 from consult_coder.ui.state import get_project
 
 
@@ -35,4 +36,4 @@ def render_sidebar() -> None:
             st.session_state["coder"] = choice
         if st.session_state.get("coder"):
             remember(st.session_state["coder"])
-        st.caption(f"Project: `{project.location}`")
+        st.caption(md("Project: {}", project.location))

@@ -30,8 +30,9 @@ from consult_coder.analysis.labels import n_pct, value_label
 from consult_coder.coding import set_pinned
 from consult_coder.errors import UserError
 from consult_coder.storage import is_empty
+from consult_coder.ui import render as show
 from consult_coder.ui import study as cache
-from consult_coder.ui.render import escape_md
+from consult_coder.ui.render import inert, md
 from consult_coder.ui.state import current_coder, get_project, in_session
 
 TABS = ["Theme frequency", "Comparison", "Co-occurrence", "Participants × themes", "Exemplar quotes"]
@@ -70,10 +71,10 @@ def _table(frame: pd.DataFrame, formats: dict[str, str] | None = None, numbers: 
     "1. *Trust*" reads as typed.
     """
     whole = set(numbers) | set(nowrap)
-    text = {c: [escape_md(unbroken(str(v)) if c in whole else str(v)) for v in frame[c]]
+    text = {c: [inert(unbroken(str(v)) if c in whole else str(v)) for v in frame[c]]
             for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])}
-    shown = frame.assign(**text).rename(columns=escape_md)
-    styled = shown.style.format({escape_md(c): f for c, f in (formats or {}).items()}, na_rep="–")
+    shown = frame.assign(**text).rename(columns=inert)
+    styled = shown.style.format({inert(c): f for c, f in (formats or {}).items()}, na_rep="–")
     st.table(styled, hide_index=True)
 
 
@@ -131,7 +132,7 @@ def comparison_rows(table: pd.DataFrame, by: str) -> pd.DataFrame:
 
 def _comparison(key: cache.StudyKey, by: str, values: list[str]) -> None:
     if len(values) < 2:
-        st.info(f"Only one {attribute_label(by).lower()} value in this project: nothing to compare.")
+        st.info(md("Only one {} value in this project: nothing to compare.", attribute_label(by).lower()))
         return
     if by == "group" and {"youth", "clinician"} <= set(values):
         groups = ("youth", "clinician")
@@ -143,7 +144,7 @@ def _comparison(key: cache.StudyKey, by: str, values: list[str]) -> None:
                              key=f"an_cmp_b_{by}")
         groups = (first, second)
     table = cache.comparison(key, by, groups)
-    st.info(table.attrs["note"], icon=":material/info:")
+    st.info(md("{}", table.attrs["note"]), icon=":material/info:")
     shown = comparison_rows(table, by)
     _table(shown, {"p (Fisher's exact)": "{:.3f}", "p adjusted (BH)": "{:.3f}"},
            numbers=[c for c in shown.columns if c not in ("Theme", "Note")])
@@ -163,8 +164,8 @@ def _cooccurrence(key: cache.StudyKey) -> None:
                                 default="overlap", required=True, key="an_co_mode")
     matrix = cache.cooccurrence(key, mode)
     what = "segments of the theme" if mode == "overlap" else "sentences the theme touches"
-    st.caption(f"Off the diagonal: {MODES[mode].lower()} of two themes. On the diagonal: {what}. "
-               "Columns are numbered as the rows.")
+    st.caption(md("Off the diagonal: {} of two themes. On the diagonal: {}. Columns are numbered as the "
+                  "rows.", MODES[mode].lower(), what))
     shown = numbered(matrix)
     _table(shown, numbers=list(shown.columns[1:]))
     height = charts.CELL_STEP * len(matrix) + 260
@@ -185,9 +186,9 @@ def _grid(key: cache.StudyKey) -> None:
     binary = st.toggle("Show coded / not coded instead of counts", key="an_grid_binary")
     grid = cache.grid(key, binary)
     shown, names = grid_rows(grid)
-    st.caption("Themes: " + " · ".join(f"{n} {escape_md(t)}" for n, t in names.items()))
-    config: dict[str, object] = {n: st.column_config.CheckboxColumn(n, help=t, width=40) if binary else
-                                 st.column_config.NumberColumn(n, help=t, width=40) for n, t in names.items()}
+    st.caption(md("Themes: {}", " · ".join(f"{n} {t}" for n, t in names.items())))
+    column_type = st.column_config.CheckboxColumn if binary else st.column_config.NumberColumn
+    config: dict[str, object] = {n: column_type(n, help=inert(t), width=40) for n, t in names.items()}
     for column in shown.columns[:len(shown.columns) - len(names)]:  # who: as wide as its longest entry
         longest = max([len(str(column)), *(len(str(v)) for v in shown[column])])
         config[column] = st.column_config.TextColumn(column, width=CHAR_PX * longest + 28)
@@ -195,7 +196,7 @@ def _grid(key: cache.StudyKey) -> None:
     st.dataframe(shown, hide_index=True, key="an_grid_table", column_config=config,
                  height=HEADER_PX + ROW_PX * rows, width="content")
     if len(shown) > rows:
-        st.caption(f"{len(shown)} participants: scroll the table for the rest.")
+        st.caption(md("{} participants: scroll the table for the rest.", len(shown)))
     height = (charts.DENSE_ROW_STEP if len(grid) > charts.DENSE_ROWS else charts.ROW_STEP) * len(grid) + 240
     _chart(charts.participant_grid_chart(grid), "participants-by-theme" + ("-coded" if binary else ""),
            "Heatmap: coded segments per participant and theme", height)
@@ -209,9 +210,9 @@ def _pin(coding_id: int, pinned: bool) -> None:
 
 
 def _quote(box: DeltaGenerator, row: dict, me: str | None) -> None:
-    box.markdown(("📌 " if row["pinned"] else "") + f"“{escape_md(row['quote'])}”")
-    box.caption(f"{escape_md(row['participant_id'])} · {escape_md(row['role'])} · coded by "
-                f"{escape_md(row['coders'])} · {row['words']} words")
+    box.markdown(md("{}“{}”", "📌 " if row["pinned"] else "", row["quote"]))
+    box.caption(md("{} · {} · coded by {} · {} words", row["participant_id"], row["role"], row["coders"],
+                   row["words"]))
     coding_id = int(row["coding_id"])
     box.button("Unpin" if row["pinned"] else "Pin for the report", key=f"pin-{coding_id}",
                icon=":material/keep_off:" if row["pinned"] else ":material/keep:",
@@ -220,7 +221,7 @@ def _quote(box: DeltaGenerator, row: dict, me: str | None) -> None:
 
 def _exemplars(key: cache.StudyKey, codes: dict[str, str], by: str, values: list[str]) -> None:
     if "an_pin_error" in st.session_state:
-        st.error(st.session_state.pop("an_pin_error"))
+        show.error(st.session_state.pop("an_pin_error"))
     left, right = st.columns([3, 1])
     code_id = left.selectbox("Theme", list(codes), format_func=codes.get, key="an_ex_code")
     limit = int(right.number_input("Quotes per group", min_value=1, max_value=50, value=5, key="an_ex_n"))
@@ -231,7 +232,7 @@ def _exemplars(key: cache.StudyKey, codes: dict[str, str], by: str, values: list
     columns = st.columns(len(values)) if len(values) <= 3 else [st.container() for _ in values]
     for value, column in zip(values, columns, strict=True):
         part = quotes[quotes[by] == value]
-        column.subheader(value_label(by, value), divider="gray")
+        column.subheader(inert(value_label(by, value)), divider="gray")
         if part.empty:
             column.caption("No quotes for this theme.")
         for row in part.to_dict("records"):
@@ -272,9 +273,9 @@ def render() -> None:
             layer, by, interviewer = _controls(layers, default, attribute_options(s))
         key = cache.study_key(viewer, layer, interviewer)
         if cache.study(key).codings.empty:
-            st.info(escape_md(f"{layer_label(layer)}: no coded passages yet"
-                              + ("" if interviewer else " in participant speech") + "."))
+            st.info(md("{}: no coded passages yet{}.", layer_label(layer),
+                       "" if interviewer else " in participant speech"))
             return
         _tab(key, by)
     except UserError as exc:
-        st.error(escape_md(str(exc)))
+        show.error(exc)

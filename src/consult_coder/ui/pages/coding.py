@@ -24,9 +24,10 @@ from consult_coder.codebook import CodeView, codebook_stamp, list_codes
 from consult_coder.errors import UserError
 from consult_coder.memos import MemoView
 from consult_coder.storage import Project
+from consult_coder.ui import render as show
 from consult_coder.ui.component import build_payload, jump_span, reader
 from consult_coder.ui.navigation import JUMP_OFFSET, JUMP_TRANSCRIPT
-from consult_coder.ui.render import escape_md
+from consult_coder.ui.render import md
 from consult_coder.ui.state import current_coder, get_project
 
 READER_KEY = "coding_reader"
@@ -75,7 +76,7 @@ def _handle_pending(project: Project, coder: str) -> None:
         with project.session() as s:
             notice = reader_actions.apply_action(s, coder, tid, action)
     except UserError as exc:
-        st.error(str(exc))
+        show.error(exc)
     else:
         st.session_state[NOTICE_KEY] = notice
 
@@ -166,14 +167,14 @@ def _codebook_sidebar(codes: list[CodeView], code_memos: dict[str, list[MemoView
         for c in codes:
             if c.archived:
                 continue
-            st.markdown(f"**{escape_md(c.name)}**  \n{escape_md(c.definition)}")
+            st.markdown(md("**{}**  \n{}", c.name, c.definition))
             if c.when_to_use:
-                st.caption("Use when: " + escape_md(c.when_to_use))
+                st.caption(md("Use when: {}", c.when_to_use))
             if c.when_not_to_use:
-                st.caption("Not when: " + escape_md(c.when_not_to_use))
+                st.caption(md("Not when: {}", c.when_not_to_use))
             for memo in code_memos.get(c.id, []):
                 whose = "Your memo" if memo.coder else "Team memo"
-                st.caption(f":material/sticky_note_2: {whose}: " + escape_md(memo.text))
+                st.caption(md(":material/sticky_note_2: {}: {}", whose, memo.text))
         st.caption("Write memos on codes on the Codebook page.")
 
 
@@ -205,7 +206,7 @@ def _transcript_memo(project: Project, coder: str, tid: int) -> None:
                      label_visibility="collapsed",
                      placeholder="Impressions, context, questions… saved when you click outside the box")
         if error := st.session_state.pop("coding_memo_error", ""):
-            st.error(error)
+            show.error(error)
         elif st.session_state.pop("coding_memo_saved", None) == tid:
             st.caption(":material/check: Memo saved")
 
@@ -220,7 +221,7 @@ def _find_hits(project: Project, tid: int, query: str) -> tuple[list[list[int]],
         with project.session() as s:
             hits = search.search(s, query, transcript_id=tid, limit=MAX_HITS + 1, context=0)
     except UserError as exc:
-        st.error(str(exc))
+        show.error(exc)
         return [], False
     return [[h.start, h.end] for h in hits[:MAX_HITS]], len(hits) > MAX_HITS
 
@@ -235,7 +236,7 @@ def _progress_button(column: Any, project: Project, coder: str, tid: int, status
             with project.session() as s:
                 coding.set_progress(s, tid, coder, "in_progress" if done else "done")
         except UserError as exc:
-            st.error(str(exc))
+            show.error(exc)
         else:
             st.rerun()
 
@@ -259,8 +260,8 @@ def _caption(view: coding.TranscriptView, coder: str, codings: list[coding.Codin
     p = view.participant
     who = " · ".join(x for x in (p.id, p.group, p.role, p.age_band) if x) if p else "—"
     mine = sum(1 for c in codings if c.coder == coder)
-    st.caption(f"**{escape_md(view.title)}** · {escape_md(who)} · coding as **{escape_md(coder)}** · "
-               f"{mine} of your codings shown · {coding.PROGRESS_LABELS[status]}")
+    st.caption(md("**{}** · {} · coding as **{}** · {} of your codings shown · {}", view.title, who, coder,
+                  mine, coding.PROGRESS_LABELS[status]))
 
 
 def _flash(jump: dict[str, int] | None, view: coding.TranscriptView,
@@ -301,7 +302,7 @@ def render() -> None:
         try:
             view = coding.open_transcript(s, tid)
         except UserError as exc:
-            st.error(str(exc))
+            show.error(exc)
             return
         codings = coding.codings_for(s, tid, Viewer(coder, blind=not show_others))
         undo_ok = coding.can_undo(s, coder, tid)

@@ -15,8 +15,9 @@ from consult_coder.codebook_edit import codebook_tree
 from consult_coder.coding import coder_names, transcript_choices
 from consult_coder.errors import UserError
 from consult_coder.search import coded_segments, search
+from consult_coder.ui import render as show
 from consult_coder.ui.navigation import open_in_context
-from consult_coder.ui.render import escape_md
+from consult_coder.ui.render import md
 from consult_coder.ui.state import current_coder, get_project
 from consult_coder.ui.study import page_viewer
 
@@ -63,16 +64,16 @@ def _by_code() -> None:
     code_id = c1.selectbox("Code", list(labels), format_func=labels.get, key="seg_code")
     with project.session() as s:
         rows = coded_segments(s, code_id, page_viewer(), coder=coder or None, group=group or None)
-    st.caption(f"{len(rows)} coded segment{'s' if len(rows) != 1 else ''}"
-               + (f" (first {SHOWN} shown)" if len(rows) > SHOWN else ""))
+    st.caption(md("{} coded segment{}{}", len(rows), "s" if len(rows) != 1 else "",
+                  f" (first {SHOWN} shown)" if len(rows) > SHOWN else ""))
     for row in rows[:SHOWN]:
         with st.container(border=True):
-            st.markdown("> " + escape_md(row.quote.strip()), unsafe_allow_html=True)
+            st.markdown(md("> {}", row.quote.strip()))
             left, right = st.columns([5, 1])
-            left.caption(escape_md(f"{_who(row.participant_id, row.group, row.role, row.speaker)} · "
-                                 f"coded by {row.coder} · {row.transcript_title}"), unsafe_allow_html=True)
+            who = _who(row.participant_id, row.group, row.role, row.speaker)
+            left.caption(md("{} · coded by {} · {}", who, row.coder, row.transcript_title))
             if row.memo:
-                left.caption("Memo: " + escape_md(row.memo), unsafe_allow_html=True)
+                left.caption(md("Memo: {}", row.memo))
             if right.button("Open in context", key=f"seg_open_{row.coding_id}", icon=OPEN_ICON):
                 open_in_context(row.transcript_id, row.start)
 
@@ -95,18 +96,16 @@ def _search() -> None:
         with project.session() as s:
             hits = search(s, query, where or None, case_sensitive=case, whole_word=whole, limit=SHOWN + 1)
     except UserError as exc:
-        st.error(str(exc))
+        show.error(exc)
         return
     more = len(hits) > SHOWN
-    st.caption(f"{min(len(hits), SHOWN)}{'+' if more else ''} hit{'s' if len(hits) != 1 else ''}")
+    st.caption(md("{}{} hit{}", min(len(hits), SHOWN), "+" if more else "", "s" if len(hits) != 1 else ""))
     for i, hit in enumerate(hits[:SHOWN]):
         with st.container(border=True):
-            st.markdown(f"{escape_md(hit.before)}<mark>{escape_md(hit.match)}</mark>{escape_md(hit.after)}",
-                        unsafe_allow_html=True)
+            show.markdown(show.highlight(hit.before, hit.match, hit.after), html=True)
             left, right = st.columns([5, 1])
-            left.caption(escape_md(f"{hit.transcript_title} · "
-                                 f"{_who(hit.participant_id, hit.group, hit.role, hit.speaker)}"),
-                         unsafe_allow_html=True)
+            left.caption(md("{} · {}", hit.transcript_title,
+                            _who(hit.participant_id, hit.group, hit.role, hit.speaker)))
             if right.button("Open in context", key=f"seg_hit_{i}_{hit.transcript_id}_{hit.start}",
                             icon=OPEN_ICON):
                 open_in_context(hit.transcript_id, hit.start)
