@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from consult_coder.access import Viewer
 from consult_coder.importers.base import RawTurn, build_transcript
 from consult_coder.memos import PROJECT_TARGET
 from consult_coder.model import Code, Coder, Coding, Memo, Participant, Progress, Transcript, Turn
@@ -29,6 +30,7 @@ SAMPLE_DIR = REPO / "transcripts_sample"
 CODEBOOK = REPO / "codebooks" / "working_alliance.yaml"
 
 T = TypeVar("T")
+EVERYONE = Viewer.everyone()  # a lead who sees every coder's work: what tests read through unless blind
 
 
 def free_port() -> int:

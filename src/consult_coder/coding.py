@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
-from consult_coder.access import Viewer, coder_clause
+from consult_coder.access import Viewer, actor_viewer, coder_clause, require_lead, visible
 from consult_coder.errors import UserError
 from consult_coder.model import (
     ORIGINS,
@@ -204,6 +204,7 @@ def set_pinned(session: Session, coding_id: int, pinned: bool, actor: str) -> No
     if row is None:
         raise UserError(f"There is no coding {coding_id!r} (it may have been removed already)")
     coder = get_or_create_coder(session, actor).name
+    visible(actor_viewer(session, coder), row.coder.name, "The codings")  # a blind coder: their own
     if row.pinned == bool(pinned):
         return
     audit.coding_pinned(session, coder, row, row.pinned, bool(pinned))
@@ -397,6 +398,7 @@ def progress_by_transcript(session: Session, coder: str) -> dict[int, str]:
 def set_speaker_kind(session: Session, transcript_id: int, speaker: str, kind: str, actor: str) -> int:
     """Mark every turn of ``speaker`` in one transcript as ``kind`` (an import guessed wrong); returns how
     many turns changed."""
+    require_lead(session, actor, "Changing who is the interviewer")
     if kind not in SPEAKER_KINDS:
         raise UserError(f"Speaker kind {kind!r} is not one of {', '.join(SPEAKER_KINDS)}")
     if session.get(Transcript, transcript_id) is None:

@@ -32,7 +32,7 @@ from consult_coder.coding import set_pinned
 from consult_coder.errors import UserError
 from consult_coder.storage import is_empty
 from consult_coder.ui.render import escape_md
-from consult_coder.ui.state import current_coder, get_project, in_session
+from consult_coder.ui.state import current_coder, current_viewer, get_project, in_session
 
 PCT = st.column_config.NumberColumn(format="%.1f%%")
 P = st.column_config.NumberColumn(format="%.3f")
@@ -152,15 +152,19 @@ def _exemplars(study: Study, by: str) -> None:
 
 def render() -> None:
     st.title("Analysis")
-    project = get_project()
+    project, viewer = get_project(), current_viewer()
     try:
         with project.session() as s:
             if is_empty(s):
                 st.info("Nothing to analyse yet. Import transcripts (or load the sample study on the "
                         "Participants & transcripts page) and code them, then come back here.")
                 return
-            layer, by, interviewer = _controls(layer_options(s), default_layer(s), attribute_options(s))
-            study = load_study(s, layer, interviewer)
+            layers = layer_options(s, viewer)
+            if not layers:
+                st.info("You have no codings to analyse yet: code some transcripts first.")
+                return
+            layer, by, interviewer = _controls(layers, default_layer(s, viewer), attribute_options(s))
+            study = load_study(s, layer, interviewer, viewer=viewer)
         if study.codings.empty:
             st.info(f"{layer_label(layer)}: no coded passages yet"
                     + ("" if interviewer else " in participant speech") + ".")

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from consult_coder import codebook_edit as ce
+from consult_coder.access import Viewer
 from consult_coder.codebook import (
     CodeView,
     apply_codebook,
@@ -23,7 +24,7 @@ from consult_coder.codebook import (
 from consult_coder.errors import UserError
 from consult_coder.memos import list_memos, set_memo
 from consult_coder.ui.render import escape_md
-from consult_coder.ui.state import current_coder, get_project, in_session
+from consult_coder.ui.state import current_coder, current_viewer, get_project, in_session
 
 FLASH = "cb_flash"
 SELECTED = "cb_selected"
@@ -186,8 +187,8 @@ def _delete(coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) -> None:
         _run(delete, "")
 
 
-def _memos(coder: str | None, code_id: str) -> None:
-    views = in_session(list_memos, "code", code_id)
+def _memos(coder: str | None, code_id: str, viewer: Viewer) -> None:
+    views = in_session(list_memos, "code", code_id, viewer=viewer)
     mine = next((m.text for m in views if coder and m.coder == coder), "")
     if coder:
         text = st.text_area("Your memo on this code", mine, key=f"cb_memo_{code_id}_{coder}", height=120)
@@ -217,14 +218,18 @@ def _import_export(coder: str | None, codes_exist: bool) -> None:
 
 def render() -> None:
     st.title("Codebook")
-    project, coder = get_project(), current_coder()
+    project, me, viewer = get_project(), current_coder(), current_viewer()
+    coder = me if viewer.is_lead else None  # who may edit: the codebook is the lead's
     if message := st.session_state.pop(FLASH, None):
         st.success(message)
-    if not coder:
+    if not me:
         st.info("Choose who you are in the sidebar to change the codebook; until then it is read-only.")
+    elif not coder:
+        st.info("The codebook is the lead's to change: you can read it and keep your own memos on codes.")
     show_archived = st.toggle("Show archived codes", key="cb_show_archived")
     with project.session() as s:
-        nodes = [n for root in ce.codebook_tree(s, include_archived=show_archived) for n in root.walk()]
+        nodes = [n for root in ce.codebook_tree(s, include_archived=show_archived, viewer=viewer)
+                 for n in root.walk()]
         version = codebook_version(s)
     live = [n for n in nodes if not n.code.archived]
     left, right = st.columns([2, 3], gap="large")
@@ -259,4 +264,4 @@ def render() -> None:
         with delete:
             _delete(coder, n, live)
         with notes:
-            _memos(coder, n.id)
+            _memos(me, n.id, viewer)

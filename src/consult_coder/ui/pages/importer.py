@@ -7,7 +7,7 @@ import streamlit as st
 
 from consult_coder.errors import UserError
 from consult_coder.ingest import import_files, preview_files
-from consult_coder.ui.state import current_coder, get_project
+from consult_coder.ui.state import current_coder, get_project, lead_only
 
 TRANSCRIPT_TYPES = ["txt", "docx", "vtt", "srt"]
 
@@ -29,6 +29,11 @@ def _preview_table(preview) -> pd.DataFrame:  # noqa: ANN001 - ingest.Preview
 
 def render() -> None:
     st.title("Import transcripts")
+    if lead_only("Importing transcripts"):
+        _import()
+
+
+def _import() -> None:
     st.caption(
         "Text (.txt, any common encoding), Word (.docx: `Speaker: text` paragraphs or Speaker | Text "
         "tables), Teams/Zoom captions (.vtt) and subtitles (.srt). Files link to participants by an id "

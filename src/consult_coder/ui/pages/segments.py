@@ -15,7 +15,7 @@ from consult_coder.errors import UserError
 from consult_coder.search import coded_segments, search
 from consult_coder.ui.navigation import open_in_context
 from consult_coder.ui.render import escape_md
-from consult_coder.ui.state import get_project
+from consult_coder.ui.state import current_viewer, get_project
 
 OPEN_ICON = ":material/open_in_new:"
 SHOWN = 200  # rows drawn at most; more would make the page slow to use
@@ -29,10 +29,10 @@ def _who(pid: str | None, group: str, role: str, speaker: str) -> str:
 
 
 def _by_code() -> None:
-    project = get_project()
+    project, viewer = get_project(), current_viewer()
     with project.session() as s:
-        nodes = [n for root in codebook_tree(s, include_archived=True) for n in root.walk()]
-        coders = coder_names(s)
+        nodes = [n for root in codebook_tree(s, include_archived=True, viewer=viewer) for n in root.walk()]
+        coders = [c for c in coder_names(s) if viewer.may_see(c)]
         groups = participant_groups(s)
     if not nodes:
         st.info("There are no codes yet: add them on the Codebook page.")
@@ -44,7 +44,7 @@ def _by_code() -> None:
     coder = c2.selectbox("Coder", ["", *coders], format_func=lambda c: c or "All coders", key="seg_coder")
     group = c3.selectbox("Group", ["", *groups], format_func=lambda g: g or "All groups", key="seg_group")
     with project.session() as s:
-        rows = coded_segments(s, code_id, coder=coder or None, group=group or None)
+        rows = coded_segments(s, code_id, viewer=viewer, coder=coder or None, group=group or None)
     st.caption(f"{len(rows)} coded segment{'s' if len(rows) != 1 else ''}"
                + (f" (first {SHOWN} shown)" if len(rows) > SHOWN else ""))
     for row in rows[:SHOWN]:

@@ -10,18 +10,21 @@ from consult_coder.coding import SPEAKER_KINDS, TranscriptView, open_transcript,
 from consult_coder.errors import UserError
 from consult_coder.storage import is_empty
 from consult_coder.ui.render import escape_md
-from consult_coder.ui.state import get_project, in_session
+from consult_coder.ui.state import current_coder, get_project, in_session, is_lead
 
 
 def _offer_sample() -> None:
+    if not is_lead():
+        st.info("This project is empty: its lead imports the transcripts.")
+        return
     st.info("This project is empty. Import your transcripts, or explore with the synthetic sample study "
             "(32 consultations: 20 young people, 12 clinicians, two coders' sample codings).")
     if st.button("Load the sample study", type="primary", icon=":material/science:"):
-        from consult_coder.sample import load_demo
+        from consult_coder.sample import ACTOR, load_demo
 
         with st.spinner("Importing 32 consultations…"):
             try:
-                summary = in_session(load_demo)
+                summary = in_session(load_demo, actor=current_coder() or ACTOR)
             except UserError as exc:
                 st.error(str(exc))
                 return
@@ -37,7 +40,7 @@ def _speaker_kinds(view: TranscriptView) -> None:
         for speaker, kind in speakers:
             new = st.segmented_control(speaker, SPEAKER_KINDS, default=kind, key=f"kind-{view.id}-{speaker}")
             if new and new != kind:
-                in_session(set_speaker_kind, view.id, speaker, new, st.session_state.get("coder") or "app")
+                in_session(set_speaker_kind, view.id, speaker, new, current_coder() or "app")
                 st.rerun()
 
 
@@ -55,7 +58,8 @@ def _reader(transcript_id: int) -> None:
     if view.front_matter:
         with st.expander("Front matter (not coded)"):
             st.text(view.front_matter)
-    _speaker_kinds(view)
+    if is_lead():  # who is the interviewer changes everyone's analysis: the lead's to correct
+        _speaker_kinds(view)
     for turn in view.turns:
         cue = f" · {int(turn.cue_start // 60):02d}:{int(turn.cue_start % 60):02d}" \
             if turn.cue_start is not None else ""
