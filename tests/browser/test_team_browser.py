@@ -3,6 +3,8 @@ bob's codings on any page, count or export; the lead sees everyone's and unblind
 
 from __future__ import annotations
 
+import base64
+import http.client
 from pathlib import Path
 
 import pytest
@@ -109,3 +111,32 @@ def test_blind_coder_sees_only_her_own_work_and_the_lead_unblinds(page, tmp_path
         expect(page.locator(SIDEBAR).get_by_text("Unblinded")).to_be_visible()
         shown = open_page(page, "Coded segments", "Coded segments")
         assert "bob" in shown, shown
+
+
+def websocket_answer(url: str, host: str, origin: str) -> int:
+    """The HTTP status the app's WebSocket endpoint answers a handshake with (101: connected)."""
+    port = int(url.rsplit(":", 1)[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        conn.putrequest("GET", "/_stcore/stream", skip_host=True)
+        for name, value in (("Host", host), ("Origin", origin), ("Upgrade", "websocket"),
+                            ("Connection", "Upgrade"), ("Sec-WebSocket-Version", "13"),
+                            ("Sec-WebSocket-Key", base64.b64encode(b"consult-coder-16").decode())):
+            conn.putheader(name, value)
+        conn.endheaders()
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_the_app_answers_only_its_own_host_names(tmp_path: Path):
+    """DNS rebinding: a page on evil.example whose name now points at 127.0.0.1 cannot reach the app
+    (the project's own settings, as `streamlit run app.py` reads them)."""
+    db = str(tmp_path / "team.sqlite")
+    open_project(db).close()
+    with serve(db, tmp_path / "streamlit.log", flags=()) as url:
+        port = url.rsplit(":", 1)[1]
+        assert websocket_answer(url, f"127.0.0.1:{port}", f"http://127.0.0.1:{port}") == 101
+        assert websocket_answer(url, f"localhost:{port}", f"http://localhost:{port}") == 101
+        assert websocket_answer(url, f"evil.example:{port}", f"http://evil.example:{port}") == 403
+        assert websocket_answer(url, f"127.0.0.1:{port}", "http://evil.example") == 403
