@@ -34,6 +34,12 @@ def team(sqlite_project: Project) -> Iterator[tuple[Project, dict[str, int]]]:
     yield sqlite_project, build_team_study(sqlite_project)
 
 
+@pytest.fixture
+def any_team(project: Project) -> Iterator[tuple[Project, dict[str, int]]]:
+    """The team study on SQLite and on PostgreSQL (team mode's own database)."""
+    yield project, build_team_study(project)
+
+
 def as_(project: Project, coder: str) -> Viewer:
     with project.session() as s:
         return actor_viewer(s, coder)
@@ -43,8 +49,8 @@ def nothing_of_bob(text: str) -> None:
     assert not any(marker in text for marker in BOB_MEMOS.values())
 
 
-def test_coders_are_blind_until_the_lead_unblinds(team):
-    project, _ = team
+def test_coders_are_blind_until_the_lead_unblinds(any_team):
+    project, _ = any_team
     alice, lena = as_(project, "alice"), as_(project, "lena")
     assert (alice.role, alice.blind) == ("coder", True)
     assert (lena.role, lena.blind) == ("lead", False)
@@ -54,8 +60,8 @@ def test_coders_are_blind_until_the_lead_unblinds(team):
     assert not as_(project, "alice").blind
 
 
-def test_the_code_page_reads_only_her_codings_and_memos(team):
-    project, ids = team
+def test_the_code_page_reads_only_her_codings_and_memos(any_team):
+    project, ids = any_team
     alice = as_(project, "alice")
     with project.session() as s:
         for tid in (ids["P01"], ids["P22"]):
@@ -68,8 +74,8 @@ def test_the_code_page_reads_only_her_codings_and_memos(team):
             memos.get_memo(s, "transcript", ids["P01"], "bob", viewer=alice)
 
 
-def test_coded_segments_counts_and_memo_lists_hold_only_hers(team):
-    project, _ = team
+def test_coded_segments_counts_and_memo_lists_hold_only_hers(any_team):
+    project, _ = any_team
     alice = as_(project, "alice")
     with project.session() as s:
         for code in ("boundaries", "confidentiality", "empathy", "trust_bond"):
@@ -86,8 +92,8 @@ def test_coded_segments_counts_and_memo_lists_hold_only_hers(team):
         assert search.search(s, BOB_ONLY_QUOTE)
 
 
-def test_analysis_offers_and_loads_only_her_layer(team):
-    project, _ = team
+def test_analysis_offers_and_loads_only_her_layer(any_team):
+    project, _ = any_team
     alice = as_(project, "alice")
     with project.session() as s:
         assert analysis.layer_options(s, alice) == ["alice"]
@@ -140,8 +146,8 @@ def test_agreement_and_suggestions_built_on_bob_are_refused(team):
         assert store.pending(s, "alice", viewer=alice) == []
 
 
-def test_the_lead_sees_everyone_and_unblinding_opens_it_to_the_coders(team):
-    project, ids = team
+def test_the_lead_sees_everyone_and_unblinding_opens_it_to_the_coders(any_team):
+    project, ids = any_team
     lena = as_(project, "lena")
     with project.session() as s:
         assert "bob" in analysis.layer_options(s, lena) and "union" in analysis.layer_options(s, lena)
@@ -158,8 +164,8 @@ def test_the_lead_sees_everyone_and_unblinding_opens_it_to_the_coders(team):
 
 # ---------------------------------------------------------------- writers check the actor
 
-def test_a_coder_cannot_change_anothers_coding_through_any_writer(team):
-    project, ids = team
+def test_a_coder_cannot_change_anothers_coding_through_any_writer(any_team):
+    project, ids = any_team
     cid = ids["bob_coding"]
     with project.session() as s:
         for change in (lambda: coding.remove_coding(s, cid, "alice"),
