@@ -70,15 +70,17 @@ def test_one_suggestion_per_sentence_and_code_in_participant_speech_with_its_evi
     ]  # "Did you feel heard?" is the interviewer's: not suggested
 
 
-def test_a_match_also_suggests_its_code_for_the_sentences_around_it_in_the_same_turn(project):
+def test_a_match_also_suggests_its_code_for_the_next_sentence_in_the_same_turn(project):
     build(project, context=1)
     with project.session() as s:
         store.refresh(s)
     environment = [(sentence, words) for code, sentence, words in shown(project, "amira")
                    if code == "therapy_environment"]
-    assert environment == [("It won't go further than this room, she said.", ["room was tiny"]),
-                           ("The room was tiny and next to the kitchen", ["room was tiny"])]
-    # "She really heard me." is two sentences before, and the next turn is another turn: not suggested
+    empathy = [(sentence, words) for code, sentence, words in shown(project, "amira") if code == "empathy"]
+    assert environment == [("The room was tiny and next to the kitchen", ["room was tiny"])]  # last in turn
+    assert empathy == [("She really heard me.", ["heard me"]), ("She heard me out though.", ["heard me"])]
+    # "It won't go further than this room, she said." follows "She really heard me." but has words of its
+    # own for confidentiality: a new point, so empathy does not carry over; the next turn is another turn
 
 
 def test_interviewer_speech_is_read_when_the_setting_says_so(sqlite_project):

@@ -119,6 +119,13 @@ def _turns(session: Session, transcript_id: int, all_speakers: bool) -> list[tup
     return speech_turns(rows, all_speakers)
 
 
+def _prompts(session: Session, transcript_id: int) -> list[tuple[int, int]]:
+    """The interviewer's turns: the engine reads the question each answer follows (never suggests on it)."""
+    rows = session.execute(select(Turn.start, Turn.end).where(Turn.transcript_id == transcript_id,
+                                                              Turn.speaker_kind == "interviewer"))
+    return sorted((s, e) for s, e in rows)
+
+
 # ---------------------------------------------------------------- refresh
 
 def refresh(session: Session, progress: Progress | None = None) -> RefreshReport:
@@ -192,7 +199,7 @@ def _match_one(session: Session, matcher: PatternMatcher | None, tid: int, all_s
     tr = session.get(Transcript, tid)
     if matcher is None:
         return tr.title, []
-    return tr.title, matcher.match(tr.text, _turns(session, tid, all_speakers))
+    return tr.title, matcher.match(tr.text, _turns(session, tid, all_speakers), _prompts(session, tid))
 
 
 def _rows(tid: int, hits: Sequence[Hit], source: str, coder_id: int | None = None) -> list[Suggestion]:
