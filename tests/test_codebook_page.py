@@ -10,7 +10,7 @@ from consult_coder import codebook_edit as ce
 from consult_coder.model import Code, Coder, Coding, Event, Participant, Transcript
 from consult_coder.storage import open_project
 from consult_coder.ui.render import shown
-from tests.factories import in_session
+from tests.factories import EVERYONE, in_session
 
 SCRIPT = """
 from consult_coder.ui.pages.codebook import render
@@ -159,7 +159,7 @@ def test_reorder_recolour_and_memo(db):
     from consult_coder.memos import get_memo
 
     with db.session() as s:
-        assert get_memo(s, "code", "trust_bond", "amira") == "Ask about earlier helpers."
+        assert get_memo(s, "code", "trust_bond", "amira", viewer=EVERYONE) == "Ask about earlier helpers."
 
 
 def test_without_a_coder_the_page_is_read_only(db):

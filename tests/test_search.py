@@ -8,6 +8,7 @@ from consult_coder.access import Viewer
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Coder, Coding, Participant, Transcript, Turn
 from consult_coder.search import coded_segments, search
+from tests.factories import EVERYONE
 
 # Synthetic text with non-BMP characters (emoji) before the words we look for.
 YOUTH = ("Interviewer: What helped? 🙂\n"
@@ -104,10 +105,10 @@ def test_coded_segments_join_quote_participant_and_coder(project, study):
         ])
     lead, blind_amira = Viewer.everyone(), Viewer("amira", role="coder", blind=True)
     with project.session() as s:
-        rows = coded_segments(s, "trust_bond", lead)
-        by_amira = coded_segments(s, "trust_bond", lead, coder="amira")
-        clinicians = coded_segments(s, "trust_bond", lead, group="clinician")
-        amira_sees = coded_segments(s, "trust_bond", blind_amira)
+        rows = coded_segments(s, "trust_bond", viewer=lead)
+        by_amira = coded_segments(s, "trust_bond", viewer=lead, coder="amira")
+        clinicians = coded_segments(s, "trust_bond", viewer=lead, group="clinician")
+        amira_sees = coded_segments(s, "trust_bond", viewer=blind_amira)
     assert [(r.participant_id, r.coder, r.quote) for r in rows] == [
         ("C01", "ben", "TRUST takes regular meetings"),
         ("P01", "ben", "Honestly 😊 the trust"),
@@ -134,7 +135,7 @@ def test_coded_segments_is_one_query(project, study):
     event.listen(project.engine, "before_cursor_execute", listener)
     try:
         with project.session() as s:
-            assert len(coded_segments(s, "trust_bond", Viewer.everyone())) == 5
+            assert len(coded_segments(s, "trust_bond", viewer=EVERYONE)) == 5
     finally:
         event.remove(project.engine, "before_cursor_execute", listener)
     assert len([st for st in statements if st.lstrip().upper().startswith("SELECT")]) == 1

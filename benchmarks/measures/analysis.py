@@ -15,6 +15,7 @@ from benchmarks.registry import Row, exponent, measure
 from benchmarks.runner import Bench
 from benchmarks.timing import Runs, compare, runs
 from consult_coder import charts
+from consult_coder.access import Viewer
 from consult_coder.analysis import (
     attribute_options,
     comparison_table,
@@ -30,6 +31,8 @@ from consult_coder.analysis import (
 from consult_coder.storage import Project, is_empty
 
 LAYER = "union"  # every coder's codings: the largest layer
+
+EVERYONE = Viewer.everyone()  # the benchmarks read every coder's work
 
 
 def _pandas_read(project: Project) -> pd.DataFrame:
@@ -50,7 +53,7 @@ def _pandas_read(project: Project) -> pd.DataFrame:
 
 def _load(project: Project) -> Any:
     with project.session() as s:
-        return load_study(s, LAYER)
+        return load_study(s, LAYER, viewer=EVERYONE)
 
 
 @measure("load", rows=("load.{backend}",))
@@ -71,10 +74,10 @@ def page_rerun(project: Project, interviewer: bool, by: str = "group") -> None:
     with project.session() as s:
         if is_empty(s):
             return
-        layer_options(s)
-        default_layer(s)
+        layer_options(s, EVERYONE)
+        default_layer(s, EVERYONE)
         attribute_options(s)
-        study = load_study(s, LAYER, interviewer)
+        study = load_study(s, LAYER, interviewer, viewer=EVERYONE)
     freq = frequency_table(study, by)
     with_labels(freq.drop(columns="code_id"))
     charts.frequency_chart(freq, by)
@@ -169,7 +172,7 @@ def analysis_page(b: Bench) -> list[Row]:
 @measure("cooccurrence", rows=("cooccurrence.overlap", "cooccurrence.exponent", "cooccurrence.sentence"))
 def cooccurrence(b: Bench) -> list[Row]:
     with b.study("sqlite").session() as s:
-        study = load_study(s, LAYER)
+        study = load_study(s, LAYER, viewer=EVERYONE)
     n = len(study.codings)
     # The same transcripts with a tenth of the segments: growth with the density of coding.
     tenth = replace(study, codings=study.codings.sample(frac=0.1, random_state=14).sort_index())

@@ -137,10 +137,10 @@ def _speaker_at(turns: tuple[list[int], list[str]] | None, offset: int) -> str:
     return turns[1][i] if i >= 0 else ""
 
 
-def coded_segments(session: Session, code_id: str, viewer: Viewer, *, coder: str | None = None,
+def coded_segments(session: Session, code_id: str, *, viewer: Viewer, coder: str | None = None,
                    group: str | None = None) -> list[Segment]:
-    """Every segment coded with ``code_id`` that ``viewer`` may see (optionally by one coder, or from
-    one participant group), with its quote and who said it, from a single SQL query."""
+    """Every segment coded with ``code_id`` that ``viewer`` may see (optionally by one coder, or from one
+    participant group), with its quote and who said it, from a single SQL query."""
     # SUBSTR counts characters (code points) on both SQLite and PostgreSQL, matching our offsets.
     quote = func.substr(Transcript.text, Coding.start + 1, Coding.end - Coding.start)
     speaker = (

@@ -36,19 +36,13 @@ from consult_coder.analysis.layers import (
     split_values,
 )
 from consult_coder.analysis.matrix import matrix_table, participant_matrix
-from consult_coder.analysis.viewing import (
-    first_layer,
-    may_analyse,
-    segments_per_code,
-    study_for,
-    visible_layers,
-)
+from consult_coder.analysis.viewing import segments_per_code
 
 __all__ = [
     "CONSENSUS", "MODES", "NOT_RECORDED", "UNION", "Study", "TwoByTwo", "attribute_label",
     "attribute_options", "bh_adjust", "comparison_table", "cooccurrence", "cooccurrence_matrix",
-    "default_layer", "exemplar_table", "exemplars", "first_layer", "fisher_2x2", "format_odds_ratio",
+    "default_layer", "exemplar_table", "exemplars", "fisher_2x2", "format_odds_ratio",
     "frequency_table", "group_comparison", "layer_codings", "layer_label", "layer_options", "load_study",
-    "matrix_table", "may_analyse", "participant_matrix", "segments_per_code", "small_n_note", "split_values",
-    "study_for", "theme_frequency", "visible_layers", "with_labels",
+    "matrix_table", "participant_matrix", "segments_per_code", "small_n_note", "split_values",
+    "theme_frequency", "with_labels",
 ]

@@ -27,6 +27,7 @@ from scipy.stats import false_discovery_control, fisher_exact
 from scipy.stats.contingency import odds_ratio
 from sqlalchemy.orm import Session
 
+from consult_coder.access import Viewer
 from consult_coder.analysis.frequency import frequency_table
 from consult_coder.analysis.labels import value_label, value_label_singular
 from consult_coder.analysis.layers import load_study
@@ -92,9 +93,11 @@ def group_comparison(
     by: str = "group",
     groups: tuple[str, str] = ("youth", "clinician"),
     include_interviewer: bool = False,
+    *,
+    viewer: Viewer,
 ) -> pd.DataFrame:
     """One row per code comparing two values of ``by`` (default youth vs clinician)."""
-    freq = frequency_table(load_study(session, layer, include_interviewer), by)
+    freq = frequency_table(load_study(session, layer, include_interviewer, viewer=viewer), by)
     return comparison_table(freq, by, groups)
 
 

@@ -21,9 +21,9 @@ from consult_coder.analysis import (
     exemplar_table,
     frequency_table,
     layer_label,
+    load_study,
     matrix_table,
     segments_per_code,
-    study_for,
 )
 from consult_coder.export import data_version
 from consult_coder.ui.state import current_coder, get_project
@@ -72,7 +72,7 @@ def choose_layer(layers: list[str], default: str, key: str, label: str, help: st
 def study(key: StudyKey) -> Study:
     """The study itself, shared (not copied) by every rerun: callers never change it."""
     with get_project().session() as s:
-        return study_for(s, key.viewer, key.layer, key.interviewer)
+        return load_study(s, key.layer, key.interviewer, viewer=key.viewer)
 
 
 @st.cache_data(max_entries=TABLES, show_spinner=False)

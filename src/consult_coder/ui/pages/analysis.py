@@ -19,11 +19,11 @@ from consult_coder.analysis import (
     MODES,
     attribute_label,
     attribute_options,
-    first_layer,
+    default_layer,
     format_odds_ratio,
     layer_label,
+    layer_options,
     split_values,
-    visible_layers,
     with_labels,
 )
 from consult_coder.analysis.labels import n_pct, value_label
@@ -33,7 +33,7 @@ from consult_coder.storage import is_empty
 from consult_coder.ui import render as show
 from consult_coder.ui import study as cache
 from consult_coder.ui.render import inert, md
-from consult_coder.ui.state import current_coder, get_project, in_session
+from consult_coder.ui.state import current_coder, current_viewer, get_project, in_session
 
 TABS = ["Theme frequency", "Comparison", "Co-occurrence", "Participants × themes", "Exemplar quotes"]
 TALL = 760  # px: a chart taller than this scrolls inside its own box, under the page's controls
@@ -259,14 +259,14 @@ def _tab(key: cache.StudyKey, by: str) -> None:
 
 def render() -> None:
     st.title("Analysis")
-    project, viewer = get_project(), cache.page_viewer()
+    project, viewer = get_project(), current_viewer()
     try:
         with project.session() as s:
             if is_empty(s):
                 st.info("Nothing to analyse yet. Import transcripts (or load the sample study on the "
                         "Participants & transcripts page) and code them, then come back here.")
                 return
-            layers, default = visible_layers(s, viewer), first_layer(s, viewer)
+            layers, default = layer_options(s, viewer), default_layer(s, viewer)
             if default is None:
                 st.info("No coded layer you may see yet: code some transcripts first.")
                 return

@@ -11,7 +11,8 @@ from collections.abc import Callable
 import streamlit as st
 
 from consult_coder import codebook_edit as ce
-from consult_coder.analysis import first_layer, layer_label, visible_layers
+from consult_coder.access import Viewer
+from consult_coder.analysis import default_layer, layer_label, layer_options
 from consult_coder.codebook import (
     CodeView,
     apply_codebook,
@@ -26,7 +27,7 @@ from consult_coder.memos import list_memos, set_memo
 from consult_coder.ui import render as show
 from consult_coder.ui import study
 from consult_coder.ui.render import Md, md
-from consult_coder.ui.state import current_coder, get_project, in_session
+from consult_coder.ui.state import current_coder, current_viewer, get_project, in_session
 
 FLASH = "cb_flash"
 SELECTED = "cb_selected"
@@ -186,8 +187,8 @@ def _delete(coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) -> None:
         _run(delete, "")
 
 
-def _memos(coder: str | None, code_id: str) -> None:
-    views = in_session(list_memos, "code", code_id)
+def _memos(coder: str | None, code_id: str, viewer: Viewer) -> None:
+    views = in_session(list_memos, "code", code_id, viewer=viewer)
     mine = next((m.text for m in views if coder and m.coder == coder), "")
     if coder:
         text = st.text_area("Your memo on this code", mine, key=f"cb_memo_{code_id}_{coder}", height=120)
@@ -218,9 +219,9 @@ def _import_export(coder: str | None, codes_exist: bool) -> None:
 def _layer_counts(codes_exist: bool) -> tuple[str, dict[str, int]]:
     """The layer the tree counts (the one chosen last here or on the Analysis page) and its coded
     segments per code, read from the very study the Analysis page reads: the same number on both."""
-    viewer = study.page_viewer()
+    viewer = current_viewer()
     with get_project().session() as s:
-        layers, default = visible_layers(s, viewer), first_layer(s, viewer)
+        layers, default = layer_options(s, viewer), default_layer(s, viewer)
         if not (codes_exist and default):
             return "", {}
         layer = study.choose_layer(layers, default, "cb_layer", "Count the coded segments of",
@@ -238,14 +239,18 @@ def _layer_counts(codes_exist: bool) -> tuple[str, dict[str, int]]:
 
 def render() -> None:
     st.title("Codebook")
-    project, coder = get_project(), current_coder()
+    project, me, viewer = get_project(), current_coder(), current_viewer()
+    coder = me if viewer.is_lead else None  # who may edit: the codebook is the lead's
     if message := st.session_state.pop(FLASH, None):
         show.success(message)
-    if not coder:
+    if not me:
         st.info("Choose who you are in the sidebar to change the codebook; until then it is read-only.")
+    elif not coder:
+        st.info("The codebook is the lead's to change: you can read it and keep your own memos on codes.")
     show_archived = st.toggle("Show archived codes", key="cb_show_archived")
     with project.session() as s:
-        nodes = [n for root in ce.codebook_tree(s, include_archived=show_archived) for n in root.walk()]
+        nodes = [n for root in ce.codebook_tree(s, include_archived=show_archived, viewer=viewer)
+                 for n in root.walk()]
         version = codebook_version(s)
     live = [n for n in nodes if not n.code.archived]
     left, right = st.columns([2, 3], gap="large")
@@ -253,8 +258,8 @@ def render() -> None:
         layer, counted = _layer_counts(bool(nodes))
         if nodes:
             with project.session() as s:
-                shown = [n for root in ce.codebook_tree(s, include_archived=show_archived, counts=counted)
-                         for n in root.walk()]
+                tree = ce.codebook_tree(s, include_archived=show_archived, viewer=viewer, counts=counted)
+                shown = [n for root in tree for n in root.walk()]
             show.markdown(_tree_md(shown), html=True)
         else:
             st.info("No codes yet: create one, or import a codebook file.")
@@ -285,4 +290,4 @@ def render() -> None:
         with delete:
             _delete(coder, n, live)
         with notes:
-            _memos(coder, n.id)
+            _memos(me, n.id, viewer)

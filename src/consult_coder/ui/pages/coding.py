@@ -28,7 +28,7 @@ from consult_coder.ui import render as show
 from consult_coder.ui.component import build_payload, jump_span, reader
 from consult_coder.ui.navigation import JUMP_OFFSET, JUMP_TRANSCRIPT
 from consult_coder.ui.render import md
-from consult_coder.ui.state import current_coder, get_project
+from consult_coder.ui.state import current_coder, current_viewer, get_project
 
 READER_KEY = "coding_reader"
 ACTION_KEY = "coding_action"  # the reader's last action, waiting to be applied
@@ -199,7 +199,7 @@ def _transcript_memo(project: Project, coder: str, tid: int) -> None:
     key = _memo_key(coder, tid)
     if key not in st.session_state:  # read once; afterwards the box holds what was typed and saved
         with project.session() as s:
-            st.session_state[key] = memos.get_memo(s, "transcript", tid, coder)
+            st.session_state[key] = memos.get_memo(s, "transcript", tid, coder, viewer=Viewer(coder))
     with st.expander("My memo on this transcript", icon=":material/sticky_note_2:",
                      expanded=bool(st.session_state[key])):
         st.text_area("Memo", key=key, on_change=_save_memo, args=(project, coder, tid), height=110,
@@ -245,8 +245,10 @@ def _toolbar(project: Project, coder: str, tid: int, status: str,
              codes: list[CodeView]) -> tuple[bool, str | None, str]:
     """Whose codings to show, one code to show only, a search; and the progress button."""
     c1, c2, c3, c4 = st.columns([1.45, 1.6, 2.1, 1.4], vertical_alignment="bottom")
-    show_others = c1.toggle("Show other coders", value=False, key="coding_show_others",
-                            help="Off while you code blind: you see only your own codings.")
+    blinded = current_viewer().blind  # a coder, while the lead keeps the project blind
+    show_others = c1.toggle("Show other coders", value=False, key="coding_show_others", disabled=blinded,
+                            help="The project's lead keeps coding blind: you see only your own codings."
+                            if blinded else "Off while you code blind: you see only your own codings.")
     live = {c.id: c.name for c in codes if not c.archived}
     code_filter = c2.selectbox("Show only one code", [None, *live], key="coding_only",
                                format_func=lambda i: "All codes" if i is None else live[i])
@@ -295,16 +297,17 @@ def render() -> None:
         return
     codes = _codebook(project.location, _codebook_stamp(project))
     with project.session() as s:
-        _codebook_sidebar(codes, memos.code_memos(s, coder))
+        _codebook_sidebar(codes, memos.code_memos(s, Viewer(coder)))
     status = progress.get(tid, "not_started")
     show_others, code_filter, query = _toolbar(project, coder, tid, status, codes)
+    viewer = current_viewer(show_others)
     with project.session() as s:
         try:
             view = coding.open_transcript(s, tid)
         except UserError as exc:
             show.error(exc)
             return
-        codings = coding.codings_for(s, tid, Viewer(coder, blind=not show_others))
+        codings = coding.codings_for(s, tid, viewer)
         undo_ok = coding.can_undo(s, coder, tid)
     hits, more = _find_hits(project, tid, query)
     if code_filter:

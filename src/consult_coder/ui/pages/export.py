@@ -27,7 +27,7 @@ from consult_coder.export.files import file_name
 from consult_coder.storage import Project, is_empty
 from consult_coder.ui import render as show
 from consult_coder.ui.render import md
-from consult_coder.ui.state import get_project
+from consult_coder.ui.state import current_viewer, get_project
 
 BUTTONS: list[tuple[str, str, str, str]] = [  # kind, label, icon, help
     ("docx", "Word report", ":material/description:",
@@ -70,30 +70,34 @@ def _downloads(project: Project, options: ExportOptions, version: tuple[object, 
 
 def render() -> None:
     st.title("Export")
-    project = get_project()
+    project, viewer = get_project(), current_viewer()
     with project.session() as s:
         has_data = not is_empty(s)
         codes_exist = has_codes(s)
-        layers = layer_options(s)
-        default = default_layer(s)
+        layers = layer_options(s, viewer)
+        default = default_layer(s, viewer)
         version = data_version(s)
     if not has_data:
         st.info("Nothing to export yet: import transcripts, or a REFI-QDA project, on the Import page.")
+    if not layers:
+        st.info("You have no codings to export yet: code some transcripts first.")
+        return
     left, mid, right = st.columns([2, 2, 3])
     layer = left.selectbox("Whose codings", layers, index=layers.index(default), format_func=layer_label,
                            key="export-layer", help="One coder, the reconciled consensus, or every coder")
     include = mid.toggle("Include interviewer speech", value=False, key="export-interviewer",
                          help="Off: only what participants said counts (interviewer turns are left out)")
     title = right.text_input("Report title", value=DEFAULT_TITLE, key="export-title").strip() or DEFAULT_TITLE
-    options = ExportOptions(layer=layer, include_interviewer=include, title=title)
+    options = ExportOptions(layer=layer, include_interviewer=include, title=title, viewer=viewer)
     if has_data:
         try:
             with project.session() as s:
-                check_layer(s, layer)
+                check_layer(s, layer, viewer)
         except UserError as exc:
             show.warning(exc)
             has_data = False
     st.caption(md("Counting: {}; {}. Files are made when you click.", layer_label(layer).lower(),
                   "interviewer and participant speech" if include else "participant speech only"))
     _downloads(project, options, version, codes_exist, has_data)
-    st.caption("To bring in a REFI-QDA project or codebook from other QDA software, use the Import page.")
+    if viewer.is_lead:  # importing is the lead's (and refused to anyone else by the core)
+        st.caption("To bring in a REFI-QDA project or codebook from other QDA software, use the Import page.")

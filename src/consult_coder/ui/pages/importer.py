@@ -10,7 +10,6 @@ import pandas as pd
 import streamlit as st
 
 from consult_coder import limits
-from consult_coder.access import Viewer
 from consult_coder.anonymity import Finding, redact_parsed, redact_transcript, scan_parsed, scan_transcript
 from consult_coder.coding import open_transcript, transcript_choices
 from consult_coder.errors import UserError
@@ -19,7 +18,7 @@ from consult_coder.storage import Project
 from consult_coder.ui import findings as check
 from consult_coder.ui import render as show
 from consult_coder.ui.render import Md, md
-from consult_coder.ui.state import current_coder, get_project
+from consult_coder.ui.state import current_coder, current_viewer, get_project, lead_only
 
 TRANSCRIPT_TYPES = ["txt", "docx", "vtt", "srt"]
 REFI_TYPES = ["qdpx", "qde", "qdc"]
@@ -218,7 +217,7 @@ def _lead() -> str | None:
     """Who may redact a stored transcript: a lead. A solo project's lead is whoever is at the machine,
     once they have said who they are (the audit trail records the name)."""
     name = current_coder()
-    return name if name and Viewer(name).is_lead else None
+    return name if name and current_viewer().is_lead else None
 
 
 def _stored(project: Project) -> None:
@@ -281,6 +280,8 @@ def _redact_stored(project: Project, tid: int, key: str, found: list[Finding]) -
 
 def render() -> None:
     st.title("Import transcripts")
+    if not lead_only("Importing transcripts"):
+        return
     show.caption(_limits())
     project = get_project()
     _transcripts(project)

@@ -18,8 +18,7 @@ from consult_coder.search import coded_segments, search
 from consult_coder.ui import render as show
 from consult_coder.ui.navigation import open_in_context
 from consult_coder.ui.render import md
-from consult_coder.ui.state import current_coder, get_project
-from consult_coder.ui.study import page_viewer
+from consult_coder.ui.state import current_coder, current_viewer, get_project
 
 OPEN_ICON = ":material/open_in_new:"
 SHOWN = 200  # rows drawn at most; more would make the page slow to use
@@ -43,9 +42,9 @@ def first_layer(coders: list[str], me: str | None) -> str:
 
 
 def _by_code() -> None:
-    project = get_project()
+    project, viewer = get_project(), current_viewer()
     with project.session() as s:
-        coders = coder_names(s)
+        coders = [c for c in coder_names(s) if viewer.may_see(c)]
         groups = participant_groups(s)
     c1, c2, c3 = st.columns([3, 1, 1])
     if st.session_state.get("seg_coder") not in ["", *coders]:
@@ -54,7 +53,7 @@ def _by_code() -> None:
     group = c3.selectbox("Group", ["", *groups], format_func=lambda g: value_label("group", g) if g
                          else "All groups", key="seg_group")
     with project.session() as s:  # counted as the quotes below are: the chosen coder's, or everyone's
-        tree = codebook_tree(s, include_archived=True, coder=coder or None)
+        tree = codebook_tree(s, include_archived=True, viewer=viewer, coder=coder or None)
     nodes = [n for root in tree for n in root.walk()]
     if not nodes:
         st.info("There are no codes yet: add them on the Codebook page.")
@@ -63,7 +62,7 @@ def _by_code() -> None:
               + f" — {n.count}" for n in nodes}
     code_id = c1.selectbox("Code", list(labels), format_func=labels.get, key="seg_code")
     with project.session() as s:
-        rows = coded_segments(s, code_id, page_viewer(), coder=coder or None, group=group or None)
+        rows = coded_segments(s, code_id, viewer=viewer, coder=coder or None, group=group or None)
     st.caption(md("{} coded segment{}{}", len(rows), "s" if len(rows) != 1 else "",
                   f" (first {SHOWN} shown)" if len(rows) > SHOWN else ""))
     for row in rows[:SHOWN]:

@@ -13,12 +13,15 @@ from consult_coder.errors import UserError
 from consult_coder.storage import is_empty
 from consult_coder.ui import render as show
 from consult_coder.ui.render import md
-from consult_coder.ui.state import get_project, in_session
+from consult_coder.ui.state import current_coder, get_project, in_session, is_lead
 
 LOADED = "sample_loaded"  # the sample's summary, shown once after the rerun that draws the study
 
 
 def _offer_sample() -> None:
+    if not is_lead():
+        st.info("This project is empty: its lead imports the transcripts.")
+        return
     st.info("This project is empty. Import your transcripts, or explore with the synthetic sample study "
             "(32 consultations: 20 young people, 12 clinicians, two coders' sample codings).")
     codes = in_session(list_codes)
@@ -29,11 +32,11 @@ def _offer_sample() -> None:
                       len(codes), "s" if len(codes) != 1 else ""))
         ready = st.checkbox("Load the sample study into this project anyway", key="sample_ok")
     if st.button("Load the sample study", type="primary", icon=":material/science:", disabled=not ready):
-        from consult_coder.sample import load_demo
+        from consult_coder.sample import ACTOR, load_demo
 
         with st.spinner("Importing 32 consultations…"):
             try:
-                summary = in_session(load_demo)
+                summary = in_session(load_demo, actor=current_coder() or ACTOR)
             except UserError as exc:
                 show.error(exc)
                 return
@@ -50,7 +53,7 @@ def _speaker_kinds(view: TranscriptView) -> None:
             new = st.segmented_control(md("{}", speaker), SPEAKER_KINDS, default=kind,
                                        key=f"kind-{view.id}-{speaker}")
             if new and new != kind:
-                in_session(set_speaker_kind, view.id, speaker, new, st.session_state.get("coder") or "app")
+                in_session(set_speaker_kind, view.id, speaker, new, current_coder() or "app")
                 st.rerun()
 
 
@@ -67,7 +70,8 @@ def _reader(transcript_id: int) -> None:
     if view.front_matter:
         with st.expander("Front matter (not coded)"):
             st.text(view.front_matter)
-    _speaker_kinds(view)
+    if is_lead():  # who is the interviewer changes everyone's analysis: the lead's to correct
+        _speaker_kinds(view)
     for turn in view.turns:
         cue = f" · {int(turn.cue_start // 60):02d}:{int(turn.cue_start % 60):02d}" \
             if turn.cue_start is not None else ""
