@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from consult_coder.model import Code, Coder, Coding, Participant, Transcript, Turn
@@ -91,7 +92,12 @@ def test_one_layer_by_default_your_own_or_the_consensus(db):
     assert [m.value for m in at.markdown if m.value.startswith(">")] == ["> I could trust her"]
     assert "Trust bond — 1" in at.selectbox(key="seg_code").options  # counted as shown
     with open_project(os.environ["CONSULT_CODER_DB"]).session() as s:
-        s.add(Coder(name="consensus"))
+        consensus = Coder(name="consensus")
+        s.add(consensus)
+        s.flush()
+        first = s.scalars(select(Coding).order_by(Coding.id)).first()
+        s.add(Coding(transcript_id=first.transcript_id, start=first.start, end=first.end,
+                     code_id=first.code_id, coder_id=consensus.id))
     nobody = AppTest.from_string(SCRIPT, default_timeout=60).run()  # no coder chosen yet
     assert nobody.selectbox(key="seg_coder").value == "consensus"
 

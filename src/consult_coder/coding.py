@@ -359,9 +359,12 @@ def can_undo(session: Session, coder: str, transcript_id: int) -> bool:
     return audit.has_undoable(session, coder, transcript_id)
 
 
-def coder_names(session: Session) -> list[str]:
-    """Every coder, by name."""
-    return list(session.scalars(select(Coder.name).order_by(Coder.name)))
+def coder_names(session: Session, *, with_codings: bool = False) -> list[str]:
+    """Every coder, by name (only those who have coded something, with ``with_codings``)."""
+    q = select(Coder.name).order_by(Coder.name)
+    if with_codings:
+        q = q.where(select(Coding.id).where(Coding.coder_id == Coder.id).exists())
+    return list(session.scalars(q))
 
 
 # ---------------------------------------------------------------- progress

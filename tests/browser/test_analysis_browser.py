@@ -67,7 +67,7 @@ def test_the_cooccurrence_heatmap_labels_every_theme_and_the_comparison_shows_ev
     assert labels.count("Access to care") == 2 and labels.count("Empathy") == 2  # rows and columns
     assert len(labels) >= 2 * THEMES
     page.get_by_role("tab", name="Comparison").click()
-    table = page.locator('[data-testid="stTable"]')
+    table = page.get_by_role("tabpanel", name="Comparison").locator('[data-testid="stTable"]')
     expect(table).to_contain_text("p adjusted (BH)")
     headers = table.locator("th").all_text_contents()
     assert any(h.startswith("Young people") for h in headers) and "Note" in headers

@@ -39,7 +39,7 @@ def value_label(attribute: str, value: str) -> str:
     labels = VALUE_LABELS.get(attribute)
     if labels is None:
         return value
-    return labels.get(value, value[:1].upper() + value[1:])
+    return labels.get(value, value)  # a value without a label is the participant's data: as written
 
 
 def value_label_singular(attribute: str, value: str) -> str:

@@ -1,13 +1,12 @@
 """The coder chosen in this browser, remembered across reloads and new tabs.
 
-Until team login arrives a cookie is enough: it never leaves the machine (the app is served locally)
+In a solo project (no accounts: team projects know who is coding from the login) a cookie is enough:
+it never leaves the machine (the app is served locally)
 and names only who is coding here. Streamlit reads cookies when a session starts; a small script
 writes one when the choice changes.
 """
 
 from __future__ import annotations
-
-from urllib.parse import unquote
 
 import streamlit as st
 
@@ -20,10 +19,8 @@ WRITTEN = "_coder_cookie"  # the name this session last wrote, so the script is 
 
 def remembered_coder() -> str | None:
     """The coder this browser chose last, or None."""
-    value = st.context.cookies.get(COOKIE)
-    if not isinstance(value, str):  # no cookie (or no browser: Streamlit's AppTest)
-        return None
-    return unquote(value).strip() or None
+    value = render.read_cookie(COOKIE)
+    return value.strip() or None if value else None
 
 
 def remember(name: str) -> None:

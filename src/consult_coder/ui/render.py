@@ -23,7 +23,7 @@ pass no f-string, concatenation or other computed text to a markdown surface wit
 
 from __future__ import annotations
 
-import json
+import base64
 import re
 from typing import Any
 
@@ -132,10 +132,22 @@ def highlight(before: object, match: object, after: object) -> Md:
 
 
 def set_cookie(name: str, value: str, max_age: int) -> None:
-    """The one script the app sends: a cookie holding ``value`` in this browser. The value is data: a
-    JSON string with ``<`` escaped, so "</script>" cannot end the tag and nothing in it runs."""
+    """The one script the app sends: a cookie holding ``value`` in this browser. The value travels as
+    URL-safe base64, so no user character is ever part of the script's text."""
     if not re.fullmatch(r"[a-z_]+", name):
         raise ValueError(f"cookie name {name!r}")
-    literal = json.dumps(value).replace("<", "\\u003c")
-    st.html(f"<script>document.cookie = '{name}=' + encodeURIComponent({literal}) + "
-            f"'; path=/; max-age={int(max_age)}; SameSite=Strict';</script>", unsafe_allow_javascript=True)
+    encoded = base64.urlsafe_b64encode(value.encode("utf-8")).decode("ascii")
+    st.html(f"<script>document.cookie = '{name}={encoded}; path=/; max-age={int(max_age)}; "
+            "SameSite=Strict';</script>", unsafe_allow_javascript=True)
+
+
+def read_cookie(name: str) -> str | None:
+    """What :func:`set_cookie` stored under ``name`` in this browser, or None (no cookie, one that does
+    not decode, or no browser at all: Streamlit's AppTest)."""
+    raw = st.context.cookies.get(name)
+    if not isinstance(raw, str):
+        return None
+    try:
+        return base64.urlsafe_b64decode(raw.encode("ascii")).decode("utf-8")
+    except (ValueError, UnicodeError):
+        return None

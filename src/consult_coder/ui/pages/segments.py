@@ -34,7 +34,8 @@ def _who(pid: str | None, group: str, role: str, speaker: str) -> str:
 
 def first_layer(coders: list[str], me: str | None) -> str:
     """The codings shown before a coder is chosen: your own, else the consensus, else everyone's
-    (a passage three coders coded is otherwise shown three times)."""
+    (a passage three coders coded is otherwise shown three times). ``coders`` are those with codings,
+    so a lead who codes nothing starts on the consensus or on everyone's."""
     for name in (me, CONSENSUS):
         if name in coders:
             return name
@@ -44,7 +45,7 @@ def first_layer(coders: list[str], me: str | None) -> str:
 def _by_code() -> None:
     project, viewer = get_project(), current_viewer()
     with project.session() as s:
-        coders = [c for c in coder_names(s) if viewer.may_see(c)]
+        coders = [c for c in coder_names(s, with_codings=True) if viewer.may_see(c)]
         groups = participant_groups(s)
     c1, c2, c3 = st.columns([3, 1, 1])
     if st.session_state.get("seg_coder") not in ["", *coders]:
