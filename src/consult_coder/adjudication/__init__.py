@@ -1,0 +1,41 @@
+"""Adjudication: the coders' disagreements, passage by passage, settled into the consensus layer.
+
+    disagreement_queue(session, AgreementOptions(coders=("A", "B")), viewer) -> Queue
+    passage_context(session, item, viewer) -> Context        the text around one disagreement
+    decide(session, item, "keep", viewer, keep="A")            or union, overlap, discard, edit (span=…)
+    copy_coding(session, coding_id, viewer, to="consensus")    a colleague's coding, from the reader
+    undo_last(session, viewer)                                 the same undo as for coding
+
+Only a lead — or anyone while coding is not blind — may compare coders and settle their disagreements
+(:func:`consult_coder.agreement.oversight.may_compare`).
+"""
+
+from consult_coder.adjudication.context import Context, ContextTurn, Piece, passage_context
+from consult_coder.adjudication.decisions import (
+    COPY,
+    DISCARD,
+    EDIT,
+    KEEP,
+    OVERLAP,
+    UNION,
+    can_undo,
+    copy_coding,
+    decide,
+    undo_last,
+)
+from consult_coder.adjudication.queue import (
+    BOUNDARY,
+    ONLY,
+    Disagreement,
+    Passage,
+    Queue,
+    Settlement,
+    TranscriptProgress,
+    disagreement_queue,
+)
+
+__all__ = [
+    "BOUNDARY", "COPY", "DISCARD", "EDIT", "KEEP", "ONLY", "OVERLAP", "UNION", "Context", "ContextTurn",
+    "Disagreement", "Passage", "Piece", "Queue", "Settlement", "TranscriptProgress", "can_undo",
+    "copy_coding", "decide", "disagreement_queue", "passage_context", "undo_last",
+]
