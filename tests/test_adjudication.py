@@ -103,8 +103,10 @@ def test_the_context_marks_each_coders_passage(study):
 def test_keep_a_writes_alices_passage_with_its_provenance(study):
     project, ids = study
     empathy = item(project, "empathy", ids["T1"])
-    said = in_session(project, adjudication.decide, empathy, "keep", LEAD, keep="alice", note="Listening only")
-    assert said == "Kept alice's passage: Empathy in the consensus at " + f"{empathy.start}–{empathy.start + 19}"
+    said = in_session(project, adjudication.decide, empathy, "keep", LEAD, keep="alice",
+                      note="Listening only")
+    where = f"{empathy.start}–{empathy.start + len('My mum listens now.')}"
+    assert said == f"Kept alice's passage: Empathy in the consensus at {where}"
     assert consensus(project, ids["T1"]) == ["My mum listens now."]
     [row] = decisions(project)
     assert (row.decision, row.kept, row.decided_by, row.coders) == ("keep", "alice", "lena", ["alice", "bob"])
@@ -277,7 +279,8 @@ def test_a_blind_coder_may_not_see_or_settle_others_disagreements(study):
     for call in (lambda: queue(project, blind),
                  lambda: in_session(project, adjudication.decide, shown, "union", blind),
                  lambda: in_session(project, adjudication.passage_context, shown, blind),
-                 lambda: in_session(project, adjudication.copy_coding, shown.coding_ids[0], blind, "consensus")):
+                 lambda: in_session(project, adjudication.copy_coding, shown.coding_ids[0], blind,
+                                    "consensus")):
         with pytest.raises(UserError, match="Blind coding is on: only a lead"):
             call()
     assert decisions(project) == []

@@ -33,9 +33,10 @@ from consult_coder.adjudication.queue import (
     TranscriptProgress,
     disagreement_queue,
 )
+from consult_coder.model import CONSENSUS_CODER as CONSENSUS  # the layer decisions settle into
 
 __all__ = [
-    "BOUNDARY", "COPY", "DISCARD", "EDIT", "KEEP", "ONLY", "OVERLAP", "UNION", "Context", "ContextTurn",
-    "Disagreement", "Passage", "Piece", "Queue", "Settlement", "TranscriptProgress", "can_undo",
-    "copy_coding", "decide", "disagreement_queue", "passage_context", "undo_last",
+    "BOUNDARY", "CONSENSUS", "COPY", "DISCARD", "EDIT", "KEEP", "ONLY", "OVERLAP", "UNION", "Context",
+    "ContextTurn", "Disagreement", "Passage", "Piece", "Queue", "Settlement", "TranscriptProgress",
+    "can_undo", "copy_coding", "decide", "disagreement_queue", "passage_context", "undo_last",
 ]

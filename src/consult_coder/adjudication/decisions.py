@@ -62,11 +62,13 @@ _WORDS = {KEEP: "Kept {keep}'s passage", UNION: "Kept both (union)", OVERLAP: "K
           EDIT: "Kept the edited boundary"}
 
 
-def copy_coding(session: Session, coding_id: int, viewer: Viewer, to: str) -> str:
+def copy_coding(session: Session, coding_id: int, viewer: Viewer, to: str,
+                transcript_id: int | None = None) -> str:
     """Copy a colleague's coding into the viewer's own layer (``to="own"``) or the consensus.
 
     Into your own layer it is a coding like any other (origin ``copied``); into the consensus it is a
-    decision (``copy``) recording the coding it came from. Either is undone like a coding.
+    decision (``copy``) recording the coding it came from. Either is undone like a coding. With
+    ``transcript_id`` the coding must be on that transcript (the one the reader shows).
     """
     if to not in ("own", "consensus"):
         raise UserError(f"Copy to {to!r}? Choose your own codings or the consensus")
@@ -74,6 +76,8 @@ def copy_coding(session: Session, coding_id: int, viewer: Viewer, to: str) -> st
     src = session.get(Coding, coding_id) if isinstance(coding_id, int) else None
     if src is None:
         raise UserError(f"There is no coding {coding_id!r} (it may have been removed already)")
+    if transcript_id is not None and src.transcript_id != transcript_id:
+        raise UserError("That coding is on another transcript; nothing was copied")
     owner = src.coder.name
     if not viewer.may_see(owner) and to == "own":
         raise UserError("Blind coding is on: you can copy only codings you can see")
