@@ -46,6 +46,14 @@ class Context:
     turns: tuple[ContextTurn, ...]
     edges: tuple[int, ...]  # word edges in the window: where an edited boundary may fall
 
+    def mark(self, offset: int, width: int = 16) -> str:
+        """Where ``offset`` falls, for a boundary control: a few characters either side of a bar."""
+        before = self.quote(offset - width, offset).split("\n")[-1]
+        after = self.quote(offset, offset + width).split("\n")[0]
+        lead = "…" if offset - width > self.start else ""
+        tail = "…" if offset + width < self.end else ""
+        return f"{lead}{before}│{after}{tail}"
+
     def quote(self, start: int, end: int) -> str:
         """The words between two offsets inside the window."""
         lo, hi = max(start, self.start), min(end, self.end)

@@ -64,6 +64,11 @@ class Settlement:
     decided_by: str = ""
     decided_at: datetime | None = None
 
+    def describe(self) -> str:
+        if self.decision == "consensus":
+            return "already in the consensus"
+        return f"keep {self.kept}" if self.decision == "keep" else self.decision
+
 
 @dataclass(frozen=True)
 class Disagreement:
