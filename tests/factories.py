@@ -510,7 +510,8 @@ ADJUDICATION_CODES = [("empathy", "Empathy"), ("confidentiality", "Confidentiali
 ADJUDICATION_CODINGS = [
     # T1 empathy: a boundary difference (bob's passage runs one sentence further)
     ("alice", "T1", "empathy", "My mum listens now.", "Listening is empathy here."),
-    ("bob", "T1", "empathy", "My mum listens now. She asks before she reads my messages.", "Asking first too."),
+    ("bob", "T1", "empathy", "My mum listens now. She asks before she reads my messages.",
+     "Asking first too."),
     # T1 confidentiality: only bob; T1 goals: only alice
     ("bob", "T1", "confidentiality", "She asks before she reads my messages.", ""),
     ("alice", "T1", "goal_setting", "We agreed I would text her when I am out late.", ""),

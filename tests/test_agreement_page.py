@@ -61,6 +61,11 @@ def _metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
 
 
+def _progress(at: AppTest) -> str:
+    """What the queue's progress bar says: disagreements before adjudication, settled, left."""
+    return _plain(at.get("progress")[0].proto.text).replace("**", "")
+
+
 def test_a_project_with_one_coder_says_what_to_do(tmp_path, monkeypatch):
     path = str(tmp_path / "solo.sqlite")
     monkeypatch.setenv("CONSULT_CODER_DB", path)
@@ -88,9 +93,10 @@ def test_the_agreement_table_per_code_and_pooled_with_warnings_bands_and_downloa
             "α band (Krippendorff)", "Prevalence (%)", "Only alice", "Warnings"} <= set(table.columns)
     metrics = _metrics(at)
     assert metrics["Agreement (pooled)"].endswith("%")
-    captions = " ".join(c.value for c in at.caption)
+    captions = _plain(" ".join(c.value for c in at.caption))
     assert "Landis & Koch 1977" in captions and "Krippendorff 2004, p. 241" in captions
-    assert "sentences of participant speech only" in captions and "rests on 18 code × sentences" in captions
+    assert "sentences of participant speech only" in captions
+    assert "rests on 18 decisions (3 codes × 6 sentences) in 2 transcripts" in captions
     assert len(at.get("vega_lite_chart")) == 1
     downloads = at.get("download_button")
     assert [d.proto.label for d in downloads] == ["CSV", "XLSX"]
@@ -109,7 +115,9 @@ def test_the_sample_study_at_the_character_level_warns_of_low_prevalence(tmp_pat
     assert table.columns[1] == "Characters" and "Unitized α (αu)" in table.columns
     assert len(table) == 13  # twelve codes and the pooled row
     [warning] = at.warning
-    assert "Low prevalence in" in warning.value and "kappa paradox" in warning.value
+    warned = _plain(warning.value)
+    assert warned.startswith("Low prevalence") and "kappa paradox" in warned
+    assert "Here: 10 of 12 codes" in warned and "and 2 more." in warned
 
 
 def test_which_transcripts_count_and_when_none_does(db):
@@ -129,7 +137,7 @@ def test_settle_three_disagreements_then_undo_one(db):
     project, ids = db
     at = _app()
     at.segmented_control(key="ag_view").set_value("Settle disagreements").run()
-    assert _metrics(at) == {"Disagreements": "4", "Settled": "0", "Left": "4"}
+    assert _progress(at) == "4 disagreements before adjudication · 0 settled · 4 left"
     assert "Empathy" in at.subheader[0].value
     assert any("Both coded this, with different boundaries" in c.value for c in at.caption)
     sides = " ".join(m.value for m in at.markdown)
@@ -138,13 +146,13 @@ def test_settle_three_disagreements_then_undo_one(db):
 
     at.button(key="ag_keep_0").click().run()  # keep alice's empathy
     assert "Kept alice's passage" in _plain(at.success[0].value)
-    assert _metrics(at)["Left"] == "3"
+    assert _progress(at).endswith("1 settled · 3 left")
     assert "Confidentiality" in at.subheader[0].value  # the next one: only bob coded it
     assert at.button(key="ag_keep_0").disabled and at.button(key="ag_overlap").disabled
     at.button(key="ag_discard").click().run()
     assert "Goal setting" in at.subheader[0].value
     at.button(key="ag_union").click().run()  # alice alone: the union is her passage
-    assert _metrics(at) == {"Disagreements": "4", "Settled": "3", "Left": "1"}
+    assert _progress(at) == "4 disagreements before adjudication · 3 settled · 1 left"
     assert _consensus(project) == ["empathy", "goal_setting"]
     with project.session() as s:
         assert [a.decision for a in s.scalars(select(Adjudication).order_by(Adjudication.id))] == [
@@ -152,7 +160,7 @@ def test_settle_three_disagreements_then_undo_one(db):
 
     at.button(key="ag_undo").click().run()
     assert "Undid the decision (union) on Goal setting" in _plain(at.success[0].value)
-    assert _metrics(at)["Left"] == "2"
+    assert _progress(at).endswith("2 settled · 2 left")
     assert _consensus(project) == ["empathy"]
 
 

@@ -60,21 +60,22 @@ def _transcript_label(t: TranscriptStatus, n: int) -> str:
     return f"{t.participant_id or t.title} — {done} · codings {' / '.join(map(str, t.codings))}"
 
 
-def _transcripts(project: Project, coders: list[str], viewer: Viewer) -> tuple[list[int], bool]:
+def _transcripts(project: Project, coders: list[str], viewer: Viewer, where: Any,
+                 toggles: Any) -> tuple[list[int], bool]:
     """Which transcripts count: done by every coder (the default) or started by two, and a choice of them."""
     with project.session() as s:
         status = transcript_status(s, coders, viewer)
     done = [t for t in status if t.done_by_all]
     started = [t for t in status if t.started >= 2]
     who = "both" if len(coders) == 2 else "all"
-    only_done = st.toggle(f"Only transcripts {who} coders marked done ({len(done)} of {len(status)})",
+    only_done = toggles.toggle(f"Only transcripts {who} coders marked done ({len(done)} of {len(status)})",
                           value=True, key="ag_only_done",
                           help="A transcript still being coded would count its unfinished parts as "
                                f"disagreement. Off: the {len(started)} transcripts at least two of them "
                                "started.")
     pool = done if only_done else started
     by_id = {t.id: t for t in pool}
-    chosen = st.multiselect("Transcripts", list(by_id), key=f"ag_transcripts_{only_done}",
+    chosen = where.multiselect("Transcripts", list(by_id), key=f"ag_transcripts_{only_done}",
                             format_func=lambda i: _transcript_label(by_id[i], len(coders)),
                             placeholder=f"All {len(pool)} that count")
     return chosen, only_done
@@ -88,16 +89,18 @@ def _controls(project: Project, names: list[str], coded: list[str], codes: dict[
                                  "all).")
     unit = c2.segmented_control("Unit", UNITS, default="sentence", key="ag_unit", required=True,
                                 format_func=lambda u: UNIT_LABELS[u])
-    chosen_codes = st.multiselect("Codes", list(codes), format_func=codes.__getitem__, key="ag_codes",
+    c3, c4 = st.columns(2)
+    chosen_codes = c3.multiselect("Codes", list(codes), format_func=codes.__getitem__, key="ag_codes",
                                   placeholder="All codes")
     if len(coders) < 2:
         st.info("Choose at least two coders to compare.")
         return None
-    transcripts, only_done = _transcripts(project, coders, viewer)
-    with st.expander("What counts", icon=":material/tune:"):
-        interviewer = st.toggle("Count interviewer speech too", key="ag_interviewer")
-        coded_only = st.toggle("Only text at least one coder coded", key="ag_coded_only",
-                               help="Long stretches nobody coded make percent agreement look high.")
+    t1, t2, t3 = st.columns([1.3, 1, 1])
+    transcripts, only_done = _transcripts(project, coders, viewer, c4, t1)
+    interviewer = t2.toggle("Count interviewer speech too", key="ag_interviewer")
+    coded_only = t3.toggle("Only text a coder coded", key="ag_coded_only",
+                           help="Only units at least one of the coders coded: long stretches nobody coded "
+                                "make percent agreement look high.")
     options = AgreementOptions(tuple(coders), codes=tuple(chosen_codes) or None,
                                transcripts=tuple(map(str, transcripts)) or None,
                                all_transcripts=not only_done, include_interviewer=interviewer,
@@ -141,9 +144,10 @@ def _pooled(result: AgreementResult) -> None:
     c3.metric("Brennan–Prediger κ", coefficient(p["brennan_prediger"]))
     c4.metric(COLUMN_LABELS[alpha_key], coefficient(p[alpha_key]), help=ALPHA_NOTE,
               delta=p["alpha_band"] or None, delta_color="off", delta_arrow="off")
-    st.caption(escape_md(f"{result.describe()} The pooled row rests on {count(p['units'])} code × "
-                         f"{UNIT_LABELS[result.unit].lower()} decisions in {count(p['transcripts'])} "
-                         "transcripts."))
+    per_code = result.by_code["units"].iloc[0]
+    st.caption(escape_md(f"{result.describe()} The pooled row rests on {count(p['units'])} decisions "
+                         f"({len(result.by_code) - 1} codes × {count(per_code)} "
+                         f"{UNIT_LABELS[result.unit].lower()}) in {count(p['transcripts'])} transcripts."))
 
 
 def _warnings(result: AgreementResult) -> None:
@@ -152,7 +156,7 @@ def _warnings(result: AgreementResult) -> None:
                                                              for w in r["warnings"])]
     if low:
         shown = ", ".join(low[:8]) + (f" and {len(low) - 8} more" if len(low) > 8 else "")
-        st.warning(escape_md(f"Low prevalence in {len(low)} of {len(rows)} codes ({shown}). {PARADOX_NOTE}"),
+        st.warning(escape_md(f"{PARADOX_NOTE} Here: {len(low)} of {len(rows)} codes — {shown}."),
                    icon=":material/warning:")
     st.caption(f"Bands: {KAPPA_NOTE} {ALPHA_NOTE}")
 
@@ -163,7 +167,7 @@ def _heatmap(result: AgreementResult) -> None:
         statistics.insert(1, "krippendorff_alpha")
     stat = st.segmented_control("Heatmap of", statistics, default="cohen_kappa", required=True,
                                 key="ag_heat_stat", format_func=COLUMN_LABELS.__getitem__)
-    st.altair_chart(agreement_heatmap(result, stat), width="content")
+    st.altair_chart(agreement_heatmap(result, stat), width="content", theme=None)
 
 
 def _downloads(result: AgreementResult) -> None:
@@ -189,7 +193,8 @@ def _agreement(project: Project, options: AgreementOptions, unit: str, viewer: V
         return
     _pooled(result)
     _warnings(result)
-    st.dataframe(_table(result), hide_index=True, column_config=_column_config(result), key="ag_table")
+    st.dataframe(_table(result), hide_index=True, column_config=_column_config(result), key="ag_table",
+                 height="content")
     _heatmap(result)
     _downloads(result)
 
@@ -222,13 +227,11 @@ def _step(delta: int, n: int) -> None:
 
 
 def _summary(q: Queue) -> None:
+    """Agreement before and after: how many disagreements there were, and how many are left."""
     total = len(q.items)
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Disagreements", total, help="Passages the coders coded differently, before any was settled.")
-    c2.metric("Settled", q.settled)
-    c3.metric("Left", q.left)
-    st.progress(q.settled / total if total else 1.0,
-                text=f"{q.settled} of {total} settled" if total else "The coders agree on every passage")
+    text = (f"{total} disagreements before adjudication · {q.settled} settled · **{q.left} left**" if total
+            else "The coders agree on every passage")
+    st.progress(q.settled / total if total else 1.0, text=text)
     with st.expander("Progress per transcript", icon=":material/checklist:"):
         frame = pd.DataFrame([{"Transcript": p.transcript, "Participant": p.participant_id or "",
                                "Disagreements": p.disagreements, "Settled": p.settled, "Left": p.left,
@@ -252,11 +255,15 @@ def _filters(q: Queue) -> list[Disagreement]:
 
 
 def _marked(text: str, colour: str | None) -> str:
-    """Text as escaped markdown, with a background colour when a coder's passage covers it."""
+    """Text as escaped markdown, coloured (text and background) where a coder's passage covers it."""
     lines = [escape_md(line) for line in text.split("\n")]
     if colour:
-        lines = [f":{colour}-background[{line}]" if line.strip() else line for line in lines]
+        lines = [_tint(line, colour) if line.strip() else line for line in lines]
     return "  \n".join(lines)
+
+
+def _tint(markdown: str, colour: str) -> str:
+    return f":{colour}-background[:{colour}[{markdown}]]"
 
 
 def _colour(coders: tuple[str, ...], who: tuple[str, ...]) -> str | None:
@@ -268,8 +275,9 @@ def _colour(coders: tuple[str, ...], who: tuple[str, ...]) -> str | None:
 def _context(project: Project, item: Disagreement, q: Queue, viewer: Viewer) -> Any:
     with project.session() as s:
         ctx = adjudication.passage_context(s, item, viewer)
-    legend = [f":{COLOURS[i % len(COLOURS)]}-background[{escape_md(c)} only]" for i, c in enumerate(q.coders)]
-    st.markdown("**In context** · " + " ".join([*legend, f":{SHARED}-background[more than one coder]"]))
+    legend = [_tint(f"{escape_md(c)} only", COLOURS[i % len(COLOURS)]) for i, c in enumerate(q.coders)]
+    shared = "both" if len(q.coders) == 2 else "more than one coder"
+    st.markdown("**In context** · " + " ".join([*legend, _tint(shared, SHARED)]))
     with st.container(border=True, key="ag_context"):
         for turn in ctx.turns:
             body = "".join(_marked(p.text, _colour(q.coders, p.coders)) for p in turn.pieces)
@@ -283,7 +291,7 @@ def _sides(item: Disagreement, q: Queue) -> None:
     for i, (col, coder) in enumerate(zip(st.columns(len(q.coders)), q.coders, strict=True)):
         passage = item.passage_of(coder)
         with col.container(border=True, key=f"ag_side_{i}"):
-            st.markdown(f":{COLOURS[i % len(COLOURS)]}-background[**{escape_md(coder)}**]")
+            st.markdown(_tint(f"**{escape_md(coder)}**", COLOURS[i % len(COLOURS)]))
             if passage is None:
                 st.caption("Did not code this passage.")
                 continue
@@ -292,15 +300,16 @@ def _sides(item: Disagreement, q: Queue) -> None:
                 st.caption(f"{start}–{end} · " + (f"Memo: {escape_md(memo)}" if memo else "no memo"))
 
 
-def _buttons(project: Project, item: Disagreement, q: Queue, viewer: Viewer, n_open: int) -> None:
+def _buttons(project: Project, item: Disagreement, q: Queue, viewer: Viewer) -> None:
+    """One button, and one key, per decision."""
     named = viewer.name is not None
     coders = q.coders
-    cols = st.columns(len(coders) + 5)
+    cols = st.columns(len(coders) + 3)
     for i, coder in enumerate(coders):
         cols[i].button(f"Keep {escape_md(coder)}", key=f"ag_keep_{i}", on_click=_decide,
                        args=(project, item, adjudication.KEEP, viewer), kwargs={"keep": coder},
                        shortcut=KEEP_KEYS[i] if i < len(KEEP_KEYS) else None, width="stretch",
-                       disabled=not named or item.passage_of(coder) is None)
+                       type="primary", disabled=not named or item.passage_of(coder) is None)
     rest = cols[len(coders):]
     rest[0].button("Keep both", key="ag_union", shortcut="U", width="stretch", disabled=not named,
                    help="The union: everything either coder coded here", on_click=_decide,
@@ -311,10 +320,17 @@ def _buttons(project: Project, item: Disagreement, q: Queue, viewer: Viewer, n_o
     rest[2].button("Discard", key="ag_discard", shortcut="D", width="stretch", disabled=not named,
                    help="Leave the code out of the consensus here", on_click=_decide,
                    args=(project, item, adjudication.DISCARD, viewer))
-    rest[3].button("Previous", key="ag_prev", shortcut="P", width="stretch", disabled=n_open < 2,
-                   on_click=_step, args=(-1, n_open))
-    rest[4].button("Skip", key="ag_next", shortcut="N", width="stretch", disabled=n_open < 2,
-                   help="Leave it for now: the next disagreement", on_click=_step, args=(1, n_open))
+
+
+def _navigation(project: Project, viewer: Viewer, n_open: int, undo_ok: bool) -> None:
+    c1, c2, c3, _ = st.columns([1, 1, 1.6, 3.4])
+    c1.button("Previous", key="ag_prev", shortcut="P", width="stretch", disabled=n_open < 2,
+              icon=":material/chevron_left:", on_click=_step, args=(-1, n_open))
+    c2.button("Skip", key="ag_next", shortcut="N", width="stretch", disabled=n_open < 2,
+              icon=":material/chevron_right:", help="Leave it for now: the next disagreement",
+              on_click=_step, args=(1, n_open))
+    c3.button("Undo last decision", key="ag_undo", shortcut="Z", icon=":material/undo:", width="stretch",
+              disabled=not undo_ok, on_click=_undo, args=(project, viewer))
 
 
 def _edit(project: Project, item: Disagreement, ctx: Any, viewer: Viewer) -> None:
@@ -363,11 +379,10 @@ def _queue(project: Project, options: AgreementOptions, viewer: Viewer) -> None:
         st.success(escape_md(notice), icon=":material/check:")
     if viewer.name is None:
         st.info("Choose who you are under **Coder** in the sidebar: each decision records who made it.")
-    _summary(q)
     items = _filters(q)
-    st.button("Undo last decision", key="ag_undo", shortcut="Z", icon=":material/undo:", disabled=not undo_ok,
-              on_click=_undo, args=(project, viewer))
+    _summary(q)
     if not items:
+        _navigation(project, viewer, 0, undo_ok)
         st.success("No disagreement left here: every passage is settled." if q.items else
                    "The coders agree on every passage of these transcripts.")
         _settled(q)
@@ -379,8 +394,9 @@ def _queue(project: Project, options: AgreementOptions, viewer: Viewer) -> None:
                f"characters {item.start}–{item.end}")
     _sides(item, q)
     ctx = _context(project, item, q, viewer)
-    _buttons(project, item, q, viewer, len(items))
+    _buttons(project, item, q, viewer)
     _edit(project, item, ctx, viewer)
+    _navigation(project, viewer, len(items), undo_ok)
     keys = " · ".join(f"{k} keep {escape_md(c)}" for k, c in zip(KEEP_KEYS, q.coders, strict=False))
     st.caption(f"Keys: {keys} · U both · O overlap · D discard · E the edited boundary · N skip · "
                "P previous · Z undo")
