@@ -40,7 +40,7 @@ def main(out: Path = OUT, queue: bool = False) -> None:
         expect(page.get_by_test_id("stDataFrame").first).to_be_visible()
         settled(page)
         if queue:
-            page.get_by_role("button", name="Settle disagreements").click()
+            page.get_by_role("radio", name="Settle disagreements").click()
             expect(page.get_by_test_id("stProgress")).to_be_visible()
             settled(page)
         page.mouse.move(5, 995)  # no hover tooltip in the picture

@@ -66,9 +66,9 @@ def test_three_kinds_of_decision_by_key_land_in_the_consensus_and_stay_after_a_r
     project.close()
     with serve(db, tmp_path / "streamlit.log") as url:
         page.goto(f"{url}/agreement?coder=lena")
-        expect(page.get_by_role("button", name="Settle disagreements")).to_be_visible()
+        expect(page.get_by_role("radio", name="Settle disagreements")).to_be_visible()
         settled(page)
-        page.get_by_role("button", name="Settle disagreements").click()
+        page.get_by_role("radio", name="Settle disagreements").click()
         _progress(page, "4 disagreements before adjudication · 0 settled · 4 left")
 
         _on(page, "Empathy · P31 consultation")  # alice "My mum listens now.", bob one sentence more
@@ -101,9 +101,9 @@ def test_three_kinds_of_decision_by_key_land_in_the_consensus_and_stay_after_a_r
         assert _decisions(db) == [("keep", "lena"), ("union", "lena"), ("edit", "lena")]
 
         page.reload()  # a new session: what is settled comes from the project, not from the page
-        expect(page.get_by_role("button", name="Settle disagreements")).to_be_visible()
+        expect(page.get_by_role("radio", name="Settle disagreements")).to_be_visible()
         settled(page)
-        page.get_by_role("button", name="Settle disagreements").click()
+        page.get_by_role("radio", name="Settle disagreements").click()
         _progress(page, "4 disagreements before adjudication · 3 settled · 1 left")
         expect(page.get_by_role("heading", name="Goal setting · P32 consultation")).to_be_visible()
         assert _consensus(db) == expected
