@@ -83,8 +83,11 @@ def test_three_kinds_of_decision_by_key_land_in_the_consensus_and_stay_after_a_r
 
         _on(page, "Goal setting · P31 consultation")  # only alice: "We agreed I would text her …"
         edited = page.get_by_text("“text her when I am out late.”")
+        hold = page.get_by_text("The consensus would hold characters")
         for _ in range(12):  # the start moves from word edge to word edge, past "We agreed I would"
+            before = hold.inner_text()
             page.get_by_role("slider").first.press("ArrowRight")
+            expect(hold).not_to_have_text(before)  # the page drew the new boundary
             settled(page)
             if edited.count():
                 break
