@@ -82,6 +82,6 @@ def agreement_measure(b: Bench) -> list[Row]:
                   ours, base,
                   "krippendorff.alpha per code and per code × transcript on the same matrices",
                   note=note),  # the issue sets no target: the ratio is reported
-        Row.timed("agreement.page", "agreement as the page reads it (load the codings, then compute)", whole,
+        Row.timed("agreement.page", "agreement as the page reads it (load, then compute)", whole,
                   note=f"{b.size.codings:,} codings in the study"),
     ]
