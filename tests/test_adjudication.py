@@ -15,7 +15,7 @@ from consult_coder.model import CONSENSUS_CODER, Adjudication, Coder, Coding, Ev
 from consult_coder.storage import Project
 from tests.factories import build_adjudication_study, in_session
 
-LEAD = Viewer("lena", role="lead")
+LEAD = Viewer.everyone("lena")  # a lead sees every coder (as the Agreement page's lead does)
 PAIR = AgreementOptions(coders=("alice", "bob"))
 
 
@@ -25,7 +25,7 @@ def study(project: Project) -> tuple[Project, dict[str, int]]:
 
 
 def queue(project: Project, viewer: Viewer = LEAD, options: AgreementOptions = PAIR) -> Queue:
-    return in_session(project, adjudication.disagreement_queue, options, viewer)
+    return in_session(project, adjudication.disagreement_queue, options, viewer=viewer)
 
 
 def item(project: Project, code_id: str, transcript: int) -> Disagreement:
@@ -85,7 +85,7 @@ def test_interviewer_speech_queues_when_it_counts(study):
 def test_the_context_marks_each_coders_passage(study):
     project, ids = study
     first = queue(project).items[0]
-    ctx = in_session(project, adjudication.passage_context, first, LEAD)
+    ctx = in_session(project, adjudication.passage_context, first, viewer=LEAD)
     assert [(t.speaker, t.cut_before, t.cut_after) for t in ctx.turns] == [
         ("Interviewer", False, False), ("P31", False, False)]  # short turns: shown whole
     assert [p.coders for p in ctx.turns[0].pieces] == [()]  # the question: context only
@@ -94,7 +94,7 @@ def test_the_context_marks_each_coders_passage(study):
     assert pieces[" She asks before she reads my messages."] == ("bob",)
     assert ctx.quote(first.start, first.end) == "My mum listens now. She asks before she reads my messages."
     assert first.start in ctx.edges and first.end in ctx.edges
-    narrow = in_session(project, adjudication.passage_context, first, LEAD, around=0)
+    narrow = in_session(project, adjudication.passage_context, first, viewer=LEAD, around=0)
     assert [(t.speaker, t.cut_before, t.cut_after) for t in narrow.turns] == [("P31", False, True)]
 
 
@@ -103,7 +103,7 @@ def test_the_context_marks_each_coders_passage(study):
 def test_keep_a_writes_alices_passage_with_its_provenance(study):
     project, ids = study
     empathy = item(project, "empathy", ids["T1"])
-    said = in_session(project, adjudication.decide, empathy, "keep", LEAD, keep="alice",
+    said = in_session(project, adjudication.decide, empathy, "keep", viewer=LEAD, keep="alice",
                       note="Listening only")
     where = f"{empathy.start}–{empathy.start + len('My mum listens now.')}"
     assert said == f"Kept alice's passage: Empathy in the consensus at {where}"
@@ -125,7 +125,8 @@ def test_keep_a_writes_alices_passage_with_its_provenance(study):
 
 def test_keep_b_keeps_bobs_longer_passage(study):
     project, ids = study
-    in_session(project, adjudication.decide, item(project, "empathy", ids["T1"]), "keep", LEAD, keep="bob")
+    in_session(project, adjudication.decide, item(project, "empathy", ids["T1"]), "keep", viewer=LEAD,
+               keep="bob")
     assert consensus(project, ids["T1"]) == ["My mum listens now. She asks before she reads my messages."]
 
 
@@ -133,30 +134,30 @@ def test_a_passage_only_one_coder_coded_can_be_kept_or_discarded_but_has_no_over
     project, ids = study
     only_bob = item(project, "confidentiality", ids["T1"])
     with pytest.raises(UserError, match="alice did not code this passage: choose Discard"):
-        in_session(project, adjudication.decide, only_bob, "keep", LEAD, keep="alice")
+        in_session(project, adjudication.decide, only_bob, "keep", viewer=LEAD, keep="alice")
     with pytest.raises(UserError, match="there is no overlap to keep"):
-        in_session(project, adjudication.decide, only_bob, "overlap", LEAD)
+        in_session(project, adjudication.decide, only_bob, "overlap", viewer=LEAD)
     assert decisions(project) == []
-    in_session(project, adjudication.decide, only_bob, "keep", LEAD, keep="bob")
+    in_session(project, adjudication.decide, only_bob, "keep", viewer=LEAD, keep="bob")
     assert consensus(project, ids["T1"], "confidentiality") == ["She asks before she reads my messages."]
 
 
 def test_union_keeps_everything_either_coder_coded(study):
     project, ids = study
-    in_session(project, adjudication.decide, item(project, "goal_setting", ids["T2"]), "union", LEAD)
+    in_session(project, adjudication.decide, item(project, "goal_setting", ids["T2"]), "union", viewer=LEAD)
     assert consensus(project, ids["T2"]) == ["I want to sleep before midnight on school nights."]
 
 
 def test_overlap_keeps_only_what_both_coded(study):
     project, ids = study
-    in_session(project, adjudication.decide, item(project, "goal_setting", ids["T2"]), "overlap", LEAD)
+    in_session(project, adjudication.decide, item(project, "goal_setting", ids["T2"]), "overlap", viewer=LEAD)
     assert consensus(project, ids["T2"]) == ["sleep before midnight"]
 
 
 def test_discard_writes_nothing_but_settles_the_passage(study):
     project, ids = study
     goals = item(project, "goal_setting", ids["T1"])
-    said = in_session(project, adjudication.decide, goals, "discard", LEAD)
+    said = in_session(project, adjudication.decide, goals, "discard", viewer=LEAD)
     assert said == "Discarded: Goal setting stays out of the consensus here"
     assert consensus(project, ids["T1"]) == []
     [row] = decisions(project)
@@ -172,7 +173,7 @@ def test_edit_boundary_keeps_the_span_given_trimmed_of_spaces(study):
     text = text_of(project, ids["T2"])
     start = text.index("sleep before midnight on school nights")
     end = start + len("sleep before midnight on school nights")
-    in_session(project, adjudication.decide, goals, "edit", LEAD, span=(start - 1, end))
+    in_session(project, adjudication.decide, goals, "edit", viewer=LEAD, span=(start - 1, end))
     assert consensus(project, ids["T2"]) == ["sleep before midnight on school nights"]
     assert decisions(project)[0].decision == "edit"
 
@@ -184,15 +185,15 @@ def test_edit_boundary_keeps_the_span_given_trimmed_of_spaces(study):
 def test_an_edited_boundary_that_cannot_be_kept_is_refused_and_changes_nothing(study, span, message):
     project, ids = study
     with pytest.raises(UserError, match=message):
-        in_session(project, adjudication.decide, item(project, "goal_setting", ids["T2"]), "edit", LEAD,
-                   span=span)
+        in_session(project, adjudication.decide, item(project, "goal_setting", ids["T2"]), "edit",
+                   viewer=LEAD, span=span)
     assert decisions(project) == [] and consensus(project, ids["T2"]) == []
 
 
 def test_an_unknown_decision_is_refused(study):
     project, ids = study
     with pytest.raises(UserError, match="Unknown decision 'maybe'"):
-        in_session(project, adjudication.decide, item(project, "empathy", ids["T1"]), "maybe", LEAD)
+        in_session(project, adjudication.decide, item(project, "empathy", ids["T1"]), "maybe", viewer=LEAD)
 
 
 # ---------------------------------------------------------------- the queue shrinks, resumes, undoes
@@ -200,8 +201,8 @@ def test_an_unknown_decision_is_refused(study):
 def test_each_decision_shrinks_the_queue_and_progress_per_transcript(study):
     project, ids = study
     before = queue(project)
-    in_session(project, adjudication.decide, before.items[0], "keep", LEAD, keep="alice")
-    in_session(project, adjudication.decide, before.items[3], "union", LEAD)
+    in_session(project, adjudication.decide, before.items[0], "keep", viewer=LEAD, keep="alice")
+    in_session(project, adjudication.decide, before.items[3], "union", viewer=LEAD)
     after = queue(project)
     assert (after.left, after.settled, len(after.items)) == (2, 2, 4)
     assert [i.key for i in after.open] == [before.items[1].key, before.items[2].key]
@@ -217,7 +218,7 @@ def test_what_the_consensus_already_holds_counts_as_settled(study):
     goals = queue(project).find(item(project, "goal_setting", ids["T1"]).key)
     assert goals.settled.decision == "consensus"
     with pytest.raises(UserError, match="settled already"):
-        in_session(project, adjudication.decide, goals, "keep", LEAD, keep="alice")
+        in_session(project, adjudication.decide, goals, "keep", viewer=LEAD, keep="alice")
 
 
 def test_a_passage_changed_since_it_was_shown_is_refused(study):
@@ -226,26 +227,26 @@ def test_a_passage_changed_since_it_was_shown_is_refused(study):
     alices = shown.passage_of("alice").coding_ids[0]
     in_session(project, coding.resize_coding, alices, shown.start, shown.start + 6, "alice")
     with pytest.raises(UserError, match="changed since it was shown"):
-        in_session(project, adjudication.decide, shown, "keep", LEAD, keep="alice")
+        in_session(project, adjudication.decide, shown, "keep", viewer=LEAD, keep="alice")
     assert decisions(project) == [] and consensus(project, ids["T1"]) == []
 
 
 def test_undo_takes_the_decision_back_into_the_queue(study):
     project, ids = study
     empathy = item(project, "empathy", ids["T1"])
-    in_session(project, adjudication.decide, empathy, "union", LEAD)
+    in_session(project, adjudication.decide, empathy, "union", viewer=LEAD)
     goals = item(project, "goal_setting", ids["T1"])
-    in_session(project, adjudication.decide, goals, "discard", LEAD)
+    in_session(project, adjudication.decide, goals, "discard", viewer=LEAD)
     assert in_session(project, adjudication.can_undo, LEAD)
 
-    said = in_session(project, adjudication.undo_last, LEAD)
+    said = in_session(project, adjudication.undo_last, viewer=LEAD)
     assert said == "Undid the decision (discard) on Goal setting: back in the queue"
     assert [r.decision for r in decisions(project)] == ["union"]
-    said = in_session(project, adjudication.undo_last, LEAD)
+    said = in_session(project, adjudication.undo_last, viewer=LEAD)
     assert said == "Undid the decision (union) on Empathy: back in the queue"
     assert decisions(project) == [] and consensus(project, ids["T1"]) == []
     assert queue(project).left == 4
-    assert in_session(project, adjudication.undo_last, LEAD) is None
+    assert in_session(project, adjudication.undo_last, viewer=LEAD) is None
     with project.session() as s:
         events = s.scalars(select(Event).where(Event.actor == "lena").order_by(Event.id)).all()
         assert [(e.action, e.undone) for e in events] == [
@@ -256,7 +257,8 @@ def test_undo_takes_the_decision_back_into_the_queue(study):
 def test_the_code_pages_undo_takes_back_a_decision_on_its_transcript_too(study):
     """One undo: the lead's latest action on the transcript, a coding or a decision."""
     project, ids = study
-    in_session(project, adjudication.decide, item(project, "empathy", ids["T1"]), "keep", LEAD, keep="bob")
+    in_session(project, adjudication.decide, item(project, "empathy", ids["T1"]), "keep", viewer=LEAD,
+               keep="bob")
     said = in_session(project, coding.undo, "lena", ids["T1"])
     assert said.startswith("Undid the decision (keep) on Empathy")
     assert consensus(project, ids["T1"]) == []
@@ -264,9 +266,9 @@ def test_the_code_pages_undo_takes_back_a_decision_on_its_transcript_too(study):
 
 def test_undo_is_each_adjudicators_own(study):
     project, ids = study
-    in_session(project, adjudication.decide, item(project, "empathy", ids["T1"]), "union", LEAD)
+    in_session(project, adjudication.decide, item(project, "empathy", ids["T1"]), "union", viewer=LEAD)
     other = Viewer("omar", role="lead")
-    assert in_session(project, adjudication.undo_last, other) is None
+    assert in_session(project, adjudication.undo_last, viewer=other) is None
     assert consensus(project, ids["T1"]) != []
 
 
@@ -277,21 +279,36 @@ def test_a_blind_coder_may_not_see_or_settle_others_disagreements(study):
     shown = item(project, "empathy", ids["T1"])
     blind = Viewer("alice", role="coder", blind=True)
     for call in (lambda: queue(project, blind),
-                 lambda: in_session(project, adjudication.decide, shown, "union", blind),
-                 lambda: in_session(project, adjudication.passage_context, shown, blind),
-                 lambda: in_session(project, adjudication.copy_coding, shown.coding_ids[0], blind,
-                                    "consensus")):
+                 lambda: in_session(project, adjudication.decide, shown, "union", viewer=blind),
+                 lambda: in_session(project, adjudication.passage_context, shown, viewer=blind),
+                 lambda: in_session(project, adjudication.copy_coding, shown.coding_ids[0], "consensus",
+                                    viewer=blind)):
         with pytest.raises(UserError, match="Blind coding is on: only a lead"):
             call()
     assert decisions(project) == []
 
 
-def test_in_an_unblinded_project_a_coder_may_adjudicate(study):
+def test_in_an_unblinded_project_a_coder_may_read_the_queue_but_only_a_lead_settles_it(study):
     project, ids = study
     open_coder = Viewer("alice", role="coder", blind=False)
     assert queue(project, open_coder).left == 4
-    in_session(project, adjudication.decide, item(project, "empathy", ids["T1"]), "union", open_coder)
-    assert decisions(project)[0].decided_by == "alice"
+    with pytest.raises(UserError, match="is for the project's lead"):
+        in_session(project, adjudication.decide, item(project, "empathy", ids["T1"]), "union",
+                   viewer=open_coder)
+    assert decisions(project) == []
+
+
+def test_a_coder_account_cannot_decide_by_claiming_a_leads_viewer(study):
+    project, ids = study
+    from consult_coder import accounts
+    with project.session() as s:
+        accounts.add_user(s, "lena", "lead", "setup", password="lena-lead-password")
+        accounts.add_user(s, "alice", "coder", "lena", password="alice-coder-password")
+    claimed = Viewer("alice", role="lead", blind=False)
+    with pytest.raises(UserError, match="is for the project's lead"):
+        in_session(project, adjudication.decide, item(project, "empathy", ids["T1"]), "union", viewer=claimed)
+    in_session(project, adjudication.decide, item(project, "empathy", ids["T1"]), "union", viewer=LEAD)
+    assert decisions(project)[0].decided_by == "lena"
 
 
 def test_the_consensus_layer_is_not_a_coder_to_compare_in_the_queue(study):
@@ -304,7 +321,7 @@ def test_a_decision_needs_a_name(study):
     project, ids = study
     with pytest.raises(UserError, match="Choose who you are"):
         in_session(project, adjudication.decide, item(project, "empathy", ids["T1"]), "union",
-                   Viewer(None, role="lead"))
+                   viewer=Viewer(None, role="lead"))
 
 
 # ---------------------------------------------------------------- copying a colleague's coding
@@ -313,22 +330,24 @@ def test_copy_a_colleagues_coding_into_your_own_layer_or_the_consensus(study):
     project, ids = study
     bobs = item(project, "confidentiality", ids["T1"]).coding_ids[0]
     alice = Viewer("alice", role="coder", blind=False)
-    assert in_session(project, adjudication.copy_coding, bobs, alice, "own") == \
+    assert in_session(project, adjudication.copy_coding, bobs, "own", viewer=alice) == \
         "Copied bob's Confidentiality into your codings"
     with project.session() as s:
         mine = s.scalars(select(Coding).join(Coder).where(Coder.name == "alice",
                                                           Coding.code_id == "confidentiality",
                                                           Coding.origin == "copied")).one()
         assert s.get(Coding, bobs).start == mine.start
-    assert in_session(project, adjudication.copy_coding, bobs, alice, "consensus") == \
+    with pytest.raises(UserError, match="is for the project's lead"):  # the consensus is the lead's layer
+        in_session(project, adjudication.copy_coding, bobs, "consensus", viewer=alice)
+    assert in_session(project, adjudication.copy_coding, bobs, "consensus", viewer=LEAD) == \
         "Copied bob's Confidentiality into the consensus"
     assert consensus(project, ids["T1"]) == ["She asks before she reads my messages."]
     [row] = decisions(project)
     assert (row.decision, row.kept, [s["id"] for s in row.sources]) == ("copy", "bob", [bobs])
     with pytest.raises(UserError, match="already in the consensus"):
-        in_session(project, adjudication.copy_coding, bobs, alice, "consensus")
-    # both are undone like a coding, latest first
-    assert in_session(project, coding.undo, "alice", ids["T1"]).startswith("Undid the decision (copy)")
+        in_session(project, adjudication.copy_coding, bobs, "consensus", viewer=LEAD)
+    # both are undone like a coding, each by whoever did it
+    assert in_session(project, coding.undo, "lena", ids["T1"]).startswith("Undid the decision (copy)")
     assert in_session(project, coding.undo, "alice", ids["T1"]).startswith("Undid applying Confidentiality")
     assert consensus(project, ids["T1"]) == [] and decisions(project) == []
 
@@ -337,12 +356,13 @@ def test_a_blind_coder_cannot_copy_a_coding_they_may_not_see(study):
     project, ids = study
     bobs = item(project, "confidentiality", ids["T1"]).coding_ids[0]
     with pytest.raises(UserError, match="copy only codings you can see"):
-        in_session(project, adjudication.copy_coding, bobs, Viewer("alice", role="coder"), "own")
+        in_session(project, adjudication.copy_coding, bobs, "own", viewer=Viewer("alice", role="coder"))
 
 
 def test_undoable_events_are_read_back_as_typed_records(study):
     project, ids = study
-    in_session(project, adjudication.decide, item(project, "empathy", ids["T1"]), "keep", LEAD, keep="alice")
+    in_session(project, adjudication.decide, item(project, "empathy", ids["T1"]), "keep", viewer=LEAD,
+               keep="alice")
     with project.session() as s:
         ev = audit.last_undoable(s, "lena")
         change = audit.undoable_change(ev)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from consult_coder import adjudication, coding
-from consult_coder.access import Viewer
+from consult_coder.access import Viewer, actor_viewer
 from consult_coder.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -184,4 +184,5 @@ def apply_action(session: Session, coder: str, transcript_id: int, action: Reade
         case UndoLast():
             return coding.undo(session, coder, transcript_id=transcript_id) or "Nothing left to undo here"
         case CopyCoding(coding_id=cid, to=to):
-            return adjudication.copy_coding(session, cid, viewer or Viewer(coder), to, transcript_id)
+            who = viewer or actor_viewer(session, coder, show_others=False)
+            return adjudication.copy_coding(session, cid, to, viewer=who, transcript_id=transcript_id)

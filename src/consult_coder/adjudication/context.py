@@ -60,7 +60,7 @@ class Context:
         return self.text[lo - self.start:hi - self.start] if lo < hi else ""
 
 
-def passage_context(session: Session, item: Disagreement, viewer: Viewer, around: int = AROUND) -> Context:
+def passage_context(session: Session, item: Disagreement, *, viewer: Viewer, around: int = AROUND) -> Context:
     require_comparison(viewer)
     view = open_transcript(session, item.transcript_id)
     text = view.text

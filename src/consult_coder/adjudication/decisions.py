@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit, coding
-from consult_coder.access import Viewer
+from consult_coder.access import Viewer, require_lead
 from consult_coder.adjudication.queue import Disagreement, Span, merge
 from consult_coder.agreement.oversight import require_comparison
 from consult_coder.errors import UserError
@@ -37,10 +37,10 @@ KEEP, UNION, OVERLAP, DISCARD, EDIT, COPY = DECISIONS
 MAX_NOTE = 20_000
 
 
-def decide(session: Session, item: Disagreement, decision: str, viewer: Viewer, *, keep: str | None = None,
+def decide(session: Session, item: Disagreement, decision: str, *, viewer: Viewer, keep: str | None = None,
            span: Span | None = None, note: str = "") -> str:
     """Settle ``item`` for ``viewer``; returns what went into the consensus, in words."""
-    actor = _decider(viewer)
+    actor = _decider(session, viewer)
     if decision not in DECISIONS or decision == COPY:
         raise UserError(f"Unknown decision {decision!r}: use keep, union, overlap, discard or edit")
     sources = _current(session, item)
@@ -62,7 +62,7 @@ _WORDS = {KEEP: "Kept {keep}'s passage", UNION: "Kept both (union)", OVERLAP: "K
           EDIT: "Kept the edited boundary"}
 
 
-def copy_coding(session: Session, coding_id: int, viewer: Viewer, to: str,
+def copy_coding(session: Session, coding_id: int, to: str, *, viewer: Viewer,
                 transcript_id: int | None = None) -> str:
     """Copy a colleague's coding into the viewer's own layer (``to="own"``) or the consensus.
 
@@ -72,7 +72,7 @@ def copy_coding(session: Session, coding_id: int, viewer: Viewer, to: str,
     """
     if to not in ("own", "consensus"):
         raise UserError(f"Copy to {to!r}? Choose your own codings or the consensus")
-    actor = _decider(viewer) if to == "consensus" else _named(viewer)
+    actor = _decider(session, viewer) if to == "consensus" else _named(viewer)
     src = session.get(Coding, coding_id) if isinstance(coding_id, int) else None
     if src is None:
         raise UserError(f"There is no coding {coding_id!r} (it may have been removed already)")
@@ -101,12 +101,12 @@ def copy_coding(session: Session, coding_id: int, viewer: Viewer, to: str,
     return f"Copied {owner}'s {name} into the consensus"
 
 
-def undo_last(session: Session, viewer: Viewer) -> str | None:
+def undo_last(session: Session, *, viewer: Viewer) -> str | None:
     """Take back the viewer's latest decision (on any transcript); None when there is none left."""
-    return coding.undo(session, _decider(viewer), actions=(audit.Action.ADJUDICATION_DECIDE,))
+    return coding.undo(session, _decider(session, viewer), actions=(audit.Action.ADJUDICATION_DECIDE,))
 
 
-def can_undo(session: Session, viewer: Viewer) -> bool:
+def can_undo(session: Session, *, viewer: Viewer) -> bool:
     return viewer.name is not None and audit.has_undoable(session, viewer.name, None,
                                                           (audit.Action.ADJUDICATION_DECIDE,))
 
@@ -119,9 +119,19 @@ def _named(viewer: Viewer) -> str:
     return viewer.name
 
 
-def _decider(viewer: Viewer) -> str:
+def _decider(session: Session, viewer: Viewer) -> str:
+    """The name decisions are recorded under: a lead's, since the consensus is the lead's layer (the
+    viewer's role and, in team mode, the account behind the name — as every writer checks its actor)."""
     require_comparison(viewer)
-    return _named(viewer)
+    name = _named(viewer)
+    if not viewer.is_lead:
+        raise UserError(f"{_LEADS_ACTION} is for the project's lead: ask them, or ask them to make you "
+                        "a lead")
+    require_lead(session, name, _LEADS_ACTION)
+    return name
+
+
+_LEADS_ACTION = "Settling disagreements into the consensus"
 
 
 def _source(row: Coding) -> dict[str, object]:

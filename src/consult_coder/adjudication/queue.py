@@ -155,13 +155,13 @@ class Queue:
         return next((i for i in self.items if i.key == key), None)
 
 
-def disagreement_queue(session: Session, options: AgreementOptions, viewer: Viewer) -> Queue:
+def disagreement_queue(session: Session, options: AgreementOptions, *, viewer: Viewer) -> Queue:
     """The disagreements between ``options.coders`` (two, or more) for a viewer who may compare them."""
     require_comparison(viewer)
     if CONSENSUS_CODER in options.coders:
         raise UserError(f"The {CONSENSUS_CODER!r} layer is what the queue settles into: compare the coders "
                         "who coded independently")
-    material = load_material(session, options)
+    material = load_material(session, options, viewer=viewer)
     raw = sorted(find_passages(material), key=lambda p: (p[0], p[2], p[1]))  # transcript, start, code
     memos = _memos(session, material)
     settle = _settlements(session, material)

@@ -51,7 +51,7 @@ class TranscriptStatus:
         return sum(1 for d, n in zip(self.done, self.codings, strict=True) if d or n)
 
 
-def transcript_status(session: Session, coders: Sequence[str], viewer: Viewer) -> list[TranscriptStatus]:
+def transcript_status(session: Session, coders: Sequence[str], *, viewer: Viewer) -> list[TranscriptStatus]:
     """Every transcript with the chosen coders' progress and codings (for the transcript picker)."""
     require_comparison(viewer)
     ids = dict(session.execute(select(Coder.name, Coder.id).where(Coder.name.in_(list(coders)))).all())
@@ -68,7 +68,8 @@ def transcript_status(session: Session, coders: Sequence[str], viewer: Viewer) -
             for tid, title, pid in rows]
 
 
-def agreement_for(session: Session, options: AgreementOptions, unit: Unit, viewer: Viewer) -> AgreementResult:
+def agreement_for(session: Session, options: AgreementOptions, unit: Unit, *,
+                  viewer: Viewer) -> AgreementResult:
     """The agreement table at one unit, for a viewer who may compare the coders."""
     require_comparison(viewer)
-    return compute(load_material(session, options), unit)
+    return compute(load_material(session, options, viewer=viewer), unit)

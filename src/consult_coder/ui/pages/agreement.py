@@ -64,7 +64,7 @@ def _transcripts(project: Project, coders: list[str], viewer: Viewer, where: Any
                  toggles: Any) -> tuple[list[int], bool]:
     """Which transcripts count: done by every coder (the default) or started by two, and a choice of them."""
     with project.session() as s:
-        status = transcript_status(s, coders, viewer)
+        status = transcript_status(s, coders, viewer=viewer)
     done = [t for t in status if t.done_by_all]
     started = [t for t in status if t.started >= 2]
     who = "both" if len(coders) == 2 else "all"
@@ -183,7 +183,7 @@ def _downloads(result: AgreementResult) -> None:
 def _agreement(project: Project, options: AgreementOptions, unit: str, viewer: Viewer) -> None:
     try:
         with project.session() as s:
-            result = agreement_for(s, options, unit, viewer)
+            result = agreement_for(s, options, unit, viewer=viewer)
     except NothingToCompare as exc:
         st.info(f"{escape_md(str(exc))}. Turn off “Only transcripts … marked done” to compare the "
                 "transcripts they have started.")
@@ -205,7 +205,7 @@ def _decide(project: Project, item: Disagreement, decision: str, viewer: Viewer,
     note = st.session_state.get(f"ag_note_{item.key}", "")
     try:
         with project.session() as s:
-            said = adjudication.decide(s, item, decision, viewer, note=note, **how)
+            said = adjudication.decide(s, item, decision, viewer=viewer, note=note, **how)
     except UserError as exc:
         st.session_state[ERROR_KEY] = str(exc)
     else:
@@ -215,7 +215,7 @@ def _decide(project: Project, item: Disagreement, decision: str, viewer: Viewer,
 def _undo(project: Project, viewer: Viewer) -> None:
     try:
         with project.session() as s:
-            said = adjudication.undo_last(s, viewer)
+            said = adjudication.undo_last(s, viewer=viewer)
     except UserError as exc:
         st.session_state[ERROR_KEY] = str(exc)
     else:
@@ -274,7 +274,7 @@ def _colour(coders: tuple[str, ...], who: tuple[str, ...]) -> str | None:
 
 def _context(project: Project, item: Disagreement, q: Queue, viewer: Viewer) -> Any:
     with project.session() as s:
-        ctx = adjudication.passage_context(s, item, viewer)
+        ctx = adjudication.passage_context(s, item, viewer=viewer)
     legend = [_tint(f"{escape_md(c)} only", COLOURS[i % len(COLOURS)]) for i, c in enumerate(q.coders)]
     shared = "both" if len(q.coders) == 2 else "more than one coder"
     st.markdown("**In context** · " + " ".join([*legend, _tint(shared, SHARED)]))
@@ -364,8 +364,8 @@ def _settled(q: Queue) -> None:
 def _queue(project: Project, options: AgreementOptions, viewer: Viewer) -> None:
     try:
         with project.session() as s:
-            q = adjudication.disagreement_queue(s, options, viewer)
-            undo_ok = adjudication.can_undo(s, viewer)
+            q = adjudication.disagreement_queue(s, options, viewer=viewer)
+            undo_ok = adjudication.can_undo(s, viewer=viewer)
     except NothingToCompare as exc:
         st.info(f"{escape_md(str(exc))}. Turn off “Only transcripts … marked done” to settle the "
                 "transcripts they have started.")

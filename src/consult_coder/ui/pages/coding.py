@@ -20,7 +20,6 @@ import streamlit as st
 
 from consult_coder import coding, memos, reader_actions, search
 from consult_coder.access import Viewer
-from consult_coder.agreement.oversight import may_compare
 from consult_coder.codebook import CodeView, codebook_stamp, list_codes
 from consult_coder.errors import UserError
 from consult_coder.memos import MemoView
@@ -65,9 +64,10 @@ def _on_action() -> None:
         st.session_state[ACTION_KEY] = action
 
 
-def _viewer(coder: str) -> Viewer:
-    """Who is looking: this coder, blind unless "Show other coders" is on."""
-    return Viewer(coder, blind=not st.session_state.get("coding_show_others", False))
+def _viewer() -> Viewer:
+    """Who is looking: the current coder (their account's role and blinding), blind unless "Show other
+    coders" is on."""
+    return current_viewer(bool(st.session_state.get("coding_show_others", False)))
 
 
 def _handle_pending(project: Project, coder: str) -> None:
@@ -80,7 +80,7 @@ def _handle_pending(project: Project, coder: str) -> None:
     try:
         action = reader_actions.parse_action(raw)
         with project.session() as s:
-            notice = reader_actions.apply_action(s, coder, tid, action, _viewer(coder))
+            notice = reader_actions.apply_action(s, coder, tid, action, _viewer())
     except UserError as exc:
         show.error(exc)
     else:
@@ -322,5 +322,6 @@ def render() -> None:
     _transcript_memo(project, coder, tid)
     payload = build_payload(view, codes, codings, coder, rev=st.session_state.get(REV_KEY, 0),
                             can_undo=undo_ok, notice=notice, hits=hits, more_hits=more, query=query.strip(),
-                            jump=_flash(jump, view, codings), copy_to_consensus=may_compare(_viewer(coder)))
+                            jump=_flash(jump, view, codings),
+                            copy_to_consensus=viewer.is_lead and not viewer.blind)  # the lead's layer
     reader(payload, key=READER_KEY, on_action=_on_action)
