@@ -237,7 +237,7 @@ def test_undo_takes_the_decision_back_into_the_queue(study):
     in_session(project, adjudication.decide, empathy, "union", viewer=LEAD)
     goals = item(project, "goal_setting", ids["T1"])
     in_session(project, adjudication.decide, goals, "discard", viewer=LEAD)
-    assert in_session(project, adjudication.can_undo, LEAD)
+    assert in_session(project, adjudication.can_undo, viewer=LEAD)
 
     said = in_session(project, adjudication.undo_last, viewer=LEAD)
     assert said == "Undid the decision (discard) on Goal setting: back in the queue"

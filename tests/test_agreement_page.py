@@ -14,6 +14,7 @@ from consult_coder import coding
 from consult_coder.model import Adjudication, Coder, Coding
 from consult_coder.sample import load_demo
 from consult_coder.storage import open_project
+from consult_coder.ui.render import shown
 from tests.factories import build_adjudication_study, in_session
 
 # The real page list of the app, opened on "Agreement" as if chosen in the menu.
@@ -53,8 +54,8 @@ def _consensus(project) -> list[str]:
 
 
 def _plain(markdown: str) -> str:
-    """What a reader sees of escaped markdown (user strings are escaped on the page)."""
-    return markdown.replace("\\", "")
+    """What a reader sees of the page's markdown (user strings reach it through ui/render.py)."""
+    return shown(markdown)
 
 
 def _metrics(at: AppTest) -> dict[str, str]:
@@ -139,7 +140,7 @@ def test_settle_three_disagreements_then_undo_one(db):
     at.segmented_control(key="ag_view").set_value("Settle disagreements").run()
     assert _progress(at) == "4 disagreements before adjudication · 0 settled · 4 left"
     assert "Empathy" in at.subheader[0].value
-    assert any("Both coded this, with different boundaries" in c.value for c in at.caption)
+    assert any("Both coded this, with different boundaries" in _plain(c.value) for c in at.caption)
     sides = " ".join(m.value for m in at.markdown)
     assert "My mum listens now." in _plain(sides)
     assert "Listening is empathy here." in _plain(" ".join(c.value for c in at.caption))

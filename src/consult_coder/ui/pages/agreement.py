@@ -6,8 +6,9 @@ sources), the code × transcript heatmap and CSV/XLSX downloads. "Settle disagre
 one passage at a time: each coder's passage and memo side by side, the text around it with both
 marked, and one key per decision; a decision leaves the queue at once and Undo brings it back.
 
-Only a lead — or anyone while coding is not blind — may compare coders: the core's read functions
-refuse others in one line. Every user string is shown as text (escaped), never as markup.
+Only a lead — or anyone while coding is not blind — may compare coders (the core's read functions
+refuse others in one line), and only a lead settles disagreements into the consensus. Every user string
+reaches the page through ui/render.py, as text, never as markup.
 """
 
 from __future__ import annotations
@@ -25,15 +26,16 @@ from consult_coder.agreement.charts import agreement_heatmap
 from consult_coder.agreement.defaults import coders_with_codings
 from consult_coder.agreement.exports import csv_bytes, long_frame, workbook_bytes
 from consult_coder.agreement.labels import COLUMN_LABELS, UNIT_LABELS, coefficient, count, percent
-from consult_coder.agreement.oversight import TranscriptStatus, agreement_for, transcript_status
+from consult_coder.agreement.oversight import TranscriptStatus, agreement_for, may_compare, transcript_status
 from consult_coder.agreement.tables import AgreementResult
 from consult_coder.agreement.units import SEGMENT_UNITS, UNITS
 from consult_coder.codebook import list_codes
 from consult_coder.coding import coder_names
 from consult_coder.errors import UserError
 from consult_coder.storage import Project
-from consult_coder.ui.render import escape_md
-from consult_coder.ui.state import current_coder, get_project
+from consult_coder.ui import render as show
+from consult_coder.ui.render import Md, inert, md
+from consult_coder.ui.state import current_viewer, get_project
 
 AGREEMENT, QUEUE = "Agreement", "Settle disagreements"
 POS_KEY = "ag_q_pos"  # the place in the open disagreements shown
@@ -45,12 +47,6 @@ KEEP_KEYS = ("A", "B", *map(str, range(3, 10)))
 # Each coder's marking in the context, and the marking where more than one coder's passages meet.
 COLOURS = ("blue", "orange", "green", "red", "gray")
 SHARED = "violet"
-
-
-def _viewer() -> Viewer:
-    """Who is looking. A solo project trusts the person at the machine: a lead (team mode's
-    ``state.current_viewer`` will name the account's role and the project's blinding)."""
-    return Viewer(current_coder())
 
 
 # ---------------------------------------------------------------- what to compare
@@ -68,16 +64,17 @@ def _transcripts(project: Project, coders: list[str], viewer: Viewer, where: Any
     done = [t for t in status if t.done_by_all]
     started = [t for t in status if t.started >= 2]
     who = "both" if len(coders) == 2 else "all"
-    only_done = toggles.toggle(f"Only transcripts {who} coders marked done ({len(done)} of {len(status)})",
-                          value=True, key="ag_only_done",
-                          help="A transcript still being coded would count its unfinished parts as "
-                               f"disagreement. Off: the {len(started)} transcripts at least two of them "
-                               "started.")
+    only_done = toggles.toggle(md("Only transcripts {} coders marked done ({} of {})", who, len(done),
+                                  len(status)),
+                               value=True, key="ag_only_done",
+                               help=md("A transcript still being coded would count its unfinished parts as "
+                                       "disagreement. Off: the {} transcripts at least two of them started.",
+                                       len(started)))
     pool = done if only_done else started
     by_id = {t.id: t for t in pool}
     chosen = where.multiselect("Transcripts", list(by_id), key=f"ag_transcripts_{only_done}",
                             format_func=lambda i: _transcript_label(by_id[i], len(coders)),
-                            placeholder=f"All {len(pool)} that count")
+                            placeholder=md("All {} that count", len(pool)))
     return chosen, only_done
 
 
@@ -88,12 +85,12 @@ def _controls(project: Project, names: list[str], coded: list[str], codes: dict[
                             help="Two coders, or more (figures are then the mean over pairs; alpha uses "
                                  "all).")
     unit = c2.segmented_control("Unit", UNITS, default="sentence", key="ag_unit", required=True,
-                                format_func=lambda u: UNIT_LABELS[u])
+                                format_func=UNIT_LABELS.__getitem__)
     c3, c4 = st.columns(2)
     chosen_codes = c3.multiselect("Codes", list(codes), format_func=codes.__getitem__, key="ag_codes",
                                   placeholder="All codes")
     if len(coders) < 2:
-        st.info("Choose at least two coders to compare.")
+        show.info("Choose at least two coders to compare.")
         return None
     t1, t2, t3 = st.columns([1.3, 1, 1])
     transcripts, only_done = _transcripts(project, coders, viewer, c4, t1)
@@ -142,12 +139,12 @@ def _pooled(result: AgreementResult) -> None:
     c2.metric("Cohen's κ (pooled)", coefficient(p["cohen_kappa"]), help=KAPPA_NOTE,
               delta=p["kappa_band"] or None, delta_color="off", delta_arrow="off")
     c3.metric("Brennan–Prediger κ", coefficient(p["brennan_prediger"]))
-    c4.metric(COLUMN_LABELS[alpha_key], coefficient(p[alpha_key]), help=ALPHA_NOTE,
+    c4.metric(inert(COLUMN_LABELS[alpha_key]), coefficient(p[alpha_key]), help=ALPHA_NOTE,
               delta=p["alpha_band"] or None, delta_color="off", delta_arrow="off")
     per_code = result.by_code["units"].iloc[0]
-    st.caption(escape_md(f"{result.describe()} The pooled row rests on {count(p['units'])} decisions "
-                         f"({len(result.by_code) - 1} codes × {count(per_code)} "
-                         f"{UNIT_LABELS[result.unit].lower()}) in {count(p['transcripts'])} transcripts."))
+    show.caption(md("{} The pooled row rests on {} decisions ({} codes × {} {}) in {} transcripts.",
+                    result.describe(), count(p["units"]), len(result.by_code) - 1, count(per_code),
+                    UNIT_LABELS[result.unit].lower(), count(p["transcripts"])))
 
 
 def _warnings(result: AgreementResult) -> None:
@@ -156,9 +153,9 @@ def _warnings(result: AgreementResult) -> None:
                                                              for w in r["warnings"])]
     if low:
         shown = ", ".join(low[:8]) + (f" and {len(low) - 8} more" if len(low) > 8 else "")
-        st.warning(escape_md(f"{PARADOX_NOTE} Here: {len(low)} of {len(rows)} codes — {shown}."),
+        st.warning(md("{} Here: {} of {} codes — {}.", PARADOX_NOTE, len(low), len(rows), shown),
                    icon=":material/warning:")
-    st.caption(f"Bands: {KAPPA_NOTE} {ALPHA_NOTE}")
+    show.caption(md("Bands: {} {}", KAPPA_NOTE, ALPHA_NOTE))
 
 
 def _heatmap(result: AgreementResult) -> None:
@@ -185,11 +182,11 @@ def _agreement(project: Project, options: AgreementOptions, unit: str, viewer: V
         with project.session() as s:
             result = agreement_for(s, options, unit, viewer=viewer)
     except NothingToCompare as exc:
-        st.info(f"{escape_md(str(exc))}. Turn off “Only transcripts … marked done” to compare the "
-                "transcripts they have started.")
+        show.info(f"{exc}. Turn off “Only transcripts … marked done” to compare the transcripts they "
+                  "have started.")
         return
     except UserError as exc:
-        st.error(str(exc))
+        show.error(exc)
         return
     _pooled(result)
     _warnings(result)
@@ -229,8 +226,8 @@ def _step(delta: int, n: int) -> None:
 def _summary(q: Queue) -> None:
     """Agreement before and after: how many disagreements there were, and how many are left."""
     total = len(q.items)
-    text = (f"{total} disagreements before adjudication · {q.settled} settled · **{q.left} left**" if total
-            else "The coders agree on every passage")
+    text = (md("{} disagreements before adjudication · {} settled · **{} left**", total, q.settled, q.left)
+            if total else "The coders agree on every passage")
     st.progress(q.settled / total if total else 1.0, text=text)
     with st.expander("Progress per transcript", icon=":material/checklist:"):
         frame = pd.DataFrame([{"Transcript": p.transcript, "Participant": p.participant_id or "",
@@ -254,16 +251,22 @@ def _filters(q: Queue) -> list[Disagreement]:
     return [i for i in q.open if tid in (ALL, i.transcript_id) and code in (ALL, i.code_id)]
 
 
-def _marked(text: str, colour: str | None) -> str:
-    """Text as escaped markdown, coloured (text and background) where a coder's passage covers it."""
-    lines = [escape_md(line) for line in text.split("\n")]
+def _marked(text: str, colour: str | None) -> Md:
+    """Text as inert markdown, coloured (text and background) where a coder's passage covers it."""
+    lines = [inert(line) for line in text.split("\n")]
     if colour:
         lines = [_tint(line, colour) if line.strip() else line for line in lines]
-    return "  \n".join(lines)
+    return _joined(lines, "  \n")
 
 
-def _tint(markdown: str, colour: str) -> str:
-    return f":{colour}-background[:{colour}[{markdown}]]"
+def _joined(parts: list[Md], between: str = "") -> Md:
+    """App-made markdown pieces one after another (``between`` is ours: a line break or a space)."""
+    return md(between.join(["{}"] * len(parts)), *parts)
+
+
+def _tint(markdown: Md, colour: str) -> Md:
+    """``markdown`` in one of the page's own colours (COLOURS or SHARED, never user text)."""
+    return md(":{}-background[:{}[{}]]", colour, colour, markdown)
 
 
 def _colour(coders: tuple[str, ...], who: tuple[str, ...]) -> str | None:
@@ -275,14 +278,15 @@ def _colour(coders: tuple[str, ...], who: tuple[str, ...]) -> str | None:
 def _context(project: Project, item: Disagreement, q: Queue, viewer: Viewer) -> Any:
     with project.session() as s:
         ctx = adjudication.passage_context(s, item, viewer=viewer)
-    legend = [_tint(f"{escape_md(c)} only", COLOURS[i % len(COLOURS)]) for i, c in enumerate(q.coders)]
-    shared = "both" if len(q.coders) == 2 else "more than one coder"
-    st.markdown("**In context** · " + " ".join([*legend, _tint(shared, SHARED)]))
+    legend = [_tint(md("{} only", c), COLOURS[i % len(COLOURS)]) for i, c in enumerate(q.coders)]
+    shared = inert("both" if len(q.coders) == 2 else "more than one coder")
+    show.markdown(md("**In context** · {}", _joined([*legend, _tint(shared, SHARED)], " ")))
     with st.container(border=True, key="ag_context"):
         for turn in ctx.turns:
-            body = "".join(_marked(p.text, _colour(q.coders, p.coders)) for p in turn.pieces)
-            head = f"**{escape_md(turn.speaker)}:** " if turn.speaker else ""
-            st.markdown(head + ("… " if turn.cut_before else "") + body + (" …" if turn.cut_after else ""))
+            body = _joined([_marked(p.text, _colour(q.coders, p.coders)) for p in turn.pieces])
+            head = md("**{}:** ", turn.speaker) if turn.speaker else inert("")
+            show.markdown(md("{}{}{}{}", head, "… " if turn.cut_before else "", body,
+                             " …" if turn.cut_after else ""))
     return ctx
 
 
@@ -291,13 +295,14 @@ def _sides(item: Disagreement, q: Queue) -> None:
     for i, (col, coder) in enumerate(zip(st.columns(len(q.coders)), q.coders, strict=True)):
         passage = item.passage_of(coder)
         with col.container(border=True, key=f"ag_side_{i}"):
-            st.markdown(_tint(f"**{escape_md(coder)}**", COLOURS[i % len(COLOURS)]))
+            show.markdown(_tint(md("**{}**", coder), COLOURS[i % len(COLOURS)]))
             if passage is None:
                 st.caption("Did not code this passage.")
                 continue
             for (start, end), quote, memo in zip(passage.spans, passage.quotes, passage.memos, strict=True):
-                st.markdown(f"“{escape_md(quote)}”")
-                st.caption(f"{start}–{end} · " + (f"Memo: {escape_md(memo)}" if memo else "no memo"))
+                show.markdown(md("“{}”", quote))
+                show.caption(md("{}–{} · Memo: {}", start, end, memo) if memo
+                             else md("{}–{} · no memo", start, end))
 
 
 def _buttons(project: Project, item: Disagreement, q: Queue, viewer: Viewer) -> None:
@@ -306,7 +311,7 @@ def _buttons(project: Project, item: Disagreement, q: Queue, viewer: Viewer) -> 
     coders = q.coders
     cols = st.columns(len(coders) + 3)
     for i, coder in enumerate(coders):
-        cols[i].button(f"Keep {escape_md(coder)}", key=f"ag_keep_{i}", on_click=_decide,
+        cols[i].button(md("Keep {}", coder), key=f"ag_keep_{i}", on_click=_decide,
                        args=(project, item, adjudication.KEEP, viewer), kwargs={"keep": coder},
                        shortcut=KEEP_KEYS[i] if i < len(KEEP_KEYS) else None, width="stretch",
                        type="primary", disabled=not named or item.passage_of(coder) is None)
@@ -339,8 +344,8 @@ def _edit(project: Project, item: Disagreement, ctx: Any, viewer: Viewer) -> Non
                                       value=(item.start, item.end), format_func=ctx.mark,
                                       key=f"ag_span_{item.key}")
         quote = ctx.quote(start, end).strip()
-        st.caption(f"The consensus would hold characters {start}–{end}: “{escape_md(quote)}”" if quote
-                   else "Choose a start before the end.")
+        show.caption(md("The consensus would hold characters {}–{}: “{}”", start, end, quote) if quote
+                     else inert("Choose a start before the end."))
         c1, c2 = st.columns([1, 3], vertical_alignment="bottom")
         c1.button("Keep this boundary", key="ag_edit_keep", shortcut="E", width="stretch",
                   disabled=viewer.name is None or not quote, on_click=_decide,
@@ -351,7 +356,7 @@ def _edit(project: Project, item: Disagreement, ctx: Any, viewer: Viewer) -> Non
 
 def _settled(q: Queue) -> None:
     done = [i for i in q.items if i.settled is not None]
-    with st.expander(f"Settled ({len(done)})", icon=":material/task_alt:"):
+    with st.expander(md("Settled ({})", len(done)), icon=":material/task_alt:"):
         if not done:
             st.caption("Nothing settled yet.")
             return
@@ -367,16 +372,16 @@ def _queue(project: Project, options: AgreementOptions, viewer: Viewer) -> None:
             q = adjudication.disagreement_queue(s, options, viewer=viewer)
             undo_ok = adjudication.can_undo(s, viewer=viewer)
     except NothingToCompare as exc:
-        st.info(f"{escape_md(str(exc))}. Turn off “Only transcripts … marked done” to settle the "
-                "transcripts they have started.")
+        show.info(f"{exc}. Turn off “Only transcripts … marked done” to settle the transcripts they have "
+                  "started.")
         return
     except UserError as exc:
-        st.error(str(exc))
+        show.error(exc)
         return
     if error := st.session_state.pop(ERROR_KEY, ""):
-        st.error(error)
+        show.error(error)
     if notice := st.session_state.pop(NOTICE_KEY, ""):
-        st.success(escape_md(notice), icon=":material/check:")
+        st.success(inert(notice), icon=":material/check:")
     if viewer.name is None:
         st.info("Choose who you are under **Coder** in the sidebar: each decision records who made it.")
     items = _filters(q)
@@ -389,17 +394,17 @@ def _queue(project: Project, options: AgreementOptions, viewer: Viewer) -> None:
         return
     pos = min(st.session_state.get(POS_KEY, 0), len(items) - 1)
     item = items[pos]
-    st.subheader(f"{escape_md(item.code)} · {escape_md(item.transcript)}")
-    st.caption(f"Disagreement {pos + 1} of {len(items)} shown · {escape_md(item.describe())} · "
-               f"characters {item.start}–{item.end}")
+    st.subheader(md("{} · {}", item.code, item.transcript))
+    show.caption(md("Disagreement {} of {} shown · {} · characters {}–{}", pos + 1, len(items),
+                    item.describe(), item.start, item.end))
     _sides(item, q)
     ctx = _context(project, item, q, viewer)
     _buttons(project, item, q, viewer)
     _edit(project, item, ctx, viewer)
     _navigation(project, viewer, len(items), undo_ok)
-    keys = " · ".join(f"{k} keep {escape_md(c)}" for k, c in zip(KEEP_KEYS, q.coders, strict=False))
-    st.caption(f"Keys: {keys} · U both · O overlap · D discard · E the edited boundary · N skip · "
-               "P previous · Z undo")
+    keys = [md("{} keep {}", k, c) for k, c in zip(KEEP_KEYS, q.coders, strict=False)]
+    show.caption(md("Keys: {} · U both · O overlap · D discard · E the edited boundary · N skip · "
+                    "P previous · Z undo", _joined(keys, " · ")))
     _settled(q)
 
 
@@ -408,7 +413,11 @@ def _queue(project: Project, options: AgreementOptions, viewer: Viewer) -> None:
 def render() -> None:
     st.title("Agreement")
     project = get_project()
-    viewer = _viewer()
+    viewer = current_viewer()
+    if not may_compare(viewer):
+        show.info("Blind coding is on: agreement and the disagreement queue compare every coder's work, so "
+                  "only the lead sees them (the lead can unblind the project).")
+        return
     with project.session() as s:
         names = coder_names(s)
         coded = coders_with_codings(s)
