@@ -17,12 +17,14 @@ import numpy as np
 from benchmarks.registry import Row, measure
 from benchmarks.runner import Bench
 from benchmarks.timing import compare, runs
+from consult_coder.access import Viewer
 from consult_coder.agreement import AgreementOptions, agreement, build_grid, compute, load_material
 from consult_coder.agreement.selection import Material
 from consult_coder.coding import coder_names
 from consult_coder.storage import Project
 
 UNIT = "sentence"
+EVERYONE = Viewer.everyone()  # the benchmarks read every coder's work
 
 
 def _options(project: Project) -> AgreementOptions:
@@ -62,7 +64,7 @@ def agreement_measure(b: Bench) -> list[Row]:
     project = b.study("sqlite")
     options = _options(project)
     with project.session() as s:
-        material = load_material(s, options)
+        material = load_material(s, options, viewer=EVERYONE)
     matrices = _matrices(material)
     ours, base = compare(lambda _: compute(material, UNIT), lambda _: _baseline(matrices), b.repeat())
     result = ours.last
@@ -74,7 +76,7 @@ def agreement_measure(b: Bench) -> list[Row]:
 
     def page(_: object) -> object:
         with project.session() as s:
-            return agreement(s, options, UNIT)
+            return agreement(s, options, UNIT, viewer=EVERYONE)
 
     whole = runs(page, b.repeat())
     return [
