@@ -498,6 +498,66 @@ def agreement_study(session: Session, done: dict[str, tuple[str, ...]] | None = 
     return ids
 
 
+# --- the adjudication study: alice and bob disagree in every way a queue knows ----------------------------
+
+ADJUDICATION_T1 = [("Interviewer", "interviewer", "How are things at home?"),
+                   ("P31", "participant", "My mum listens now. She asks before she reads my messages. "
+                                          "We agreed I would text her when I am out late. It feels fairer.")]
+ADJUDICATION_T2 = [("Interviewer", "interviewer", "What would you like to change?"),
+                   ("P32", "participant", "I want to sleep before midnight on school nights. "
+                                          "She never rushes me when I explain.")]
+ADJUDICATION_CODES = [("empathy", "Empathy"), ("confidentiality", "Confidentiality"),
+                      ("goal_setting", "Goal setting")]
+# (coder, transcript, code, phrase, memo)
+ADJUDICATION_CODINGS = [
+    # T1 empathy: a boundary difference (bob's passage runs one sentence further)
+    ("alice", "T1", "empathy", "My mum listens now.", "Listening is empathy here."),
+    ("bob", "T1", "empathy", "My mum listens now. She asks before she reads my messages.",
+     "Asking first too."),
+    # T1 confidentiality: only bob; T1 goals: only alice
+    ("bob", "T1", "confidentiality", "She asks before she reads my messages.", ""),
+    ("alice", "T1", "goal_setting", "We agreed I would text her when I am out late.", ""),
+    # T1: both coded the interviewer's question (not counted by default) and agree on "It feels fairer."
+    ("bob", "T1", "empathy", "How are things at home?", ""),
+    ("alice", "T1", "confidentiality", "It feels fairer.", ""),
+    ("bob", "T1", "confidentiality", "It feels fairer.", ""),
+    # T2 goals: boundaries overlap in part; T2 empathy: the same passage (an agreement)
+    ("alice", "T2", "goal_setting", "I want to sleep before midnight", ""),
+    ("bob", "T2", "goal_setting", "sleep before midnight on school nights.", ""),
+    ("alice", "T2", "empathy", "She never rushes me when I explain.", ""),
+    ("bob", "T2", "empathy", "She never rushes me when I explain.", ""),
+]
+
+
+def build_adjudication_study(project: Project) -> dict[str, int]:
+    """Two transcripts both coders marked done, three codes, alice and bob (and a consensus coder with
+    nothing yet). Returns the transcript ids by name ("T1", "T2")."""
+    ids: dict[str, int] = {}
+    with project.session() as s:
+        for order, (cid, name) in enumerate(ADJUDICATION_CODES):
+            s.add(Code(id=cid, name=name, sort_order=order))
+        coders = {n: Coder(name=n) for n in ("alice", "bob")}
+        s.add_all(coders.values())
+        texts: dict[str, str] = {}
+        for name, pid, turns in (("T1", "P31", ADJUDICATION_T1), ("T2", "P32", ADJUDICATION_T2)):
+            s.add(Participant(id=pid, group="youth", role="young person", age_band="16-17"))
+            text, rows = stored_turns(turns)
+            t = Transcript(participant_id=pid, title=f"{pid} consultation", text=text,
+                           content_hash=content_hash(text), source_name=f"{pid}.txt", source_format="txt",
+                           turns=rows)
+            s.add(t)
+            s.flush()
+            ids[name], texts[name] = t.id, text
+        for coder, name, code, phrase, memo in ADJUDICATION_CODINGS:
+            start = texts[name].index(phrase)
+            s.add(Coding(transcript_id=ids[name], start=start, end=start + len(phrase), code_id=code,
+                         coder_id=coders[coder].id, memo=memo))
+        for name in ids:
+            for coder in coders.values():
+                s.add(Progress(transcript_id=ids[name], coder_id=coder.id, status="done"))
+    return ids
+
+
 # --- the team study: the export study shared by a lead and two blind coders, with accounts ------------
 
 TEAM_PASSWORDS = {"lena": "lena-lead-password", "alice": "alice-coder-password", "bob": "bob-coder-password"}

@@ -89,7 +89,8 @@ def test_the_word_report_carries_the_agreement_table(demo):
         doc = Document(io.BytesIO(export_file(s, "docx", ExportOptions(layer="consensus",
                                                                        viewer=EVERYONE)).data))
     project.close()
-    headers = [[c.text.replace("\xa0", " ") for c in t.rows[0].cells] for t in doc.tables]
+    headers = [[c.text.replace("\xa0", " ").replace("\n", " ").replace("– ", "–") for c in t.rows[0].cells]
+               for t in doc.tables]  # the headers' two lines read as one
     by_code = ["Code", "Sentences", "Agreement", "Cohen's κ", "Brennan–Prediger κ", "Krippendorff's α"]
     assert by_code in headers
     assert any(h[0] == "Code" and h[1].startswith("P01") for h in headers)  # code × transcript

@@ -80,8 +80,12 @@ def test_the_word_report_has_an_agreement_section_with_coders_unit_and_transcrip
     tables = {t.rows[0].cells[0].text + "|" + t.rows[0].cells[1].text: t for t in doc.tables}
     sentences = tables["Code|Sentences"]
     assert [c.text for c in sentences.rows[1].cells] == ["Empathy", "3", "66.7%", "0.400", "0.333", "0.444"]
-    by_transcript = tables["Code|T1"]
+    # two-line headers: on one line the six columns overflow a portrait page and break inside words
+    assert [c.text for c in sentences.rows[0].cells][2:] == [
+        "Agreement", "Cohen's\nκ", "Brennan–\nPrediger\xa0κ", "Krippendorff's\nα"]
+    by_transcript = tables["Code|P1"]  # columns named by the transcript's participant (T1 is P1's)
     assert [c.text for c in by_transcript.rows[2].cells] == ["Environment", "0.000"]
+    assert any(p.startswith("Note. Columns are named by the transcript's participant.") for p in paragraphs)
     assert not any("None of the transcripts is marked done" in p for p in paragraphs)
 
 

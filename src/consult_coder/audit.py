@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from consult_coder.cells import csv_text
 from consult_coder.errors import UserError
 from consult_coder.limits import check_width
-from consult_coder.model import Coding, Event
+from consult_coder.model import Adjudication, Coding, Event
 
 
 class Action(StrEnum):
@@ -35,6 +35,7 @@ class Action(StrEnum):
     CODING_MEMO = "coding.memo"
     CODING_PIN = "coding.pin"
     CODING_UNDO = "coding.undo"
+    ADJUDICATION_DECIDE = "adjudication.decide"
     PROGRESS_SET = "progress.set"
     SPEAKER_KIND = "turn.speaker_kind"
     CODINGS_IMPORT = "codings.import"
@@ -78,7 +79,7 @@ class Entity(StrEnum):
 
 
 UNDOABLE = (Action.CODING_ADD, Action.CODING_REMOVE, Action.CODING_RESIZE, Action.CODING_MEMO,
-            Action.CODING_PIN)
+            Action.CODING_PIN, Action.ADJUDICATION_DECIDE)
 PROJECT_ID = "project"  # the entity id of events about the whole project
 ENTITY_ID_WIDTH = 64  # Event.entity_id's column width
 
@@ -198,6 +199,17 @@ def coding_pinned(session: Session, actor: str, row: Coding, before: bool, after
                   {"pinned": before}, {"pinned": after}, coding_id=row.id)
 
 
+def adjudication_decided(session: Session, actor: str, decision: Adjudication,
+                          rows: Sequence[Coding]) -> Event:
+    """A disagreement settled: the decision and the consensus codings it wrote (undo removes both)."""
+    return _write(session, actor, Action.ADJUDICATION_DECIDE, Entity.TRANSCRIPT, decision.transcript_id, None,
+                  {"decision": decision.decision, "kept": decision.kept, "code_id": decision.code_id,
+                   "start": decision.start, "end": decision.end, "coders": list(decision.coders),
+                   "sources": list(decision.sources), "note": decision.note,
+                   "codings": [CodingRecord.of(r).to_json() for r in rows]},
+                  adjudication_id=decision.id)
+
+
 def coding_undone(session: Session, actor: str, undone: Event) -> Event:
     """``undone`` is marked as undone, and the undo itself recorded on the same entity."""
     undone.undone = True
@@ -236,7 +248,16 @@ class CodingPinChanged:
     after: bool
 
 
-UndoableChange = CodingsAdded | CodingRemoved | CodingResized | CodingMemoChanged | CodingPinChanged
+@dataclass(frozen=True)
+class Adjudicated:
+    adjudication_id: int
+    decision: str
+    code_id: str
+    codings: tuple[CodingRecord, ...]  # the consensus codings it wrote (none for a discard)
+
+
+UndoableChange = (CodingsAdded | CodingRemoved | CodingResized | CodingMemoChanged | CodingPinChanged
+                  | Adjudicated)
 
 
 def undoable_change(ev: Event) -> UndoableChange:
@@ -254,24 +275,32 @@ def undoable_change(ev: Event) -> UndoableChange:
             return CodingMemoChanged(int(coding_id), str(before["memo"]))
         case Action.CODING_PIN:
             return CodingPinChanged(int(coding_id), bool(before["pinned"]), bool(after["pinned"]))
+        case Action.ADJUDICATION_DECIDE:
+            rows = tuple(CodingRecord.from_json(c) for c in after["codings"])
+            decided = int(ev.payload["adjudication_id"])
+            return Adjudicated(decided, str(after["decision"]), str(after["code_id"]), rows)
     raise ValueError(f"event {ev.id} ({ev.action}) cannot be undone")
 
 
-def _undoable(actor: str, transcript_id: int | None):  # noqa: ANN202 - a Select
-    q = select(Event).where(Event.actor == actor, Event.action.in_([a.value for a in UNDOABLE]),
+def _undoable(actor: str, transcript_id: int | None,
+              actions: Sequence[Action] = UNDOABLE):  # noqa: ANN202 - a Select
+    q = select(Event).where(Event.actor == actor, Event.action.in_([a.value for a in actions]),
                             Event.undone.is_(False))
     if transcript_id is not None:
         q = q.where(Event.entity == Entity.TRANSCRIPT.value, Event.entity_id == str(transcript_id))
     return q
 
 
-def last_undoable(session: Session, actor: str, transcript_id: int | None = None) -> Event | None:
-    """The actor's latest coding event not yet undone (on one transcript, if given)."""
-    return session.scalars(_undoable(actor, transcript_id).order_by(Event.id.desc()).limit(1)).first()
+def last_undoable(session: Session, actor: str, transcript_id: int | None = None,
+                  actions: Sequence[Action] = UNDOABLE) -> Event | None:
+    """The actor's latest undoable event not yet undone (on one transcript, of these kinds, if given)."""
+    q = _undoable(actor, transcript_id, actions)
+    return session.scalars(q.order_by(Event.id.desc()).limit(1)).first()
 
 
-def has_undoable(session: Session, actor: str, transcript_id: int) -> bool:
-    q = _undoable(actor, transcript_id).with_only_columns(Event.id).limit(1)
+def has_undoable(session: Session, actor: str, transcript_id: int | None,
+                 actions: Sequence[Action] = UNDOABLE) -> bool:
+    q = _undoable(actor, transcript_id, actions).with_only_columns(Event.id).limit(1)
     return session.scalars(q).first() is not None
 
 

@@ -22,6 +22,7 @@ from consult_coder.model import (
     ORIGINS,
     SPEAKER_KINDS,
     UNION_LAYER,
+    Adjudication,
     Code,
     Coder,
     Coding,
@@ -225,10 +226,7 @@ def _revert(session: Session, change: audit.UndoableChange) -> str:
     """Put back what ``change`` changed; returns what was undone, in words."""
     match change:
         case audit.CodingsAdded(codings=rows):
-            for rec in rows:
-                row = session.get(Coding, rec.id)
-                if row is not None:
-                    session.delete(row)
+            _delete(session, rows)
             names = ", ".join(code_name(session, r.code_id) for r in rows)
             return f"Undid applying {names} at {rows[0].start}–{rows[0].end}"
         case audit.CodingRemoved(coding=rec):
@@ -248,14 +246,29 @@ def _revert(session: Session, change: audit.UndoableChange) -> str:
             row = _own(session, cid)
             row.pinned = was
             return f"Undid {'pinning' if now else 'unpinning'} {code_name(session, row.code_id)}"
+        case audit.Adjudicated(adjudication_id=aid, decision=decision, code_id=cid, codings=rows):
+            _delete(session, rows)
+            settled = session.get(Adjudication, aid)
+            if settled is not None:
+                session.delete(settled)
+            return f"Undid the decision ({decision}) on {code_name(session, cid)}: back in the queue"
 
 
-def undo(session: Session, coder: str, transcript_id: int | None = None) -> str | None:
-    """Revert the coder's last coding action not yet undone (on one transcript if given).
+def _delete(session: Session, rows: tuple[audit.CodingRecord, ...]) -> None:
+    for rec in rows:
+        row = session.get(Coding, rec.id)
+        if row is not None:
+            session.delete(row)
+
+
+def undo(session: Session, coder: str, transcript_id: int | None = None,
+         actions: tuple[audit.Action, ...] = audit.UNDOABLE) -> str | None:
+    """Revert the coder's last coding action (or adjudication) not yet undone — on one transcript, and
+    of these kinds, if given.
 
     Returns what was undone, for the user, or None when there is nothing left to undo.
     """
-    ev = audit.last_undoable(session, coder, transcript_id)
+    ev = audit.last_undoable(session, coder, transcript_id, actions)
     if ev is None:
         return None
     description = _revert(session, audit.undoable_change(ev))

@@ -28,7 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 GROUPS = ("youth", "clinician")
 SPEAKER_KINDS = ("interviewer", "participant")
-ORIGINS = ("manual", "suggested")
+ORIGINS = ("manual", "suggested", "adjudicated", "copied")  # copied: from a colleague's coding
 CONSENSUS_CODER = "consensus"  # the reconciled layer is stored as the codings of this coder
 UNION_LAYER = "union"  # the analysis layer of all coders together: never a coder's name
 
@@ -304,3 +304,34 @@ class SuggestionModel(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)  # the pipeline, spaCy's ``to_bytes``
     thresholds: Mapped[dict[str, Any]] = mapped_column(default=dict)  # code id -> threshold or None
     metrics: Mapped[dict[str, Any]] = mapped_column(default=dict)  # cross-validated P/R/F1 per code
+
+
+# ---------------------------------------------------------------- adjudication (consult_coder.adjudication)
+
+DECISIONS = ("keep", "union", "overlap", "discard", "edit", "copy")
+
+
+class Adjudication(Base):
+    """A decision on a disagreement between coders: what went into the consensus layer, and from which
+    codings. The passage (``start``–``end``) is the disagreement's, which counts as settled from then on."""
+
+    __tablename__ = "adjudications"
+    __table_args__ = (
+        Index("ix_adjudications_transcript_code", "transcript_id", "code_id"),
+        CheckConstraint("start < \"end\"", name="adjudication_span"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    transcript_id: Mapped[int] = mapped_column(ForeignKey("transcripts.id", ondelete="CASCADE"))
+    code_id: Mapped[str] = mapped_column(ForeignKey("codes.id", onupdate="CASCADE", ondelete="CASCADE"))
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    decision: Mapped[str] = mapped_column(String(16))  # one of DECISIONS
+    kept: Mapped[str] = mapped_column(String(128), default="")  # the coder kept, for "keep"
+    coders: Mapped[list[Any]] = mapped_column(default=list)  # the coders compared
+    # The codings decided on, as they were: [{"id", "coder", "start", "end", "memo"}, …]
+    sources: Mapped[list[Any]] = mapped_column(default=list)
+    codings: Mapped[list[Any]] = mapped_column(default=list)  # ids of the consensus codings written
+    note: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(128))
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

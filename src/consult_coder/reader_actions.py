@@ -16,7 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from consult_coder import coding
+from consult_coder import adjudication, coding
+from consult_coder.access import Viewer, actor_viewer
 from consult_coder.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,17 @@ class UndoLast:
     transcript: int | None = None
 
 
-ReaderAction = AddCodes | RemoveCoding | ResizeCoding | SetCodingMemo | UndoLast
+@dataclass(frozen=True)
+class CopyCoding:
+    """A colleague's coding copied into the coder's own layer (``to="own"``) or into the consensus."""
+
+    coding_id: int
+    to: str
+    transcript: int | None = None
+
+
+COPY_TARGETS = ("own", "consensus")
+ReaderAction = AddCodes | RemoveCoding | ResizeCoding | SetCodingMemo | UndoLast | CopyCoding
 
 
 class MalformedAction(UserError):
@@ -90,6 +101,12 @@ def _check_text(value: Any) -> str:
     return value
 
 
+def _check_target(value: Any) -> str:
+    if value not in COPY_TARGETS:
+        raise ValueError(f"is not one of {', '.join(COPY_TARGETS)}")
+    return value
+
+
 def _check_snap(value: Any) -> str | None:
     if value not in coding.SNAPS:
         raise ValueError(f"is not one of {', '.join(str(s) for s in coding.SNAPS)}")
@@ -106,6 +123,7 @@ _ACTIONS: dict[str, tuple[type, dict[str, _Field]]] = {
                               "end": ("end", _check_int, True), "snap": ("snap", _check_snap, False)}),
     "memo": (SetCodingMemo, {"coding_id": ("id", _check_int, True), "memo": ("memo", _check_text, True)}),
     "undo": (UndoLast, {}),
+    "copy": (CopyCoding, {"coding_id": ("id", _check_int, True), "to": ("to", _check_target, True)}),
 }
 _COMMON: dict[str, _Field] = {"transcript": ("transcript", _check_optional_int, False)}
 
@@ -142,8 +160,12 @@ def parse_action(raw: Any) -> ReaderAction:
     return record(**values)
 
 
-def apply_action(session: Session, coder: str, transcript_id: int, action: ReaderAction) -> str:
-    """Carry out one reader action for ``coder`` on the open transcript; returns what happened, in words."""
+def apply_action(session: Session, coder: str, transcript_id: int, action: ReaderAction,
+                 viewer: Viewer | None = None) -> str:
+    """Carry out one reader action for ``coder`` on the open transcript; returns what happened, in words.
+
+    ``viewer`` is who is looking (``coder``, blind unless the page shows other coders): it decides whose
+    codings may be copied."""
     if action.transcript not in (None, transcript_id):
         raise UserError("That action was made on another transcript; nothing was changed")
     match action:
@@ -161,3 +183,6 @@ def apply_action(session: Session, coder: str, transcript_id: int, action: Reade
             return "Memo saved"
         case UndoLast():
             return coding.undo(session, coder, transcript_id=transcript_id) or "Nothing left to undo here"
+        case CopyCoding(coding_id=cid, to=to):
+            who = viewer or actor_viewer(session, coder, show_others=False)
+            return adjudication.copy_coding(session, cid, to, viewer=who, transcript_id=transcript_id)

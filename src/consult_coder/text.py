@@ -85,6 +85,11 @@ def snap_to_sentences(text: str, start: int, end: int) -> tuple[int, int]:
     return new_start, new_end
 
 
+def word_spans(text: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
+    """Each word of ``text[lo:hi]`` as a (start, end) span, in order."""
+    return [m.span() for m in _WORD.finditer(text, lo, len(text) if hi is None else hi)]
+
+
 def word_count(text: str) -> int:
     return len(_WORD.findall(text))
 

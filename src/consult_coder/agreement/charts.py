@@ -25,8 +25,11 @@ ALPHA_COLOURS = {"unreliable": "#fdae6b", "tentative": "#c6dbef", "reliable": "#
 STATISTICS = ("cohen_kappa", "krippendorff_alpha", "brennan_prediger", "percent_agreement")
 
 
-def agreement_heatmap(result: AgreementResult, statistic: str = "cohen_kappa") -> alt.Chart:
-    """Codes down, transcripts across; one cell per code × transcript of ``statistic``."""
+def agreement_heatmap(
+    result: AgreementResult, statistic: str = "cohen_kappa", step: int = ROW_HEIGHT
+) -> alt.Chart:
+    """Codes down, transcripts across; one cell per code × transcript of ``statistic``, ``step`` px high
+    (the Word report's figure is more compact than the page's)."""
     if statistic not in STATISTICS:
         raise ValueError(f"unknown statistic {statistic!r}: choose one of {', '.join(STATISTICS)}")
     cells = result.by_transcript
@@ -53,7 +56,9 @@ def agreement_heatmap(result: AgreementResult, statistic: str = "cohen_kappa") -
             legend=alt.Legend(orient="bottom"))
     title = f"{name} by code and transcript ({UNIT_LABELS[result.unit].lower()})"
     base = alt.Chart(data, title=title).encode(
-        x=alt.X("transcript:N", sort=transcripts, title=None, axis=alt.Axis(labelAngle=-40, labelLimit=160)),
+        x=alt.X("transcript:N", sort=transcripts, title=None,  # short labels (P01) need no slant
+                axis=alt.Axis(labelAngle=0 if max(map(len, transcripts), default=0) <= 5 else -40,
+                              labelLimit=160)),
         y=alt.Y("code:N", sort=codes, title=None, axis=alt.Axis(labelLimit=220)),
     )
     rects = base.mark_rect(stroke="#ffffff", strokeWidth=1).encode(
@@ -67,5 +72,5 @@ def agreement_heatmap(result: AgreementResult, statistic: str = "cohen_kappa") -
     numbers = base.mark_text(fontSize=9).encode(
         text="label:N", color=alt.condition(dark, alt.value("white"), alt.value("black")))
     return ((rects + numbers)
-            .properties(width=max(160, 44 * len(transcripts)), height=alt.Step(ROW_HEIGHT))
+            .properties(width=max(160, 44 * len(transcripts)), height=alt.Step(step))
             .configure(font=FONT))

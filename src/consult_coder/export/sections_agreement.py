@@ -8,6 +8,8 @@ level (NVivo's count). A one-coder project gets no section.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from docx.document import Document
 
 from consult_coder.agreement.bands import ALPHA_NOTE, KAPPA_NOTE, PARADOX_NOTE
@@ -17,12 +19,26 @@ from consult_coder.agreement.labels import coefficient, count, percent
 from consult_coder.agreement.tables import AgreementResult
 from consult_coder.charts import to_png
 from consult_coder.export.context import ReportContext
-from consult_coder.export.docx_layout import add_picture, add_table, caption, ensure_orientation, note
+from consult_coder.export.docx_layout import (
+    Align,
+    add_picture,
+    add_table,
+    caption,
+    ensure_orientation,
+    note,
+    portrait_width,
+    table_fits,
+)
 from consult_coder.export.registry import section
 from consult_coder.export.sections_intro import speech_label
 
-TRANSCRIPTS_PER_TABLE = 8  # code × transcript tables wider than this continue in a further table
 LOW_PREVALENCE_MARK = "ᵃ"
+# Two-line headers: on one line the six columns are wider than a portrait page, and a squeezed header
+# breaks inside its words.
+STATISTIC_HEADERS = ["Agreement", "Cohen's\nκ", "Brennan–\nPrediger κ"]
+ALIGN: list[Align] = ["left", *["center"] * 5]
+CHART_SCALE = 2.0
+HEATMAP_STEP = 16  # px per row in print: the figure then shares a page with the table before it
 
 
 def _names(coders: tuple[str, ...]) -> str:
@@ -60,47 +76,77 @@ def agreement(doc: Document, ctx: ReportContext) -> None:
     status = ("None of the transcripts is marked done by every coder yet: these figures count every "
               "transcript at least two coders have started and will change as coding goes on. "
               if project.unfinished else "")
-    doc.add_paragraph(
-        f"{coders} coded the same {len(sentences.transcripts)} transcripts independently ({titles}). "
-        f"{status}A code is present in a sentence when a coder's coding overlaps it; a sentence ends at "
-        f"end punctuation or a line break, and a speaker turn always ends one. Counted: "
-        f"{speech_label(ctx)}. Percent agreement and Brennan–Prediger's kappa stand beside Cohen's kappa "
-        "because codes that are rare in the text depress kappa (the kappa paradox).")
+    intro = (f"{coders} coded the same {len(sentences.transcripts)} transcripts independently ({titles}). "
+             f"{status}A code is present in a sentence when a coder's coding overlaps it; a sentence ends at "
+             f"end punctuation or a line break, and a speaker turn always ends one. Counted: "
+             f"{speech_label(ctx)}. Percent agreement and Brennan–Prediger's kappa stand beside Cohen's "
+             "kappa because codes that are rare in the text depress kappa (the kappa paradox).")
+    doc.add_paragraph(intro)
 
-    header = ["Code", "Sentences", "Agreement", "Cohen's κ", "Brennan–Prediger κ", "Krippendorff's α"]
+    header = ["Code", "Sentences", *STATISTIC_HEADERS, "Krippendorff's\nα"]
     rows, flagged = _by_code_rows(sentences, "krippendorff_alpha")
     caption(doc, "Table", ctx.number("Table"), f"Agreement between {coders} per code, sentences as units")
-    add_table(doc, header, rows, ["left", *["center"] * 5])
+    add_table(doc, header, rows, ALIGN)
     mark = f" {LOW_PREVALENCE_MARK} {PARADOX_NOTE}" if flagged else ""
-    note(doc, f"Units: {count(sentences.by_code['units'].iloc[0])} sentences in "
-              f"{len(sentences.transcripts)} transcripts; the pooled row counts every code × sentence. "
-              f"Krippendorff's α is nominal, over all coders. {KAPPA_NOTE} {ALPHA_NOTE}{mark}")
+    text = (f"Units: {count(sentences.by_code['units'].iloc[0])} sentences in "
+            f"{len(sentences.transcripts)} transcripts; the pooled row counts every code × sentence. "
+            f"Krippendorff's α is nominal, over all coders. {KAPPA_NOTE} {ALPHA_NOTE}{mark}")
+    note(doc, text)
 
     rows, flagged = _by_code_rows(characters, "unitized_alpha")
     caption(doc, "Table", ctx.number("Table"), f"Agreement between {coders} per code, characters as units")
-    add_table(doc, ["Code", "Characters", *header[2:5], "Unitized α (αu)"], rows, ["left", *["center"] * 5])
+    header = ["Code", "Characters", *STATISTIC_HEADERS, "Unitized\nα (αu)"]
+    add_table(doc, header, rows, ALIGN)
     see = f"{LOW_PREVALENCE_MARK} Low prevalence: see the note to the previous table." if flagged else ""
-    note(doc, "Every character of the counted speech is a unit, coded or not, as NVivo counts; long "
-              "stretches nobody coded raise percent agreement. αu is Krippendorff's (2004) unitized alpha: "
-              "agreement on where each code begins and ends, on the counted speech laid end to end. "
-              f"{see}".strip())
+    text = ("Every character of the counted speech is a unit, coded or not, as NVivo counts; long "
+            "stretches nobody coded raise percent agreement. αu is Krippendorff's (2004) unitized alpha: "
+            "agreement on where each code begins and ends, on the counted speech laid end to end. "
+            f"{see}".strip())
+    note(doc, text)
     _by_transcript(doc, ctx, sentences, coders)
 
 
+def transcript_labels(result: AgreementResult) -> dict[int, str]:
+    """Column labels for the code × transcript table and figure: the participant ids (P01, …) when
+    each transcript has its own, else the transcripts' titles."""
+    cells = result.by_transcript.drop_duplicates("transcript_id")
+    ids = dict(zip(result.transcripts["transcript_id"], result.transcripts["participant_id"], strict=True))
+    short = [ids.get(t) or "" for t in cells["transcript_id"]]
+    use = all(short) and len(set(short)) == len(short)
+    return dict(zip(cells["transcript_id"], short if use else map(str, cells["transcript"]), strict=True))
+
+
+def _columns_per_table(doc: Document, codes: list[str], labels: list[str]) -> int:
+    """As many transcripts as a portrait page holds without squeezing a number or a label."""
+    for n in range(len(labels), 1, -1):
+        widest = sorted(labels, key=len, reverse=True)[:n]
+        if table_fits(["Code", *widest], [[c, *["0.000"] * n] for c in codes],
+                      ["left", *["center"] * n], portrait_width(doc)):
+            return n
+    return 1
+
+
 def _by_transcript(doc: Document, ctx: ReportContext, result: AgreementResult, coders: str) -> None:
-    cells = result.by_transcript
-    titles = list(dict.fromkeys(cells["transcript"]))
+    labels = transcript_labels(result)
+    cells = result.by_transcript.assign(transcript=result.by_transcript["transcript_id"].map(labels))
+    columns = list(dict.fromkeys(cells["transcript"]))
     value = {(r["code"], r["transcript"]): r["cohen_kappa"] for r in cells.to_dict("records")}
     codes = list(dict.fromkeys(cells["code"]))
-    chunks = [titles[i:i + TRANSCRIPTS_PER_TABLE] for i in range(0, len(titles), TRANSCRIPTS_PER_TABLE)]
+    per_table = _columns_per_table(doc, codes, columns)
+    chunks = [columns[i:i + per_table] for i in range(0, len(columns), per_table)]
     for n, chunk in enumerate(chunks, start=1):
-        ensure_orientation(doc, landscape=len(chunk) > 5)
         part = f" (part {n} of {len(chunks)})" if len(chunks) > 1 else ""
         caption(doc, "Table", ctx.number("Table"),
                 f"Cohen's κ between {coders} per code and transcript, sentences as units{part}")
         rows = [[code, *(coefficient(value[(code, t)]) for t in chunk)] for code in codes]
-        add_table(doc, ["Code", *map(str, chunk)], rows, ["left", *["center"] * len(chunk)])
-    note(doc, "— = undefined: in that transcript neither coder used the code (or both used it in every "
-              f"sentence). Bands: {KAPPA_NOTE}")
+        align: list[Align] = ["left", *["center"] * len(chunk)]
+        add_table(doc, ["Code", *chunk], rows, align)
+    titles = dict(zip(result.by_transcript["transcript_id"], result.by_transcript["transcript"], strict=True))
+    named = ("Columns are named by the transcript's participant. "
+             if any(labels[t] != str(titles[t]) for t in labels) else "")
+    text = (f"{named}— = undefined: in that transcript neither coder used the code (or both used it in "
+            f"every sentence). Bands: {KAPPA_NOTE}")
+    note(doc, text)
     caption(doc, "Figure", ctx.number("Figure"), "Cohen's κ per code and transcript, coloured by band")
-    add_picture(doc, to_png(agreement_heatmap(result).properties(title=""), scale=2.0), scale=2.0)
+    chart = agreement_heatmap(replace(result, by_transcript=cells), step=HEATMAP_STEP).properties(title="")
+    add_picture(doc, to_png(chart, scale=CHART_SCALE), scale=CHART_SCALE)

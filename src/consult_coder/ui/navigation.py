@@ -18,6 +18,7 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("segments", "Coded segments", ":material/format_quote:", "segments"),
     ("codebook", "Codebook", ":material/menu_book:", "codebook"),
     ("analysis", "Analysis", ":material/bar_chart:", "analysis"),
+    ("agreement", "Agreement", ":material/compare_arrows:", "agreement"),
     ("export", "Export", ":material/download:", "export"),
     ("importer", "Import", ":material/upload_file:", "import"),
     ("users", "Team & accounts", ":material/manage_accounts:", "team"),

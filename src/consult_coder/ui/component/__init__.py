@@ -16,14 +16,15 @@ from typing import Any
 
 import streamlit as st
 
+from consult_coder.adjudication import CONSENSUS
 from consult_coder.codebook import CodeView
 from consult_coder.coding import CodingView, TranscriptView, TurnView
 from consult_coder.text import snap_to_sentences
 
 _HERE = Path(__file__).parent
 NAME = "consult_coder_reader"
-JS_FILES = ("reader_pure.js", "reader_base.js", "reader_caret.js", "reader_panel.js", "reader_palette.js",
-            "reader.js")
+JS_FILES = ("reader_pure.js", "reader_base.js", "reader_caret.js", "reader_copy.js", "reader_panel.js",
+            "reader_palette.js", "reader.js")
 
 # Not in a shadow root: ShadowRoot.getSelection() exists only in Chromium (see the team notes).
 _mount = st.components.v2.component(
@@ -74,12 +75,14 @@ def build_payload(
     more_hits: bool = False,
     query: str = "",
     jump: dict[str, int] | None = None,
+    copy_to_consensus: bool = False,
 ) -> dict[str, Any]:
     """Everything the reader draws for one transcript; nothing else is sent to the browser.
 
     ``hits`` are ``[start, end]`` spans of a search (``query``) in this transcript; ``jump``
     (``{"seq", "offset", "start", "end"}``) asks the reader to scroll to the passage ``start``–``end``
-    around ``offset`` and flash it, once per ``seq``.
+    around ``offset`` and flash it, once per ``seq``. ``copy_to_consensus`` offers, on a colleague's
+    coding, to copy it into the consensus layer (for a viewer who may settle disagreements).
     """
     p = view.participant
 
@@ -97,6 +100,7 @@ def build_payload(
                      "coder": c.coder, "memo": c.memo, "own": c.coder == coder}
                     for c in codings],
         "query": query, "hits": [[a, b] for a, b in hits or []], "more_hits": more_hits, "jump": jump,
+        "copy_to_consensus": copy_to_consensus, "consensus": CONSENSUS,
     }
 
 

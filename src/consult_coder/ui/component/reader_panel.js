@@ -78,8 +78,9 @@ function openPanelIn(ctx, offset, rect) {
         if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); save(); }
       });
       row.appendChild(memo);
-    } else if (c.memo) {
-      row.appendChild(el("div", "ccr-memo-ro", c.memo));
+    } else {
+      if (c.memo) row.appendChild(el("div", "ccr-memo-ro", c.memo));
+      row.appendChild(copyButtons(c, data, send));
     }
     panel.appendChild(row);
   }

@@ -64,6 +64,12 @@ def _on_action() -> None:
         st.session_state[ACTION_KEY] = action
 
 
+def _viewer() -> Viewer:
+    """Who is looking: the current coder (their account's role and blinding), blind unless "Show other
+    coders" is on."""
+    return current_viewer(bool(st.session_state.get("coding_show_others", False)))
+
+
 def _handle_pending(project: Project, coder: str) -> None:
     """Apply the reader's last action, in its own unit of work; a refused one changes nothing."""
     raw = st.session_state.pop(ACTION_KEY, None)
@@ -74,7 +80,7 @@ def _handle_pending(project: Project, coder: str) -> None:
     try:
         action = reader_actions.parse_action(raw)
         with project.session() as s:
-            notice = reader_actions.apply_action(s, coder, tid, action)
+            notice = reader_actions.apply_action(s, coder, tid, action, _viewer())
     except UserError as exc:
         show.error(exc)
     else:
@@ -316,5 +322,6 @@ def render() -> None:
     _transcript_memo(project, coder, tid)
     payload = build_payload(view, codes, codings, coder, rev=st.session_state.get(REV_KEY, 0),
                             can_undo=undo_ok, notice=notice, hits=hits, more_hits=more, query=query.strip(),
-                            jump=_flash(jump, view, codings))
+                            jump=_flash(jump, view, codings),
+                            copy_to_consensus=viewer.is_lead and not viewer.blind)  # the lead's layer
     reader(payload, key=READER_KEY, on_action=_on_action)
