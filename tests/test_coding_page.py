@@ -91,7 +91,7 @@ def test_the_reader_gets_the_transcript_turns_and_codebook(study) -> None:
         text = s.get(Transcript, tid).text
     assert data["text"] == text
     assert [(t["speaker"], t["kind"], t["label"]) for t in data["turns"]][:2] == [
-        ("Interviewer", "interviewer", ""), ("P07", "participant", "youth · young person")]
+        ("Interviewer", "interviewer", ""), ("P07", "participant", "young person")]
     assert [c["id"] for c in data["codes"] if not c["archived"]] == [
         "empathy", "non_judgement", "goal_setting", "confidentiality", "trust_bond"]
     assert data["codes"][0]["definition"] == "Synthetic definition of empathy."
@@ -211,7 +211,7 @@ def test_progress_is_listed_and_a_transcript_can_be_marked_done(study) -> None:
     project, tid = study
     at = page()
     [picker] = [s for s in at.selectbox if s.label == "Transcript"]
-    assert picker.options == ["P07 consultation — P07 · youth · young person — not started"]
+    assert picker.options == ["P07 consultation — P07 · young person — not started"]
 
     at = act(at, type="add", start=0 + span(project, tid, "She")[0], end=span(project, tid, "She listens")[1],
              codes=["empathy"], transcript=tid)

@@ -49,6 +49,13 @@ def value_label_singular(attribute: str, value: str) -> str:
     return VALUE_LABELS_SINGULAR.get(attribute, {}).get(value, value)
 
 
+def who_label(pid: str | None, role: str | None, *more: str | None, group: str | None = None) -> str:
+    """One participant in a line ("P21 · clinician · psychiatrist"): the group as one member of it
+    (``youth`` -> "young person"), each part said once and empty ones left out."""
+    member = value_label_singular("group", group) if group else None
+    return " · ".join(dict.fromkeys(p for p in (pid, member, role, *more) if p))
+
+
 def group_plural(group: str) -> str:
     return value_label("group", group)
 

@@ -17,6 +17,7 @@ from typing import Any
 import streamlit as st
 
 from consult_coder.adjudication import CONSENSUS
+from consult_coder.analysis.labels import who_label
 from consult_coder.codebook import CodeView
 from consult_coder.coding import CodingView, TranscriptView, TurnView
 from consult_coder.text import snap_to_sentences
@@ -89,7 +90,7 @@ def build_payload(
     def label(turn: TurnView) -> str:  # who the participant is, without repeating the speaker's name
         if turn.kind != "participant" or not p:
             return ""
-        return " · ".join(x for x in (p.id, p.group, p.role) if x and x != turn.speaker)
+        return who_label(*(x if x != turn.speaker else None for x in (p.id, p.role)), group=p.group)
 
     turns = [{"speaker": t.speaker, "kind": t.kind, "start": t.start, "end": t.end, "label": label(t)}
              for t in view.turns]

@@ -20,6 +20,7 @@ import streamlit as st
 
 from consult_coder import coding, memos, reader_actions, search
 from consult_coder.access import Viewer
+from consult_coder.analysis.labels import value_label, who_label
 from consult_coder.codebook import CodeView, codebook_stamp, list_codes
 from consult_coder.errors import UserError
 from consult_coder.memos import MemoView
@@ -116,7 +117,7 @@ def _take_jump(choices: list[coding.TranscriptChoice]) -> dict[str, int] | None:
 # ---------------------------------------------------------------- choosing coder and transcript
 
 def _label(t: coding.TranscriptChoice, progress: dict[int, str]) -> str:
-    who = " · ".join(x for x in (t.participant_id, t.group, t.role) if x)
+    who = who_label(t.participant_id, t.role, group=t.group)
     state = coding.PROGRESS_LABELS[progress.get(t.id, "not_started")]
     return f"{t.title} — {who or 'no participant'} — {state}"
 
@@ -137,7 +138,8 @@ def _choose_transcript(choices: list[coding.TranscriptChoice], progress: dict[in
     groups = sorted({t.group for t in choices if t.group})
     roles = sorted({t.role for t in choices if t.role})
     c1, c2, c3, c4, c5 = st.columns([1.2, 1.6, 5.4, 0.5, 0.5], vertical_alignment="bottom")
-    group = c1.selectbox("Group", [ALL, *groups], key="coding_group")
+    group = c1.selectbox("Group", [ALL, *groups], key="coding_group",
+                         format_func=lambda g: g if g == ALL else value_label("group", g))
     role = c2.selectbox("Role", [ALL, *roles], key="coding_role")
     shown = [t for t in choices if group in (ALL, t.group) and role in (ALL, t.role)]
     if not shown:
@@ -266,7 +268,7 @@ def _toolbar(project: Project, coder: str, tid: int, status: str,
 
 def _caption(view: coding.TranscriptView, coder: str, codings: list[coding.CodingView], status: str) -> None:
     p = view.participant
-    who = " · ".join(x for x in (p.id, p.group, p.role, p.age_band) if x) if p else "—"
+    who = who_label(p.id, p.role, p.age_band, group=p.group) if p else "—"
     mine = sum(1 for c in codings if c.coder == coder)
     st.caption(md("**{}** · {} · coding as **{}** · {} of your codings shown · {}", view.title, who, coder,
                   mine, coding.PROGRESS_LABELS[status]))
