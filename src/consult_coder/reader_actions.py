@@ -1,7 +1,8 @@
 """What the transcript reader may ask for, defined once, checked on arrival, and carried out.
 
 The browser sends one plain dict per action, e.g. ``{"type": "add", "start": 10, "end": 42,
-"codes": ["empathy"], "transcript": 7}``. :func:`parse_action` turns it into one of the records below,
+"codes": ["empathy"], "transcript": 7}``, or ``{"type": "accept_suggestion", "id": 31}`` for a code
+suggestion shown on the passage. :func:`parse_action` turns it into one of the records below,
 or refuses it with a log line for whoever runs the app and a one-line message for the coder (nothing
 the coder typed goes into the log). :func:`apply_action` carries a record out for one coder, inside
 the caller's unit of work. Offsets are code points of the stored text.
@@ -57,7 +58,24 @@ class UndoLast:
     transcript: int | None = None
 
 
-ReaderAction = AddCodes | RemoveCoding | ResizeCoding | SetCodingMemo | UndoLast
+@dataclass(frozen=True)
+class AcceptSuggestion:
+    """Code a suggestion's sentence with its code, as the coder (origin ``suggested``)."""
+
+    suggestion_id: int
+    transcript: int | None = None
+
+
+@dataclass(frozen=True)
+class RejectSuggestion:
+    """Never suggest that code for that sentence to this coder again."""
+
+    suggestion_id: int
+    transcript: int | None = None
+
+
+ReaderAction = (AddCodes | RemoveCoding | ResizeCoding | SetCodingMemo | UndoLast | AcceptSuggestion
+                | RejectSuggestion)
 
 
 class MalformedAction(UserError):
@@ -106,6 +124,8 @@ _ACTIONS: dict[str, tuple[type, dict[str, _Field]]] = {
                               "end": ("end", _check_int, True), "snap": ("snap", _check_snap, False)}),
     "memo": (SetCodingMemo, {"coding_id": ("id", _check_int, True), "memo": ("memo", _check_text, True)}),
     "undo": (UndoLast, {}),
+    "accept_suggestion": (AcceptSuggestion, {"suggestion_id": ("id", _check_int, True)}),
+    "reject_suggestion": (RejectSuggestion, {"suggestion_id": ("id", _check_int, True)}),
 }
 _COMMON: dict[str, _Field] = {"transcript": ("transcript", _check_optional_int, False)}
 
@@ -161,3 +181,12 @@ def apply_action(session: Session, coder: str, transcript_id: int, action: Reade
             return "Memo saved"
         case UndoLast():
             return coding.undo(session, coder, transcript_id=transcript_id) or "Nothing left to undo here"
+        case AcceptSuggestion(suggestion_id=sid):
+            from consult_coder.suggestions import review  # loads spaCy: only when a suggestion is decided
+
+            return f"Applied {review.accept_on(session, transcript_id, sid, coder)} to the sentence"
+        case RejectSuggestion(suggestion_id=sid):
+            from consult_coder.suggestions import review
+
+            name = review.reject_on(session, transcript_id, sid, coder)
+            return f"{name} will not be suggested to you there again"
