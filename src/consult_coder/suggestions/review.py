@@ -12,7 +12,7 @@ or for a viewer who is not blind (:func:`may_measure`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -95,33 +95,32 @@ class Passage:
 
     transcript_id: int
     transcript: str
-    participant: str  # "P07 · youth · young person", or ""
+    participant: str  # "P07 · youth · young person" (less the speaker's name), or ""
     speaker: str
     start: int  # the sentence's start: where "open in context" goes
     pieces: tuple[Piece, ...]
 
 
-def in_context(session: Session, suggestion: store.SuggestionView, window: int = 320) -> Passage:
-    """The suggestion's turn around its sentence (at most ``window`` characters either side, cut at a
-    space), with the sentence and the matched evidence marked."""
-    tr = session.get(Transcript, suggestion.transcript_id)
+def in_context(session: Session, transcript_id: int, start: int, end: int,
+               evidence: Sequence[tuple[int, int]], window: int = 320) -> Passage:
+    """The sentence ``start``–``end`` in its turn (at most ``window`` characters either side, cut at a
+    space), with the sentence and the matched ``evidence`` marked: a suggestion, or a false hit."""
+    tr = session.get(Transcript, transcript_id)
     if tr is None:
         raise UserError("That transcript is no longer in the project")
-    turn = session.scalars(select(Turn).where(Turn.transcript_id == tr.id, Turn.start <= suggestion.start,
-                                              Turn.end >= suggestion.end)).first()
-    lo, hi = (turn.start, turn.end) if turn else (suggestion.start, suggestion.end)
-    lo, hi = _clip(tr.text, lo, hi, suggestion.start, suggestion.end, window)
-    cuts = {lo, hi, suggestion.start, suggestion.end}
-    for a, b in suggestion.evidence:
+    turn = session.scalars(select(Turn).where(Turn.transcript_id == tr.id, Turn.start <= start,
+                                              Turn.end >= end)).first()
+    lo, hi = (turn.start, turn.end) if turn else (start, end)
+    lo, hi = _clip(tr.text, lo, hi, start, end, window)
+    cuts = {lo, hi, start, end}
+    for a, b in evidence:
         cuts |= {min(max(a, lo), hi), min(max(b, lo), hi)}
     edges = sorted(cuts)
-    pieces = []
-    for a, b in zip(edges, edges[1:], strict=False):
-        if a < b:
-            pieces.append(Piece(tr.text[a:b], suggestion.start <= a and b <= suggestion.end,
-                                any(x <= a and b <= y for x, y in suggestion.evidence)))
-    return Passage(tr.id, tr.title, _participant(session, tr.participant_id), turn.speaker if turn else "",
-                   suggestion.start, tuple(pieces))
+    pieces = [Piece(tr.text[a:b], start <= a and b <= end, any(x <= a and b <= y for x, y in evidence))
+              for a, b in zip(edges, edges[1:], strict=False) if a < b]
+    speaker = turn.speaker if turn else ""
+    return Passage(tr.id, tr.title, _participant(session, tr.participant_id, speaker), speaker, start,
+                   tuple(pieces))
 
 
 def _clip(text: str, lo: int, hi: int, start: int, end: int, window: int) -> tuple[int, int]:
@@ -134,9 +133,10 @@ def _clip(text: str, lo: int, hi: int, start: int, end: int, window: int) -> tup
     return lo, hi
 
 
-def _participant(session: Session, pid: str | None) -> str:
+def _participant(session: Session, pid: str | None, speaker: str) -> str:
+    """Who the participant is, without repeating the speaker's name."""
     p = session.get(Participant, pid) if pid else None
-    return " · ".join(x for x in (p.id, p.group, p.role) if x) if p else ""
+    return " · ".join(x for x in (p.id, p.group, p.role) if x and x != speaker) if p else ""
 
 
 # ---------------------------------------------------------------- deciding on one transcript

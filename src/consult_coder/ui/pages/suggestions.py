@@ -1,0 +1,490 @@
+"""Page "Suggestions": review code suggestions one at a time, see how often each code's are right, and
+teach them from your coding.
+
+- **Review** — a queue per code: one open suggestion at a time in its turn, the evidence in bold;
+  Accept (A), Reject (R), Next (N or J), Previous (K), or open it on the Code page; a code's open
+  suggestions accepted all at once after a preview.
+- **Quality** — precision, recall and F1 per code against finished transcripts (your own, or — for a
+  lead or an unblinded coder — the consensus or another coder's), each code's false hits one click away.
+- **Learn** — words and phrases typical of a code in the reference's coding, each one click from being
+  a pattern; the local classifier trained, with its cross-validated figures.
+- **Settings** — context sentences, interviewer speech, an installed trained spaCy pipeline.
+
+Suggestions are brought up to date first (only what changed is matched again), with a progress bar.
+"""
+
+from __future__ import annotations
+
+from itertools import groupby
+from typing import Any
+
+import streamlit as st
+
+from consult_coder.access import Viewer
+from consult_coder.codebook import list_codes
+from consult_coder.errors import UserError
+from consult_coder.suggestions import mining, review, store
+from consult_coder.suggestions.quality import CodeQuality, QualityTable
+from consult_coder.ui.component.review_keys import review_keys
+from consult_coder.ui.navigation import open_in_context
+from consult_coder.ui.render import escape_md
+from consult_coder.ui.state import current_coder, get_project
+from consult_coder.ui.suggestion_refresh import ensure_fresh
+
+SECTIONS = ("Review", "Quality", "Learn", "Settings")
+SECTION_KEY = "suggest_section"
+CODE_KEY = "suggest_code"  # the code whose queue is open
+POS_KEY = "suggest_pos"  # where in that queue the reviewer is
+KEYS_KEY = "suggest_keys"  # the keys component
+KEY_ACTION = "suggest_key"  # a key pressed ({"key", "id"}), waiting to be carried out
+NOTICE_KEY = "suggest_notice"  # (kind, text) to show after the rerun an action caused
+BULK_KEY = "suggest_bulk"  # a bulk-accept preview: {"code", "ids", "sample"}
+REF_KEY = "suggest_reference"
+SOURCE_KEY = "suggest_source"
+FALSE_KEY = "suggest_false_code"  # the code whose false hits are open
+LEARN_CODE_KEY = "suggest_learn_code"
+LEARN_REF_KEY = "suggest_learn_reference"
+CAND_KEY = "suggest_candidates"  # {"reference", "code", "items", "added"}
+TRAIN_REF_KEY = "suggest_train_reference"
+SAMPLE = 10  # sentences listed in a bulk-accept preview
+FALSE_SHOWN = 30  # false hits listed at most
+WEAK = 0.5  # a code whose suggestions are right less often than this is flagged
+SOURCE_LABELS = {"pattern": "codebook patterns", "classifier": "classifier (cross-validated)",
+                 "keywords": "code-name keywords (baseline)"}
+
+
+def _viewer(coder: str) -> Viewer:
+    # Solo mode: the person at the machine is a lead, blind to other coders' codings unless they choose
+    # otherwise (docs/architecture.md, "Who sees what"); team mode's ui.state.current_viewer() takes
+    # this place when it lands.
+    return Viewer(coder, role="lead", blind=True)
+
+
+def _notice() -> None:
+    kind, text = st.session_state.pop(NOTICE_KEY, (None, ""))
+    if kind == "error":
+        st.error(text)
+    elif kind:
+        st.success(text)
+
+
+def _call(action: Any, *args: Any, done: str = "") -> Any:
+    """Run one core writer as one user action; a refusal becomes the notice, a success ``done``."""
+    try:
+        with get_project().session() as s:
+            result = action(s, *args)
+    except UserError as exc:
+        st.session_state[NOTICE_KEY] = ("error", str(exc))
+        return None
+    if done:
+        st.session_state[NOTICE_KEY] = ("success", done)
+    return result
+
+
+def _reference_label(viewer: Viewer, name: str) -> str:
+    if name == viewer.name:
+        return f"your own codings ({name})"
+    return "the consensus" if name == review.CONSENSUS else f"{name}'s codings"
+
+
+# ---------------------------------------------------------------- the passage, as text
+
+def _marked(text: str, left: str, right: str) -> str:
+    """``left`` + text + ``right``, with the text's edge spaces kept outside the marks."""
+    core = text.strip()
+    if not core:
+        return escape_md(text)
+    head, tail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()):]
+    return escape_md(head) + left + escape_md(core) + right + escape_md(tail)
+
+
+def passage_markdown(passage: review.Passage) -> str:
+    """The passage for st.markdown: user text escaped, the sentence shaded, the evidence in bold."""
+    out = []
+    for in_sentence, pieces in groupby(passage.pieces, key=lambda p: p.sentence):
+        text = "".join(_marked(p.text, "**", "**") if p.evidence else escape_md(p.text) for p in pieces)
+        out.append(f":violet-background[{text}]" if in_sentence else text)
+    return "".join(out)
+
+
+def _evidence_words(passage: review.Passage) -> str:
+    words = [f"“{p.text.strip()}”" for p in passage.pieces if p.evidence and p.text.strip()]
+    return " … ".join(words) or "the sentence as a whole"
+
+
+def _show_passage(passage: review.Passage) -> None:
+    who = " · ".join(x for x in (passage.speaker, passage.participant) if x)
+    st.caption(escape_md(f"{passage.transcript} · {who}" if who else passage.transcript))
+    st.markdown(passage_markdown(passage))
+
+
+# ---------------------------------------------------------------- review: the queue
+
+def _on_key() -> None:
+    state = st.session_state.get(KEYS_KEY) or {}
+    pressed = state.get("key") if hasattr(state, "get") else None
+    if pressed is not None:
+        st.session_state[KEY_ACTION] = pressed
+
+
+def _decide(viewer: Viewer, suggestion_id: int, accept: bool, code: str) -> None:
+    if accept:
+        _call(store.accept, suggestion_id, viewer.name,
+              done=f"Accepted: the sentence is coded {code} (undo it on the Code page).")
+    else:
+        _call(store.reject, suggestion_id, viewer.name, done=f"Rejected: {code} will not be suggested to "
+                                                           "you for that sentence again.")
+
+
+def _move(delta: int) -> None:
+    st.session_state[POS_KEY] = max(0, st.session_state.get(POS_KEY, 0) + delta)
+
+
+def _apply_key(viewer: Viewer, items: list[store.SuggestionView]) -> bool:
+    """Carry out a key pressed in the queue on the suggestion that was on screen; True if it decided
+    one (a key for a suggestion no longer open does nothing)."""
+    pressed = st.session_state.pop(KEY_ACTION, None)
+    if not isinstance(pressed, dict) or pressed.get("key") not in ("accept", "reject", "next", "previous"):
+        return False
+    if pressed["key"] in ("next", "previous"):
+        _move(1 if pressed["key"] == "next" else -1)
+        return False
+    shown = next((v for v in items if v.id == pressed.get("id")), None)
+    if shown is not None:
+        _decide(viewer, shown.id, pressed["key"] == "accept", shown.code)
+    return shown is not None
+
+
+def _reset_queue() -> None:
+    st.session_state[POS_KEY] = 0
+    st.session_state.pop(BULK_KEY, None)
+
+
+def _choose_code(queues: list[review.CodeQueue]) -> review.CodeQueue:
+    labels = {q.code_id: f"{q.code} — {q.open} open" for q in queues}
+    if st.session_state.get(CODE_KEY) not in labels:
+        with_open = [q.code_id for q in queues if q.open]
+        st.session_state[CODE_KEY] = (with_open or list(labels))[0]
+    c1, c2 = st.columns([3, 2], vertical_alignment="bottom")
+    code_id = c1.selectbox("Code", list(labels), format_func=labels.__getitem__, key=CODE_KEY,
+                           on_change=_reset_queue)
+    queue = next(q for q in queues if q.code_id == code_id)
+    done = queue.decided / queue.total if queue.total else 1.0
+    c2.progress(done, text=f"{queue.decided} of {queue.total} suggestions of this code decided")
+    return queue
+
+
+def _card(viewer: Viewer, items: list[store.SuggestionView], pos: int) -> None:
+    item = items[pos]
+    with get_project().session() as s:
+        passage = review.in_context(s, item.transcript_id, item.start, item.end, item.evidence)
+    with st.container(border=True, key="suggest_card"):
+        st.caption(f"Suggestion {pos + 1} of {len(items)} open · from {' and '.join(item.sources)}")
+        _show_passage(passage)
+        st.markdown(f"Suggested: **{escape_md(item.code)}** — because: {escape_md(_evidence_words(passage))}")
+        b1, b2, b3, b4, b5 = st.columns([1, 1, 1, 1, 1.6])
+        b1.button("Accept", key="suggest_accept", type="primary", icon=":material/check:", width="stretch",
+                  on_click=_decide, args=(viewer, item.id, True, item.code), help="Code this sentence (A)")
+        b2.button("Reject", key="suggest_reject", icon=":material/close:", width="stretch",
+                  on_click=_decide, args=(viewer, item.id, False, item.code),
+                  help="Never suggest this code here to you again (R)")
+        b3.button("Previous", key="suggest_prev", icon=":material/chevron_left:", width="stretch",
+                  on_click=_move, args=(-1,), disabled=pos == 0, help="K")
+        b4.button("Next", key="suggest_next", icon=":material/chevron_right:", width="stretch",
+                  on_click=_move, args=(1,), disabled=pos >= len(items) - 1, help="N or J")
+        if b5.button("Open in context", key="suggest_open", icon=":material/open_in_new:", width="stretch"):
+            open_in_context(item.transcript_id, item.start)
+    review_keys(item.id, key=KEYS_KEY, on_key=_on_key)
+
+
+def _bulk(viewer: Viewer, queue: review.CodeQueue) -> None:
+    """Accept a code's open suggestions all at once, after seeing how many and which."""
+    with st.expander(f"Accept all open suggestions of {queue.code}", icon=":material/done_all:"):
+        st.caption("Preview first: accepting codes exactly the sentences listed here, as you, with origin "
+                   "“suggested” (each can be undone or adjusted on the Code page).")
+        if st.button("Preview", key="suggest_bulk_preview", icon=":material/visibility:"):
+            with get_project().session() as s:
+                views = store.bulk_preview(s, queue.code_id, viewer.name)
+            st.session_state[BULK_KEY] = {"code": queue.code_id, "ids": [v.id for v in views],
+                                          "sample": [(v.transcript, v.sentence) for v in views[:SAMPLE]]}
+        preview = st.session_state.get(BULK_KEY)
+        if not preview or preview["code"] != queue.code_id:
+            return
+        n = len(preview["ids"])
+        if not n:
+            st.info("Nothing is open for this code.")
+            return
+        st.markdown(f"**{n}** sentence{'s' if n != 1 else ''} would be coded **{escape_md(queue.code)}**:")
+        for title, sentence in preview["sample"]:
+            st.markdown(f"- {escape_md(sentence)} — *{escape_md(title)}*")
+        if n > SAMPLE:
+            st.caption(f"… and {n - SAMPLE} more.")
+        if st.button(f"Accept these {n}", key="suggest_bulk_accept", type="primary"):
+            coded = _call(store.bulk_accept, queue.code_id, viewer.name, preview["ids"])
+            if coded is not None:
+                st.session_state[NOTICE_KEY] = ("success", f"Coded {len(coded)} sentence(s) {queue.code}.")
+            st.session_state.pop(BULK_KEY, None)
+            st.rerun()
+
+
+def _review(viewer: Viewer) -> None:
+    with get_project().session() as s:
+        queues = review.review_queues(s, viewer)
+    if not queues:
+        st.info("There are no codes yet: add them (with patterns) on the Codebook page.")
+        return
+    queue = _choose_code(queues)
+    with get_project().session() as s:
+        items = review.pending_for(s, viewer, code_id=queue.code_id)
+    if _apply_key(viewer, items):
+        with get_project().session() as s:
+            items = review.pending_for(s, viewer, code_id=queue.code_id)
+    _notice()
+    if not items:
+        st.success(f"Nothing left to review for {escape_md(queue.code)}.")
+        review_keys(None, key=KEYS_KEY, on_key=_on_key)
+        return
+    pos = min(st.session_state.get(POS_KEY, 0), len(items) - 1)
+    st.session_state[POS_KEY] = pos
+    _card(viewer, items, pos)
+    _bulk(viewer, queue)
+
+
+# ---------------------------------------------------------------- quality
+
+def _references(viewer: Viewer, key: str, label: str) -> str | None:
+    with get_project().session() as s:
+        refs = review.references(s, viewer)
+    if not refs:
+        st.info("Quality is measured on finished transcripts only: mark the transcripts you have coded "
+                "as done on the Code page (“Mark transcript done”).")
+        return None
+    return st.selectbox(label, refs, key=key, format_func=lambda n: _reference_label(viewer, n))
+
+
+def _figure(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
+
+
+def _quality_row(row: CodeQuality, pattern: bool, strong: bool = False) -> None:
+    cols = st.columns([2.6, 1, 1, 1, 1, 1, 1, 1.6], vertical_alignment="center")
+    weak = row.precision is not None and row.precision < WEAK and row.suggested >= 5
+    name = escape_md(row.code)
+    cols[0].markdown(f"**{name}**" if strong else (f":material/warning: {name}" if weak else name),
+                     help="Fewer than half of this code's suggestions are right" if weak else None)
+    for col, value in zip(cols[1:7], (row.suggested, row.coded, row.tp, _figure(row.precision),
+                                      _figure(row.recall), _figure(row.f1)), strict=True):
+        col.markdown(f"**{value}**" if strong else str(value))
+    if pattern and not strong and row.fp:
+        cols[7].button(f"{row.fp} false hit{'s' if row.fp != 1 else ''}", key=f"suggest_false_{row.code_id}",
+                       on_click=_open_false_hits, args=(row.code_id,), icon=":material/search:",
+                       width="stretch")
+
+
+def _open_false_hits(code_id: str) -> None:
+    st.session_state[FALSE_KEY] = code_id
+
+
+def _quality_table(table: QualityTable, pattern: bool) -> None:
+    head = st.columns([2.6, 1, 1, 1, 1, 1, 1, 1.6])
+    for col, label in zip(head, ("Code", "Suggested", "Coded", "Right", "Precision", "Recall", "F1",
+                                 "False hits" if pattern else ""), strict=True):
+        col.caption(label)
+    for row in table.rows:
+        _quality_row(row, pattern)
+    st.divider()
+    for row in (table.micro, table.macro):
+        if row is not None:
+            _quality_row(row, pattern, strong=True)
+
+
+def _false_hits(viewer: Viewer, reference: str, table: QualityTable) -> None:
+    code_id = st.session_state.get(FALSE_KEY)
+    row = next((r for r in table.rows if r.code_id == code_id), None)
+    if row is None:
+        return
+    with get_project().session() as s:
+        hits = review.false_hits_for(s, viewer, reference, row.code_id)
+        passages = [review.in_context(s, h.transcript_id, h.start, h.end, h.evidence, window=160)
+                    for h in hits[:FALSE_SHOWN]]
+    st.subheader(f"False hits of {row.code}", anchor=False)
+    st.caption(f"{len(hits)} sentence(s) suggested for this code that {_reference_label(viewer, reference)} "
+               "did not code with it" + (f" (first {FALSE_SHOWN} shown)" if len(hits) > FALSE_SHOWN else "")
+               + ". The words in bold made the suggestion: fix or remove the pattern behind them on the "
+               "Codebook page.")
+    for i, (hit, passage) in enumerate(zip(hits, passages, strict=False)):
+        with st.container(border=True):
+            _show_passage(passage)
+            if st.button("Open in context", key=f"suggest_false_open_{i}", icon=":material/open_in_new:"):
+                open_in_context(hit.transcript_id, hit.start)
+
+
+def _units(table: QualityTable, viewer: Viewer) -> str:
+    return (f"Against {_reference_label(viewer, table.reference)}: {table.transcripts} finished "
+            f"transcript(s), {table.sentences:,} sentences of participant speech. Each (sentence, code) is "
+            "one decision: **Suggested** and **Coded** count sentences, **Right** those both suggested and "
+            "coded. Precision = right ÷ suggested (how often a suggestion is right), recall = right ÷ coded "
+            "(how much of the coding the suggestions find), F1 their harmonic mean; micro pools all codes, "
+            "macro is the mean over codes. A dash: nothing to divide by.")
+
+
+def _quality(viewer: Viewer) -> None:
+    c1, c2 = st.columns([2, 3])
+    with c1:
+        reference = _references(viewer, REF_KEY, "Measured against")
+    if reference is None:
+        return
+    source = c2.radio("Suggestions from", list(SOURCE_LABELS), key=SOURCE_KEY, horizontal=True,
+                      format_func=SOURCE_LABELS.__getitem__)
+    try:
+        with get_project().session() as s:
+            table = review.quality_for(s, viewer, reference, source)
+    except UserError as exc:
+        st.info(str(exc))
+        return
+    st.caption(_units(table, viewer))
+    _quality_table(table, pattern=source == "pattern")
+    if source == "pattern":
+        _false_hits(viewer, reference, table)
+
+
+# ---------------------------------------------------------------- learn: candidates and the classifier
+
+def _add_candidate(viewer: Viewer, code_id: str, candidate: mining.Candidate, code: str) -> None:
+    added = _call(mining.add_pattern, code_id, candidate.pattern, viewer.name,
+                  done=f"“{candidate.text}” is now a pattern of {code}; its suggestions are matched again.")
+    if added is not None:
+        st.session_state[CAND_KEY]["added"].append(candidate.text)
+
+
+def _candidates(viewer: Viewer) -> None:
+    st.subheader("Words typical of a code", anchor=False)
+    st.caption("Mined from the reference's finished transcripts: lemmas and word pairs far more common "
+               "in the code's sentences than elsewhere (weighted log-odds with an informative prior; "
+               "z above about 2 is notable). Each can become a pattern of the code in one click.")
+    with get_project().session() as s:
+        codes = {c.id: c for c in list_codes(s) if not c.archived}
+    if not codes:
+        return
+    c1, c2 = st.columns(2)
+    code_id = c1.selectbox("Code", list(codes), key=LEARN_CODE_KEY, format_func=lambda c: codes[c].name)
+    with c2:
+        reference = _references(viewer, LEARN_REF_KEY, "Learn from")
+    if reference is None:
+        return
+    st.caption(f"{codes[code_id].name} has {len(codes[code_id].patterns)} pattern(s) now.")
+    if st.button("Find candidate words", key="suggest_mine", icon=":material/manage_search:"):
+        with st.spinner("Reading the coded sentences…"):
+            items = _call(review.candidates_for, viewer, reference, code_id)
+        st.session_state[CAND_KEY] = {"reference": reference, "code": code_id, "items": items or [],
+                                      "added": []}
+    found = st.session_state.get(CAND_KEY)
+    if not found or (found["reference"], found["code"]) != (reference, code_id):
+        return
+    _notice()
+    if not found["items"]:
+        st.info("No word stands out for this code yet: code more sentences with it and try again.")
+    for i, cand in enumerate(found["items"]):
+        cols = st.columns([3, 1, 1.4, 1.4, 1.6], vertical_alignment="center")
+        cols[0].markdown(f"**{escape_md(cand.text)}**")
+        cols[1].caption(f"z {cand.z:.1f}")
+        cols[2].caption(f"in {cand.in_coded} coded")
+        cols[3].caption(f"in {cand.in_other} others")
+        if cand.text in found["added"]:
+            cols[4].caption(":material/check: added")
+        else:
+            cols[4].button("Add as pattern", key=f"suggest_add_{i}", icon=":material/add:", width="stretch",
+                           on_click=_add_candidate, args=(viewer, code_id, cand, codes[code_id].name))
+
+
+def _train(viewer: Viewer, reference: str) -> None:
+    bar = st.progress(0.0, text="Training the classifier…")
+
+    def step(done: int, total: int, what: str) -> None:
+        bar.progress(min(1.0, done / total) if total else 1.0, text=f"Training the classifier: {what}")
+
+    _call(review.train_for, viewer, reference, step,
+          done=f"Trained on {_reference_label(viewer, reference)}; its cross-validated figures are below.")
+    bar.empty()
+
+
+def _classifier(viewer: Viewer) -> None:
+    st.subheader("Local classifier", anchor=False)
+    st.caption("An optional second source of suggestions: a small spaCy text classifier trained here, on "
+               "this machine, on one coder's finished transcripts. Its figures are cross-validated across "
+               "transcripts (never scored on sentences it learnt from). Its suggestions are offered to the "
+               "coder whose codings it learnt from, and to nobody else.")
+    reference = _references(viewer, TRAIN_REF_KEY, "Train on")
+    if reference is None:
+        return
+    if st.button(f"Train on {_reference_label(viewer, reference)}", key="suggest_train",
+                 icon=":material/model_training:"):
+        _train(viewer, reference)
+    _notice()
+    with get_project().session() as s:
+        trained = review.classifier_trained(s, viewer, reference)
+        table = review.quality_for(s, viewer, reference, "classifier") if trained else None
+    if table is None:
+        st.caption("Not trained on these codings yet.")
+        return
+    st.caption(_units(table, viewer))
+    _quality_table(table, pattern=False)
+
+
+# ---------------------------------------------------------------- settings
+
+def _settings(viewer: Viewer) -> None:
+    with get_project().session() as s:
+        conf = store.settings(s)
+    installed = review.installed_pipelines()
+    pipelines = ["", *installed] if conf.pipeline in ("", *installed) else ["", conf.pipeline, *installed]
+    lead = viewer.is_lead
+    with st.form("suggest_settings"):
+        context = st.number_input("Sentences either side of a match also suggested", min_value=0,
+                                  max_value=store.MAX_CONTEXT, value=conf.context, step=1,
+                                  help="The consensus codes passages, so a match's neighbours in the same "
+                                       "turn are often coded too.")
+        all_speakers = st.toggle("Read interviewer speech too", value=conf.all_speakers)
+        pipeline = st.selectbox("spaCy pipeline", pipelines, index=pipelines.index(conf.pipeline),
+                                format_func=lambda p: p or "built-in blank English (nothing to install)",
+                                help="A trained pipeline installed with pip may be chosen; none is ever "
+                                     "downloaded.")
+        saved = st.form_submit_button("Save", disabled=not lead, type="primary")
+    if not lead:
+        st.caption("Only a lead changes the project's suggestion settings.")
+    if saved:
+        _save_settings(viewer, int(context), all_speakers, pipeline)
+        st.rerun()
+    _notice()
+
+
+def _save_settings(viewer: Viewer, context: int, all_speakers: bool, pipeline: str) -> None:
+    def save(s: Any) -> None:
+        store.set_context(s, context, viewer.name)
+        store.set_all_speakers(s, all_speakers, viewer.name)
+        store.choose_pipeline(s, pipeline, viewer.name)
+
+    _call(save, done="Saved: the suggestions are matched again.")
+
+
+# ---------------------------------------------------------------- the page
+
+def render() -> None:
+    st.title("Suggestions")
+    coder = current_coder()
+    if not coder:
+        st.info("Choose who is coding first: pick your name under **Coder** in the sidebar "
+                "(or add yourself as a new coder).")
+        return
+    viewer = _viewer(coder)
+    if not ensure_fresh(get_project()):
+        return
+    section = st.segmented_control("Section", SECTIONS, default=SECTIONS[0], key=SECTION_KEY, required=True,
+                                   label_visibility="collapsed")
+    {"Review": _review, "Quality": _quality, "Learn": _learn, "Settings": _settings}[section](viewer)
+
+
+def _learn(viewer: Viewer) -> None:
+    _candidates(viewer)
+    st.divider()
+    _classifier(viewer)
