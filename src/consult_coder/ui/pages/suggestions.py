@@ -48,7 +48,8 @@ CAND_KEY = "suggest_candidates"  # {"reference", "code", "items", "added"}
 TRAIN_REF_KEY = "suggest_train_reference"
 SAMPLE = 10  # sentences listed in a bulk-accept preview
 FALSE_SHOWN = 30  # false hits listed at most
-WEAK = 0.5  # a code whose suggestions are right less often than this is flagged
+WEAK = 0.5  # a code whose suggestions are right less often than this is flagged…
+WEAK_MIN = 3  # …once it has made at least this many
 SOURCE_LABELS = {"pattern": "codebook patterns", "classifier": "classifier (cross-validated)",
                  "keywords": "code-name keywords (baseline)"}
 
@@ -268,13 +269,16 @@ def _figure(value: float | None) -> str:
 
 def _quality_row(row: CodeQuality, pattern: bool, strong: bool = False) -> None:
     cols = st.columns([2.6, 1, 1, 1, 1, 1, 1, 1.6], vertical_alignment="center")
-    weak = row.precision is not None and row.precision < WEAK and row.suggested >= 5
+    weak = row.precision is not None and row.precision < WEAK and row.suggested >= WEAK_MIN
     name = escape_md(row.code)
     cols[0].markdown(f"**{name}**" if strong else (f":material/warning: {name}" if weak else name),
                      help="Fewer than half of this code's suggestions are right" if weak else None)
-    for col, value in zip(cols[1:7], (row.suggested, row.coded, row.tp, _figure(row.precision),
-                                      _figure(row.recall), _figure(row.f1)), strict=True):
-        col.markdown(f"**{value}**" if strong else str(value))
+    # the macro row is a mean over codes: it has no counts of its own
+    counts = ("", "", "") if row.code_id == "macro" else (row.suggested, row.coded, row.tp)
+    for col, value in zip(cols[1:7], (*counts, _figure(row.precision), _figure(row.recall), _figure(row.f1)),
+                          strict=True):
+        if value != "":
+            col.markdown(f"**{value}**" if strong else str(value))
     if pattern and not strong and row.fp:
         cols[7].button(f"{row.fp} false hit{'s' if row.fp != 1 else ''}", key=f"suggest_false_{row.code_id}",
                        on_click=_open_false_hits, args=(row.code_id,), icon=":material/search:",
@@ -384,7 +388,7 @@ def _candidates(viewer: Viewer) -> None:
     _notice()
     if not found["items"]:
         st.info("No word stands out for this code yet: code more sentences with it and try again.")
-    for i, cand in enumerate(found["items"]):
+    for cand in found["items"]:
         cols = st.columns([3, 1, 1.4, 1.4, 1.6], vertical_alignment="center")
         cols[0].markdown(f"**{escape_md(cand.text)}**")
         cols[1].caption(f"z {cand.z:.1f}")
@@ -393,8 +397,9 @@ def _candidates(viewer: Viewer) -> None:
         if cand.text in found["added"]:
             cols[4].caption(":material/check: added")
         else:
-            cols[4].button("Add as pattern", key=f"suggest_add_{i}", icon=":material/add:", width="stretch",
-                           on_click=_add_candidate, args=(viewer, code_id, cand, codes[code_id].name))
+            cols[4].button("Add as pattern", key=f"suggest_add_{cand.text}", icon=":material/add:",
+                           width="stretch", on_click=_add_candidate,
+                           args=(viewer, code_id, cand, codes[code_id].name))
 
 
 def _train(viewer: Viewer, reference: str) -> None:
