@@ -1,7 +1,7 @@
-"""A throwaway PostgreSQL server from the installed binaries, as tests/conftest.py starts one.
+"""A throwaway PostgreSQL server from the installed binaries, for the benchmarks and the tests.
 
 Benchmarks are not tests: when the binaries are missing the storage-bound figures are reported for
-SQLite only, with a note saying why.
+SQLite only, with a note saying why (tests/conftest.py fails instead).
 """
 
 from __future__ import annotations
@@ -25,9 +25,9 @@ def bindir() -> Path | None:
 
 
 class PgServer:
-    def __init__(self, binaries: Path) -> None:
+    def __init__(self, binaries: Path, prefix: str = "cc-bench-pg-") -> None:
         self.bindir = binaries
-        self.root = Path(tempfile.mkdtemp(prefix="cc-bench-pg-"))
+        self.root = Path(tempfile.mkdtemp(prefix=prefix))
         self.data = self.root / "data"
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -64,13 +64,13 @@ class PgServer:
         return self.url(name)
 
 
-def start() -> tuple[PgServer | None, str]:
+def start(prefix: str = "cc-bench-pg-") -> tuple[PgServer | None, str]:
     """A running server, or None and one line saying why not."""
     binaries = bindir()
     if binaries is None:
         return None, ("PostgreSQL server binaries (initdb, pg_ctl) are not installed: "
                       "apt-get install postgresql")
-    server = PgServer(binaries)
+    server = PgServer(binaries, prefix)
     try:
         server.start()
     except (subprocess.CalledProcessError, OSError) as exc:
