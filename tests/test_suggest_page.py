@@ -10,6 +10,7 @@ from the keys component's callback, in ``st.session_state["suggest_key"]``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from consult_coder.errors import UserError
 from consult_coder.model import Code, Coder, Coding, Event, Progress, SuggestionRejection, Transcript
 from consult_coder.storage import Project, get_setting, open_project
 from consult_coder.suggestions import review, store
+from consult_coder.ui.render import escape_md
 from tests.factories import build_suggestion_study, in_session, sentence_span
 
 # The app's real page list, opened on the given page as if chosen in the menu.
@@ -67,6 +69,12 @@ def codings(project: Project) -> list[tuple[str, str, str, str]]:
 
 def mine(project: Project) -> list[tuple[str, str, str]]:
     return [(code, origin, text) for who, code, origin, text in codings(project) if who == "amira"]
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of a markdown source whose user text was escaped: the text without the
+    backslashes."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def press(at: AppTest, key: str) -> AppTest:
@@ -238,6 +246,51 @@ def test_a_weak_codes_false_hits_are_one_click_away_and_open_in_context(study) -
         ids["P12"], sentence_span(project, ids["P12"], "I liked the quiet room.")[0])
 
 
+def test_a_weak_codes_patterns_are_fixed_next_to_its_false_hits(study) -> None:
+    project, _ = study
+    at = app()
+    at.segmented_control(key="suggest_section").set_value("Quality").run()
+    at.button(key="suggest_false_therapy_environment").click().run()
+    [editor] = [t for t in at.text_area if t.key.startswith("suggest_patterns_therapy_environment")]
+    assert editor.value == '[\n  [{"LOWER": "room"}]\n]'
+    editor.input('[\n  [{"LOWER": "room"}, {"LOWER": "was"}]\n]')
+    at.button[[b.label for b in at.button].index("Save patterns")].click().run()
+    assert not at.exception and not at.error
+    assert "Saved the patterns of Therapy environment; its suggestions are matched again." in [
+        shown(m.value) for m in at.success]
+    with project.session() as s:
+        assert s.get(Code, "therapy_environment").patterns == [[{"LOWER": "room"}, {"LOWER": "was"}]]
+        [event] = s.scalars(select(Event).where(Event.action == "code.update")).all()
+        assert (event.entity_id, event.actor) == ("therapy_environment", "amira")
+    assert quality_rows(at)["Therapy environment"] == ["1", "1", "1", "1.00", "1.00", "1.00"]
+    assert not [b for b in at.button if b.key.startswith("suggest_false_")]  # no false hit is left
+
+
+@pytest.mark.parametrize(("typed", "reason"), [
+    ('[[{"LOWER": "room"}], [{"LEMA": "hear"}]]',
+     "code 'Therapy environment' field 'patterns': pattern #2: token 1, LEMA: not a token attribute "
+     "spaCy knows"),
+    ('[[{"LOWER": "room"}', "code 'Therapy environment' field 'patterns': not a JSON list of patterns "
+                           "(Expecting ',' delimiter at character 20)"),
+])
+def test_an_invalid_pattern_is_refused_in_one_line_and_changes_nothing(study, typed: str,
+                                                                       reason: str) -> None:
+    project, _ = study
+    at = app()
+    at.segmented_control(key="suggest_section").set_value("Quality").run()
+    at.button(key="suggest_false_therapy_environment").click().run()
+    [editor] = [t for t in at.text_area if t.key.startswith("suggest_patterns_therapy_environment")]
+    editor.input(typed)
+    at.button[[b.label for b in at.button].index("Save patterns")].click().run()
+    assert not at.exception
+    assert [shown(e.value) for e in at.error] == [reason]
+    [editor] = [t for t in at.text_area if t.key.startswith("suggest_patterns_therapy_environment")]
+    assert editor.value == typed  # what was typed stays, to be corrected
+    with project.session() as s:
+        assert s.get(Code, "therapy_environment").patterns == [[{"LOWER": "room"}]]
+        assert not s.scalars(select(Event).where(Event.action == "code.update")).all()
+
+
 def test_the_keyword_baseline_is_one_choice_away(study) -> None:
     at = app()
     at.segmented_control(key="suggest_section").set_value("Quality").run()
@@ -257,6 +310,39 @@ def test_without_finished_transcripts_the_page_says_how_quality_is_measured(stud
     at = app()
     at.segmented_control(key="suggest_section").set_value("Quality").run()
     assert "Quality is measured on finished transcripts only" in at.info[0].value
+
+
+HOSTILE = "Room <b>feel</b> *loud* :red[x]"  # a code name a page must show as it was typed
+
+
+def unescaped_markup(at: AppTest) -> list[str]:
+    """Every text on the page where the hostile name's markup is left to be read as markup."""
+    texts = [e.value for kind in ("markdown", "caption", "success", "error", "subheader")
+             for e in at.get(kind)] + [e.label for e in at.get("expander")] + [b.label for b in at.button]
+    return [t for t in texts if any(markup in t for markup in ("<b>", "*loud*", ":red["))]
+
+
+def test_a_codes_name_is_shown_as_text_wherever_it_appears(study) -> None:
+    project, _ = study
+    with project.session() as s:
+        s.get(Code, "therapy_environment").name = HOSTILE
+    at = app()
+    at.selectbox(key="suggest_code").set_value("therapy_environment").run()
+    assert f"Suggested: **{escape_md(HOSTILE)}** — because: “room”" in [m.value for m in at.markdown]
+    assert f"Accept all open suggestions of {escape_md(HOSTILE)}" in [e.label for e in at.expander]
+    at.button(key="suggest_accept").click().run()
+    assert [shown(m.value) for m in at.success] == [
+        f"Accepted: the sentence is coded {HOSTILE} (undo it on the Code page)."]
+    assert not unescaped_markup(at)
+    at.segmented_control(key="suggest_section").set_value("Quality").run()
+    at.button(key="suggest_false_therapy_environment").click().run()
+    assert [shown(h.value) for h in at.subheader] == [f"False hits of {HOSTILE}"]
+    assert f":material/warning: {escape_md(HOSTILE)}" in [m.value for m in at.markdown]
+    assert not unescaped_markup(at)
+    at.segmented_control(key="suggest_section").set_value("Learn").run()
+    at.selectbox(key="suggest_learn_code").set_value("therapy_environment").run()
+    assert f"{HOSTILE} has 1 pattern(s) now." in [shown(c.value) for c in at.caption]
+    assert not unescaped_markup(at)
 
 
 # ---------------------------------------------------------------- learning from coding
@@ -311,7 +397,7 @@ def test_a_refused_training_is_one_line(study) -> None:
     at.segmented_control(key="suggest_section").set_value("Learn").run()
     at.button(key="suggest_train").click().run()
     assert not at.exception
-    assert at.error[0].value == "Coder 'consensus' has no code on 5+ sentences yet: nothing to learn"
+    assert shown(at.error[0].value) == "Coder 'consensus' has no code on 5+ sentences yet: nothing to learn"
 
 
 # ---------------------------------------------------------------- settings

@@ -11,6 +11,7 @@ or for a viewer who is not blind (:func:`may_measure`).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -220,6 +221,23 @@ def candidates_for(session: Session, viewer: Viewer, reference: str, code_id: st
     from consult_coder.suggestions.mining import candidates
 
     return candidates(session, reference, code_id, top=top)
+
+
+def patterns_text(patterns: Sequence[object]) -> str:
+    """A code's patterns as the pattern editor shows them: a JSON list, one pattern a line."""
+    if not patterns:
+        return "[]"
+    return "[\n" + ",\n".join("  " + json.dumps(p, ensure_ascii=False) for p in patterns) + "\n]"
+
+
+def edit_patterns(session: Session, viewer: Viewer, code_id: str, text: str) -> list:
+    """Replace a code's patterns with those typed in the editor (a JSON list), as the viewer; an invalid
+    one is refused with one line naming the code, the pattern's number and what is wrong."""
+    if viewer.name is None:
+        raise UserError("Choose who is coding first: patterns are changed in someone's name")
+    from consult_coder.suggestions.mining import set_patterns
+
+    return set_patterns(session, code_id, text, viewer.name)  # parsed and checked there, as JSON text
 
 
 def classifier_trained(session: Session, viewer: Viewer, reference: str) -> bool:

@@ -15,6 +15,7 @@ Suggestions are brought up to date first (only what changed is matched again), w
 
 from __future__ import annotations
 
+import zlib
 from itertools import groupby
 from typing import Any
 
@@ -46,6 +47,7 @@ LEARN_CODE_KEY = "suggest_learn_code"
 LEARN_REF_KEY = "suggest_learn_reference"
 CAND_KEY = "suggest_candidates"  # {"reference", "code", "items", "added"}
 TRAIN_REF_KEY = "suggest_train_reference"
+PATTERN_NOTICE_KEY = "suggest_pattern_notice"  # what the pattern editor's last save said
 SAMPLE = 10  # sentences listed in a bulk-accept preview
 FALSE_SHOWN = 30  # false hits listed at most
 WEAK = 0.5  # a code whose suggestions are right less often than this is flagged…
@@ -75,17 +77,20 @@ def _call(action: Any, *args: Any, done: str = "") -> Any:
         with get_project().session() as s:
             result = action(s, *args)
     except UserError as exc:
-        st.session_state[NOTICE_KEY] = ("error", str(exc))
+        st.session_state[NOTICE_KEY] = ("error", escape_md(str(exc)))  # it may quote the user's text
         return None
     if done:
         st.session_state[NOTICE_KEY] = ("success", done)
     return result
 
 
-def _reference_label(viewer: Viewer, name: str) -> str:
+def _reference_label(viewer: Viewer, name: str, markdown: bool = True) -> str:
+    """Whose codings ``name`` are: as markdown (the coder's name escaped), or as plain text for a
+    choice in a select box."""
+    shown = escape_md(name) if markdown else name
     if name == viewer.name:
-        return f"your own codings ({name})"
-    return "the consensus" if name == review.CONSENSUS else f"{name}'s codings"
+        return f"your own codings ({shown})"
+    return "the consensus" if name == review.CONSENSUS else f"{shown}'s codings"
 
 
 # ---------------------------------------------------------------- the passage, as text
@@ -129,6 +134,7 @@ def _on_key() -> None:
 
 
 def _decide(viewer: Viewer, suggestion_id: int, accept: bool, code: str) -> None:
+    code = escape_md(code)
     if accept:
         _call(store.accept, suggestion_id, viewer.name,
               done=f"Accepted: the sentence is coded {code} (undo it on the Code page).")
@@ -200,7 +206,7 @@ def _card(viewer: Viewer, items: list[store.SuggestionView], pos: int) -> None:
 
 def _bulk(viewer: Viewer, queue: review.CodeQueue) -> None:
     """Accept a code's open suggestions all at once, after seeing how many and which."""
-    with st.expander(f"Accept all open suggestions of {queue.code}", icon=":material/done_all:"):
+    with st.expander(f"Accept all open suggestions of {escape_md(queue.code)}", icon=":material/done_all:"):
         st.caption("Preview first: accepting codes exactly the sentences listed here, as you, with origin "
                    "“suggested” (each can be undone or adjusted on the Code page).")
         if st.button("Preview", key="suggest_bulk_preview", icon=":material/visibility:"):
@@ -223,7 +229,8 @@ def _bulk(viewer: Viewer, queue: review.CodeQueue) -> None:
         if st.button(f"Accept these {n}", key="suggest_bulk_accept", type="primary"):
             coded = _call(store.bulk_accept, queue.code_id, viewer.name, preview["ids"])
             if coded is not None:
-                st.session_state[NOTICE_KEY] = ("success", f"Coded {len(coded)} sentence(s) {queue.code}.")
+                st.session_state[NOTICE_KEY] = ("success",
+                                                f"Coded {len(coded)} sentence(s) {escape_md(queue.code)}.")
             st.session_state.pop(BULK_KEY, None)
             st.rerun()
 
@@ -260,7 +267,8 @@ def _references(viewer: Viewer, key: str, label: str) -> str | None:
         st.info("Quality is measured on finished transcripts only: mark the transcripts you have coded "
                 "as done on the Code page (“Mark transcript done”).")
         return None
-    return st.selectbox(label, refs, key=key, format_func=lambda n: _reference_label(viewer, n))
+    return st.selectbox(label, refs, key=key,
+                        format_func=lambda n: _reference_label(viewer, n, markdown=False))
 
 
 def _figure(value: float | None) -> str:
@@ -311,16 +319,52 @@ def _false_hits(viewer: Viewer, reference: str, table: QualityTable) -> None:
         hits = review.false_hits_for(s, viewer, reference, row.code_id)
         passages = [review.in_context(s, h.transcript_id, h.start, h.end, h.evidence, window=160)
                     for h in hits[:FALSE_SHOWN]]
-    st.subheader(f"False hits of {row.code}", anchor=False)
+    st.subheader(f"False hits of {escape_md(row.code)}", anchor=False)
     st.caption(f"{len(hits)} sentence(s) suggested for this code that {_reference_label(viewer, reference)} "
                "did not code with it" + (f" (first {FALSE_SHOWN} shown)" if len(hits) > FALSE_SHOWN else "")
-               + ". The words in bold made the suggestion: fix or remove the pattern behind them on the "
-               "Codebook page.")
+               + ". The words in bold made the suggestion: fix or remove the pattern behind them below.")
+    _pattern_editor(viewer, row.code_id)
     for i, (hit, passage) in enumerate(zip(hits, passages, strict=False)):
         with st.container(border=True):
             _show_passage(passage)
             if st.button("Open in context", key=f"suggest_false_open_{i}", icon=":material/open_in_new:"):
                 open_in_context(hit.transcript_id, hit.start)
+
+
+def _pattern_editor(viewer: Viewer, code_id: str) -> None:
+    """A code's patterns to edit as text, right where their false hits or candidates are shown; an
+    invalid pattern is refused with one line and changes nothing."""
+    with get_project().session() as s:
+        code = next((c for c in list_codes(s) if c.id == code_id), None)
+    if code is None:
+        return
+    shown = review.patterns_text(code.patterns)
+    kind, said = st.session_state.pop(PATTERN_NOTICE_KEY, (None, ""))
+    with st.expander(f"Edit the patterns of {escape_md(code.name)}", icon=":material/edit:",
+                     expanded=kind is not None):
+        with st.form(f"suggest_patterns_{code_id}", border=False):
+            # keyed by what is stored: a save shows the stored form, a refusal keeps what was typed
+            text = st.text_area(
+                "Patterns (a JSON list, one pattern a line)", shown, height=180,
+                key=f"suggest_patterns_{code_id}_{zlib.crc32(shown.encode())}",
+                help='A phrase in quotes ("further than this room") matches those words in any case; a '
+                     'token pattern in spaCy\'s conventions ([{"LEMMA": "hear"}, {"LOWER": "me"}]) matches '
+                     "token by token, LEMMA for every form of a word.")
+            saved = st.form_submit_button("Save patterns", type="primary")
+        if kind == "error":
+            st.error(said)
+        elif kind:
+            st.success(said)
+    if saved:
+        try:
+            with get_project().session() as s:
+                review.edit_patterns(s, viewer, code_id, text)
+        except UserError as exc:
+            st.session_state[PATTERN_NOTICE_KEY] = ("error", escape_md(str(exc)))
+        else:
+            done = f"Saved the patterns of {escape_md(code.name)}; its suggestions are matched again."
+            st.session_state[PATTERN_NOTICE_KEY] = ("success", done)
+        st.rerun()
 
 
 def _units(table: QualityTable, viewer: Viewer) -> str:
@@ -356,7 +400,8 @@ def _quality(viewer: Viewer) -> None:
 
 def _add_candidate(viewer: Viewer, code_id: str, candidate: mining.Candidate, code: str) -> None:
     added = _call(mining.add_pattern, code_id, candidate.pattern, viewer.name,
-                  done=f"“{candidate.text}” is now a pattern of {code}; its suggestions are matched again.")
+                  done=f"“{escape_md(candidate.text)}” is now a pattern of {escape_md(code)}; "
+                       "its suggestions are matched again.")
     if added is not None:
         st.session_state[CAND_KEY]["added"].append(candidate.text)
 
@@ -376,7 +421,8 @@ def _candidates(viewer: Viewer) -> None:
         reference = _references(viewer, LEARN_REF_KEY, "Learn from")
     if reference is None:
         return
-    st.caption(f"{codes[code_id].name} has {len(codes[code_id].patterns)} pattern(s) now.")
+    st.caption(f"{escape_md(codes[code_id].name)} has {len(codes[code_id].patterns)} pattern(s) now.")
+    _pattern_editor(viewer, code_id)
     if st.button("Find candidate words", key="suggest_mine", icon=":material/manage_search:"):
         with st.spinner("Reading the coded sentences…"):
             items = _call(review.candidates_for, viewer, reference, code_id)
