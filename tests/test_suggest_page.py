@@ -291,6 +291,19 @@ def test_an_invalid_pattern_is_refused_in_one_line_and_changes_nothing(study, ty
         assert not s.scalars(select(Event).where(Event.action == "code.update")).all()
 
 
+def test_a_passage_cut_to_its_window_says_so(study) -> None:
+    from consult_coder.ui.pages.suggestions import passage_markdown
+
+    project, ids = study
+    start, end = sentence_span(project, ids["P11"], "The room was tiny and next to the kitchen.")
+    with project.session() as s:
+        cut = review.in_context(s, ids["P11"], start, end, [(start + 4, start + 8)], window=12)
+        whole = review.in_context(s, ids["P11"], start, end, [(start + 4, start + 8)])
+    assert passage_markdown(cut) == (r"… about it\. :violet-background[The **room** was tiny and next to the "
+                                     r"kitchen\.] Each week …")
+    assert passage_markdown(whole).startswith(r"I didn't want my mum") and "…" not in passage_markdown(whole)
+
+
 def test_the_keyword_baseline_is_one_choice_away(study) -> None:
     at = app()
     at.segmented_control(key="suggest_section").set_value("Quality").run()

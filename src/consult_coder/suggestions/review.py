@@ -100,6 +100,8 @@ class Passage:
     speaker: str
     start: int  # the sentence's start: where "open in context" goes
     pieces: tuple[Piece, ...]
+    cut_before: bool = False  # the turn goes on before the first piece
+    cut_after: bool = False  # …or after the last
 
 
 def in_context(session: Session, transcript_id: int, start: int, end: int,
@@ -111,8 +113,8 @@ def in_context(session: Session, transcript_id: int, start: int, end: int,
         raise UserError("That transcript is no longer in the project")
     turn = session.scalars(select(Turn).where(Turn.transcript_id == tr.id, Turn.start <= start,
                                               Turn.end >= end)).first()
-    lo, hi = (turn.start, turn.end) if turn else (start, end)
-    lo, hi = _clip(tr.text, lo, hi, start, end, window)
+    whole = (turn.start, turn.end) if turn else (start, end)
+    lo, hi = _clip(tr.text, *whole, start, end, window)
     cuts = {lo, hi, start, end}
     for a, b in evidence:
         cuts |= {min(max(a, lo), hi), min(max(b, lo), hi)}
@@ -121,7 +123,7 @@ def in_context(session: Session, transcript_id: int, start: int, end: int,
               for a, b in zip(edges, edges[1:], strict=False) if a < b]
     speaker = turn.speaker if turn else ""
     return Passage(tr.id, tr.title, _participant(session, tr.participant_id, speaker), speaker, start,
-                   tuple(pieces))
+                   tuple(pieces), cut_before=lo > whole[0], cut_after=hi < whole[1])
 
 
 def _clip(text: str, lo: int, hi: int, start: int, end: int, window: int) -> tuple[int, int]:

@@ -80,9 +80,16 @@ function suggestionControls(ctx) {
     st.suggFocus = ((i % rows.length) + rows.length) % rows.length;
     rows.forEach((r, k) => r.classList.toggle("ccr-focus", k === st.suggFocus));
   }
+  // The words that made the suggestion; those in a neighbouring sentence (a context suggestion) say so,
+  // since the panel names the sentence and they are not in it.
   function evidenceText(item) {
-    const words = mergedSpans(item.evidence || []).map(([a, b]) => `“${spanTextOf(cps, a, b, 60)}”`);
-    return words.length ? words.join(" … ") : "its sentence";
+    const spans = mergedSpans(item.evidence || []);
+    if (!spans.length) return "its sentence";
+    const quote = (list) => list.map(([a, b]) => `“${spanTextOf(cps, a, b, 60)}”`).join(" … ");
+    const own = spans.filter(([a, b]) => item.start <= a && b <= item.end);
+    const near = spans.filter(([a, b]) => !(item.start <= a && b <= item.end));
+    return [own.length ? quote(own) : "", near.length ? `${quote(near)} in a sentence next to it` : ""]
+      .filter(Boolean).join(" and ");
   }
   function row(item, panel) {
     const code = codes.get(item.code_id);

@@ -110,7 +110,8 @@ def passage_markdown(passage: review.Passage) -> str:
     for in_sentence, pieces in groupby(passage.pieces, key=lambda p: p.sentence):
         text = "".join(_marked(p.text, "**", "**") if p.evidence else escape_md(p.text) for p in pieces)
         out.append(f":violet-background[{text}]" if in_sentence else text)
-    return "".join(out)
+    # where the turn was cut to a window, say so
+    return ("… " if passage.cut_before else "") + "".join(out) + (" …" if passage.cut_after else "")
 
 
 def _evidence_words(passage: review.Passage) -> str:
@@ -377,7 +378,7 @@ def _units(table: QualityTable, viewer: Viewer) -> str:
 
 
 def _quality(viewer: Viewer) -> None:
-    c1, c2 = st.columns([2, 3])
+    c1, c2 = st.columns([1.5, 3.5])
     with c1:
         reference = _references(viewer, REF_KEY, "Measured against")
     if reference is None:
