@@ -18,9 +18,10 @@ from sqlalchemy import select
 
 from consult_coder.model import Coder, Coding, SuggestionRejection, Transcript
 from consult_coder.storage import open_project
+from consult_coder.suggestions import store
 from tests.browser.actions import eventually, settled
 from tests.browser.support import serve
-from tests.factories import build_suggestion_study
+from tests.factories import build_suggestion_study, in_session
 
 pytestmark = pytest.mark.browser
 
@@ -101,6 +102,21 @@ def test_accept_one_suggestion_inline_reject_another_and_find_both_decisions_aft
     coded, rejected = decisions(db)
     assert coded == [("empathy", "suggested", "amira", "She really heard me.")]
     assert rejected == [("therapy_environment", "The room was tiny and next to the kitchen.")]
+
+
+def test_a_suggestion_made_by_its_neighbour_says_where_its_evidence_is(
+        suggest_app: tuple[str, str], page: Page) -> None:
+    url, db = suggest_app
+    project = open_project(db)
+    try:
+        in_session(project, store.set_context, 1, "amira")  # neighbours of a match are suggested too
+    finally:
+        project.close()
+    open_reader(page, url)
+    suggested(page, "We made a plan").click()
+    panel = page.locator(".ccr-sugg-panel")
+    expect(panel.locator(".ccr-sugg-row", has_text="Confidentiality")).to_contain_text(
+        "because: “further than this room” in a sentence next to it")
 
 
 def test_the_review_queue_answers_its_keys(suggest_app: tuple[str, str], page: Page) -> None:
