@@ -20,8 +20,10 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from consult_coder.access import Viewer
+from consult_coder.codebook import list_codes
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Coder, Coding, Event, Progress, SuggestionRejection, Transcript
+from consult_coder.sample import load_demo
 from consult_coder.storage import Project, get_setting, open_project
 from consult_coder.suggestions import review, store
 from consult_coder.ui.render import escape_md
@@ -99,6 +101,23 @@ def test_the_queue_shows_one_suggestion_in_its_turn_with_the_evidence_in_bold(st
             r"We made a plan for the mornings\.") in shown
     assert r"Suggested: **Empathy** — because: “heard me”" in shown
     assert at.get("progress")[0].proto.text == "0 of 2 suggestions of this code decided"
+
+
+def test_on_the_sample_study_every_code_has_suggestions_to_review(tmp_path: Path, monkeypatch) -> None:
+    db = str(tmp_path / "sample.sqlite")
+    monkeypatch.setenv("CONSULT_CODER_DB", db)
+    project = open_project(db)
+    try:
+        in_session(project, load_demo)
+        with project.session() as s:
+            codes = [c.name for c in list_codes(s)]
+    finally:
+        project.close()
+    at = app(coder="coder_a")
+    assert not at.exception
+    queues = at.selectbox(key="suggest_code").options
+    assert [q.rsplit(" — ", 1)[0] for q in queues] == codes and len(codes) == 12
+    assert all(int(q.rsplit(" — ", 1)[1].removesuffix(" open")) > 0 for q in queues), queues
 
 
 def test_accept_codes_the_sentence_as_the_reviewer_with_origin_suggested(study) -> None:
