@@ -238,8 +238,12 @@ def edit_patterns(session: Session, viewer: Viewer, code_id: str, text: str) -> 
     if viewer.name is None:
         raise UserError("Choose who is coding first: patterns are changed in someone's name")
     from consult_coder.suggestions.mining import set_patterns
+    from consult_coder.suggestions.patterns import patterns_for_code
 
-    return set_patterns(session, code_id, text, viewer.name)  # parsed and checked there, as JSON text
+    code = session.get(Code, code_id)
+    if code is None:
+        raise UserError(f"There is no code {code_id!r} in the codebook")
+    return set_patterns(session, code_id, patterns_for_code(code.name, text), viewer.name)
 
 
 def classifier_trained(session: Session, viewer: Viewer, reference: str) -> bool:
