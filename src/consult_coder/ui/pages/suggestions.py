@@ -207,7 +207,10 @@ def _card(viewer: Viewer, items: list[store.SuggestionView], pos: int) -> None:
 
 def _bulk(viewer: Viewer, queue: review.CodeQueue) -> None:
     """Accept a code's open suggestions all at once, after seeing how many and which."""
-    with st.expander(f"Accept all open suggestions of {escape_md(queue.code)}", icon=":material/done_all:"):
+    shown = st.session_state.get(BULK_KEY)
+    # open while its preview is showing: the Preview click's rerun may draw the expander anew
+    with st.expander(f"Accept all open suggestions of {escape_md(queue.code)}", icon=":material/done_all:",
+                     expanded=bool(shown and shown["code"] == queue.code_id)):
         st.caption("Preview first: accepting codes exactly the sentences listed here, as you, with origin "
                    "“suggested” (each can be undone or adjusted on the Code page).")
         if st.button("Preview", key="suggest_bulk_preview", icon=":material/visibility:"):
