@@ -323,6 +323,20 @@ def test_a_passage_cut_to_its_window_says_so(study) -> None:
     assert passage_markdown(whole).startswith(r"I didn't want my mum") and "…" not in passage_markdown(whole)
 
 
+def test_a_suggestion_made_by_its_neighbour_says_where_its_evidence_is(study) -> None:
+    from consult_coder.ui.pages.suggestions import _evidence_words
+
+    project, ids = study
+    start, end = sentence_span(project, ids["P11"], "We made a plan for the mornings.")
+    room = sentence_span(project, ids["P11"], "room")
+    plan = sentence_span(project, ids["P11"], "plan")
+    with project.session() as s:
+        near = review.in_context(s, ids["P11"], start, end, [room])
+        both = review.in_context(s, ids["P11"], start, end, [room, plan])
+    assert _evidence_words(near) == "“room” in a sentence next to it"
+    assert _evidence_words(both) == "“plan” and “room” in a sentence next to it"
+
+
 def test_the_keyword_baseline_is_one_choice_away(study) -> None:
     at = app()
     at.segmented_control(key="suggest_section").set_value("Quality").run()

@@ -115,8 +115,14 @@ def passage_markdown(passage: review.Passage) -> str:
 
 
 def _evidence_words(passage: review.Passage) -> str:
-    words = [f"“{p.text.strip()}”" for p in passage.pieces if p.evidence and p.text.strip()]
-    return " … ".join(words) or "the sentence as a whole"
+    """The words that made the suggestion; those outside its sentence (a context suggestion) say so."""
+    def quote(inside: bool) -> str:
+        return " … ".join(f"“{p.text.strip()}”" for p in passage.pieces
+                          if p.evidence and p.text.strip() and p.sentence == inside)
+
+    own, near = quote(True), quote(False)
+    return " and ".join(filter(None, (own, near and f"{near} in a sentence next to it"))) or \
+        "the sentence as a whole"
 
 
 def _show_passage(passage: review.Passage) -> None:
