@@ -98,6 +98,7 @@ def _rss_mb() -> float:
 
 
 def step_export(db: str, out: str) -> dict[str, Any]:
+    from consult_coder.access import Viewer
     from consult_coder.refi import write_qdpx_file
     from consult_coder.storage import open_project
 
@@ -105,7 +106,7 @@ def step_export(db: str, out: str) -> dict[str, Any]:
     base = _rss_mb()
     start = time.perf_counter()
     with project.session() as s, open(out, "wb") as fh:
-        write_qdpx_file(s, fh)
+        write_qdpx_file(s, fh, viewer=Viewer.everyone())
     seconds = time.perf_counter() - start
     project.close()
     with zipfile.ZipFile(out) as zf:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from consult_coder.access import Viewer
 from consult_coder.importers.base import RawTurn, build_transcript
 from consult_coder.memos import PROJECT_TARGET
 from consult_coder.model import Code, Coder, Coding, Memo, Participant, Progress, Transcript, Turn
@@ -29,6 +30,7 @@ SAMPLE_DIR = REPO / "transcripts_sample"
 CODEBOOK = REPO / "codebooks" / "working_alliance.yaml"
 
 T = TypeVar("T")
+EVERYONE = Viewer.everyone()  # a lead who sees every coder's work: what tests read through unless blind
 
 
 def free_port() -> int:
@@ -576,3 +578,60 @@ def sentence_span(project: Project, transcript_id: int, sentence: str) -> tuple[
     with project.session() as s:
         start = s.get(Transcript, transcript_id).text.index(sentence)
     return start, start + len(sentence)
+
+
+# --- the team study: the export study shared by a lead and two blind coders, with accounts ------------
+
+TEAM_PASSWORDS = {"lena": "lena-lead-password", "alice": "alice-coder-password", "bob": "bob-coder-password"}
+# Only bob wrote or coded these (synthetic words): none may reach alice while coding is blind.
+BOB_ONLY_QUOTE = "protect the relationship"
+BOB_MEMOS = {
+    "coding": "Bob coding memo: zinnia marker",
+    "transcript": "Bob transcript memo: quokka marker",
+    "code": "Bob code memo: marmalade marker",
+    "project": "Bob project memo: tundra marker",
+}
+SHARED_CODE_MEMO = "Team memo: read the definition aloud first"
+
+
+def build_team_study(project: Project) -> dict[str, int]:
+    """The export study with accounts (lena leads; alice and bob code, blind), bob's own coding of
+    BOB_ONLY_QUOTE with a memo, and bob's memos on a transcript, a code and the project. Returns the ids
+    of bob's coding and of P01's and P22's transcripts."""
+    from consult_coder import accounts, coding, memos
+
+    build_export_study(project)
+    with project.session() as s:
+        for login, role in (("lena", "lead"), ("alice", "coder"), ("bob", "coder")):
+            actor = "setup" if login == "lena" else "lena"
+            accounts.add_user(s, login, role, actor, password=TEAM_PASSWORDS[login])
+        tids = {t.participant_id: t.id for t in s.query(Transcript)}
+        p22 = s.get(Transcript, tids["P22"])
+        start = p22.text.index(BOB_ONLY_QUOTE)
+        [bob_coding] = coding.add_coding(s, p22.id, start, start + len(BOB_ONLY_QUOTE), ["boundaries"], "bob",
+                                         memo=BOB_MEMOS["coding"])
+        memos.set_memo(s, "transcript", tids["P01"], "bob", BOB_MEMOS["transcript"])
+        memos.set_memo(s, "code", "confidentiality", "bob", BOB_MEMOS["code"])
+        memos.set_memo(s, "project", "project", "bob", BOB_MEMOS["project"])
+        memos.set_memo(s, "code", "confidentiality", None, SHARED_CODE_MEMO, actor="lena")
+    return {"bob_coding": bob_coding, "P01": tids["P01"], "P22": tids["P22"]}
+
+
+def document_text(data: bytes, kind: str) -> str:
+    """Everything a person could read in an exported file (docx, xlsx, csv, qdpx/qdc), as one string."""
+    if kind in ("docx", "theme-table"):
+        import docx
+
+        doc = docx.Document(io.BytesIO(data))
+        cells = [c.text for t in doc.tables for r in t.rows for c in r.cells]
+        return "\n".join([p.text for p in doc.paragraphs] + cells)
+    if kind in ("xlsx", "agreement-xlsx"):
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(data), read_only=True)
+        return "\n".join(str(v) for ws in book.worksheets for row in ws.iter_rows(values_only=True)
+                         for v in row if v is not None)
+    if kind in ("qdpx",):
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+    return data.decode("utf-8-sig", "replace")

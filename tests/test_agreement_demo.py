@@ -15,7 +15,7 @@ from consult_coder.export import ExportOptions, export_file
 from consult_coder.model import Coder, Coding
 from consult_coder.sample import load_demo
 from consult_coder.storage import open_project
-from tests.factories import in_session
+from tests.factories import EVERYONE, in_session
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +86,8 @@ def test_only_transcripts_both_coders_marked_done_count_by_default(demo, capsys)
 def test_the_word_report_carries_the_agreement_table(demo):
     project = open_project(demo)
     with project.session() as s:
-        doc = Document(io.BytesIO(export_file(s, "docx", ExportOptions(layer="consensus")).data))
+        doc = Document(io.BytesIO(export_file(s, "docx", ExportOptions(layer="consensus",
+                                                                       viewer=EVERYONE)).data))
     project.close()
     headers = [[c.text.replace("\xa0", " ") for c in t.rows[0].cells] for t in doc.tables]
     by_code = ["Code", "Sentences", "Agreement", "Cohen's κ", "Brennan–Prediger κ", "Krippendorff's α"]

@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 from consult_coder.errors import UserError
 from consult_coder.export import ExportOptions, export_file
 from consult_coder.model import Code, Coder, Coding
-from tests.factories import agreement_study
+from tests.factories import EVERYONE, agreement_study
 
-UNION = ExportOptions(layer="union")
+UNION = ExportOptions(layer="union", viewer=EVERYONE)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from consult_coder.agreement.unitized import (
     unitized_alpha,
     unitized_table,
 )
-from tests.factories import agreement_study
+from tests.factories import EVERYONE, agreement_study
 
 # Krippendorff (2004), p. 254: two observers unitize the continuum 150–450 (L = 300) with categories
 # c and k, as (begin, length). Published: c — D_o = .0144, D_e = .0532, αu = .7286; k — D_o = 0,
@@ -60,9 +60,9 @@ def test_the_continuum_is_the_counted_speech(sqlite_project):
     with sqlite_project.session() as s:
         agreement_study(s)
     with sqlite_project.session() as s:
-        participant = agreement(s, AgreementOptions(("coder_a", "coder_b")), "character")
+        participant = agreement(s, AgreementOptions(("coder_a", "coder_b")), "character", viewer=EVERYONE)
         options = AgreementOptions(("coder_a", "coder_b"), include_interviewer=True)
-        everyone = agreement(s, options, "character")
+        everyone = agreement(s, options, "character", viewer=EVERYONE)
     empathy = participant.by_code.set_index("code_id").loc["empathy"]
     # T1's participant turn is 45 characters: coder_a coded 13–26, coder_b 0–26.
     assert empathy["unitized_alpha"] == unitized_alpha([[(13, 26)], [(0, 26)]], 45)
@@ -76,6 +76,7 @@ def test_a_transcript_a_coder_has_not_seen_has_no_unitized_alpha(sqlite_project)
     with sqlite_project.session() as s:
         agreement_study(s)
     with sqlite_project.session() as s:
-        material = load_material(s, AgreementOptions(("coder_a", "coder_b", "coder_c"), all_transcripts=True))
+        material = load_material(s, AgreementOptions(("coder_a", "coder_b", "coder_c"), all_transcripts=True),
+                                 viewer=EVERYONE)
     table = unitized_table(material)
     assert math.isnan(table.pooled) and all(math.isnan(a) for a in table.per_code)

@@ -25,7 +25,7 @@ from consult_coder.agreement import (
 from consult_coder.agreement.bands import warnings_for
 from consult_coder.errors import UserError
 from consult_coder.model import Code
-from tests.factories import agreement_study
+from tests.factories import EVERYONE, agreement_study
 
 AB = ("coder_a", "coder_b")
 
@@ -48,7 +48,7 @@ def cells_of(figures: dict) -> tuple[int, int, int, int]:
 
 def test_sentences_as_units_count_present_and_absent_per_sentence(study):
     with study.session() as s:
-        result = agreement(s, AgreementOptions(AB), "sentence")
+        result = agreement(s, AgreementOptions(AB), "sentence", viewer=EVERYONE)
     empathy = row(result, "empathy")
     # coder_a: [0, 1, 0]; coder_b: [1, 1, 0] over the three sentences of T1.
     assert cells_of(empathy) == (1, 0, 1, 1)
@@ -64,7 +64,7 @@ def test_sentences_as_units_count_present_and_absent_per_sentence(study):
 
 def test_characters_as_units_count_every_character_of_participant_speech(study):
     with study.session() as s:
-        result = agreement(s, AgreementOptions(AB), "character")
+        result = agreement(s, AgreementOptions(AB), "character", viewer=EVERYONE)
     empathy = row(result, "empathy")
     assert cells_of(empathy) == (13, 0, 13, 19)
     assert empathy["units"] == 45
@@ -80,7 +80,7 @@ def test_characters_as_units_count_every_character_of_participant_speech(study):
 
 def test_coded_only_leaves_out_text_nobody_coded(study):
     with study.session() as s:
-        result = agreement(s, AgreementOptions(AB, coded_only=True), "character")
+        result = agreement(s, AgreementOptions(AB, coded_only=True), "character", viewer=EVERYONE)
     empathy = row(result, "empathy")
     assert empathy["units"] == 44  # 45 less the space between "heard." and "The room"
     assert empathy["neither"] == 18 and empathy["percent_agreement"] == float(Fraction(3100, 44))
@@ -89,7 +89,7 @@ def test_coded_only_leaves_out_text_nobody_coded(study):
 
 def test_interviewer_speech_counts_only_when_asked(study):
     with study.session() as s:
-        result = agreement(s, AgreementOptions(AB, include_interviewer=True), "sentence")
+        result = agreement(s, AgreementOptions(AB, include_interviewer=True), "sentence", viewer=EVERYONE)
     empathy = row(result, "empathy")
     assert (empathy["units"], empathy["both"], empathy["second_only"]) == (4, 1, 2)
     assert empathy["cohen_kappa"] == 0.2  # (4·2 − 6) / (16 − 6)
@@ -98,8 +98,8 @@ def test_interviewer_speech_counts_only_when_asked(study):
 
 def test_all_transcripts_adds_those_not_marked_done_and_pools_over_them(study):
     with study.session() as s:
-        sentences = agreement(s, AgreementOptions(AB, all_transcripts=True), "sentence")
-        turns = agreement(s, AgreementOptions(AB, all_transcripts=True), "turn")
+        sentences = agreement(s, AgreementOptions(AB, all_transcripts=True), "sentence", viewer=EVERYONE)
+        turns = agreement(s, AgreementOptions(AB, all_transcripts=True), "turn", viewer=EVERYONE)
     empathy = row(sentences, "empathy")
     assert (empathy["units"], empathy["transcripts"]) == (6, 2)
     assert empathy["cohen_kappa"] == float(Fraction(1, 3))  # (6·4 − 18) / (36 − 18)
@@ -114,7 +114,8 @@ def test_a_code_neither_coder_used_is_undefined_and_says_so(study):
     with study.session() as s:
         s.add(Code(id="stigma", name="Stigma", sort_order=2))
     with study.session() as s:
-        result = agreement(s, AgreementOptions(AB, codes=("stigma", "Environment")), "sentence")
+        result = agreement(s, AgreementOptions(AB, codes=("stigma", "Environment")), "sentence",
+                           viewer=EVERYONE)
     assert result.by_code["code_id"].tolist() == ["environment", "stigma", ""]  # codebook order, pooled last
     stigma = row(result, "stigma")
     assert math.isnan(stigma["cohen_kappa"]) and math.isnan(stigma["krippendorff_alpha"])
@@ -125,7 +126,7 @@ def test_a_code_neither_coder_used_is_undefined_and_says_so(study):
 
 def test_low_prevalence_is_flagged_and_common_codes_are_not(study):
     with study.session() as s:
-        result = agreement(s, AgreementOptions(AB), "character")
+        result = agreement(s, AgreementOptions(AB), "character", viewer=EVERYONE)
     # Empathy is in (2·13 + 13) of 2·45 coder-character decisions (43%): no warning.
     assert row(result, "empathy")["warnings"] == []
     assert row(result, "empathy")["kappa_band"] == "moderate"
@@ -137,7 +138,8 @@ def test_low_prevalence_is_flagged_and_common_codes_are_not(study):
 
 def test_grid_gives_the_krippendorff_layout_with_missing_coders(study):
     with study.session() as s:
-        material = load_material(s, AgreementOptions(("coder_a", "coder_b", "coder_c"), all_transcripts=True))
+        material = load_material(s, AgreementOptions(("coder_a", "coder_b", "coder_c"), all_transcripts=True),
+                                 viewer=EVERYONE)
     grid = build_grid(material, "sentence")
     # coder_c started nothing: T1 and T2 count for coder_a and coder_b; coder_c is missing everywhere.
     data = grid.reliability_data(0)  # empathy, all six sentences
@@ -149,12 +151,12 @@ def test_grid_gives_the_krippendorff_layout_with_missing_coders(study):
 def test_nothing_done_is_one_clear_line_and_bad_names_are_named(study):
     with study.session() as s:
         with pytest.raises(NothingToCompare, match="that coder_a and coder_c have both marked done"):
-            agreement(s, AgreementOptions(("coder_a", "coder_c")))
+            agreement(s, AgreementOptions(("coder_a", "coder_c")), viewer=EVERYONE)
         with pytest.raises(UserError, match="No coder named 'carol'"):
-            agreement(s, AgreementOptions(("coder_a", "carol")))
+            agreement(s, AgreementOptions(("coder_a", "carol")), viewer=EVERYONE)
         with pytest.raises(UserError, match="at least two different coders"):
-            agreement(s, AgreementOptions(("coder_a", "coder_a")))
+            agreement(s, AgreementOptions(("coder_a", "coder_a")), viewer=EVERYONE)
         with pytest.raises(UserError, match="No code 'hope'"):
-            agreement(s, AgreementOptions(AB, codes=("hope",)))
+            agreement(s, AgreementOptions(AB, codes=("hope",)), viewer=EVERYONE)
         with pytest.raises(UserError, match="No transcript 'T9'"):
-            agreement(s, AgreementOptions(AB, transcripts=("T9",)))
+            agreement(s, AgreementOptions(AB, transcripts=("T9",)), viewer=EVERYONE)

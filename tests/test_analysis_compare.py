@@ -13,6 +13,7 @@ import pytest
 
 from consult_coder.analysis import bh_adjust, fisher_2x2, format_odds_ratio, group_comparison
 from consult_coder.errors import UserError
+from tests.factories import EVERYONE
 
 EXACT = {"rel": 1e-12, "abs": 1e-15}
 
@@ -69,7 +70,7 @@ def test_benjamini_hochberg_1995_example_rejects_four_of_fifteen():
 
 def test_study_comparison_per_code(analysis_study):
     with analysis_study.session() as s:
-        table = group_comparison(s, layer="alice")
+        table = group_comparison(s, layer="alice", viewer=EVERYONE)
     rows = table.set_index("code_id")
     assert list(table.columns) == [
         "code_id", "code", "youth_n", "youth_total", "youth_pct", "clinician_n", "clinician_total",
@@ -89,21 +90,21 @@ def test_study_comparison_per_code(analysis_study):
 
 def test_comparison_carries_a_plain_small_sample_note(analysis_study):
     with analysis_study.session() as s:
-        note = group_comparison(s, layer="alice").attrs["note"]
+        note = group_comparison(s, layer="alice", viewer=EVERYONE).attrs["note"]
     assert "Young people N = 5" in note and "Clinicians N = 3" in note  # display labels
     assert "exploratory" in note and "Benjamini–Hochberg" in note
 
 
 def test_comparison_of_other_attribute_values(analysis_study):
     with analysis_study.session() as s:
-        table = group_comparison(s, layer="alice", by="site", groups=("A", "B"))
+        table = group_comparison(s, layer="alice", by="site", groups=("A", "B"), viewer=EVERYONE)
     trust = table.set_index("code_id").loc["trust_bond"]
     assert (trust.A_n, trust.A_total, trust.B_n, trust.B_total) == (2, 4, 1, 3)
 
 
 def test_comparing_a_group_with_no_participants_is_a_user_error(analysis_study):
     with analysis_study.session() as s, pytest.raises(UserError, match="No group = 'carer' participants"):
-        group_comparison(s, layer="alice", groups=("youth", "carer"))
+        group_comparison(s, layer="alice", groups=("youth", "carer"), viewer=EVERYONE)
 
 
 def test_odds_ratios_read_well_in_tables():

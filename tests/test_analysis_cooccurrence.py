@@ -11,6 +11,7 @@ import pytest
 
 from consult_coder.analysis import cooccurrence
 from consult_coder.errors import UserError
+from tests.factories import EVERYONE
 
 CODES = ["Trust and bond", "Confidentiality", "Goal setting", "Empathy"]
 
@@ -21,7 +22,7 @@ def _matrix(frame):
 
 def test_overlapping_segments(analysis_study):
     with analysis_study.session() as s:
-        m = cooccurrence(s, layer="alice", mode="overlap")
+        m = cooccurrence(s, layer="alice", mode="overlap", viewer=EVERYONE)
     assert list(m.index) == CODES and list(m.columns) == CODES
     # diagonal: segments per code; off it: pairs of overlapping segments
     assert _matrix(m) == [[4, 1, 0, 0],
@@ -32,7 +33,7 @@ def test_overlapping_segments(analysis_study):
 
 def test_same_sentence(analysis_study):
     with analysis_study.session() as s:
-        m = cooccurrence(s, layer="alice", mode="sentence")
+        m = cooccurrence(s, layer="alice", mode="sentence", viewer=EVERYONE)
     # diagonal: sentences each code touches; off it: sentences both touch
     assert _matrix(m) == [[5, 1, 0, 0],
                           [1, 6, 1, 0],
@@ -42,8 +43,8 @@ def test_same_sentence(analysis_study):
 
 def test_union_layer(analysis_study):
     with analysis_study.session() as s:
-        overlap = cooccurrence(s, layer="union", mode="overlap")
-        sentence = cooccurrence(s, layer="union", mode="sentence")
+        overlap = cooccurrence(s, layer="union", mode="overlap", viewer=EVERYONE)
+        sentence = cooccurrence(s, layer="union", mode="sentence", viewer=EVERYONE)
     # bob's P01 confidentiality lies inside alice's, same code: not a co-occurrence
     assert _matrix(overlap) == [[5, 1, 0, 0],
                                 [1, 7, 0, 0],
@@ -57,7 +58,7 @@ def test_union_layer(analysis_study):
 
 def test_interviewer_sentences_count_only_when_included(analysis_study):
     with analysis_study.session() as s:
-        m = cooccurrence(s, layer="alice", mode="sentence", include_interviewer=True)
+        m = cooccurrence(s, layer="alice", mode="sentence", include_interviewer=True, viewer=EVERYONE)
     # trust now also touches P05's question and P23's "Does trust matter?"
     assert m.loc["Trust and bond", "Trust and bond"] == 7
     assert m.loc["Goal setting", "Goal setting"] == 4
@@ -66,11 +67,11 @@ def test_interviewer_sentences_count_only_when_included(analysis_study):
 def test_matrix_is_symmetric(analysis_study):
     with analysis_study.session() as s:
         for mode in ("overlap", "sentence"):
-            m = cooccurrence(s, layer="union", mode=mode)
+            m = cooccurrence(s, layer="union", mode=mode, viewer=EVERYONE)
             assert (m.to_numpy() == m.to_numpy().T).all()
 
 
 def test_unknown_mode_is_a_user_error(analysis_study):
     with analysis_study.session() as s, pytest.raises(UserError,
                                                       match="Unknown co-occurrence mode 'paragraph'"):
-        cooccurrence(s, layer="alice", mode="paragraph")
+        cooccurrence(s, layer="alice", mode="paragraph", viewer=EVERYONE)

@@ -10,7 +10,7 @@ from consult_coder.analysis import exemplars
 from consult_coder.coding import set_pinned, undo
 from consult_coder.errors import UserError
 from consult_coder.model import Coding, Event
-from tests.factories import build_analysis_study, in_session
+from tests.factories import EVERYONE, build_analysis_study, in_session
 
 
 def _quotes(frame, group):
@@ -20,7 +20,7 @@ def _quotes(frame, group):
 
 def test_quotes_per_group_longest_first(analysis_study):
     with analysis_study.session() as s:
-        quotes = exemplars(s, layer="alice", code_id="trust_bond")
+        quotes = exemplars(s, layer="alice", code_id="trust_bond", viewer=EVERYONE)
     assert _quotes(quotes, "youth") == [
         ("P02", "He listened without judging me. I felt safe and trusted him."),
         ("P01", "I trusted her from the start."),
@@ -33,14 +33,14 @@ def test_quotes_per_group_longest_first(analysis_study):
 
 def test_equally_long_quotes_most_recent_first(analysis_study):
     with analysis_study.session() as s:
-        quotes = exemplars(s, layer="union", code_id="trust_bond")
+        quotes = exemplars(s, layer="union", code_id="trust_bond", viewer=EVERYONE)
     # P05 (bob) and P01 both have 6 words; bob's coding was made later
     assert [p for p, _ in _quotes(quotes, "youth")] == ["P02", "P05", "P01", "P03"]
 
 
 def test_all_themes_and_a_limit_per_group(analysis_study):
     with analysis_study.session() as s:
-        quotes = exemplars(s, layer="alice", per_group=1)
+        quotes = exemplars(s, layer="alice", per_group=1, viewer=EVERYONE)
     assert list(zip(quotes["code_id"], quotes["group"], quotes["participant_id"], strict=True)) == [
         ("trust_bond", "youth", "P02"), ("trust_bond", "clinician", "P23"),
         # ties of 6 and 7 words: the coding made last wins
@@ -54,7 +54,7 @@ def test_pinned_quote_comes_first_and_is_saved_with_an_audit_event(project):
     p03 = ids[("alice", "P03", "trust_bond", "I could tell her anything.")]
     in_session(project, set_pinned, p03, True, actor="alice")
     with project.session() as s:
-        quotes = exemplars(s, layer="alice", code_id="trust_bond")
+        quotes = exemplars(s, layer="alice", code_id="trust_bond", viewer=EVERYONE)
         assert s.get(Coding, p03).pinned
         ev = s.scalars(select(Event).where(Event.action == "coding.pin")).one()
     assert [p for p, _ in _quotes(quotes, "youth")] == ["P03", "P02", "P01"]
@@ -64,7 +64,7 @@ def test_pinned_quote_comes_first_and_is_saved_with_an_audit_event(project):
 
     in_session(project, set_pinned, p03, False, actor="alice")
     with project.session() as s:
-        quotes = exemplars(s, layer="alice", code_id="trust_bond")
+        quotes = exemplars(s, layer="alice", code_id="trust_bond", viewer=EVERYONE)
     assert [p for p, _ in _quotes(quotes, "youth")] == ["P02", "P01", "P03"]
     # unpinning is undoable like any coding action
     assert in_session(project, undo, "alice") is not None
@@ -77,7 +77,7 @@ def test_union_keeps_the_pinned_copy_of_an_identical_segment(project):
     bobs = ids[("bob", "P01", "trust_bond", "I trusted her from the start.")]
     in_session(project, set_pinned, bobs, True, actor="bob")
     with project.session() as s:
-        quotes = exemplars(s, layer="union", code_id="trust_bond")
+        quotes = exemplars(s, layer="union", code_id="trust_bond", viewer=EVERYONE)
     first = quotes.iloc[0]
     assert (first["participant_id"], first["coding_id"], first["coders"], bool(first["pinned"])) == (
         "P01", bobs, "alice, bob", True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from consult_coder.analysis import theme_frequency
+from tests.factories import EVERYONE
 
 
 def _rows(frame, by="group"):
@@ -16,7 +17,7 @@ def _rows(frame, by="group"):
 
 def test_one_row_per_code_and_group_with_clear_columns(analysis_study):
     with analysis_study.session() as s:
-        freq = theme_frequency(s, layer="alice")
+        freq = theme_frequency(s, layer="alice", viewer=EVERYONE)
     assert list(freq.columns) == ["code_id", "code", "group", "segments", "participants_n",
                                   "participants_total", "participants_pct", "coded_words", "total_words",
                                   "word_share_pct"]
@@ -31,7 +32,7 @@ def test_one_row_per_code_and_group_with_clear_columns(analysis_study):
 
 def test_alice_counts_by_group(analysis_study):
     with analysis_study.session() as s:
-        rows = _rows(theme_frequency(s, layer="alice"))
+        rows = _rows(theme_frequency(s, layer="alice", viewer=EVERYONE))
     expected = {
         # (code, group): segments, n, N, coded words, group words
         ("trust_bond", "youth"): (3, 3, 5, 6 + 11 + 5, 60),
@@ -55,7 +56,7 @@ def test_alice_counts_by_group(analysis_study):
 
 def test_union_merges_coders_and_counts_overlapping_words_once(analysis_study):
     with analysis_study.session() as s:
-        rows = _rows(theme_frequency(s, layer="union"))
+        rows = _rows(theme_frequency(s, layer="union", viewer=EVERYONE))
     # bob adds P05 to trust; his P01 trust is alice's segment again
     assert (rows[("trust_bond", "youth")].segments, rows[("trust_bond", "youth")].participants_n) == (4, 4)
     assert rows[("trust_bond", "youth")].participants_pct == 80.0
@@ -69,7 +70,7 @@ def test_union_merges_coders_and_counts_overlapping_words_once(analysis_study):
 
 def test_consensus_layer(analysis_study):
     with analysis_study.session() as s:
-        rows = _rows(theme_frequency(s, layer="consensus"))
+        rows = _rows(theme_frequency(s, layer="consensus", viewer=EVERYONE))
     trust = rows[("trust_bond", "youth")]
     assert (trust.participants_n, trust.word_share_pct) == (1, 10.0)
     assert rows[("confidentiality", "clinician")].coded_words == 7
@@ -78,7 +79,7 @@ def test_consensus_layer(analysis_study):
 
 def test_including_the_interviewer_counts_their_coded_questions_and_words(analysis_study):
     with analysis_study.session() as s:
-        rows = _rows(theme_frequency(s, layer="alice", include_interviewer=True))
+        rows = _rows(theme_frequency(s, layer="alice", include_interviewer=True, viewer=EVERYONE))
     trust = rows[("trust_bond", "youth")]
     assert (trust.segments, trust.participants_n) == (4, 4)  # P05's interviewer question now counts
     assert rows[("goal_setting", "youth")].segments == 3
@@ -91,9 +92,9 @@ def test_including_the_interviewer_counts_their_coded_questions_and_words(analys
 
 def test_split_by_role_age_band_and_an_extra_attribute(analysis_study):
     with analysis_study.session() as s:
-        by_role = theme_frequency(s, layer="alice", by="role")
-        by_age = theme_frequency(s, layer="alice", by="age_band")
-        by_site = theme_frequency(s, layer="alice", by="site")
+        by_role = theme_frequency(s, layer="alice", by="role", viewer=EVERYONE)
+        by_age = theme_frequency(s, layer="alice", by="age_band", viewer=EVERYONE)
+        by_site = theme_frequency(s, layer="alice", by="site", viewer=EVERYONE)
     conf = by_role[by_role["code_id"] == "confidentiality"]
     assert list(zip(conf["role"], conf["participants_n"], conf["participants_total"], conf["segments"],
                     strict=True)) == [
@@ -112,4 +113,4 @@ def test_splitting_by_something_participants_do_not_have_is_a_user_error(analysi
     from consult_coder.errors import UserError
 
     with analysis_study.session() as s, pytest.raises(UserError, match="Cannot split by 'shoe_size'"):
-        theme_frequency(s, layer="alice", by="shoe_size")
+        theme_frequency(s, layer="alice", by="shoe_size", viewer=EVERYONE)

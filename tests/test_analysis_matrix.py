@@ -4,11 +4,12 @@ tests/factories.py)."""
 from __future__ import annotations
 
 from consult_coder.analysis import participant_matrix
+from tests.factories import EVERYONE
 
 
 def test_segment_counts_per_participant_and_theme(analysis_study):
     with analysis_study.session() as s:
-        grid = participant_matrix(s, layer="alice")
+        grid = participant_matrix(s, layer="alice", viewer=EVERYONE)
     assert list(grid.columns) == ["participant_id", "group", "role", "Trust and bond", "Confidentiality",
                                   "Goal setting", "Empathy"]
     assert grid.values.tolist() == [
@@ -25,7 +26,7 @@ def test_segment_counts_per_participant_and_theme(analysis_study):
 
 def test_boolean_form(analysis_study):
     with analysis_study.session() as s:
-        grid = participant_matrix(s, layer="union", binary=True)
+        grid = participant_matrix(s, layer="union", binary=True, viewer=EVERYONE)
     rows = grid.set_index("participant_id")
     assert rows.loc["P05", "Trust and bond"]  # bob coded P05's answer
     assert rows.loc["P22", "Goal setting"]

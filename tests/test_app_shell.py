@@ -7,9 +7,11 @@ import tomllib
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from consult_coder import codebook_edit as ce
 from consult_coder.model import Participant, Transcript, Turn
 from consult_coder.storage import open_project
-from tests.factories import REPO
+from consult_coder.ui.render import shown
+from tests.factories import REPO, in_session
 
 APP = str(REPO / "app.py")
 
@@ -26,7 +28,7 @@ def test_empty_project_offers_the_sample_study(tmp_path, monkeypatch):
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     assert any("Load the sample study" in b.label for b in at.button)
-    assert any(str(tmp_path / "empty.sqlite") in c.value for c in at.sidebar.caption)
+    assert any(str(tmp_path / "empty.sqlite") in shown(c.value) for c in at.sidebar.caption)
 
 
 def test_transcripts_page_lists_participants_and_reads_turns(tmp_path, monkeypatch):
@@ -46,14 +48,14 @@ def test_transcripts_page_lists_participants_and_reads_turns(tmp_path, monkeypat
     at = AppTest.from_file(APP, default_timeout=60).run()
     assert not at.exception
     table = at.dataframe[0].value
-    assert list(table["participant_id"]) == ["P07", "P21"]
-    assert "youth: 1" in at.caption[0].value and "clinician: 1" in at.caption[0].value
-    shown = " ".join(m.value for m in at.markdown)
-    assert "Calm, mostly" in shown.replace("\\", "")
-    assert any("How was it" in c.value.replace("\\", "") for c in at.caption)
+    assert list(table["Participant"]) == ["P07", "P21"]
+    assert list(table["Group"]) == ["Young people", "Clinicians"] and "Age band" in table.columns
+    assert "Young people: 1" in shown(at.caption[0].value) and "Clinicians: 1" in shown(at.caption[0].value)
+    assert "Calm, mostly" in " ".join(shown(m.value) for m in at.markdown)
+    assert any("How was it" in shown(c.value) for c in at.caption)
 
     at.multiselect[0].select("clinician").run()
-    assert list(at.dataframe[0].value["participant_id"]) == ["P21"]
+    assert list(at.dataframe[0].value["Participant"]) == ["P21"]
     assert "No transcripts match" in " ".join(c.value for c in at.caption)
 
 
@@ -63,7 +65,13 @@ def test_one_click_loads_the_sample_study(tmp_path, monkeypatch):
     next(b for b in at.button if "Load the sample study" in b.label).click().run()
     assert not at.exception
     assert len(at.dataframe[0].value) == 32
-    assert "clinician: 12" in at.caption[0].value and "youth: 20" in at.caption[0].value
+    # the confirmation survives the rerun that draws the study, and is shown once
+    assert shown(at.success[0].value).startswith("Sample study")
+    assert "sample codings loaded" in shown(at.success[0].value)
+    at.run()
+    assert not at.success
+    caption = shown(at.caption[0].value)
+    assert "Clinicians: 12" in caption and "Young people: 20" in caption
 
 
 def test_a_page_that_cannot_be_imported_fails_loudly_instead_of_vanishing():
@@ -71,3 +79,19 @@ def test_a_page_that_cannot_be_imported_fails_loudly_instead_of_vanishing():
 
     with pytest.raises(ModuleNotFoundError):
         page("no_such_page", "Nowhere", ":material/help:", "nowhere")
+
+
+def test_loading_the_sample_over_an_existing_codebook_asks_first(tmp_path, monkeypatch):
+    db = tmp_path / "codes.sqlite"
+    project = open_project(str(db))
+    in_session(project, ce.create_code, id="trust_bond", name="My own trust", actor="lead")
+    project.close()
+    monkeypatch.setenv("CONSULT_CODER_DB", str(db))
+    at = AppTest.from_file(APP, default_timeout=180).run()
+    assert "This project already has 1 code." in at.warning[0].value.replace("\\", "")
+    load = next(b for b in at.button if "Load the sample study" in b.label)
+    assert load.disabled  # nothing happens until the researcher says so
+    at.checkbox(key="sample_ok").check().run()
+    next(b for b in at.button if "Load the sample study" in b.label).click().run()
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 32

@@ -183,3 +183,115 @@ def test_no_function_is_worse_than_radon_grade_c():
             if grade > "C" and (where, block.name) not in COMPLEXITY_EXEMPT:
                 offences.append(f"{where}:{block.lineno} {block.name} is grade {grade} ({block.complexity})")
     assert offences == []
+
+
+# --- User strings are data (ui/render.py) -------------------------------------------------------------
+# What Streamlit reads as markdown: the body of these calls …
+MARKDOWN_BODIES = {"markdown", "caption", "write", "info", "success", "error", "warning", "toast", "title",
+                   "header", "subheader", "spinner", "exception", "badge"}
+# … the label of these widgets and containers, and any call's ``help``, ``placeholder`` and ``captions``.
+LABELLED = {"button", "download_button", "link_button", "page_link", "checkbox", "toggle", "radio",
+            "selectbox", "multiselect", "text_input", "text_area", "number_input", "color_picker",
+            "segmented_control", "pills", "file_uploader", "expander", "popover", "metric",
+            "form_submit_button", "slider", "select_slider", "date_input", "time_input", "status",
+            "camera_input", "feedback"}
+MARKDOWN_OPTIONS = {"radio", "segmented_control", "pills"}  # their options (format_func) are markdown too
+RENDER_HELPERS = {"md", "inert", "escape_md", "swatch", "indent", "highlight"}
+
+
+def _assignments(scope: ast.AST) -> dict[str, list[ast.expr]]:
+    """Every value a plain name is given in ``scope`` (``x = …``, ``x: T = …``, ``x += …``, ``(x := …)``;
+    a loop variable is given what it loops over)."""
+    found: dict[str, list[ast.expr]] = {}
+    for node in ast.walk(scope):
+        if isinstance(node, ast.For | ast.comprehension):
+            for name in ast.walk(node.target):
+                if isinstance(name, ast.Name):
+                    found.setdefault(name.id, []).append(node.iter)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    found.setdefault(target.id, []).append(node.value)
+        elif isinstance(node, ast.AnnAssign | ast.AugAssign | ast.NamedExpr) and node.value is not None \
+                and isinstance(node.target, ast.Name):
+            found.setdefault(node.target.id, []).append(node.value)
+    return found
+
+
+def _made_safely(expr: ast.expr, assigned: dict[str, list[ast.expr]], seen: frozenset[str] = frozenset()
+                 ) -> bool:
+    """Whether text that reaches a markdown surface is visibly safe: a literal, something render.py
+    made, or a name given only such values. An f-string, a concatenation, ``.format()``, ``str()`` or any
+    other computed string may carry user data, so it must go through ``md()`` / ``inert()``."""
+    if isinstance(expr, ast.Constant):
+        return True
+    if isinstance(expr, ast.Name) and expr.id.isupper() and expr.id not in assigned:
+        return True  # a module's constant (a table of labels)
+    if isinstance(expr, ast.IfExp):
+        return _made_safely(expr.body, assigned, seen) and _made_safely(expr.orelse, assigned, seen)
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        if name in ("enumerate", "zip"):  # looping over a table of labels
+            return all(_made_safely(a, assigned, seen) for a in expr.args)
+        return name in RENDER_HELPERS
+    if isinstance(expr, ast.Name):  # a function's parameter cannot be followed from here: trusted
+        return expr.id in seen or all(_made_safely(v, assigned, seen | {expr.id})
+                                      for v in assigned.get(expr.id, []))
+    return False
+
+
+def _render_aliases(tree: ast.Module) -> set[str]:
+    """The names a file gives ui/render.py (``from consult_coder.ui import render as show``)."""
+    return {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+            and node.module == "consult_coder.ui" for alias in node.names if alias.name == "render"}
+
+
+def _markdown_texts(call: ast.Call, render_names: set[str]) -> list[ast.expr]:
+    """The arguments of ``call`` that Streamlit would read as markdown (render.py's own functions make
+    their text inert themselves)."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in render_names:
+        return []
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    keywords = {k.arg: k.value for k in call.keywords if k.arg}
+    texts = [keywords[k] for k in ("help", "placeholder", "captions") if k in keywords]
+    if name in MARKDOWN_BODIES or name in LABELLED:
+        first = call.args[0] if call.args else keywords.get("body", keywords.get("label"))
+        texts += [first] if first is not None else []
+    if name == "tabs" and call.args and isinstance(call.args[0], ast.List | ast.Tuple):
+        texts += call.args[0].elts
+    if name in MARKDOWN_OPTIONS and isinstance(keywords.get("format_func"), ast.Lambda):
+        texts.append(keywords["format_func"].body)  # type: ignore[union-attr]
+    return texts
+
+
+def test_pages_pass_user_text_to_markdown_only_through_render():
+    """No f-string, concatenation or other computed string reaches st.markdown, a caption, an alert, a
+    title, a label, help, a tab or a radio option without ui/render.py's md() or inert(); HTML is let
+    through only in render.py."""
+    offences = []
+    for path in source_files("ui"):
+        if path.name == "render.py":
+            continue
+        where = path.relative_to(PACKAGE)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        render_names = _render_aliases(tree)
+        scopes = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)] + [tree]
+        for scope in scopes:
+            assigned = _assignments(scope)
+            nodes = ast.walk(scope) if scope is not tree else (
+                n for top in tree.body if not isinstance(top, ast.FunctionDef | ast.ClassDef)
+                for n in ast.walk(top))
+            for node in nodes:
+                if not isinstance(node, ast.Call):
+                    continue
+                if any(k.arg == "unsafe_allow_html" for k in node.keywords):
+                    offences.append(f"{where}:{node.lineno} lets HTML through outside render.py")
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr == "html":
+                    offences.append(f"{where}:{node.lineno} draws raw HTML outside render.py")
+                offences += [f"{where}:{text.lineno} passes {ast.unparse(text)[:60]} to markdown"
+                             for text in _markdown_texts(node, render_names)
+                             if not _made_safely(text, assigned)]
+    assert offences == []

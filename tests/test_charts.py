@@ -16,6 +16,7 @@ import pytest
 from consult_coder import charts
 from consult_coder.analysis import cooccurrence, participant_matrix, theme_frequency
 from consult_coder.export.docx_layout import png_size
+from tests.factories import EVERYONE
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -49,7 +50,7 @@ def _mark_texts(svg: bytes) -> list[str]:
 
 def test_frequency_bars_show_n_of_N_and_percent_in_group_colours(analysis_study):
     with analysis_study.session() as s:
-        chart = charts.frequency_chart(theme_frequency(s, layer="union"))
+        chart = charts.frequency_chart(theme_frequency(s, layer="union", viewer=EVERYONE))
     rows = {(r["code"], r["split"]): r for r in _dataset(chart)}
     youth, clinicians = "Young people (N = 5)", "Clinicians (N = 3)"  # each group's N in the legend
     assert rows[("Trust and bond", youth)]["n_of_N"] == "4 of 5"
@@ -70,7 +71,7 @@ def test_frequency_bars_show_n_of_N_and_percent_in_group_colours(analysis_study)
 
 def test_frequency_chart_by_another_attribute_labels_it(analysis_study):
     with analysis_study.session() as s:
-        chart = charts.frequency_chart(theme_frequency(s, layer="alice", by="age_band"))
+        chart = charts.frequency_chart(theme_frequency(s, layer="alice", by="age_band", viewer=EVERYONE))
     bars = chart.to_dict()["layer"][0]
     assert bars["encoding"]["color"]["title"] == "Age band"
     assert bars["encoding"]["color"]["scale"]["domain"] == ["14-17 (N = 3)", "18-24 (N = 2)",
@@ -80,10 +81,10 @@ def test_frequency_chart_by_another_attribute_labels_it(analysis_study):
 def test_every_chart_renders_to_png_and_svg_without_any_url(analysis_study):
     with analysis_study.session() as s:
         built = [
-            charts.frequency_chart(theme_frequency(s, layer="alice")),
-            charts.cooccurrence_chart(cooccurrence(s, layer="alice", mode="sentence")),
-            charts.participant_grid_chart(participant_matrix(s, layer="alice")),
-            charts.participant_grid_chart(participant_matrix(s, layer="alice", binary=True)),
+            charts.frequency_chart(theme_frequency(s, layer="alice", viewer=EVERYONE)),
+            charts.cooccurrence_chart(cooccurrence(s, layer="alice", mode="sentence", viewer=EVERYONE)),
+            charts.participant_grid_chart(participant_matrix(s, layer="alice", viewer=EVERYONE)),
+            charts.participant_grid_chart(participant_matrix(s, layer="alice", binary=True, viewer=EVERYONE)),
         ]
     for chart in built:
         assert _urls(json.loads(chart.to_json())) == []
@@ -101,7 +102,7 @@ def test_rendering_refuses_to_fetch_remote_data():
 
 def test_cooccurrence_heatmap_numbers_off_the_diagonal(analysis_study):
     with analysis_study.session() as s:
-        chart = charts.cooccurrence_chart(cooccurrence(s, layer="alice", mode="sentence"))
+        chart = charts.cooccurrence_chart(cooccurrence(s, layer="alice", mode="sentence", viewer=EVERYONE))
     cells = {(r["code_a"], r["code_b"]): r for r in _dataset(chart)}
     assert cells[("Goal setting", "Confidentiality")]["count"] == 1
     assert cells[("Trust and bond", "Goal setting")]["count"] == 0
@@ -114,7 +115,7 @@ def test_cooccurrence_heatmap_numbers_off_the_diagonal(analysis_study):
 
 def test_participant_grid_has_one_row_per_participant(analysis_study):
     with analysis_study.session() as s:
-        chart = charts.participant_grid_chart(participant_matrix(s, layer="alice"))
+        chart = charts.participant_grid_chart(participant_matrix(s, layer="alice", viewer=EVERYONE))
     data = _dataset(chart)
     assert len(data) == 8 * 4
     cell = next(r for r in data if r["participant_id"] == "P21" and r["code"] == "Confidentiality")

@@ -10,7 +10,7 @@ from consult_coder.errors import UserError
 from consult_coder.memos import get_memo, set_memo
 from consult_coder.model import Code, Coder, Coding, Event, Transcript
 from consult_coder.storage import get_setting
-from tests.factories import in_session
+from tests.factories import EVERYONE, in_session
 
 TEXT = "Interviewer: How was the week?\nP01: I felt listened to. She kept it private, which helped."
 
@@ -111,13 +111,14 @@ def test_move_rejects_cycles_and_nests(project):
         in_session(project, ce.move_code, "empathy", "empathy", "amira")
     in_session(project, ce.move_code, "confidentiality", "trust_bond", "amira")
     with project.session() as s:
-        tree = ce.codebook_tree(s)
+        tree = ce.codebook_tree(s, viewer=EVERYONE)
     assert [n.id for n in tree] == ["empathy", "trust_bond"]
     assert [c.id for c in tree[1].children] == ["confidentiality"]
     assert tree[1].children[0].depth == 1
     in_session(project, ce.move_code, "confidentiality", None, "amira")
     with project.session() as s:
-        assert [n.id for n in ce.codebook_tree(s)] == ["empathy", "trust_bond", "confidentiality"]
+        assert [n.id for n in ce.codebook_tree(s, viewer=EVERYONE)] == \
+            ["empathy", "trust_bond", "confidentiality"]
     assert [e.entity_id for e in _events(project, "code.move")] == ["confidentiality", "confidentiality"]
 
 
@@ -125,11 +126,13 @@ def test_reorder_and_nudge(project):
     _seed(project)
     in_session(project, ce.reorder, ["trust_bond", "empathy", "confidentiality"], "amira")
     with project.session() as s:
-        assert [n.id for n in ce.codebook_tree(s)] == ["trust_bond", "empathy", "confidentiality"]
+        assert [n.id for n in ce.codebook_tree(s, viewer=EVERYONE)] == \
+            ["trust_bond", "empathy", "confidentiality"]
     in_session(project, ce.nudge, "confidentiality", -1, "amira")
     in_session(project, ce.nudge, "trust_bond", -1, "amira")  # already first: nothing happens
     with project.session() as s:
-        assert [n.id for n in ce.codebook_tree(s)] == ["trust_bond", "confidentiality", "empathy"]
+        assert [n.id for n in ce.codebook_tree(s, viewer=EVERYONE)] == \
+            ["trust_bond", "confidentiality", "empathy"]
     assert len(_events(project, "code.reorder")) == 2
     with pytest.raises(UserError, match="missing from the new order"):
         in_session(project, ce.reorder, ["trust_bond", "empathy"], "amira")
@@ -159,7 +162,7 @@ def test_merge_moves_codings_without_duplicates(project):
         assert s.get(Code, "feeling_heard").parent_id == "trust_bond"
         kept = s.scalars(select(Coding).where(Coding.coder_id == amira, Coding.start == 36)).one()
         assert kept.memo == "listened"
-        memo = get_memo(s, "code", "trust_bond", "amira")
+        memo = get_memo(s, "code", "trust_bond", "amira", viewer=EVERYONE)
     assert memo.startswith("Bond first.") and "Watch for warmth." in memo
     assert _version(project) == v + 1
     ev = _events(project, "code.merge")[-1]
@@ -174,7 +177,7 @@ def test_merge_into_own_child_keeps_the_tree_acyclic(project):
     _code(project, ids["t"], ids["amira"], "empathy", 0, 11)
     in_session(project, ce.merge_codes, "empathy", "feeling_heard", "amira")
     with project.session() as s:
-        tree = ce.codebook_tree(s)
+        tree = ce.codebook_tree(s, viewer=EVERYONE)
     heard = next(n for n in tree if n.id == "feeling_heard")
     assert [c.id for c in heard.children] == ["reflecting"] and heard.count == 1
 
@@ -210,13 +213,14 @@ def test_delete_archive_keeps_codings_and_hides_the_code(project):
     assert in_session(project, ce.delete_code, "empathy", "amira", on_codings="archive") == "archived"
     assert _codings(project) == [("empathy", 36, 51, ids["amira"])]
     with project.session() as s:
-        shown = [n.id for root in ce.codebook_tree(s) for n in root.walk()]
-        everything = {n.id: n for root in ce.codebook_tree(s, include_archived=True) for n in root.walk()}
+        shown = [n.id for root in ce.codebook_tree(s, viewer=EVERYONE) for n in root.walk()]
+        everything = {n.id: n for root in ce.codebook_tree(s, include_archived=True,
+                                                           viewer=EVERYONE) for n in root.walk()}
     assert "empathy" not in shown and "feeling_heard" in shown  # its child moved up, still usable
     assert everything["empathy"].code.archived and everything["empathy"].count == 1
     in_session(project, ce.restore_code, "empathy", "amira")
     with project.session() as s:
-        assert "empathy" in [n.id for n in ce.codebook_tree(s)]
+        assert "empathy" in [n.id for n in ce.codebook_tree(s, viewer=EVERYONE)]
     assert [e.action for e in _events(project, "code.archive")] == ["code.archive"]
 
 
@@ -236,7 +240,7 @@ def test_tree_counts_codings_per_code_and_subtree(project):
     _code(project, ids["t"], ids["ben"], "feeling_heard", 41, 51)
     _code(project, ids["t"], ids["ben"], "feeling_heard", 57, 72)
     with project.session() as s:
-        empathy = ce.codebook_tree(s)[0]
-        mine = ce.codebook_tree(s, coder="amira")[0]
+        empathy = ce.codebook_tree(s, viewer=EVERYONE)[0]
+        mine = ce.codebook_tree(s, coder="amira", viewer=EVERYONE)[0]
     assert (empathy.count, empathy.total, empathy.children[0].count) == (1, 3, 2)
     assert (mine.count, mine.total) == (1, 1)

@@ -7,9 +7,10 @@ from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
 from consult_coder import codebook_edit as ce
-from consult_coder.model import Code, Coder, Coding, Event, Transcript
+from consult_coder.model import Code, Coder, Coding, Event, Participant, Transcript
 from consult_coder.storage import open_project
-from tests.factories import in_session
+from consult_coder.ui.render import shown
+from tests.factories import EVERYONE, in_session
 
 SCRIPT = """
 from consult_coder.ui.pages.codebook import render
@@ -28,7 +29,8 @@ def db(tmp_path, monkeypatch):
                actor="lead")
     with project.session() as s:
         t = Transcript(title="P01", text="Interviewer: Hi.\nP01: I trust you.", content_hash="x",
-                       source_name="p01.txt", source_format="txt")
+                       source_name="p01.txt", source_format="txt",
+                       participant=Participant(id="P01", group="youth", role="young person"))
         amira = Coder(name="amira")
         s.add_all([t, amira])
         s.flush()
@@ -65,7 +67,7 @@ def test_create_a_code_through_the_form(db):
     next(b for b in at.button if b.label == "Create code").click()
     at.run()
     assert not at.exception and not at.error
-    assert "Created code “Goal setting” (goal_setting)" in at.success[0].value
+    assert "Created code “Goal setting” (goal_setting)" in shown(at.success[0].value)
     code = _codes(db)["goal_setting"]
     assert (code.definition, code.parent_id) == ("Agreeing what therapy is for", "trust_bond")
     assert at.selectbox(key="cb_selected").value == "goal_setting"  # the new code is opened
@@ -80,8 +82,8 @@ def test_bad_input_is_one_line_and_changes_nothing(db):
     at.text_input(key="cb_new_name").input("empathy")  # the name is taken
     next(b for b in at.button if b.label == "Create code").click()
     at.run()
-    assert [e.value for e in at.error] == ["Code 'empathy' field 'name': 'empathy' is already the name of "
-                                           "code 'empathy'"]
+    assert [shown(e.value) for e in at.error] == [
+        "Code 'empathy' field 'name': 'empathy' is already the name of code 'empathy'"]
     assert set(_codes(db)) == {"empathy", "trust_bond"}
 
 
@@ -110,7 +112,7 @@ def test_delete_with_codings_needs_a_choice(db):
     at.checkbox(key="cb_delete_ok_empathy").check().run()
     at.button(key="cb_delete_empathy").click().run()
     assert not at.exception
-    assert "Moved the codings of “Empathy” to “Trust bond”" in at.success[0].value
+    assert "Moved the codings of “Empathy” to “Trust bond”" in shown(at.success[0].value)
     assert set(_codes(db)) == {"trust_bond"}
     with db.session() as s:
         assert s.scalars(select(Coding.code_id)).all() == ["trust_bond"]
@@ -138,7 +140,7 @@ def test_merge_requires_confirmation(db):
     assert at.button(key="cb_merge_empathy").disabled
     at.checkbox(key="cb_merge_ok_empathy").check().run()
     at.button(key="cb_merge_empathy").click().run()
-    assert "1 codings moved" in at.success[0].value
+    assert "1 codings moved" in shown(at.success[0].value)
     assert set(_codes(db)) == {"trust_bond"}
 
 
@@ -157,7 +159,7 @@ def test_reorder_recolour_and_memo(db):
     from consult_coder.memos import get_memo
 
     with db.session() as s:
-        assert get_memo(s, "code", "trust_bond", "amira") == "Ask about earlier helpers."
+        assert get_memo(s, "code", "trust_bond", "amira", viewer=EVERYONE) == "Ask about earlier helpers."
 
 
 def test_without_a_coder_the_page_is_read_only(db):
@@ -172,4 +174,23 @@ def test_names_are_shown_as_text_not_markup(db):
     in_session(db, ce.create_code, name="<b>Bold</b> *claim* :red[x]", actor="lead")
     at = _app()
     tree = at.markdown[0].value
-    assert "<b>" not in tree and r"\<b\>Bold\</b\> \*claim\* \:red\[x\]" in tree
+    assert "<b>" not in tree and "<b>Bold</b> *claim* :red[x] (0)" in shown(tree)
+
+
+def test_counts_say_their_layer_and_follow_the_one_chosen_on_the_analysis_page(db):
+    with db.session() as s:  # a second coder codes the same passage twice
+        ben = Coder(name="ben")
+        s.add(ben)
+        s.flush()
+        s.add_all([Coding(transcript_id=1, start=22, end=27, code_id="empathy", coder_id=ben.id),
+                   Coding(transcript_id=1, start=28, end=33, code_id="trust_bond", coder_id=ben.id)])
+    at = _app()
+    assert at.selectbox(key="cb_layer").value == "union"  # no consensus yet: every coder's passages
+    assert shown(at.caption[0].value) == ("Counts: segments coded in participant speech, union of all "
+                                          "coders, as on the Analysis page.")
+    at.selectbox(key="cb_layer").set_value("amira").run()
+    assert "Empathy (1)" in shown(at.markdown[0].value) and "Trust bond (0)" in shown(at.markdown[0].value)
+    at.selectbox(key="cb_layer").set_value("ben").run()
+    assert "Empathy (1)" in shown(at.markdown[0].value) and "Trust bond (1)" in shown(at.markdown[0].value)
+    # the layer is remembered for the Analysis page, which counts the same segments
+    assert at.session_state["analysis_layer"] == "ben"

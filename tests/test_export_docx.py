@@ -30,7 +30,7 @@ from consult_coder.export.registry import FULL_REPORT, SECTIONS
 from consult_coder.export.sections_themes import needs_landscape
 from consult_coder.model import Coder, Coding, Transcript
 from consult_coder.sample import load_demo
-from tests.factories import build_export_study, in_session
+from tests.factories import EVERYONE, build_export_study, in_session
 
 GROUPS = {"youth": "Young people", "clinician": "Clinicians"}
 NBSP = "\u00a0"
@@ -51,7 +51,7 @@ def sample_report(tmp_path_factory) -> tuple[Document, dict[str, str]]:
     project = open_project(str(tmp_path_factory.mktemp("sample") / "sample.sqlite"))
     in_session(project, load_demo)
     with project.session() as s:
-        doc = Document(io.BytesIO(report_docx(s, ExportOptions(layer="union"))))
+        doc = Document(io.BytesIO(report_docx(s, ExportOptions(layer="union", viewer=EVERYONE))))
         texts = dict(s.execute(select(Transcript.participant_id, Transcript.text)).all())
     project.close()
     return doc, texts
@@ -59,7 +59,7 @@ def sample_report(tmp_path_factory) -> tuple[Document, dict[str, str]]:
 
 def report(project, **options) -> Document:
     with project.session() as s:
-        return Document(io.BytesIO(report_docx(s, ExportOptions(**options))))
+        return Document(io.BytesIO(report_docx(s, ExportOptions(**options, viewer=EVERYONE))))
 
 
 def blocks(doc: Document) -> list[Paragraph | Table]:
@@ -103,7 +103,7 @@ def test_theme_table_shows_n_and_percent_per_group_as_the_analysis_counts_them(s
     assert grid[4] == ["Boundaries", "0 (0%)", "2 (100%)"]
     # Every cell is the analysis result, in codebook order.
     with study.session() as s:
-        freq = theme_frequency(s, "consensus")
+        freq = theme_frequency(s, "consensus", viewer=EVERYONE)
     for line in grid[1:]:
         for group, cell in zip(GROUPS, line[1:], strict=True):
             r = freq[(freq["code"] == line[0]) & (freq["group"] == group)].iloc[0]
@@ -147,7 +147,7 @@ def test_group_comparison_reports_fisher_odds_ratio_and_adjusted_p(study):
     grid = rows(table)
     assert grid[0] == ["Theme", "Young people\nn (%)", "Clinicians\nn (%)", "OR (95% CI)", "p", "Adjusted p"]
     with study.session() as s:
-        comp = group_comparison(s, "consensus").set_index("code")
+        comp = group_comparison(s, "consensus", viewer=EVERYONE).set_index("code")
     boundaries = next(r for r in grid if r[0] == "Boundaries")
     row = comp.loc["Boundaries"]
     assert boundaries[1:3] == ["0 (0%)", "2 (100%)"]
@@ -158,7 +158,7 @@ def test_group_comparison_reports_fisher_odds_ratio_and_adjusted_p(study):
     assert "Small groups (Young people N = 3, Clinicians N = 2)" in note.text  # the table's words
     assert "Benjamini–Hochberg" in note.text
     footnote = note.text[note.text.index(f"{mark} Zero cell"):]
-    assert footnote.startswith(f"{mark} Zero cell (no youth participant mentioned it")
+    assert footnote.startswith(f"{mark} Zero cell (no young person participant mentioned it")
     assert "the point estimate is undefined; the exact 95% interval is shown" in footnote
 
 
@@ -207,7 +207,7 @@ def test_chart_is_an_inline_picture_and_the_wide_table_gets_a_landscape_page(stu
 
 def test_theme_table_only_document_holds_just_that_table(study):
     with study.session() as s:
-        doc = Document(io.BytesIO(theme_table_docx(s, ExportOptions(layer="consensus"))))
+        doc = Document(io.BytesIO(theme_table_docx(s, ExportOptions(layer="consensus", viewer=EVERYONE))))
     assert len(doc.tables) == 1 and not doc.inline_shapes
     assert doc.paragraphs[0].text == "Table 1. Participants mentioning each theme, by group"
     assert rows(doc.tables[0])[1] == ["Confidentiality", "2 (67%)", "1 (50%)"]
@@ -220,7 +220,7 @@ def test_a_new_section_slots_into_the_report_by_key(study, monkeypatch):
 
     monkeypatch.setitem(SECTIONS, "agreement", agreement)
     with study.session() as s:
-        ctx = ReportContext.load(s, ExportOptions(layer="consensus"))
+        ctx = ReportContext.load(s, ExportOptions(layer="consensus", viewer=EVERYONE))
     doc = Document(io.BytesIO(render_docx(ctx, (*FULL_REPORT[:4], "agreement"))))
     assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"][-1] == "Agreement between coders"
     with pytest.raises(ValueError, match="registered twice"):

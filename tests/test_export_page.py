@@ -1,4 +1,5 @@
-"""The Export page: AppTest for the controls and REFI import, a real browser for the downloads."""
+"""The Export page: AppTest for the controls, a real browser for the downloads (REFI-QDA import is tested
+with the Import page, where it now is)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import pytest
 from sqlalchemy import select
 from streamlit.testing.v1 import AppTest
 
-from consult_coder.model import Code, Coder, Coding, Event
-from consult_coder.refi import export_qdc
+from consult_coder.model import Coder, Coding
 from consult_coder.storage import open_project
+from consult_coder.ui.render import shown
 from tests.factories import build_export_study
 
 SCRIPT = """
@@ -56,7 +57,8 @@ def test_every_export_is_offered_for_the_chosen_layer(study):
     assert layer.value == "consensus"  # reconciled codings exist, so they are the default
     layer.select("bob").run()
     at.toggle(key="export-interviewer").set_value(True).run()
-    assert at.caption[0].value.startswith("Counting: coder: bob; interviewer and participant speech.")
+    assert shown(at.caption[0].value).startswith("Counting: coder: bob; interviewer and participant speech.")
+    assert "use the Import page" in at.caption[1].value  # for REFI-QDA files from other software
 
 
 def test_without_consensus_codings_the_consensus_layer_is_explained_not_exported(location):
@@ -82,31 +84,3 @@ def test_an_empty_project_has_nothing_to_download(location):
     assert not at.exception
     assert at.info[0].value.startswith("Nothing to export yet")
     assert not any(buttons(at).values())
-
-
-def test_a_refi_codebook_is_imported_through_the_uploader(study, tmp_path, monkeypatch):
-    with study.session() as s:
-        qdc = export_qdc(s)
-    fresh = str(tmp_path / "fresh.sqlite")
-    monkeypatch.setenv("CONSULT_CODER_DB", fresh)
-    at = app(coder="lead")
-    at.file_uploader[0].set_value(("working-alliance.qdc", qdc, "application/xml")).run()
-    at.button(key="refi-import").click().run()
-    assert not at.exception and not at.error
-    assert at.success[0].value.startswith("working-alliance.qdc: 9 codes added")
-    project = open_project(fresh)
-    with project.session() as s:
-        assert "confidentiality" in set(s.scalars(select(Code.id)))
-        assert {e.actor for e in s.scalars(select(Event))} == {"lead"}
-    project.close()
-
-
-def test_a_broken_refi_file_is_one_line_and_changes_nothing(location):
-    at = app()
-    at.file_uploader[0].set_value(("broken.qdc", b"<CodeBook><Codes>", "application/xml")).run()
-    at.button(key="refi-import").click().run()
-    assert at.error[0].value == "broken.qdc: not well-formed XML (line 1, column 18)"
-    project = open_project(location)
-    with project.session() as s:
-        assert s.scalars(select(Code.id)).first() is None
-    project.close()

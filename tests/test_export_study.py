@@ -4,13 +4,13 @@ clinicians, one consultation each; nine codes; two coders (alice, bob) and their
 from __future__ import annotations
 
 from consult_coder.analysis import theme_frequency
-from tests.factories import build_export_study
+from tests.factories import EVERYONE, build_export_study
 
 
 def test_the_study_has_three_young_people_and_two_clinicians_and_counts_participant_speech(sqlite_project):
     build_export_study(sqlite_project)
     with sqlite_project.session() as s:
-        freq = theme_frequency(s, "consensus").set_index(["code_id", "group"])
+        freq = theme_frequency(s, "consensus", viewer=EVERYONE).set_index(["code_id", "group"])
     n_of_total = ["participants_n", "participants_total"]
     assert freq.loc[("confidentiality", "youth"), n_of_total].tolist() == [2, 3]
     assert freq.loc[("confidentiality", "clinician"), n_of_total].tolist() == [1, 2]

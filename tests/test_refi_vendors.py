@@ -18,7 +18,7 @@ from consult_coder.model import Code, Coder, Coding, Memo, Participant, Transcri
 from consult_coder.refi import export_qdc, export_qdpx, import_qdpx, import_refi_file, schema_errors
 from consult_coder.refi.summary import ImportSummary
 from consult_coder.storage import Project
-from tests.factories import REFI_FIXTURES, qdpx_of, zipped
+from tests.factories import EVERYONE, REFI_FIXTURES, qdpx_of, zipped
 
 ATLAS_QDE = REFI_FIXTURES / "atlas" / "Working alliance pilot.qde"
 MAXQDA = REFI_FIXTURES / "maxqda-project.qde"
@@ -84,7 +84,7 @@ def test_an_imported_maxqda_codebook_exports_valid_files_with_maxqdas_guids(sqli
     with sqlite_project.session() as s:
         s.add(Memo(target_kind="project", target_id=PROJECT_TARGET, text="Pasted from Word:\x0c page two"))
     with sqlite_project.session() as s:
-        qdc, qdpx = export_qdc(s), export_qdpx(s)
+        qdc, qdpx = export_qdc(s), export_qdpx(s, viewer=EVERYONE)
     with zipfile.ZipFile(io.BytesIO(qdpx)) as zf:
         qde = zf.read("project.qde")
     assert schema_errors("codebook", qdc) == [] and schema_errors("project", qde) == []

@@ -24,6 +24,7 @@ from consult_coder.export import ExportOptions, export_file
 from consult_coder.export.formatting import format_odds_ratio, n_pct, p_value
 from consult_coder.sample import load_demo
 from consult_coder.storage import open_project
+from tests.factories import EVERYONE
 
 NBSP = "\u00a0"
 GROUPS = ("youth", "clinician")
@@ -87,8 +88,8 @@ def rendered(tmp_path_factory) -> Rendered:
     project = open_project(str(tmp / "sample.sqlite"))
     with project.session() as s:
         load_demo(s)
-        exported = export_file(s, "docx", ExportOptions(layer="union"))
-        study = load_study(s, "union")
+        exported = export_file(s, "docx", ExportOptions(layer="union", viewer=EVERYONE))
+        study = load_study(s, "union", viewer=EVERYONE)
     project.close()
     freq = frequency_table(study, "group")
     docx = tmp / "report.docx"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from consult_coder.access import Viewer
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Coder, Coding, Participant, Transcript, Turn
 from consult_coder.search import coded_segments, search
+from tests.factories import EVERYONE
 
 # Synthetic text with non-BMP characters (emoji) before the words we look for.
 YOUTH = ("Interviewer: What helped? 🙂\n"
@@ -101,10 +103,12 @@ def test_coded_segments_join_quote_participant_and_coder(project, study):
                    code_id="trust_bond", coder_id=ben),
             Coding(transcript_id=c, start=q2, end=q2 + 5, code_id="regular_meetings", coder_id=amira),
         ])
+    lead, blind_amira = Viewer.everyone(), Viewer("amira", role="coder", blind=True)
     with project.session() as s:
-        rows = coded_segments(s, "trust_bond")
-        by_amira = coded_segments(s, "trust_bond", coder="amira")
-        clinicians = coded_segments(s, "trust_bond", group="clinician")
+        rows = coded_segments(s, "trust_bond", viewer=lead)
+        by_amira = coded_segments(s, "trust_bond", viewer=lead, coder="amira")
+        clinicians = coded_segments(s, "trust_bond", viewer=lead, group="clinician")
+        amira_sees = coded_segments(s, "trust_bond", viewer=blind_amira)
     assert [(r.participant_id, r.coder, r.quote) for r in rows] == [
         ("C01", "ben", "TRUST takes regular meetings"),
         ("P01", "ben", "Honestly 😊 the trust"),
@@ -116,6 +120,7 @@ def test_coded_segments_join_quote_participant_and_coder(project, study):
                                                                                 "P01 consultation", y)
     assert [r.quote for r in by_amira] == ["I could trust her"]
     assert [r.participant_id for r in clinicians] == ["C01"]
+    assert [r.coder for r in amira_sees] == ["amira"]  # coding blind: her own segments only
 
 
 def test_coded_segments_is_one_query(project, study):
@@ -130,7 +135,7 @@ def test_coded_segments_is_one_query(project, study):
     event.listen(project.engine, "before_cursor_execute", listener)
     try:
         with project.session() as s:
-            assert len(coded_segments(s, "trust_bond")) == 5
+            assert len(coded_segments(s, "trust_bond", viewer=EVERYONE)) == 5
     finally:
         event.remove(project.engine, "before_cursor_execute", listener)
     assert len([st for st in statements if st.lstrip().upper().startswith("SELECT")]) == 1

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from consult_coder.model import Code, Coder, Coding, Participant, Transcript, Turn
 from consult_coder.storage import open_project
+from consult_coder.ui.render import shown
 
 # The real page list of the app, opened on "Coded segments" as if chosen in the menu.
 SCRIPT = """
@@ -73,12 +75,25 @@ def test_segments_show_quote_participant_group_role_and_coder(db):
     assert not at.exception
     assert at.title[0].value == "Coded segments"
     assert at.selectbox(key="seg_code").value == "trust_bond"
+    at.selectbox(key="seg_coder").set_value("").run()  # All coders
     quotes = [m.value for m in at.markdown if m.value.startswith(">")]
     assert quotes == ["> Trust", "> I could trust her"]
-    captions = [c.value for c in at.caption]
-    assert "C01 · clinician, psychiatrist · speaker C01 · coded by ben · C01 consultation" in captions
-    assert "P01 · youth, young person · speaker P01 · coded by amira · P01 consultation" in captions
+    captions = [shown(c.value) for c in at.caption]
+    # each group by its label, as in the Analysis page and the report
+    assert "C01 · Clinicians, psychiatrist · speaker C01 · coded by ben · C01 consultation" in captions
+    assert "P01 · Young people, young person · speaker P01 · coded by amira · P01 consultation" in captions
     assert "Memo: first mention" in captions
+
+
+def test_one_layer_by_default_your_own_or_the_consensus(db):
+    at = _app()  # amira is coding: her passages, each once
+    assert at.selectbox(key="seg_coder").value == "amira"
+    assert [m.value for m in at.markdown if m.value.startswith(">")] == ["> I could trust her"]
+    assert "Trust bond — 1" in at.selectbox(key="seg_code").options  # counted as shown
+    with open_project(os.environ["CONSULT_CODER_DB"]).session() as s:
+        s.add(Coder(name="consensus"))
+    nobody = AppTest.from_string(SCRIPT, default_timeout=60).run()  # no coder chosen yet
+    assert nobody.selectbox(key="seg_coder").value == "consensus"
 
 
 def test_filters_by_coder_and_group(db):
@@ -86,6 +101,7 @@ def test_filters_by_coder_and_group(db):
     at.selectbox(key="seg_coder").set_value("amira").run()
     assert [m.value for m in at.markdown if m.value.startswith(">")] == ["> I could trust her"]
     at.selectbox(key="seg_coder").set_value("").run()
+    assert "Clinicians" in at.selectbox(key="seg_group").options
     at.selectbox(key="seg_group").set_value("clinician").run()
     assert [m.value for m in at.markdown if m.value.startswith(">")] == ["> Trust"]
 
@@ -113,6 +129,7 @@ def _reader_jump(at: AppTest) -> tuple[int, int]:
 
 def test_open_in_context_jumps_to_the_code_page(db):
     at = _app()
+    at.selectbox(key="seg_coder").set_value("").run()
     at.button(key=f"seg_open_{db['youth_coding']}").click().run()
     assert not at.exception
     assert "Coded segments" not in [t.value for t in at.title]  # now on the Code page

@@ -68,9 +68,13 @@ def test_suggestions_for_files_in_every_layout_one_json_line_each(folder, capsys
     assert records[0]["sentence"] == "Maybe with the waiting list."
     assert (records[1]["participant"], records[1]["speaker"]) == ("P03", "P03")
     assert records[1]["sentence"] == "She didn't rush me."
+    book = yaml.safe_load((folder / "book.yaml").read_text())
+    book["codes"][1]["patterns"].append("it was hard")
+    (folder / "passage.yaml").write_text(yaml.safe_dump(book))
     code, out, err = run(capsys, str(folder / "transcripts" / "P03_interview.txt"), "--codebook",
-                         str(folder / "book.yaml"))  # by default, the sentences either side too
+                         str(folder / "passage.yaml"))  # by default, the passage between two matches too
     assert [(r["sentence"], r["text"]) for r in map(json.loads, out.splitlines())] == [
+        ("Honestly: it was hard.", "it was hard"), ("I didn't know what to say.", "it was hard"),
         ("She waited, though.", "rush me"), ("She didn't rush me.", "rush me")]
 
 

@@ -16,7 +16,7 @@ from consult_coder.model import Code, Participant, Suggestion, Transcript
 from consult_coder.storage import Project, set_setting
 from consult_coder.suggestions import classifier, mining, quality, store
 from consult_coder.text import content_hash
-from tests.factories import in_session, stored_turns
+from tests.factories import EVERYONE, in_session, stored_turns
 
 EMPATHY = ["She really listened to me.", "I felt listened to for once.", "He listened and it made sense."]
 PRIVATE = ["Nothing I said left the room.", "My mum never found out what I said.",
@@ -71,7 +71,7 @@ def test_precision_recall_and_f1_per_code_at_sentence_level(project):
     # "bus" is a false hit for confidentiality.
     set_patterns(project, empathy=[[{"LEMMA": "listen"}]], confidentiality=["room", "mum", "bus"])
     with project.session() as s:
-        table = quality.evaluate(s, "amira")
+        table = quality.evaluate(s, "amira", viewer=EVERYONE)
     rows = {r.code_id: r for r in table.rows}
     assert (table.transcripts, table.sentences) == (6, 24)
     assert (rows["empathy"].tp, rows["empathy"].fp, rows["empathy"].fn) == (6, 0, 0)
@@ -88,10 +88,10 @@ def test_false_hits_of_a_code_are_the_sentences_to_fix_its_patterns_by(project):
     code_all(project, "amira")
     set_patterns(project, empathy=[[{"LEMMA": "listen"}]], confidentiality=["room", "bus"])
     with project.session() as s:
-        hits = quality.false_hits(s, "amira", "confidentiality")
+        hits = quality.false_hits(s, "amira", "confidentiality", viewer=EVERYONE)
         assert {h.sentence for h in hits} == {"The bus took an hour."}
         assert all(s.get(Transcript, h.transcript_id).text[slice(*h.evidence[0])] == "bus" for h in hits)
-        assert quality.false_hits(s, "amira", "empathy") == []
+        assert quality.false_hits(s, "amira", "empathy", viewer=EVERYONE) == []
 
 
 def test_only_finished_transcripts_count_and_a_coder_with_none_is_told(project):
@@ -99,10 +99,10 @@ def test_only_finished_transcripts_count_and_a_coder_with_none_is_told(project):
     set_patterns(project, empathy=[[{"LEMMA": "listen"}]], confidentiality=["room"])
     in_session(project, coding.set_progress, tids[1], "amira", "in_progress")
     with project.session() as s:
-        assert quality.evaluate(s, "amira").transcripts == 1
+        assert quality.evaluate(s, "amira", viewer=EVERYONE).transcripts == 1
     in_session(project, coding.set_progress, tids[0], "amira", "in_progress")
     with project.session() as s, pytest.raises(UserError, match="has not marked any transcript done"):
-        quality.evaluate(s, "amira")
+        quality.evaluate(s, "amira", viewer=EVERYONE)
 
 
 def test_the_keyword_baseline_looks_for_the_code_names(sqlite_project):
@@ -110,25 +110,26 @@ def test_the_keyword_baseline_looks_for_the_code_names(sqlite_project):
     with sqlite_project.session() as s:
         assert quality.keyword_patterns(s) == {"empathy": [[{"LEMMA": "empathy"}]],
                                                "confidentiality": [[{"LEMMA": "confidentiality"}]]}
-        table = quality.evaluate_patterns(s, "amira", quality.keyword_patterns(s), source="keywords")
+        table = quality.evaluate_patterns(s, "amira", quality.keyword_patterns(s), source="keywords",
+                                          viewer=EVERYONE)
     assert table.micro.tp == 0 and table.micro.recall == 0.0
 
 
 def test_candidate_words_come_from_coded_sentences_and_become_patterns_in_one_call(sqlite_project):
     code_all(sqlite_project, "amira")
     with sqlite_project.session() as s:
-        found = mining.candidates(s, "amira", "empathy", top=5)
+        found = mining.candidates(s, "amira", "empathy", top=5, viewer=EVERYONE)
         assert found[0].text == "listen" and found[0].in_coded == 6 and found[0].in_other == 0
         assert found[0].pattern == [{"LEMMA": "listen"}]
         assert mining.add_pattern(s, "empathy", found[0].pattern, "amira") == [[{"LEMMA": "listen"}]]
         store.refresh(s)
-        assert quality.evaluate(s, "amira").rows[0].recall == 1.0
+        assert quality.evaluate(s, "amira", viewer=EVERYONE).rows[0].recall == 1.0
 
 
 def test_the_classifier_is_measured_across_transcripts_and_suggests_to_its_own_coder_only(sqlite_project):
     code_all(sqlite_project, "amira", count=8)
     with sqlite_project.session() as s:
-        table = classifier.train(s, "amira", folds=4)
+        table = classifier.train(s, "amira", folds=4, viewer=EVERYONE)
         model = classifier.latest_model(s, "amira")
         # every fold scored by a model that never saw its transcripts: 8 transcripts, 32 sentences
         assert (table.transcripts, table.sentences) == (8, 32)
@@ -136,15 +137,15 @@ def test_the_classifier_is_measured_across_transcripts_and_suggests_to_its_own_c
         assert set(model.thresholds) == {"empathy", "confidentiality"}
         mine = s.scalars(select(Suggestion).where(Suggestion.source == "classifier")).all()
         assert mine and {sug.coder_id for sug in mine} == {model.coder_id}
-        assert classifier.cross_validated_table(s, "amira").micro == table.micro
+        assert classifier.cross_validated_table(s, "amira", viewer=EVERYONE).micro == table.micro
     # amira has coded every sentence the classifier proposes; ben is never shown amira's classifier
     with sqlite_project.session() as s:
-        assert [v for v in store.pending(s, "ben") if "classifier" in v.sources] == []
-        assert [v for v in store.pending(s, "amira") if "classifier" in v.sources] == []
+        assert [v for v in store.pending(s, "ben", viewer=EVERYONE) if "classifier" in v.sources] == []
+        assert [v for v in store.pending(s, "amira", viewer=EVERYONE) if "classifier" in v.sources] == []
 
 
 def test_the_classifier_needs_codings_to_learn_from(sqlite_project):
     tid, _ = add_transcript(sqlite_project, 1)
     in_session(sqlite_project, coding.set_progress, tid, "amira", "done")
     with sqlite_project.session() as s, pytest.raises(UserError, match="at least two"):
-        classifier.train(s, "amira")
+        classifier.train(s, "amira", viewer=EVERYONE)

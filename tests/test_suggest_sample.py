@@ -12,9 +12,11 @@ from consult_coder.model import Code, Suggestion, Transcript
 from consult_coder.sample import load_demo
 from consult_coder.storage import Project, open_project
 from consult_coder.suggestions import quality, store
-from tests.factories import in_session
+from tests.factories import EVERYONE, in_session
 
 HELD_OUT = ["P06", "P07", "P08", "P10", "P12", "P19", "P20", "P21", "P24", "P26", "P27", "P32"]
+DEVELOPMENT = ["P01", "P02", "P03", "P04", "P05", "P09", "P11", "P13", "P14", "P15", "P16", "P17", "P18",
+               "P22", "P23", "P25", "P28", "P29", "P30", "P31"]
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +31,10 @@ def sample(tmp_path_factory) -> Iterator[Project]:
 
 def held_out(session) -> list[int]:  # noqa: ANN001
     return list(session.scalars(select(Transcript.id).where(Transcript.participant_id.in_(HELD_OUT))))
+
+
+def development(session) -> list[int]:  # noqa: ANN001
+    return list(session.scalars(select(Transcript.id).where(Transcript.participant_id.in_(DEVELOPMENT))))
 
 
 def test_every_code_of_the_shipped_codebook_gets_suggestions(sample):
@@ -49,10 +55,46 @@ def test_the_held_out_split_is_seven_young_people_and_five_clinicians_in_every_f
 
 def test_patterns_beat_the_code_name_keywords_on_held_out_consultations(sample):
     with sample.session() as s:
-        patterns = quality.evaluate(s, "consensus", "pattern", held_out(s))
-        keywords = quality.evaluate_patterns(s, "consensus", quality.keyword_patterns(s), held_out(s))
+        patterns = quality.evaluate(s, "consensus", "pattern", held_out(s), viewer=EVERYONE)
+        keywords = quality.evaluate_patterns(s, "consensus", quality.keyword_patterns(s), held_out(s),
+                                             viewer=EVERYONE)
     assert patterns.transcripts == keywords.transcripts == 12
     assert patterns.micro.f1 >= HELD_OUT_F1 > keywords.micro.f1
+    assert patterns.micro.precision >= HELD_OUT_F1 and patterns.micro.recall >= HELD_OUT_F1
 
 
-HELD_OUT_F1 = 0.5  # measured 0.52 with the shipped patterns (docs/suggestions.md); the issue aims at 0.75
+def test_on_the_development_split_the_patterns_do_better_than_on_held_out_but_not_perfectly(sample):
+    with sample.session() as s:
+        patterns = quality.evaluate(s, "consensus", "pattern", development(s), viewer=EVERYONE)
+    assert patterns.transcripts == 20
+    assert DEVELOPMENT_F1 <= patterns.micro.f1 < 0.9  # written from these 20: a perfect score would be memory
+
+
+def test_shipped_patterns_are_short_expressions_not_copies_of_development_sentences(sample):
+    import spacy
+
+    from consult_coder.suggestions.patterns import unwrap
+
+    nlp = spacy.blank("en")
+    with sample.session() as s:
+        codes = list(s.scalars(select(Code)))
+        ref = quality.reference(s, "consensus", development(s))  # participants' sentences
+        texts = {tid: s.get(Transcript, tid).text for tid in ref.sentences}
+    sentences = {" ".join(t.lower_ for t in nlp.tokenizer(texts[tid][x.start:x.end]) if t.is_alpha)
+                 for tid, xs in ref.sentences.items() for x in xs}
+    for code in codes:
+        for pattern in code.patterns:
+            inner = unwrap(pattern)
+            words = ([t for t in nlp.tokenizer(inner) if not t.is_punct] if isinstance(inner, str)
+                     else [t for t in inner if set(t) != {"OP"}])
+            assert len(words) <= MAX_PATTERN_WORDS, (code.id, pattern)
+            if isinstance(inner, str):
+                assert " ".join(t.lower_ for t in words if t.is_alpha) not in sentences, (code.id, pattern)
+
+
+MAX_PATTERN_WORDS = 6
+# Measured with the shipped patterns (docs/suggestions.md, evaluation 3): held-out micro F1 0.64 (precision
+# 0.65, recall 0.64), development 0.78. The issue aims at 0.75 on held-out consultations; the keyword
+# baseline is 0.16 there.
+HELD_OUT_F1 = 0.6
+DEVELOPMENT_F1 = 0.74

@@ -14,7 +14,7 @@ from consult_coder.model import Code, Coding, Event, Participant, Suggestion, Tr
 from consult_coder.storage import Project, set_setting
 from consult_coder.suggestions import store
 from consult_coder.text import content_hash
-from tests.factories import in_session, stored_turns
+from tests.factories import EVERYONE, in_session, stored_turns
 
 TURNS = [
     ("Interviewer", "interviewer", "Did you feel heard? Tell me about the room."),
@@ -51,7 +51,7 @@ def build(project: Project, title: str = "P07 consultation", turns=TURNS, contex
 def shown(project: Project, coder: str, **kw) -> list[tuple[str, str, list[str]]]:
     """(code, sentence, evidence words) for what ``coder`` is offered."""
     with project.session() as s:
-        views = store.pending(s, coder, **kw)
+        views = store.pending(s, coder, **kw, viewer=EVERYONE)
         text = {v.transcript_id: s.get(Transcript, v.transcript_id).text for v in views}
         return [(v.code_id, v.sentence, [text[v.transcript_id][a:b] for a, b in v.evidence]) for v in views]
 
@@ -70,15 +70,17 @@ def test_one_suggestion_per_sentence_and_code_in_participant_speech_with_its_evi
     ]  # "Did you feel heard?" is the interviewer's: not suggested
 
 
-def test_a_match_also_suggests_its_code_for_the_sentences_around_it_in_the_same_turn(project):
+def test_a_match_also_suggests_its_code_for_the_next_sentence_in_the_same_turn(project):
     build(project, context=1)
     with project.session() as s:
         store.refresh(s)
     environment = [(sentence, words) for code, sentence, words in shown(project, "amira")
                    if code == "therapy_environment"]
-    assert environment == [("It won't go further than this room, she said.", ["room was tiny"]),
-                           ("The room was tiny and next to the kitchen", ["room was tiny"])]
-    # "She really heard me." is two sentences before, and the next turn is another turn: not suggested
+    empathy = [(sentence, words) for code, sentence, words in shown(project, "amira") if code == "empathy"]
+    assert environment == [("The room was tiny and next to the kitchen", ["room was tiny"])]  # last in turn
+    assert empathy == [("She really heard me.", ["heard me"]), ("She heard me out though.", ["heard me"])]
+    # "It won't go further than this room, she said." follows "She really heard me." but has words of its
+    # own for confidentiality: a new point, so empathy does not carry over; the next turn is another turn
 
 
 def test_interviewer_speech_is_read_when_the_setting_says_so(sqlite_project):
@@ -97,7 +99,7 @@ def test_accept_codes_the_sentence_as_the_reviewer_and_undo_takes_it_back(projec
     tid = build(project)
     with project.session() as s:
         store.refresh(s)
-        first = store.pending(s, "amira")[0]
+        first = store.pending(s, "amira", viewer=EVERYONE)[0]
         coding_id = store.accept(s, first.id, "amira")
     with project.session() as s:
         row = s.get(Coding, coding_id)
@@ -113,7 +115,7 @@ def test_a_rejection_is_remembered_per_coder_even_when_suggestions_are_rebuilt(p
     build(project)
     with project.session() as s:
         store.refresh(s)
-        env = store.pending(s, "amira", code_id="therapy_environment")[0]
+        env = store.pending(s, "amira", code_id="therapy_environment", viewer=EVERYONE)[0]
         store.reject(s, env.id, "amira")
         assert s.scalars(select(Event.action).order_by(Event.id.desc())).first() == "suggestion.reject"
     with project.session() as s:  # the code's patterns change: its suggestions are made again
@@ -142,7 +144,7 @@ def test_bulk_accept_codes_exactly_the_preview(project):
     tid = build(project)
     with project.session() as s:
         store.refresh(s)
-        preview = store.bulk_preview(s, "empathy", "amira")
+        preview = store.bulk_preview(s, "empathy", "amira", viewer=EVERYONE)
         assert [v.sentence for v in preview] == ["She really heard me.", "She heard me out though."]
         store.reject(s, preview[1].id, "amira")  # changed between preview and accept: skipped
         ids = store.bulk_accept(s, "empathy", "amira", [v.id for v in preview])

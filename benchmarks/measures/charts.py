@@ -6,13 +6,14 @@ from benchmarks.registry import Row, measure
 from benchmarks.runner import Bench
 from benchmarks.timing import runs
 from consult_coder import charts
+from consult_coder.access import Viewer
 from consult_coder.analysis import load_study, matrix_table
 
 
 @measure("chart", rows=("chart.grid_png",))
 def grid_chart(b: Bench) -> list[Row]:
     with b.study("sqlite").session() as s:
-        grid = matrix_table(load_study(s, "union"))
+        grid = matrix_table(load_study(s, "union", viewer=Viewer.everyone()))
     what = f"participant × theme chart as PNG ({len(grid):,} participants)"
     try:
         out = runs(lambda _: charts.to_png(charts.participant_grid_chart(grid)), b.repeat())

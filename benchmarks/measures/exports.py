@@ -16,6 +16,7 @@ from sqlalchemy import text
 from benchmarks.registry import Row, measure
 from benchmarks.runner import Bench
 from benchmarks.timing import compare, runs
+from consult_coder.access import Viewer
 from consult_coder.export import (
     ExportOptions,
     ReportContext,
@@ -27,7 +28,7 @@ from consult_coder.export import (
 from consult_coder.export.tables import sheets
 from consult_coder.storage import Project
 
-OPTIONS = ExportOptions(layer="union")
+OPTIONS = ExportOptions(layer="union", viewer=Viewer.everyone())
 
 
 def _content(data: bytes) -> list[tuple[str, Any]]:

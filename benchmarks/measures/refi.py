@@ -11,6 +11,7 @@ from typing import Any
 from benchmarks.registry import Row, measure
 from benchmarks.runner import Bench
 from benchmarks.timing import compare, runs
+from consult_coder.access import Viewer
 from consult_coder.errors import UserError
 from consult_coder.refi import export_qdpx, import_qdpx
 from consult_coder.storage import Project
@@ -32,7 +33,7 @@ def bare_roundtrip(data: bytes) -> bytes:
 
 def _export(project: Project) -> bytes:
     with project.session() as s:
-        return export_qdpx(s, None)
+        return export_qdpx(s, None, viewer=Viewer.everyone())
 
 
 @measure("qdpx", rows=("qdpx.export", "qdpx.import"))

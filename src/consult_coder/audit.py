@@ -4,21 +4,26 @@ The kinds of event are a closed set, :class:`Action`. Each kind has one construc
 code that writes an :class:`~consult_coder.model.Event` — so each kind's payload has one shape, fixed
 here: ``{"before": …, "after": …, **extra}``. The entity id is always the id of the entity named: a
 transcript's id, a code's id, the codebook's version number, a memo's ``kind:target``, a file's name,
-a suggestion model's id, a setting's key, or ``project``. Undo reads coding events back through the
-typed records of :func:`undoable_change`.
+a suggestion model's id, a setting's key, an account's login, or ``project``. Undo reads coding events
+back through the typed records of :func:`undoable_change`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, NotRequired, TypedDict
+from typing import Any, NotRequired, Protocol, TypedDict
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from consult_coder.cells import csv_text
+from consult_coder.errors import UserError
 from consult_coder.limits import check_width
 from consult_coder.model import Coding, Event
 
@@ -52,6 +57,12 @@ class Action(StrEnum):
     SUGGESTION_REJECT = "suggestion.reject"
     SUGGESTIONS_TRAIN = "suggestions.train"
     SETTING_UPDATE = "setting.update"
+    USER_ADD = "user.add"
+    USER_UPDATE = "user.update"
+    USER_PASSWORD = "user.password"
+    USER_LOGIN = "user.login"
+    USER_LOGIN_FAILED = "user.login_failed"
+    USER_LOGOUT = "user.logout"
 
 
 class Entity(StrEnum):
@@ -63,6 +74,7 @@ class Entity(StrEnum):
     PROJECT = "project"
     SUGGESTION_MODEL = "suggestion_model"
     SETTING = "setting"
+    USER = "user"
 
 
 UNDOABLE = (Action.CODING_ADD, Action.CODING_REMOVE, Action.CODING_RESIZE, Action.CODING_MEMO,
@@ -446,3 +458,180 @@ def suggestion_model_trained(session: Session, actor: str, model_id: int, coder:
 def setting_changed(session: Session, actor: str, key: str, before: str, after: str) -> Event:
     return _write(session, actor, Action.SETTING_UPDATE, Entity.SETTING, key, {"value": before},
                   {"value": after})
+
+
+# ---------------------------------------------------------------- accounts (consult_coder.accounts)
+
+def user_added(session: Session, actor: str, login: str, after: Mapping[str, Any]) -> Event:
+    """An account created: its login, coder, role and sign-in (never a password or its hash)."""
+    return _write(session, actor, Action.USER_ADD, Entity.USER, login, None, dict(after))
+
+
+def user_updated(session: Session, actor: str, login: str, before: Mapping[str, Any],
+                 after: Mapping[str, Any]) -> Event:
+    """An account's role, access (disabled) or sign-in e-mail changed."""
+    return _write(session, actor, Action.USER_UPDATE, Entity.USER, login, dict(before), dict(after))
+
+
+def password_set(session: Session, actor: str, login: str) -> Event:
+    """A password set or reset: that it happened, by whom; the password and its hash stay out."""
+    return _write(session, actor, Action.USER_PASSWORD, Entity.USER, login, None, None)
+
+
+def logged_in(session: Session, actor: str, login: str, how: str) -> Event:
+    return _write(session, actor, Action.USER_LOGIN, Entity.USER, login, None, {"how": how})
+
+
+def login_failed(session: Session, login: str, attempts: int, locked_until: datetime | None) -> Event:
+    """A wrong password for an existing account (the actor is the account tried)."""
+    until = locked_until.isoformat() if locked_until else None
+    return _write(session, login, Action.USER_LOGIN_FAILED, Entity.USER, login, None,
+                  {"failed_attempts": attempts, "locked_until": until})
+
+
+def logged_out(session: Session, actor: str, login: str, why: str) -> Event:
+    return _write(session, actor, Action.USER_LOGOUT, Entity.USER, login, None, {"why": why})
+
+
+# ---------------------------------------------------------------- the log, as the lead reads it
+
+ACTION_LABELS: dict[str, str] = {
+    Action.CODING_ADD: "applied codes", Action.CODING_REMOVE: "removed a coding",
+    Action.CODING_RESIZE: "resized a coding", Action.CODING_MEMO: "changed a coding's memo",
+    Action.CODING_PIN: "pinned or unpinned a quote", Action.CODING_UNDO: "undid an action",
+    Action.PROGRESS_SET: "set progress", Action.SPEAKER_KIND: "changed a speaker's role",
+    Action.CODINGS_IMPORT: "imported codings", Action.IMPORT_BATCH: "imported transcripts",
+    Action.IMPORT_REFI: "imported a REFI-QDA project", Action.MEMO_SET: "wrote a memo",
+    Action.CODE_CREATE: "created a code", Action.CODE_UPDATE: "changed a code",
+    Action.CODE_RENAME: "renamed a code", Action.CODE_MOVE: "moved a code",
+    Action.CODE_REORDER: "reordered codes", Action.CODE_MERGE: "merged codes",
+    Action.CODE_DELETE: "deleted a code", Action.CODE_ARCHIVE: "archived a code",
+    Action.CODE_RESTORE: "restored a code", Action.CODEBOOK_APPLY: "imported a codebook",
+    Action.CODEBOOK_IMPORT: "imported a REFI-QDA codebook", Action.TRANSCRIPT_REDACT: "redacted a transcript",
+    Action.SUGGESTIONS_REFRESH: "refreshed suggestions", Action.SUGGESTION_REJECT: "rejected a suggestion",
+    Action.SUGGESTIONS_TRAIN: "trained a classifier", Action.SETTING_UPDATE: "changed a setting",
+    Action.USER_ADD: "added an account", Action.USER_UPDATE: "changed an account",
+    Action.USER_PASSWORD: "set a password", Action.USER_LOGIN: "logged in",
+    Action.USER_LOGIN_FAILED: "failed to log in", Action.USER_LOGOUT: "logged out",
+}
+SHOWN_CHARS = 300  # of a before/after value in the log's table; the export has it whole
+
+
+class _Lead(Protocol):
+    is_lead: bool
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """Which events to read: by whom, which actions, from and before when (UTC)."""
+
+    actor: str | None = None
+    actions: tuple[str, ...] = ()
+    since: datetime | None = None
+    until: datetime | None = None  # exclusive
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One event as the lead reads it: who, when, what, and the values before and after."""
+
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    entity: str
+    entity_id: str
+    before: Any
+    after: Any
+    details: dict[str, Any]
+    undone: bool
+
+    @property
+    def label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def target(self) -> str:
+        return f"{self.entity} {self.entity_id}"
+
+
+def readable(value: Any, limit: int | None = SHOWN_CHARS) -> str:
+    """A before/after value as one line of text: ``key: value; …`` (nested values as JSON)."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        text = "; ".join(f"{k}: {v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)}"
+                         for k, v in value.items())
+    else:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = " ".join(text.split())
+    return text if limit is None or len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _require_lead(viewer: _Lead) -> None:
+    if not viewer.is_lead:
+        raise UserError("The audit log is for the project's lead: it holds everyone's work")
+
+
+def _filtered(flt: AuditFilter):  # noqa: ANN202 - a Select
+    q = select(Event)
+    if flt.actor:
+        q = q.where(Event.actor == flt.actor)
+    if flt.actions:
+        q = q.where(Event.action.in_(flt.actions))
+    if flt.since is not None:
+        q = q.where(Event.at >= flt.since)
+    if flt.until is not None:
+        q = q.where(Event.at < flt.until)
+    return q
+
+
+def _view(ev: Event) -> EventView:
+    payload = dict(ev.payload or {})
+    before, after = payload.pop("before", None), payload.pop("after", None)
+    at = ev.at.replace(tzinfo=UTC) if ev.at.tzinfo is None else ev.at
+    return EventView(ev.id, at, ev.actor, ev.action, ev.entity, ev.entity_id, before, after, payload,
+                     bool(ev.undone))
+
+
+def audit_log(session: Session, viewer: _Lead, flt: AuditFilter = AuditFilter(), *, offset: int = 0,
+              limit: int = 50) -> tuple[list[EventView], int]:
+    """One page of events, newest first, and how many match in all (the lead's only)."""
+    _require_lead(viewer)
+    q = _filtered(flt)
+    total = session.scalar(q.with_only_columns(func.count(Event.id)).order_by(None)) or 0
+    rows = session.scalars(q.order_by(Event.id.desc()).offset(max(0, offset)).limit(max(1, limit)))
+    return [_view(ev) for ev in rows], total
+
+
+def audit_actors(session: Session, viewer: _Lead) -> list[str]:
+    """Everyone who appears in the log, by name."""
+    _require_lead(viewer)
+    return list(session.scalars(select(Event.actor).distinct().order_by(Event.actor)))
+
+
+AUDIT_COLUMNS = ["id", "at", "actor", "action", "what", "entity", "entity_id", "before", "after", "details",
+                 "undone"]
+
+
+def audit_rows(session: Session, viewer: _Lead, flt: AuditFilter = AuditFilter()) -> Iterator[EventView]:
+    """Every matching event, oldest first, read in batches (for exports of any size)."""
+    _require_lead(viewer)
+    yield from (_view(ev) for ev in session.scalars(_filtered(flt).order_by(Event.id)
+                                                    .execution_options(yield_per=500)))
+
+
+def audit_csv(session: Session, viewer: _Lead, flt: AuditFilter = AuditFilter()) -> bytes:
+    """The matching events as CSV (UTF-8 with a byte-order mark); every text cell formula-safe."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(AUDIT_COLUMNS)
+    for ev in audit_rows(session, viewer, flt):
+        cells = [ev.id, ev.at.isoformat(), ev.actor, ev.action, ev.label, ev.entity, ev.entity_id,
+                 _json(ev.before), _json(ev.after), _json(ev.details or None), "yes" if ev.undone else ""]
+        writer.writerow([csv_text(c) for c in cells])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _json(value: Any) -> str:
+    return "" if value is None else json.dumps(value, ensure_ascii=False, default=str)

@@ -24,6 +24,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.access import require_lead
 from consult_coder.cells import csv_text, unescape_cell
 from consult_coder.errors import UserError
 from consult_coder.importers.encoding import decode_text
@@ -322,6 +323,7 @@ def bump_version(session: Session) -> int:
 
 def apply_codebook(session: Session, book: Codebook, actor: str) -> dict[str, list[str]]:
     """Add and update the project's codes from ``book``; returns ids added, updated and left alone."""
+    require_lead(session, actor, "Changing the codebook")
     existing = {c.id: c for c in session.scalars(select(Code))}
     added, updated = [], []
     # Parents first, so foreign keys hold whatever order the file lists codes in.

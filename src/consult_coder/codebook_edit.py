@@ -17,12 +17,14 @@ Choices made here, so that no coding is ever lost silently:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit, memos
+from consult_coder.access import Viewer, coder_clause, require_lead
 from consult_coder.codebook import COLOUR, DEFAULT_COLOUR, SLUG, CodeView, bump_version, list_codes, slugify
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Coder, Coding, utcnow
@@ -58,9 +60,10 @@ def _snapshot(code: Code) -> audit.CodeSnapshot:
     return CodeView.of(code).snapshot()
 
 
-def _actor(actor: str | None) -> str:
+def _actor(session: Session, actor: str | None) -> str:
     if not actor or not actor.strip():
         raise UserError("Choose who you are (the coder) before changing the codebook")
+    require_lead(session, actor.strip(), "Changing the codebook")
     return actor.strip()
 
 
@@ -135,7 +138,7 @@ def create_code(session: Session, *, name: str, actor: str, id: str | None = Non
                 definition: str = "", when_to_use: str = "", when_not_to_use: str = "", example: str = "",
                 colour: str = DEFAULT_COLOUR, parent_id: str | None = None) -> str:
     """Add a code at the end of its siblings; returns its id (derived from the name when not given)."""
-    actor = _actor(actor)
+    actor = _actor(session, actor)
     label = (name or "").strip() or (id or "new code")
     name = _name(session, label, name)
     if id:
@@ -157,7 +160,7 @@ def create_code(session: Session, *, name: str, actor: str, id: str | None = Non
 
 def update_code(session: Session, code_id: str, actor: str, **fields: str) -> bool:
     """Change a code's name (a rename: the id stays), texts or colour; returns whether anything changed."""
-    actor = _actor(actor)
+    actor = _actor(session, actor)
     unknown = sorted(set(fields) - set(EDITABLE))
     if unknown:
         raise UserError(f"Code {code_id!r}: cannot edit field {unknown[0]!r} here")
@@ -183,7 +186,7 @@ def update_code(session: Session, code_id: str, actor: str, **fields: str) -> bo
 
 def move_code(session: Session, code_id: str, new_parent_id: str | None, actor: str) -> None:
     """Nest a code under another (``None``: top level), last among its new siblings."""
-    actor = _actor(actor)
+    actor = _actor(session, actor)
     code = _get(session, code_id)
     new_parent = _live_parent(session, code.name, new_parent_id)
     if new_parent is not None and _is_within(_parents(session), new_parent, code.id):
@@ -216,7 +219,7 @@ def _listed_siblings(session: Session, ordered_ids: list[str]) -> list[Code]:
 
 def reorder(session: Session, ordered_ids: list[str], actor: str) -> None:
     """Put codes that share a parent in the given order; archived siblings not listed go last."""
-    actor = _actor(actor)
+    actor = _actor(session, actor)
     codes = _listed_siblings(session, ordered_ids)
     parent = codes[0].parent_id
     siblings = _siblings(session, parent)
@@ -288,7 +291,7 @@ def _rehome_children(session: Session, code: Code, new_parent: str | None) -> li
 
 def merge_codes(session: Session, source_id: str, target_id: str, actor: str) -> dict[str, list[int]]:
     """Fold ``source`` into ``target`` and delete ``source``; returns coding ids moved and dropped."""
-    actor = _actor(actor)
+    actor = _actor(session, actor)
     source, target = _get(session, source_id, "Merge source"), _get(session, target_id, "Merge target")
     if source.id == target.id:
         raise UserError(f"Code {source.name!r}: cannot merge a code into itself")
@@ -317,7 +320,7 @@ def delete_code(session: Session, code_id: str, actor: str, *, on_codings: str |
                 reassign_to: str | None = None) -> str:
     """Delete a code; one with codings needs ``on_codings`` = "reassign" (to ``reassign_to``) or
     "archive". Returns what happened: "deleted", "reassigned" or "archived"."""
-    actor = _actor(actor)
+    actor = _actor(session, actor)
     code = _get(session, code_id)
     n = coding_count(session, code.id)
     before = _snapshot(code)
@@ -353,7 +356,7 @@ def delete_code(session: Session, code_id: str, actor: str, *, on_codings: str |
 
 def restore_code(session: Session, code_id: str, actor: str) -> None:
     """Bring an archived code back into the palette (at top level if its parent is archived or gone)."""
-    actor = _actor(actor)
+    actor = _actor(session, actor)
     code = _get(session, code_id)
     if not code.archived:
         return
@@ -366,10 +369,11 @@ def restore_code(session: Session, code_id: str, actor: str) -> None:
     audit.code_restored(session, actor, before, _snapshot(code), bump_version(session))
 
 
-def _coding_counts(session: Session, coder: str | None) -> dict[str, int]:
-    q = select(Coding.code_id, func.count(Coding.id)).group_by(Coding.code_id)
+def _coding_counts(session: Session, viewer: Viewer, coder: str | None) -> dict[str, int]:
+    q = (select(Coding.code_id, func.count(Coding.id)).join(Coder, Coder.id == Coding.coder_id)
+         .where(coder_clause(viewer)).group_by(Coding.code_id))
     if coder is not None:
-        q = q.join(Coder, Coder.id == Coding.coder_id).where(Coder.name == coder)
+        q = q.where(Coder.name == coder)
     return dict(session.execute(q).all())
 
 
@@ -399,10 +403,12 @@ def _settle(roots: list[CodeNode], nodes: dict[str, CodeNode]) -> list[CodeNode]
     return roots + [n for cid, n in nodes.items() if cid not in placed and settle(n, 0)]
 
 
-def codebook_tree(session: Session, include_archived: bool = False, *,
-                  coder: str | None = None) -> list[CodeNode]:
-    """The codes as an ordered tree with coding counts (of one coder, or everyone's)."""
-    counts = _coding_counts(session, coder)
+def codebook_tree(session: Session, include_archived: bool = False, *, viewer: Viewer,
+                  coder: str | None = None, counts: Mapping[str, int] | None = None) -> list[CodeNode]:
+    """The codes as an ordered tree with coding counts (of one coder, or of everyone ``viewer`` may
+    see: a blind coder's own), or with the ``counts`` given (e.g. an analysis layer's segments per code;
+    a code missing from them has 0)."""
+    counts = _coding_counts(session, viewer, coder) if counts is None else counts
     codes = list_codes(session)
     by_id = {c.id: c for c in codes}
     shown = [c for c in codes if include_archived or not c.archived]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
-from consult_coder.access import Viewer, coder_clause
+from consult_coder.access import Viewer, actor_viewer, coder_clause, require_lead, visible
 from consult_coder.errors import UserError
 from consult_coder.model import (
     ORIGINS,
@@ -31,6 +31,7 @@ from consult_coder.model import (
     Turn,
     utcnow,
 )
+from consult_coder.storage import insert_if_absent
 from consult_coder.text import snap_to_sentences, snap_to_words, trim_span
 
 PROGRESS_STATES = ("not_started", "in_progress", "done")
@@ -49,11 +50,11 @@ def get_or_create_coder(session: Session, name: str) -> Coder:
         raise UserError(f"Coder name is too long ({len(name)} characters, at most 128)")
     if name.lower() == UNION_LAYER:  # a coder of that name would hide behind the layer of all coders
         raise UserError(f"'{UNION_LAYER}' is reserved for the layer of all coders; choose another name")
-    coder = session.scalars(select(Coder).where(Coder.name == name)).first()
-    if coder is None:
-        coder = Coder(name=name)
-        session.add(coder)
-        session.flush()
+    find = select(Coder).where(Coder.name == name)
+    coder = session.scalars(find).first()
+    if coder is None:  # a colleague's first use of the same name may be racing this one
+        insert_if_absent(session, Coder, {"name": name, "created_at": utcnow()}, ["name"])
+        coder = session.scalars(find).one()
     return coder
 
 
@@ -94,7 +95,9 @@ def code_name(session: Session, code_id: str) -> str:
 def mark_started(session: Session, transcript_id: int, coder_id: int) -> None:
     """A coder who has codings on a transcript has started it (unless they said more already)."""
     if session.get(Progress, (transcript_id, coder_id)) is None:
-        session.add(Progress(transcript_id=transcript_id, coder_id=coder_id, status="in_progress"))
+        insert_if_absent(session, Progress, {"transcript_id": transcript_id, "coder_id": coder_id,
+                                             "status": "in_progress", "updated_at": utcnow()},
+                         ["transcript_id", "coder_id"])
 
 
 # ---------------------------------------------------------------- actions
@@ -201,6 +204,7 @@ def set_pinned(session: Session, coding_id: int, pinned: bool, actor: str) -> No
     if row is None:
         raise UserError(f"There is no coding {coding_id!r} (it may have been removed already)")
     coder = get_or_create_coder(session, actor).name
+    visible(actor_viewer(session, coder), row.coder.name, "The codings")  # a blind coder: their own
     if row.pinned == bool(pinned):
         return
     audit.coding_pinned(session, coder, row, row.pinned, bool(pinned))
@@ -374,9 +378,10 @@ def set_progress(session: Session, transcript_id: int, coder: str, status: str) 
         return
     if status == "not_started":
         session.delete(row)
-    elif row is None:
-        session.add(Progress(transcript_id=tr.id, coder_id=who.id, status=status))
     else:
+        if row is None:  # the coder's first codings elsewhere may be adding this row right now
+            mark_started(session, tr.id, who.id)
+            row = session.get(Progress, (tr.id, who.id), populate_existing=True)
         row.status, row.updated_at = status, utcnow()
     audit.progress_set(session, who.name, tr.id, old, status)
 
@@ -393,6 +398,7 @@ def progress_by_transcript(session: Session, coder: str) -> dict[int, str]:
 def set_speaker_kind(session: Session, transcript_id: int, speaker: str, kind: str, actor: str) -> int:
     """Mark every turn of ``speaker`` in one transcript as ``kind`` (an import guessed wrong); returns how
     many turns changed."""
+    require_lead(session, actor, "Changing who is the interviewer")
     if kind not in SPEAKER_KINDS:
         raise UserError(f"Speaker kind {kind!r} is not one of {', '.join(SPEAKER_KINDS)}")
     if session.get(Transcript, transcript_id) is None:

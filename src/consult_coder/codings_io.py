@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.access import require_lead
 from consult_coder.cells import unescape_cell
 from consult_coder.coding import get_or_create_coder, mark_started
 from consult_coder.errors import UserError
@@ -92,6 +93,7 @@ def load_codings_csv(
             raise UserError(f"Cannot read codings file {path}: no such file")
         data = read_limited(path, MAX_TABLE_BYTES, name)
     check_size(name, len(data), MAX_TABLE_BYTES)
+    require_lead(session, actor, "Importing codings")
     default_coder = (coder or PurePath(name).stem).strip()
     rows = _parse(session, name, decode_text(data, name), default_coder)
     return _write(session, name, rows, actor)

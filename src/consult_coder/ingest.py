@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.access import require_lead
 from consult_coder.anonymity.redact import Choice
 from consult_coder.errors import UserError
 from consult_coder.importers import ParsedTranscript, parse_file
@@ -134,6 +135,7 @@ def import_files(
     ``redactions`` maps a file's name to the choices for the anonymity check's findings in it (as
     :func:`consult_coder.anonymity.scan_parsed` lists them for the preview): the file is imported with
     those identifiers replaced by placeholders."""
+    require_lead(session, actor, "Importing transcripts")
     if not files and participants_csv_bytes is None:
         raise UserError("Nothing to import: choose transcript files or a participants CSV")
     rows = _parse_participants(participants_csv_bytes, participants_csv_name) \

@@ -10,10 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.access import Viewer, coder_clause, require_lead, visible
 from consult_coder.coding import get_or_create_coder
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Coder, Memo, Transcript, utcnow
@@ -63,8 +64,12 @@ def _find(session: Session, kind: str, target_id: str, coder_id: int | None) -> 
     return session.scalars(q).first()
 
 
-def get_memo(session: Session, target_kind: str, target_id: str | int, coder: str | None) -> str:
-    """The memo text of ``coder`` (``None``: the shared memo) on a target, or ``""``."""
+def get_memo(session: Session, target_kind: str, target_id: str | int, coder: str | None, *,
+             viewer: Viewer) -> str:
+    """The memo text of ``coder`` (``None``: the shared memo) on a target, or ``""``; refused when it is
+    another coder's and ``viewer`` is blind."""
+    if coder is not None:
+        visible(viewer, coder, "The memos")
     key = _check_target(session, target_kind, target_id)
     coder_id = _coder_id(session, coder, create=False)
     if coder is not None and coder_id is None:
@@ -73,24 +78,27 @@ def get_memo(session: Session, target_kind: str, target_id: str | int, coder: st
     return memo.text if memo else ""
 
 
-def list_memos(session: Session, target_kind: str, target_id: str | int) -> list[MemoView]:
-    """Every coder's memo on a target, the shared one first, then by coder name."""
+def list_memos(session: Session, target_kind: str, target_id: str | int, *, viewer: Viewer) -> list[MemoView]:
+    """The memos on a target that ``viewer`` may see (the shared one, and every coder's — a blind coder's
+    own only): the shared one first, then by coder name."""
     key = _check_target(session, target_kind, target_id)
     q = (
         select(Memo, Coder.name)
         .outerjoin(Coder, Coder.id == Memo.coder_id)
-        .where(Memo.target_kind == target_kind, Memo.target_id == key)
+        .where(Memo.target_kind == target_kind, Memo.target_id == key,
+               Memo.coder_id.is_(None) | coder_clause(viewer))
         .order_by(Coder.name.is_not(None), Coder.name)
     )
     rows = session.execute(q).all()
     return [MemoView(m.target_kind, m.target_id, name, m.text, m.updated_at) for m, name in rows]
 
 
-def code_memos(session: Session, coder: str) -> dict[str, list[MemoView]]:
-    """``{code id: [memo, …]}`` for every code: the shared memo first, then ``coder``'s own (one query)."""
+def code_memos(session: Session, viewer: Viewer) -> dict[str, list[MemoView]]:
+    """``{code id: [memo, …]}`` for every code: the shared memo first, then the viewer's own (one query)."""
+    own = Coder.name == viewer.name if viewer.name is not None else false()
     q = (select(Memo, Coder.name)
          .outerjoin(Coder, Coder.id == Memo.coder_id)
-         .where(Memo.target_kind == "code", (Memo.coder_id.is_(None)) | (Coder.name == coder))
+         .where(Memo.target_kind == "code", (Memo.coder_id.is_(None)) | own)
          .order_by(Memo.target_id, Coder.name.is_not(None)))
     out: dict[str, list[MemoView]] = {}
     for m, name in session.execute(q):
@@ -101,7 +109,10 @@ def code_memos(session: Session, coder: str) -> dict[str, list[MemoView]]:
 
 def write_memo(session: Session, target_kind: str, target_id: str | int, coder: str | None, text: str,
                actor: str) -> bool:
-    """Set a memo for ``actor`` (already checked); returns whether anything changed."""
+    """Set a memo for ``actor``; returns whether anything changed. A coder account writes only their own
+    memos (the shared memo and other coders' are the lead's)."""
+    if coder != actor:
+        require_lead(session, actor, "Writing the shared memo or another coder's")
     key = _check_target(session, target_kind, target_id)
     coder_id = _coder_id(session, coder, create=bool(text.strip()))
     memo = _find(session, target_kind, key, coder_id) if coder is None or coder_id is not None else None

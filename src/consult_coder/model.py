@@ -125,6 +125,33 @@ class Coder(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class User(Base):
+    """An account of a team project: who logs in, the coder they code as, and their role.
+
+    A project with no accounts is a solo project (no login); any account makes it a team project.
+    """
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint("role IN ('lead', 'coder')", name="user_role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    login: Mapped[str] = mapped_column(String(128), unique=True)
+    coder_id: Mapped[int] = mapped_column(ForeignKey("coders.id"), unique=True)
+    role: Mapped[str] = mapped_column(String(16))  # lead | coder
+    # argon2id (argon2-cffi's encoded form); None: logs in only through the institution's sign-in
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(255), unique=True)  # the institution's sign-in
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Raised when the password, role or access changes: a browser logged in before is logged out.
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    coder: Mapped[Coder] = relationship()
+
+
 class Coding(Base):
     __tablename__ = "codings"
     __table_args__ = (

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from consult_coder.access import require_lead
 from consult_coder.codebook import apply_codebook, load_codebook_file
 from consult_coder.errors import UserError
 from consult_coder.model import Coder, Coding, Progress
@@ -25,14 +26,17 @@ ACTOR = "demo"
 PROJECT_NAME = "Working alliance consultations (synthetic sample)"
 
 
-def load_demo(session: Session, progress: Callable[[int, int, str], None] | None = None) -> str:
-    """Load the sample study into the project, in the caller's unit of work; a summary for people."""
+def load_demo(session: Session, progress: Callable[[int, int, str], None] | None = None, *,
+              actor: str = ACTOR) -> str:
+    """Load the sample study into the project, in the caller's unit of work; a summary for people.
+    ``actor`` is who asked (a lead's action: it imports transcripts and codings)."""
     from consult_coder.codings_io import load_codings_csv
     from consult_coder.ingest import import_paths
 
     if not SAMPLE_DIR.is_dir() or not CODEBOOK_FILE.is_file():
         raise UserError(f"the sample study is not beside this installation ({SAMPLE_DIR}); "
                         "install from a checkout with `pip install -e .`")
+    require_lead(session, actor, "Loading the sample study")
     book = load_codebook_file(CODEBOOK_FILE)
     apply_codebook(session, book, ACTOR)
     if not get_setting(session, "project_name"):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from consult_coder.access import Viewer, coder_clause
 from consult_coder.errors import UserError
 from consult_coder.model import Coder, Coding, Participant, Transcript, Turn
 
@@ -136,10 +137,10 @@ def _speaker_at(turns: tuple[list[int], list[str]] | None, offset: int) -> str:
     return turns[1][i] if i >= 0 else ""
 
 
-def coded_segments(session: Session, code_id: str, *, coder: str | None = None,
+def coded_segments(session: Session, code_id: str, *, viewer: Viewer, coder: str | None = None,
                    group: str | None = None) -> list[Segment]:
-    """Every segment coded with ``code_id`` (optionally by one coder, or from one participant group),
-    with its quote and who said it, from a single SQL query."""
+    """Every segment coded with ``code_id`` that ``viewer`` may see (optionally by one coder, or from one
+    participant group), with its quote and who said it, from a single SQL query."""
     # SUBSTR counts characters (code points) on both SQLite and PostgreSQL, matching our offsets.
     quote = func.substr(Transcript.text, Coding.start + 1, Coding.end - Coding.start)
     speaker = (
@@ -157,7 +158,7 @@ def coded_segments(session: Session, code_id: str, *, coder: str | None = None,
         .join(Transcript, Transcript.id == Coding.transcript_id)
         .join(Coder, Coder.id == Coding.coder_id)
         .outerjoin(Participant, Participant.id == Transcript.participant_id)
-        .where(Coding.code_id == code_id)
+        .where(Coding.code_id == code_id, coder_clause(viewer))
         .order_by(Transcript.participant_id, Transcript.title, Coding.start, Coding.end, Coder.name)
     )
     if coder is not None:

@@ -8,10 +8,12 @@ commits on exit.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.engine import make_url
@@ -19,10 +21,34 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
 from consult_coder.errors import UserError
-from consult_coder.model import Setting
+from consult_coder.model import Base, Setting
 
 ENV_VAR = "CONSULT_CODER_DB"
 DEFAULT_FILE = Path.home() / "consult-coder" / "project.sqlite"
+
+
+# A query or conninfo key that carries a secret: password, sslpassword, passwd, pwd, secret, token…
+_SECRET_KEY = re.compile(r"(?i)(\b[\w.-]*(?:pass|pwd|secret|token)[\w.-]*\s*=\s*)('[^']*'|[^&\s#]*)")
+MASK = "***"
+
+
+def mask_credentials(text: str) -> str:
+    """``text`` (a database location, or a message that may quote one) with every credential masked:
+    the password in a URL's userinfo (``user:***@host``) and any secret-bearing key's value, in a query
+    (``?password=***``, ``sslpassword=***``) or a libpq ``key=value`` string. Everything the app or the
+    command line prints about a location goes through here."""
+    text = _SECRET_KEY.sub(lambda m: m.group(1) + MASK, text)
+    return re.sub(r"(?<=://)([^\s]*)", lambda m: _mask_userinfo(m.group(1)), text)
+
+
+def _mask_userinfo(rest: str) -> str:
+    # The last "@" ends the userinfo: a password may itself hold "@", ":" or "/" unencoded. An "@"
+    # further on (in a query) only makes the mask wider, never narrower.
+    at = rest.rfind("@")
+    if at < 0 or ":" not in rest[:at]:
+        return rest
+    user = rest[:at].split(":", 1)[0]
+    return f"{user}:{MASK}{rest[at:]}"
 
 
 def default_location() -> str:
@@ -38,11 +64,14 @@ def to_url(location: str) -> str:
     return location
 
 
-@dataclass
+@dataclass(repr=False)
 class Project:
-    url: str
+    url: str  # may hold a password: never printed as is (see ``location``)
     engine: Engine
     _sessions: sessionmaker[Session]
+
+    def __repr__(self) -> str:
+        return f"Project({self.location!r})"
 
     @property
     def is_sqlite(self) -> bool:
@@ -50,11 +79,10 @@ class Project:
 
     @property
     def location(self) -> str:
-        """Where the data is, for people: the file path, or the server URL without its password."""
-        url = make_url(self.url)
+        """Where the data is, for people: the file path, or the server URL with every credential masked."""
         if self.is_sqlite:
-            return str(url.database)
-        return url.render_as_string(hide_password=True)
+            return str(make_url(self.url).database)
+        return mask_credentials(self.url.replace("postgresql+psycopg://", "postgresql://", 1))
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -80,8 +108,9 @@ def open_project(location: str | None = None) -> Project:
     url = to_url(location)
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise UserError(f"Cannot read database location {location!r}: {exc}") from None
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
+        raise UserError(f"Cannot read database location {mask_credentials(location)!r}: expected an "
+                        "SQLite file path or a postgresql://user@host/database URL") from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -100,8 +129,8 @@ def open_project(location: str | None = None) -> Project:
         upgrade(engine)
     except Exception as exc:  # connection refused, bad password, read-only file…
         engine.dispose()
-        where = make_url(url).render_as_string(hide_password=True)
-        raise UserError(f"Cannot open project at {where}: {_first_line(exc)}") from None
+        raise UserError(f"Cannot open project at {mask_credentials(location)}: "
+                        f"{mask_credentials(_first_line(exc))}") from None
     return Project(url=url, engine=engine, _sessions=sessionmaker(engine, expire_on_commit=False))
 
 
@@ -127,3 +156,21 @@ def is_empty(session: Session) -> bool:
     from consult_coder.model import Transcript
 
     return session.scalars(select(Transcript.id).limit(1)).first() is None
+
+
+def insert_if_absent(session: Session, table: type[Base], values: dict[str, Any], keys: list[str]) -> None:
+    """Insert one row unless a row with the same ``keys`` exists, committed by someone else or not.
+
+    Two people's first use of a new coder name (or of a progress row) can race: both look, neither
+    finds it, both insert, and one would fail on the unique key. ``INSERT … ON CONFLICT DO NOTHING``
+    lets the second wait for the first and then leave its row be (both SQLite and PostgreSQL), so the
+    caller's re-select finds the one row. (A SAVEPOINT around a plain insert would do the same on
+    PostgreSQL, but pysqlite commits a savepoint that opened the transaction, so a later rollback of
+    the unit of work would keep the row.)
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(table).values(**values).on_conflict_do_nothing(index_elements=keys))

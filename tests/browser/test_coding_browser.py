@@ -29,6 +29,10 @@ def click_passage(page: Page, code_id: str) -> None:
     expect(page.locator(".ccr-panel")).to_be_visible()
 
 
+def coder_box(page: Page) -> Locator:
+    return page.locator('section[data-testid="stSidebar"]').get_by_role("combobox", name="Coder")
+
+
 def in_palette(page: Page) -> Locator:
     """The palette's search box, where the keys of a coder choosing a code go."""
     return page.locator(".ccr-palette .ccr-search")
@@ -69,9 +73,11 @@ def test_select_apply_reload_change_and_undo(app_server: App, page: Page) -> Non
     assert text[rows[0][0]:rows[0][1]] == FIRST and text[rows[1][0]:rows[1][1]] == SECOND
     assert text.index(FIRST) < len(text[:text.index(FIRST)].encode("utf-16-le")) // 2  # emoji before it
 
-    # 3. Nothing is lost on reload: both are drawn again where they were.
+    # 3. Nothing is lost on reload: both are drawn again where they were, for the coder this browser
+    #    chose (nobody asks again).
     page.reload()
-    choose_coder(page, "amira")
+    expect(coder_box(page)).to_have_value("amira")
+    page.wait_for_selector(".ccr-seg")
     overlap = page.locator(f'{coded(page, "empathy")}{coded(page, "non_judgement")}')
     expect(overlap).to_have_text("she never judges me.")
     assert int(overlap.get_attribute("data-start")) == text.index(SECOND)
@@ -117,3 +123,15 @@ def test_select_apply_reload_change_and_undo(app_server: App, page: Page) -> Non
     restored = wait_for_db(app, both_exact, "the removed coding back")
     assert {r[4] for r in restored} == {r[4] for r in rows}  # the very same codings, same ids
     expect(page.locator(coded(page, "non_judgement"))).not_to_have_count(0)
+
+
+def test_the_chosen_coder_is_remembered_in_a_new_tab_and_on_other_pages(app_server: App, page: Page) -> None:
+    app = app_server
+    page.goto(f"{app.url}/code?transcript={app.transcript_id}")
+    choose_coder(page, "amira")
+    other = page.context.new_page()  # a new tab of the same browser, straight onto another page
+    other.goto(f"{app.url}/segments")
+    expect(coder_box(other)).to_have_value("amira")
+    main = other.locator('[data-testid="stMain"]')
+    expect(main.get_by_role("combobox", name="Coder")).to_have_value("amira")  # her own layer
+    other.close()

@@ -67,8 +67,14 @@ def test_open_in_context_lands_on_the_passage(app_server: App, page: Page) -> No
     choose_coder(page, "amira")
     page.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Coded segments").click()
     expect(page.get_by_role("heading", name="Coded segments")).to_be_visible()
-    settled(page)  # the Code page's widgets are gone: the first selectbox is this page's "Code"
-    page.locator('[data-testid="stMain"] [data-testid="stSelectbox"]').first.click()  # "Code"
+    settled(page)  # the Code page's widgets are gone: the selectboxes are this page's
+    main = page.locator('[data-testid="stMain"]')
+    expect(main.get_by_role("combobox", name="Coder")).to_have_value("amira")  # her own, by default
+    main.locator('[data-testid="stSelectbox"]').nth(1).click()  # "Coder": ben's passages
+    page.get_by_role("option", name="ben", exact=True).click()
+    expect(main.get_by_role("combobox", name="Coder")).to_have_value("ben")
+    settled(page)
+    main.locator('[data-testid="stSelectbox"]').first.click()  # "Code"
     page.get_by_role("option", name=re.compile(r"^Confidentiality — 1$")).click()
     expect(page.get_by_text(LONG_TARGET)).to_be_visible()
     settled(page)  # the list of the code chosen before is gone

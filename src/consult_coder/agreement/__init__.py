@@ -7,8 +7,10 @@ Python API (used by the app, the CLI, the exports and the tests):
     brennan_prediger(labels_a, labels_b, n_categories=None)
     percent_agreement(labels_a, labels_b)                    a percentage, 0–100
 
-    agreement(session, AgreementOptions(coders=("A", "B")), unit="sentence") -> AgreementResult
-    load_material(session, options) + compute(material, unit)   load once, several units
+    agreement(session, AgreementOptions(coders=("A", "B")), unit="sentence", viewer=…) -> AgreementResult
+    load_material(session, options, viewer=…) + compute(material, unit)   load once, several units
+
+A blind coder's ``viewer`` may not compare: the chosen coders' codings must all be visible to it.
 
 Units are ``character`` (NVivo's count), ``sentence`` or ``turn`` (present/absent per unit, MAXQDA's
 and Krippendorff's segment-level view). See docs/agreement.md for what each figure counts.

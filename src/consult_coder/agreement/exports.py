@@ -110,7 +110,7 @@ def _unfinished_note(project: ProjectAgreement) -> str:
 
 
 def _project(session: Session, options: ExportOptions) -> ProjectAgreement:
-    project = project_agreement(session, options.include_interviewer)
+    project = project_agreement(session, options.include_interviewer, viewer=options.viewer)
     if not project.results:
         raise UserError(f"No agreement to export: {project.reason[:1].lower()}{project.reason[1:]}")
     return project

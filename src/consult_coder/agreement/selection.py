@@ -22,6 +22,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consult_coder.access import Viewer, visible
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Coder, Coding, Progress, Transcript, Turn
 
@@ -68,8 +69,11 @@ class Material:
         return [(s, e) for kind, s, e in self.turns[t] if s < e and (keep or kind == "participant")]
 
 
-def load_material(session: Session, options: AgreementOptions) -> Material:
+def load_material(session: Session, options: AgreementOptions, *, viewer: Viewer) -> Material:
+    """The chosen coders' codings, read once; refused while ``viewer`` may not see one of them."""
     coders = _coders(session, options.coders)
+    for _, name in coders:
+        visible(viewer, name, "The codings")
     coder_ids = [cid for cid, _ in coders]
     names = tuple(name for _, name in coders)
     codes = _codes(session, options.codes, coder_ids)

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from consult_coder.access import Viewer
 from consult_coder.agreement.bands import alpha_band, kappa_band, warnings_for
 from consult_coder.agreement.selection import AgreementOptions, Material, load_material
 from consult_coder.agreement.statistics import (
@@ -73,10 +74,10 @@ class AgreementResult:
 
 
 def agreement(
-    session: Session, options: AgreementOptions, unit: Unit = "sentence"
+    session: Session, options: AgreementOptions, unit: Unit = "sentence", *, viewer: Viewer
 ) -> AgreementResult:
     """Agreement of ``options.coders`` at one unit (``character``, ``sentence`` or ``turn``)."""
-    return compute(load_material(session, options), unit)
+    return compute(load_material(session, options, viewer=viewer), unit)
 
 
 def compute(material: Material, unit: Unit) -> AgreementResult:

@@ -36,11 +36,13 @@ from consult_coder.analysis.layers import (
     split_values,
 )
 from consult_coder.analysis.matrix import matrix_table, participant_matrix
+from consult_coder.analysis.viewing import segments_per_code
 
 __all__ = [
     "CONSENSUS", "MODES", "NOT_RECORDED", "UNION", "Study", "TwoByTwo", "attribute_label",
     "attribute_options", "bh_adjust", "comparison_table", "cooccurrence", "cooccurrence_matrix",
-    "default_layer", "exemplar_table", "exemplars", "fisher_2x2", "format_odds_ratio", "frequency_table",
-    "group_comparison", "layer_codings", "layer_label", "layer_options", "load_study", "matrix_table",
-    "participant_matrix", "small_n_note", "split_values", "theme_frequency", "with_labels",
+    "default_layer", "exemplar_table", "exemplars", "fisher_2x2", "format_odds_ratio",
+    "frequency_table", "group_comparison", "layer_codings", "layer_label", "layer_options", "load_study",
+    "matrix_table", "participant_matrix", "segments_per_code", "small_n_note", "split_values",
+    "theme_frequency", "with_labels",
 ]

@@ -27,8 +27,9 @@ from scipy.stats import false_discovery_control, fisher_exact
 from scipy.stats.contingency import odds_ratio
 from sqlalchemy.orm import Session
 
+from consult_coder.access import Viewer
 from consult_coder.analysis.frequency import frequency_table
-from consult_coder.analysis.labels import value_label
+from consult_coder.analysis.labels import value_label, value_label_singular
 from consult_coder.analysis.layers import load_study
 from consult_coder.errors import UserError
 
@@ -92,9 +93,11 @@ def group_comparison(
     by: str = "group",
     groups: tuple[str, str] = ("youth", "clinician"),
     include_interviewer: bool = False,
+    *,
+    viewer: Viewer,
 ) -> pd.DataFrame:
     """One row per code comparing two values of ``by`` (default youth vs clinician)."""
-    freq = frequency_table(load_study(session, layer, include_interviewer), by)
+    freq = frequency_table(load_study(session, layer, include_interviewer, viewer=viewer), by)
     return comparison_table(freq, by, groups)
 
 
@@ -107,10 +110,11 @@ def comparison_table(freq: pd.DataFrame, by: str, groups: tuple[str, str]) -> pd
         if not (freq[by] == g).any():
             raise UserError(f"No {by} = {g!r} participants with a transcript: the comparison needs both")
     rows = []
+    members = (value_label_singular(by, a), value_label_singular(by, b))  # in the notes' words
     for code_id, part in freq.groupby("code_id", sort=False):
         ra, rb = (part[part[by] == g].iloc[0] for g in groups)
         stats = fisher_2x2(int(ra.participants_n), int(ra.participants_total),
-                           int(rb.participants_n), int(rb.participants_total), groups)
+                           int(rb.participants_n), int(rb.participants_total), members)
         rows.append({
             "code_id": code_id, "code": ra.code,
             f"{a}_n": int(ra.participants_n), f"{a}_total": int(ra.participants_total),

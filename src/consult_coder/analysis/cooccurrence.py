@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from consult_coder.access import Viewer
 from consult_coder.analysis.layers import Span, Study, load_study
 from consult_coder.errors import UserError
 from consult_coder.text import sentence_spans
@@ -32,10 +33,11 @@ MODES: dict[str, str] = {
 
 
 def cooccurrence(
-    session: Session, layer: str, mode: Mode = "overlap", include_interviewer: bool = False
+    session: Session, layer: str, mode: Mode = "overlap", include_interviewer: bool = False, *,
+    viewer: Viewer,
 ) -> pd.DataFrame:
     """Code × code counts; rows and columns are code names in codebook order."""
-    return cooccurrence_matrix(load_study(session, layer, include_interviewer), mode)
+    return cooccurrence_matrix(load_study(session, layer, include_interviewer, viewer=viewer), mode)
 
 
 def cooccurrence_matrix(study: Study, mode: Mode = "overlap") -> pd.DataFrame:

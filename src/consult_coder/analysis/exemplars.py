@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from consult_coder.access import Viewer
 from consult_coder.analysis.layers import Study, load_study, split_values
 from consult_coder.errors import UserError
 
@@ -21,9 +22,12 @@ def exemplars(
     by: str = "group",
     include_interviewer: bool = False,
     per_group: int | None = None,
+    *,
+    viewer: Viewer,
 ) -> pd.DataFrame:
     """Quotes per code × value of ``by``, best first; ``per_group`` keeps the first n of each."""
-    return exemplar_table(load_study(session, layer, include_interviewer), code_id, by, per_group)
+    study = load_study(session, layer, include_interviewer, viewer=viewer)
+    return exemplar_table(study, code_id, by, per_group)
 
 
 def exemplar_table(study: Study, code_id: str | None = None, by: str = "group",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from consult_coder.access import Viewer
 from consult_coder.analysis.layers import Study, load_study, split_values
 
 FREQUENCY_COLUMNS = [
@@ -26,10 +27,11 @@ FREQUENCY_COLUMNS = [
 
 
 def theme_frequency(
-    session: Session, layer: str, by: str = "group", include_interviewer: bool = False
+    session: Session, layer: str, by: str = "group", include_interviewer: bool = False, *,
+    viewer: Viewer,
 ) -> pd.DataFrame:
     """One row per code × value of ``by``; the ``by`` column is named after the attribute."""
-    return frequency_table(load_study(session, layer, include_interviewer), by)
+    return frequency_table(load_study(session, layer, include_interviewer, viewer=viewer), by)
 
 
 def frequency_table(study: Study, by: str = "group") -> pd.DataFrame:

@@ -5,6 +5,9 @@ A *layer* is one coder (by name), ``"consensus"`` (the codings of the coder name
 consensus coder is left out because its codings are derived from theirs and would count twice).
 In the union, codings with the identical span and code by several coders are one segment.
 
+Every reader takes the :class:`~consult_coder.access.Viewer` it reads for: a blind coder is offered,
+and can load, only their own layer (not the union, not the consensus, not a colleague's).
+
 By default only participant speech counts: a coding counts where it overlaps a participant turn and
 is clipped to those turns for word counts and quotes. ``include_interviewer=True`` counts every turn.
 Speaker labels lie between turns and never count; nor does the front matter (stored apart). A
@@ -24,6 +27,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consult_coder.access import Viewer, visible
 from consult_coder.analysis.offsets import TranscriptIndex, merge_spans
 from consult_coder.codebook import list_codes
 from consult_coder.errors import UserError
@@ -82,16 +86,30 @@ def words_in(text: str, spans: Iterable[Span]) -> int:
     return sum(word_count(text[s:e]) for s, e in merge_spans(spans))
 
 
-def layer_options(session: Session) -> list[str]:
-    """Layers to offer: each individual coder, then consensus and union."""
+def layer_options(session: Session, viewer: Viewer) -> list[str]:
+    """Layers to offer: each individual coder, then consensus and union; a blind viewer's own only."""
+    if viewer.blind:
+        own = session.scalar(select(Coder.name).where(Coder.name == viewer.name, Coder.name != CONSENSUS))
+        return [own] if own else []
     names = session.scalars(select(Coder.name).where(Coder.name != CONSENSUS).order_by(Coder.name))
     return [*names, CONSENSUS, UNION]
 
 
-def default_layer(session: Session) -> str:
-    """Consensus once the coders have reconciled (it holds codings), else the union of the coders."""
+def default_layer(session: Session, viewer: Viewer) -> str | None:
+    """Consensus once the coders have reconciled (it holds codings), else the union of the coders; a
+    blind viewer's own layer (None before they have one)."""
+    if viewer.blind:
+        return next(iter(layer_options(session, viewer)), None)
     q = select(Coding.id).join(Coder, Coding.coder_id == Coder.id).where(Coder.name == CONSENSUS).limit(1)
     return CONSENSUS if session.scalar(q) is not None else UNION
+
+
+def check_visible(viewer: Viewer, layer: str) -> None:
+    """Refuse a layer ``viewer`` may not see: while blind, only their own (the union holds everyone's)."""
+    if layer == UNION and viewer.blind:
+        raise UserError("The union of all coders cannot be shown while coding is blind: you see only your "
+                        "own codings (the lead can unblind the project)")
+    visible(viewer, layer, "The codings")
 
 
 def attribute_options(session: Session) -> list[str]:
@@ -112,7 +130,8 @@ def split_values(participants: pd.DataFrame, by: str) -> list[str]:
     return first + rest + ([NOT_RECORDED] if NOT_RECORDED in present else [])
 
 
-def load_study(session: Session, layer: str, include_interviewer: bool = False) -> Study:
+def load_study(session: Session, layer: str, include_interviewer: bool = False, *, viewer: Viewer) -> Study:
+    check_visible(viewer, layer)
     codes = _codes(session)
     participants, transcripts_of = _participants(session)
     linked = Transcript.participant_id.is_not(None)
@@ -147,7 +166,8 @@ def load_study(session: Session, layer: str, include_interviewer: bool = False) 
     return Study(layer, include_interviewer, codes, participants, codings, texts, speech, index)
 
 
-def layer_codings(session: Session, layer: str, include_interviewer: bool = False) -> pd.DataFrame:
+def layer_codings(session: Session, layer: str, include_interviewer: bool = False, *,
+                  viewer: Viewer) -> pd.DataFrame:
     """The layer's segments joined with participant attributes, one row per segment.
 
     Columns: coding_id, coder (who owns the row), coders (in the union: everyone who made this
@@ -156,7 +176,7 @@ def layer_codings(session: Session, layer: str, include_interviewer: bool = Fals
     turns the coding overlaps), spans (the counted parts), words (words in the counted parts),
     quote, pinned, memo, created_at, updated_at.
     """
-    return load_study(session, layer, include_interviewer).codings
+    return load_study(session, layer, include_interviewer, viewer=viewer).codings
 
 
 def _codes(session: Session, only: list[str] | None = None) -> pd.DataFrame:

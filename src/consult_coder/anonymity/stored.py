@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.access import require_lead
 from consult_coder.anonymity.redact import Choice, Finding, MovedSpan, OffsetMap, moved_spans, redact
 from consult_coder.anonymity.scan import scan
 from consult_coder.errors import UserError
@@ -110,6 +111,7 @@ def redact_transcript(session: Session, transcript_id: int, findings: Sequence[F
                       choices: Sequence[Choice] | None, actor: str) -> RedactionReport:
     """Replace the chosen findings in a stored transcript, moving its turns and every coding (all
     coders') with the text, in the caller's unit of work; one audit event."""
+    require_lead(session, actor, "Redacting a transcript")
     tr = _transcript(session, transcript_id)
     text_findings, text_choices = _by_part(findings, choices, "text")
     front_findings, front_choices = _by_part(findings, choices, "front_matter")

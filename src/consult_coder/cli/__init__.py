@@ -31,11 +31,13 @@ def _register() -> None:
     from consult_coder.cli import (  # noqa: F401
         agreement_cmds,
         anonymity_cmds,
+        backup_cmds,
         codebook_cmds,
         export_cmds,
         project_cmds,
         refi_cmds,
         suggest_cmds,
+        team_cmds,
     )
 
 

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from consult_coder.cli import DB_HELP, app
+from consult_coder.cli.login import UserOpt, viewer_for
 from consult_coder.errors import UserError
 from consult_coder.storage import open_project
 
@@ -62,6 +63,7 @@ def agreement_cmd(
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write a file instead: .csv, .json or .xlsx (replaced if it exists)")] = None,
     db: Annotated[str | None, typer.Option("--db", help=DB_HELP)] = None,
+    user: UserOpt = None,
 ) -> None:
     """How far coders agree per code: percent agreement, Cohen's κ, Brennan–Prediger κ, Krippendorff's α."""
     from consult_coder.agreement import AgreementOptions, NothingToCompare, compute, load_material
@@ -77,8 +79,9 @@ def agreement_cmd(
         all_transcripts=all_transcripts, include_interviewer=include_interviewer, coded_only=coded_only)
     project = open_project(db)
     try:
+        viewer = viewer_for(project, user)
         with project.session() as s:
-            material = load_material(s, options)
+            material = load_material(s, options, viewer=viewer)
     except NothingToCompare as exc:
         raise UserError(f"{exc}: mark finished transcripts done, or add --all-transcripts") from None
     finally:

@@ -12,6 +12,7 @@ from typing import Annotated, BinaryIO
 import typer
 
 from consult_coder.cli import DB_HELP, app
+from consult_coder.cli.login import UserOpt, viewer_for
 from consult_coder.errors import UserError
 from consult_coder.storage import open_project
 
@@ -87,6 +88,7 @@ def export(
     check: Annotated[bool, typer.Option(
         "--check", help="qdc/qdpx: validate against the REFI-QDA schema; nothing is written if it fails"
     )] = False,
+    user: UserOpt = None,
 ) -> None:
     """Export the project: a Word report for the paper, tables for analysis, REFI-QDA for other tools."""
     from consult_coder.export import DEFAULT_TITLE, ExportOptions, default_layer, export_file
@@ -95,16 +97,17 @@ def export(
     if theme_table_only and format is not ExportFormat.docx:
         raise UserError("--theme-table-only is for docx exports only")
     if format in (ExportFormat.qdc, ExportFormat.qdpx):
-        _export_refi(format, output, db, coder, check)
+        _export_refi(format, output, db, coder, check, user)
         return
     if check:
         raise UserError("--check is for qdc and qdpx exports only")
     project = open_project(db)
     try:
+        viewer = viewer_for(project, user)
         with project.session() as s:
-            layer = coder or default_layer(s)
+            layer = coder or default_layer(s, viewer) or ""
             options = ExportOptions(layer=layer, include_interviewer=include_interviewer,
-                                    title=title or DEFAULT_TITLE)
+                                    title=title or DEFAULT_TITLE, viewer=viewer)
             kind = "theme-table" if theme_table_only else format.value
             made = export_file(s, kind, options)
     finally:
@@ -113,7 +116,8 @@ def export(
     typer.echo(f"Wrote {output} ({len(made.data) / 1024:.0f} KB; {layer_phrase(options.layer)})")
 
 
-def _export_refi(format: ExportFormat, output: Path, db: str | None, coder: str | None, check: bool) -> None:
+def _export_refi(format: ExportFormat, output: Path, db: str | None, coder: str | None, check: bool,
+                 user: str | None) -> None:
     """REFI-QDA exports stream straight into the file (a project of a million codings never sits in
     memory), optionally checked against the standard's schema before they replace ``output``."""
     from consult_coder.analysis import UNION
@@ -131,16 +135,17 @@ def _export_refi(format: ExportFormat, output: Path, db: str | None, coder: str 
 
     project = open_project(db)
     try:
+        viewer = viewer_for(project, user)
         with project.session() as s:
             if format is ExportFormat.qdc:
                 data = export_qdc(s)
                 write_stream_atomically(output, lambda fh: fh.write(data), validate if check else None)
                 what = ""
             else:
-                layer = coder or UNION
-                check_layer(s, layer)
+                layer = coder or (viewer.name if viewer.blind else UNION) or ""
+                check_layer(s, layer, viewer)
                 chosen = None if layer == UNION else layer
-                write_stream_atomically(output, lambda fh: write_qdpx_file(s, fh, chosen),
+                write_stream_atomically(output, lambda fh: write_qdpx_file(s, fh, chosen, viewer=viewer),
                                         validate if check else None)
                 what = f"; {layer_phrase(layer)}"
     finally:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from consult_coder.cli import DB_HELP, app
+from consult_coder.cli.login import UserOpt, viewer_for
 from consult_coder.errors import UserError
 
 DbOpt = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
@@ -50,6 +51,7 @@ def suggest(
     participants: Annotated[str | None, typer.Option(help="Evaluate on these participants' transcripts "
                                                           "only, e.g. P01,P02")] = None,
     db: DbOpt = None,
+    user: UserOpt = None,
 ) -> None:
     """Suggest codes for transcript files (one line each), or keep and measure a project's suggestions.
 
@@ -64,7 +66,7 @@ def suggest(
     if evaluate or train:
         if not coder:
             raise UserError("--coder NAME is needed: whose codings are the reference")
-        return _evaluate(coder, source, participants, db) if evaluate else _train(coder, db)
+        return _evaluate(coder, source, participants, db, user) if evaluate else _train(coder, db, user)
     if refresh:
         return _refresh(db)
     if not paths:
@@ -106,23 +108,25 @@ def _refresh(db: str | None) -> None:
     typer.echo(report.summary())
 
 
-def _evaluate(coder: str, source: Source, participants: str | None, db: str | None) -> None:
+def _evaluate(coder: str, source: Source, participants: str | None, db: str | None, user: str | None) -> None:
     from consult_coder.storage import open_project
     from consult_coder.suggestions import quality
     from consult_coder.suggestions.store import refresh
 
     project = open_project(db)
+    viewer = viewer_for(project, user)
     with project.session() as s:
         tids = _participant_transcripts(s, participants)
         if source == Source.classifier:
             from consult_coder.suggestions.classifier import cross_validated_table
 
-            table = cross_validated_table(s, coder)
+            table = cross_validated_table(s, coder, viewer=viewer)
         elif source == Source.keywords:
-            table = quality.evaluate_patterns(s, coder, quality.keyword_patterns(s), tids, source="keywords")
+            table = quality.evaluate_patterns(s, coder, quality.keyword_patterns(s), tids, source="keywords",
+                                              viewer=viewer)
         else:
             refresh(s)
-            table = quality.evaluate(s, coder, "pattern", tids)
+            table = quality.evaluate(s, coder, "pattern", tids, viewer=viewer)
     typer.echo(format_table(table))
 
 
@@ -134,16 +138,18 @@ def _participant_transcripts(session, participants: str | None) -> list[int] | N
     return transcripts_of(session, [p.strip() for p in participants.split(",") if p.strip()])
 
 
-def _train(coder: str, db: str | None) -> None:
+def _train(coder: str, db: str | None, user: str | None) -> None:
     from consult_coder.cli.project_cmds import progress_bar
     from consult_coder.storage import open_project
     from consult_coder.suggestions.classifier import train
 
     project = open_project(db)
+    viewer = viewer_for(project, user)
     with progress_bar() as bar, project.session() as s:
         task = bar.add_task("Training", total=None, name="")
         table = train(s, coder, progress=lambda done, total, name: bar.update(task, completed=done,
-                                                                               total=total, name=name))
+                                                                               total=total, name=name),
+                      viewer=viewer)
     typer.echo(format_table(table))
 
 

@@ -14,6 +14,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consult_coder.access import Viewer
 from consult_coder.analysis import (
     CONSENSUS,
     Study,
@@ -26,6 +27,7 @@ from consult_coder.analysis import (
     matrix_table,
     split_values,
 )
+from consult_coder.analysis.layers import check_visible
 from consult_coder.codebook import VERSION_SETTING, list_codes
 from consult_coder.errors import UserError
 from consult_coder.model import CONSENSUS_CODER, GROUPS, Coder
@@ -37,16 +39,22 @@ QUOTES_PER_GROUP = 3
 
 @dataclass(frozen=True)
 class ExportOptions:
+    """What to export, and for whom: ``viewer`` is whose eyes the file is made for (a blind coder's
+    exports hold only their own layer). Part of the page's cache key, so no one is handed a file made
+    for someone else."""
+
     layer: str = CONSENSUS  # a coder's name, "consensus" or "union"
     include_interviewer: bool = False
     title: str = DEFAULT_TITLE
+    viewer: Viewer = field(kw_only=True)
 
 
-def check_layer(session: Session, layer: str) -> None:
-    """One line naming the layers there are, before any work is done."""
+def check_layer(session: Session, layer: str, viewer: Viewer) -> None:
+    """One line naming the layers there are (that ``viewer`` may see), before any work is done."""
     if is_empty(session):
         raise UserError("Nothing to export: the project has no transcripts yet (import some first)")
-    options = layer_options(session)
+    check_visible(viewer, layer)
+    options = layer_options(session, viewer)
     if layer not in options:
         raise UserError(f"Unknown coder {layer!r}: choose one of {', '.join(options)}")
     if layer == CONSENSUS and session.scalar(select(Coder.id).where(Coder.name == CONSENSUS_CODER)) is None:
@@ -70,8 +78,8 @@ class ReportContext:
 
     @classmethod
     def load(cls, session: Session, options: ExportOptions) -> ReportContext:
-        check_layer(session, options.layer)
-        study = load_study(session, options.layer, options.include_interviewer)
+        check_layer(session, options.layer, options.viewer)
+        study = load_study(session, options.layer, options.include_interviewer, viewer=options.viewer)
         if study.participants.empty:
             raise UserError("Nothing to export: no transcript is linked to a participant "
                             "(import a participants CSV first)")

@@ -48,8 +48,8 @@ def _qdc(session: Session, options: ExportOptions) -> bytes:
 def _qdpx(session: Session, options: ExportOptions) -> bytes:
     from consult_coder.refi import export_qdpx
 
-    check_layer(session, options.layer)
-    return export_qdpx(session, None if options.layer == UNION else options.layer)
+    check_layer(session, options.layer, options.viewer)
+    return export_qdpx(session, None if options.layer == UNION else options.layer, viewer=options.viewer)
 
 
 _BUILDERS: dict[str, tuple[Callable[[Session, ExportOptions], bytes], str]] = {

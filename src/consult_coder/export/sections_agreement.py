@@ -45,7 +45,8 @@ def _by_code_rows(result: AgreementResult, alpha: str) -> tuple[list[list[str]],
 def agreement(doc: Document, ctx: ReportContext) -> None:
     if ctx.session is None:
         return
-    project = project_agreement(ctx.session, ctx.options.include_interviewer, units=("sentence", "character"))
+    project = project_agreement(ctx.session, ctx.options.include_interviewer, units=("sentence", "character"),
+                                viewer=ctx.options.viewer)
     if len(project.coders) < 2:
         return  # one coder: nothing to compare, nothing to say
     ensure_orientation(doc, landscape=False)

@@ -19,6 +19,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consult_coder.analysis.labels import value_label
 from consult_coder.cells import csv_text
 from consult_coder.export.context import ExportOptions, ReportContext
 from consult_coder.export.formatting import layer_phrase
@@ -115,7 +116,7 @@ def sheets(session: Session, ctx: ReportContext) -> dict[str, pd.DataFrame]:
                           "value": [ctx.options.title, layer_phrase(ctx.options.layer),
                                     "included" if ctx.options.include_interviewer else "excluded",
                                     ctx.codebook_version or "", f"{ctx.generated_at:%Y-%m-%d %H:%M}"]})
-    return {
+    tables = {
         "Codings": codings_frame(session, ctx),
         "Themes by group": ctx.frequency_by_group,
         "Themes by role": ctx.frequency_by_role,
@@ -125,6 +126,15 @@ def sheets(session: Session, ctx: ReportContext) -> dict[str, pd.DataFrame]:
         "Codebook": ctx.codebook,
         "About": about,
     }
+    return {name: _group_labels(frame) for name, frame in tables.items()}
+
+
+def _group_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """A group column holds the group's label ("Young people"), the words of the report and the charts;
+    the CSV keeps the stored value, to be read back."""
+    if "group" not in frame.columns:
+        return frame
+    return frame.assign(group=[value_label("group", "" if v is None else str(v)) for v in frame["group"]])
 
 
 def tables_xlsx(session: Session, options: ExportOptions) -> bytes:

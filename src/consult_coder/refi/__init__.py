@@ -4,7 +4,7 @@
 Every function takes the caller's open session (one unit of work: an import is all or nothing).
 
     export_qdc(session) -> bytes
-    export_qdpx(session, coder=None) -> bytes;  write_qdpx_file(session, out, coder=None) streams it
+    export_qdpx(session, coder=None, *, viewer) -> bytes;  write_qdpx_file(…, *, viewer) streams it
     import_qdc(session, data, actor, name) -> ImportSummary
     import_qdpx(session, data, actor, name) -> ImportSummary   (data: bytes or a path; a bare .qde too)
     import_qde(session, data, actor, name) -> ImportSummary

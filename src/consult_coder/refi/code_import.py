@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.access import require_lead
 from consult_coder.codebook import DEFAULT_COLOUR, SLUG, CodeView, bump_version, slugify
 from consult_coder.errors import UserError
 from consult_coder.model import Code, utcnow
@@ -169,6 +170,7 @@ class _Merge:
 
 def import_codes(session: Session, roots: list[RefiCode], actor: str) -> CodeImport:
     """Match, add and update the file's codes (parents first); the file GUID → code id of each."""
+    require_lead(session, actor, "Changing the codebook")
     entries = flatten(roots)
     if not entries:
         return CodeImport()

@@ -18,6 +18,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.access import Viewer, require_lead
 from consult_coder.coding import get_or_create_coder
 from consult_coder.errors import UserError
 from consult_coder.limits import check_text_shape
@@ -280,7 +281,7 @@ def _memos(session: Session, proj: RefiProject, placed: dict[str, _Placed], code
 
 def _merge_memo(session: Session, kind: str, target: str, coder: str | None, new: str, actor: str,
                 summary: ImportSummary) -> None:
-    old = get_memo(session, kind, target, coder)
+    old = get_memo(session, kind, target, coder, viewer=Viewer.everyone(actor))  # the lead's import
     if new in old:
         return
     text = f"{old.rstrip()}\n\n{new}" if old.strip() else new
@@ -299,6 +300,7 @@ def apply_project(session: Session, proj: RefiProject, texts: dict[str, str],
                   summary: ImportSummary) -> None:
     """Write ``proj`` (sources limited to those in ``texts``: guid → raw text) to the project;
     ``selections`` are read only now, one at a time."""
+    require_lead(session, actor, "Importing a project")
     _mark_archived(proj)
     codes: CodeImport = import_codes(session, proj.codes, actor)
     summary.codes_added, summary.codes_updated = len(codes.added), len(codes.updated)

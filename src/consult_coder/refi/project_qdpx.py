@@ -15,7 +15,10 @@ from typing import BinaryIO
 
 from sqlalchemy.orm import Session
 
+from consult_coder.access import Viewer
+from consult_coder.analysis.layers import check_visible
 from consult_coder.importers.encoding import decode_text
+from consult_coder.model import UNION_LAYER
 from consult_coder.refi.archive import Payload, QdpxArchive, is_zip, open_payload, open_qdpx, write_qdpx
 from consult_coder.refi.project_import import apply_project
 from consult_coder.refi.qde_read import RefiProject, RefiSource, iter_selections, read_project
@@ -25,17 +28,18 @@ from consult_coder.refi.summary import ImportSummary, skipped_sources_note
 SHOWN_SKIPPED = 3  # sources named in the summary's note; the rest are counted
 
 
-def write_qdpx_file(session: Session, out: BinaryIO, coder: str | None = None) -> None:
+def write_qdpx_file(session: Session, out: BinaryIO, coder: str | None = None, *, viewer: Viewer) -> None:
     """Stream the project as a .qdpx zip into ``out`` (see :func:`export_qdpx`)."""
+    check_visible(viewer, UNION_LAYER if coder is None else coder)  # a blind coder: their own only
     files = source_files(session, coder)  # checks the coder before anything is written
     write_qdpx(out, lambda qde: write_qde(session, qde, coder), files)
 
 
-def export_qdpx(session: Session, coder: str | None = None) -> bytes:
+def export_qdpx(session: Session, coder: str | None = None, *, viewer: Viewer) -> bytes:
     """The project as a .qdpx zip; ``coder`` (a name, or "consensus") exports only that coder's codings
-    and memos (shared memos always); None exports every coder's."""
+    and memos (shared memos always); None exports every coder's (not for a blind ``viewer``)."""
     out = io.BytesIO()
-    write_qdpx_file(session, out, coder)
+    write_qdpx_file(session, out, coder, viewer=viewer)
     return out.getvalue()
 
 

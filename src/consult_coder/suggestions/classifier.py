@@ -25,6 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.access import Viewer, visible
 from consult_coder.errors import UserError
 from consult_coder.model import Coder, Suggestion, SuggestionModel, Transcript
 from consult_coder.sentences import split_sentences
@@ -98,8 +99,11 @@ def _folds(tids: Sequence[int], k: int) -> list[list[int]]:
     return [list(tids[i::k]) for i in range(k)]
 
 
-def train(session: Session, coder: str, progress: Progress | None = None, folds: int = FOLDS) -> QualityTable:
-    """Cross-validate, train on everything, store the model and its suggestions; return the CV table."""
+def train(session: Session, coder: str, progress: Progress | None = None, folds: int = FOLDS, *,
+          viewer: Viewer) -> QualityTable:
+    """Cross-validate, train on everything, store the model and its suggestions; return the CV table.
+    ``viewer`` is who asks: a blind coder trains on their own codings only."""
+    visible(viewer, coder, "The codings")
     ref = reference(session, coder)
     gold = per_transcript_gold(ref)
     tids = sorted(gold)
@@ -196,7 +200,8 @@ def latest_model(session: Session, coder: str) -> SuggestionModel | None:
     return session.scalars(q).first()
 
 
-def cross_validated_table(session: Session, coder: str) -> QualityTable:
+def cross_validated_table(session: Session, coder: str, *, viewer: Viewer) -> QualityTable:
+    visible(viewer, coder, "The codings")
     model = latest_model(session, coder)
     if model is None:
         raise UserError(f"No classifier has been trained on {coder!r}'s codings yet (suggest --train)")

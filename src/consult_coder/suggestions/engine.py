@@ -22,34 +22,57 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
+from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import spacy
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
 from consult_coder.errors import UserError
-from consult_coder.sentences import Sentence, sentence_at, split_sentences
-from consult_coder.suggestions.patterns import Pattern, needs_trained_pipeline
+from consult_coder.sentences import Sentence, sentence_spans, split_sentences
+from consult_coder.suggestions.patterns import ASKED, TRAP, Pattern, kind, needs_trained_pipeline, unwrap
 
-ENGINE_VERSION = "1"  # raise when matching changes, so stored suggestions are rebuilt
+ENGINE_VERSION = "2"  # raise when matching changes, so stored suggestions are rebuilt
 BATCH_SIZE = 256
-# People talk about a theme over a few sentences and coders code the passage: a match also suggests its
-# code for this many sentences either side of it, within the same turn (0 = the matching sentence only).
+# People talk about a theme over a few sentences and coders code the passage: with context k >= 1 a
+# match also suggests its code for the k sentences after it in the same turn, for the sentences between
+# two matches of the code in a turn, and for the whole answer when the question asked about the code
+# (see suggest()); 0 = the matching sentence only.
 DEFAULT_CONTEXT = 1
+# Matcher labels of a code's traps and question patterns: "not:empathy", "asked:empathy" (a colon is never
+# in a code id).
+_TRAP_LABEL, _ASKED_LABEL = TRAP + ":", ASKED + ":"
+# A sentence made only of these words ("Yeah.", "Um, no.", "I don't know.") says nothing of its own: it
+# gets a code only from its own words, never from its neighbours or the question.
+FILLER_WORDS = frozenset({
+    "yeah", "yes", "yep", "yup", "no", "nope", "nah", "um", "umm", "uh", "er", "erm", "mm", "mhm", "hmm",
+    "okay", "ok", "right", "sure", "so", "and", "but", "oh", "ah", "well", "like", "i", "dunno", "don't",
+    "do", "not", "know", "thanks", "thank", "you", "cheers", "ha", "haha", "really"})
+_WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
+# Words in nearly every stretch of talk: a pattern is never looked up by these when it has rarer ones.
+_COMMON = frozenset(STOP_WORDS) | {
+    "'s", "'m", "'re", "'ve", "'d", "'ll", "n't", ",", ".", "?", "!", "-", "like", "want", "think", "know",
+    "get", "got", "time", "people", "person", "session", "sessions", "week", "tell", "told", "ask", "asked",
+    "come", "came", "go", "went", "said", "really", "just", "thing", "things", "stuff", "bit", "feel", "felt",
+    "make", "made", "good", "work", "day", "talk", "talked", "need", "mum", "dad", "therapist", "counsellor",
+    "young", "way", "lot", "actually", "yeah", "um", "okay", "right", "sort", "kind", "little"}
+_COLUMNS = ["IDX", "LOWER", "LENGTH"]
+_GAP = re.compile(r"\{0,(\d+)\}")
 MAX_PHRASE_VARIANTS = 5000  # a token pattern expanding to more phrases than this stays a token pattern
 _FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
 _TEXT_KEYS = ("LOWER", "ORTH", "TEXT", "LEMMA", "NORM")
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """One code suggested for one sentence, with the words that made it (code-point spans)."""
 
     code_id: str
@@ -61,6 +84,11 @@ class Hit:
 
 def fold(text: str) -> str:
     return text.translate(_FOLD)
+
+
+def is_filler(sentence: str) -> bool:
+    """Only acknowledgement and hesitation words ("Yeah.", "Um.", "I dunno."): nothing of its own."""
+    return all(w in FILLER_WORDS for w in _WORDS.findall(fold(sentence).lower()))
 
 
 # ---------------------------------------------------------------- the pipeline
@@ -149,9 +177,10 @@ def expand_token(token: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def _as_phrases(tokens: list[dict[str, Any]]) -> list[tuple[str, ...]] | None:
     """Word sequences equal to a token pattern made only of fixed LOWER words or sets of them."""
-    choices: list[list[str]] = []
+    choices: list[list[str | None]] = []
     for t in tokens:
-        if set(t) != {"LOWER"}:
+        optional = t.get("OP") == "?"
+        if set(t) - {"OP"} != {"LOWER"} or t.get("OP", "") not in ("", "?"):
             return None
         v = t["LOWER"]
         if isinstance(v, str):
@@ -160,12 +189,15 @@ def _as_phrases(tokens: list[dict[str, Any]]) -> list[tuple[str, ...]] | None:
             choices.append(list(v["IN"]))
         else:
             return None
+        if optional:  # an optional word: the phrases with it and without it
+            choices[-1] = [*choices[-1], None]
     total = 1
     for c in choices:
         total *= max(len(c), 1)
     if total > MAX_PHRASE_VARIANTS:
         return None
-    return list(itertools.product(*choices))
+    phrases = {tuple(w for w in combo if w is not None) for combo in itertools.product(*choices)}
+    return sorted(p for p in phrases if p)
 
 
 def fingerprint(patterns: Sequence[Pattern], pipeline: str = "", all_speakers: bool = False,
@@ -174,6 +206,63 @@ def fingerprint(patterns: Sequence[Pattern], pipeline: str = "", all_speakers: b
     blob = json.dumps([ENGINE_VERSION, spacy.__version__, pipeline, all_speakers, context, list(patterns)],
                       sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class _Steps:
+    """A token pattern made only of word sets (``LOWER``, optional or not) and gaps (``{"OP": "{0,3}"}``),
+    followed over a sentence's word hashes: every (start, end) token span it matches, as spaCy's Matcher
+    would report them, without a Token object per word."""
+
+    def __init__(self, steps: list[tuple[frozenset[int], bool, int]]) -> None:
+        self.steps = steps  # (word hashes, optional, words allowed before it)
+
+    @classmethod
+    def compile(cls, tokens: list[dict[str, Any]], strings: Any) -> _Steps | None:
+        steps: list[tuple[frozenset[int], bool, int]] = []
+        gap = 0
+        for t in tokens:
+            op = str(t.get("OP", ""))
+            if set(t) == {"OP"}:  # a wildcard: any words, this many
+                n = {"?": 1, "*": 10_000}.get(op) or (int(m.group(1)) if (m := _GAP.fullmatch(op)) else None)
+                if n is None:
+                    return None
+                gap += n
+                continue
+            value = t.get("LOWER")
+            if set(t) - {"OP"} != {"LOWER"} or op not in ("", "?"):
+                return None
+            if isinstance(value, str):
+                words = [value]
+            elif isinstance(value, dict) and set(value) == {"IN"}:
+                words = value["IN"]
+            else:
+                return None
+            steps.append((frozenset(strings.add(w) for w in words), op == "?", gap))
+            gap = 0
+        if not steps or gap or steps[0][1] or steps[-1][1] or steps[0][2]:
+            return None  # starting or ending with a gap or an optional word: left to spaCy's Matcher
+        return cls(steps)
+
+    def __call__(self, words: list[int], start: int, end: int) -> set[tuple[int, int]]:
+        first = self.steps[0][0]
+        found: set[tuple[int, int]] = set()
+        for at in range(start, end):
+            if words[at] in first:
+                self._walk(words, 1, at + 1, 0, at, end, found)
+        return found
+
+    def _walk(self, words: list[int], k: int, pos: int, extra: int, start: int, end: int,
+              found: set[tuple[int, int]]) -> None:
+        if k == len(self.steps):
+            found.add((start, pos))
+            return
+        hashes, optional, gap = self.steps[k]
+        gap += extra
+        if optional:  # skipped: the words it could have taken may go to the gap before the next
+            self._walk(words, k + 1, pos, gap, start, end, found)
+        for at in range(pos, min(end, pos + gap + 1)):
+            if words[at] in hashes:
+                self._walk(words, k + 1, at + 1, 0, start, end, found)
 
 
 class PatternMatcher:
@@ -186,13 +275,42 @@ class PatternMatcher:
         self.nlp = load_pipeline(pipeline)
         self.trained = bool(pipeline)
         self.needs_lemmas = False
+        token_patterns, phrases = self._sorted(codes)
+        if self.needs_lemmas and not self.trained:
+            add_lookup_lemmatizer(self.nlp)
+        # Token patterns run only on sentences holding a word for each token they cannot do without.
+        # A pattern is looked up by the words of its rarest such token (its trigger: "the" or "me" would
+        # wake it on nearly every sentence); the words of its other tokens are then checked as sets.
+        # Patterns made of word sets and gaps (nearly all) are then followed word by word over the
+        # sentence's word hashes (_Steps); any other kind runs in its own spaCy Matcher.
+        checker = Matcher(self.nlp.vocab, validate=True)  # spaCy still checks every pattern
+        self.gated: list[_Steps | Matcher] = []
+        self.label: list[int] = []  # pattern -> its code's string hash
+        self.always: list[int] = []  # patterns with nothing to check first
+        self.rest: list[list[frozenset[int]]] = []  # the other word sets each pattern needs
+        self.trigger: dict[int, list[int]] = {}  # word hash -> patterns it may wake
+        for code_id, pats in token_patterns.items():
+            checker.add(code_id, pats)
+            for tokens in pats:
+                self._add_gated(code_id, tokens)
+        self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        for code_id, seqs in phrases.items():
+            self.phrase_matcher.add(code_id, [Doc(self.nlp.vocab, words=list(w)) for w in sorted(seqs)])
+        self.code_ids = sorted(c for c in set(token_patterns) | set(phrases) if ":" not in c)
+
+    def _sorted(self, codes: Mapping[str, Sequence[Pattern]]
+                ) -> tuple[dict[str, list[list[dict[str, Any]]]], dict[str, set[tuple[str, ...]]]]:
+        """Each code's patterns compiled, as token patterns and as word sequences for the PhraseMatcher,
+        by label (the code id, or ``not:``/``asked:`` before it for traps and question patterns)."""
         token_patterns: dict[str, list[list[dict[str, Any]]]] = {}
         phrases: dict[str, set[tuple[str, ...]]] = {}
-        for code_id, patterns in codes.items():
+        for code, patterns in codes.items():
             for index, pattern in enumerate(patterns, 1):
                 if not self.trained and (missing := needs_trained_pipeline(pattern)):
-                    raise UserError(f"code {code_id!r} pattern #{index}: {', '.join(sorted(missing))} "
+                    raise UserError(f"code {code!r} pattern #{index}: {', '.join(sorted(missing))} "
                                     "needs a trained spaCy pipeline; use LOWER or LEMMA, or choose one")
+                code_id = f"{kind(pattern)}:{code}" if kind(pattern) else code
+                pattern = unwrap(pattern)
                 if isinstance(pattern, str):
                     words = tuple(t.lower_ for t in self.nlp.tokenizer(fold(pattern)))
                     phrases.setdefault(code_id, set()).add(words)
@@ -203,34 +321,30 @@ class PatternMatcher:
                     phrases.setdefault(code_id, set()).update(as_phrases)
                 else:
                     token_patterns.setdefault(code_id, []).append(tokens)
-        if self.needs_lemmas and not self.trained:
-            add_lookup_lemmatizer(self.nlp)
-        # One small Matcher per token pattern, run only on sentences holding a word for each token it
-        # cannot do without: the Matcher checks IN sets in Python token by token, so skipping is the saving.
-        self.gated: list[Matcher] = []
-        self.always: list[int] = []  # patterns with nothing to check first
-        self.required: list[int] = []  # how many word sets each pattern needs
-        self.index: dict[int, list[tuple[int, int]]] = {}  # word hash -> (pattern, which set)
-        for code_id, pats in token_patterns.items():
-            for tokens in pats:
-                matcher = Matcher(self.nlp.vocab, validate=True)
-                matcher.add(code_id, [tokens])
-                sets = self._required(tokens)
-                number = len(self.gated)
-                self.gated.append(matcher)
-                self.required.append(len(sets))
-                if not sets:
-                    self.always.append(number)
-                for which, words in enumerate(sets):
-                    for h in words:
-                        self.index.setdefault(h, []).append((number, which))
-        self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        for code_id, seqs in phrases.items():
-            self.phrase_matcher.add(code_id, [Doc(self.nlp.vocab, words=list(w)) for w in sorted(seqs)])
-        self.code_ids = sorted(set(token_patterns) | set(phrases))
+        return token_patterns, phrases
 
-    def _required(self, tokens: list[dict[str, Any]]) -> list[frozenset[int]]:
-        """For each token the pattern must match at least once: the LOWER hashes it accepts."""
+    def _add_gated(self, code_id: str, tokens: list[dict[str, Any]]) -> None:
+        strings = self.nlp.vocab.strings
+        steps = None if self.trained or self.needs_lemmas else _Steps.compile(tokens, strings)
+        if steps is None:
+            steps = Matcher(self.nlp.vocab)
+            steps.add(code_id, [tokens])
+        sets = self._required(tokens)
+        number = len(self.gated)
+        self.gated.append(steps)
+        self.label.append(strings.add(code_id))
+        if not sets:
+            self.always.append(number)
+            self.rest.append([])
+            return
+        # the rarest set wakes the pattern; the others are checked, most telling first
+        order = sorted(range(len(sets)), key=lambda i: (len(sets[i][1] & _COMMON), len(sets[i][1])))
+        self.rest.append([sets[i][0] for i in order[1:]])
+        for h in sets[order[0]][0]:
+            self.trigger.setdefault(h, []).append(number)
+
+    def _required(self, tokens: list[dict[str, Any]]) -> list[tuple[frozenset[int], frozenset[str]]]:
+        """For each token the pattern must match at least once: the LOWER hashes (and words) it accepts."""
         if self.trained or self.needs_lemmas:
             return []
         strings = self.nlp.vocab.strings
@@ -243,7 +357,7 @@ class PatternMatcher:
             if isinstance(value, dict):
                 words = value.get("IN")
             if words and set(t) <= {"LOWER", "OP"} and (not isinstance(value, dict) or set(value) == {"IN"}):
-                required.append(frozenset(strings.add(w) for w in words))
+                required.append((frozenset(strings.add(w) for w in words), frozenset(words)))
         return required
 
     def _compile(self, pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -262,61 +376,101 @@ class PatternMatcher:
             return self.nlp.pipe(texts, batch_size=BATCH_SIZE)
         return self.nlp.tokenizer.pipe(texts, batch_size=BATCH_SIZE)
 
-    def _spans(self, doc: Doc, bounds: Sequence[tuple[int, int]]) -> Iterator[tuple[str, int, int]]:
-        """Matches in one doc as (code, start, end) character offsets; ``bounds``: its sentences' spans."""
-        if not len(doc):
-            return
-        strings = self.nlp.vocab.strings
-        found = [(m, a, b) for m, a, b in self.phrase_matcher(doc)]
-        idx = doc.to_array("IDX")
+    def _spans(self, doc: Doc, bounds: Sequence[tuple[int, int]]) -> list[tuple[str, int, int, int]]:
+        """Matches in one doc as (code, start, end, k): character offsets, and ``k`` the index of the span in
+        ``bounds`` (the doc's sentences) holding the whole match; a match across two of them is dropped."""
+        if not len(doc) or not bounds:
+            return []
+        columns = doc.to_array(_COLUMNS)  # offsets and word hashes from arrays: no Token objects
+        starts, lower = columns[:, 0].tolist(), columns[:, 1].tolist()
+        cuts = [(bisect_left(starts, a), bisect_left(starts, b)) for a, b in bounds]  # sentences' tokens
+        found = self._phrase_hits(doc, cuts)
         if self.gated:
-            lower = doc.to_array("LOWER")
-            for start, end in bounds:
-                ta, tb = int(idx.searchsorted(start)), int(idx.searchsorted(end))
-                met: dict[int, set[int]] = {}
-                for h in set(lower[ta:tb].tolist()):
-                    for number, which in self.index.get(h, ()):
-                        met.setdefault(number, set()).add(which)
-                run = [n for n, sets in met.items() if len(sets) == self.required[n]] + self.always
-                if run:
-                    sentence = doc[ta:tb]
-                    found += [(m, ta + a, ta + b) for n in run for m, a, b in self.gated[n](sentence)]
-        if found:
-            lengths = doc.to_array("LENGTH")  # offsets from arrays: no Token objects per match
-            for match_id, a, b in found:
-                yield strings[match_id], int(idx[a]), int(idx[b - 1] + lengths[b - 1])
+            found += self._gated_hits(doc, lower, cuts)
+        if not found:
+            return []
+        strings = self.nlp.vocab.strings
+        ends = (columns[:, 0] + columns[:, 2]).tolist()
+        return [(strings[m], starts[a], ends[b - 1], k) for m, a, b, k in found]
 
-    def match_many(
-        self, items: Iterable[tuple[Any, str, Sequence[tuple[int, int]]]]
-    ) -> Iterator[tuple[Any, list[Hit]]]:
-        """``(key, text, turns)`` -> ``(key, hits)``, turns as ``(start, end)`` spans of text to read.
+    def _phrase_hits(self, doc: Doc, cuts: Sequence[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
+        firsts = [ta for ta, _ in cuts]
+        found = []
+        for m, a, b in self.phrase_matcher(doc):
+            k = bisect_right(firsts, a) - 1
+            if k >= 0 and b <= cuts[k][1]:
+                found.append((m, a, b, k))
+        return found
 
-        Texts are tokenised in batches across transcripts (one doc per turn), which is what keeps the
-        per-text overhead low.
+    def _gated_hits(self, doc: Doc, lower: list[int], cuts: Sequence[tuple[int, int]]
+                    ) -> list[tuple[int, int, int, int]]:
+        trigger, rest, gated, label = self.trigger, self.rest, self.gated, self.label
+        found: list[tuple[int, int, int, int]] = []
+        for k, (ta, tb) in enumerate(cuts):
+            words = set(lower[ta:tb])
+            woken = {n for h in words if h in trigger for n in trigger[h]}
+            woken.update(self.always)
+            for n in woken:
+                for needed in rest[n]:  # a plain loop: this is the hot path
+                    if words.isdisjoint(needed):
+                        break
+                else:
+                    steps = gated[n]
+                    if isinstance(steps, _Steps):
+                        found += [(label[n], a, b, k) for a, b in steps(lower, ta, tb)]
+                    else:
+                        found += [(m, ta + a, ta + b, k) for m, a, b in steps(doc[ta:tb])]
+        return found
+
+    def match_many(self, items: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, list[Hit]]]:
+        """``(key, text, turns[, prompts])`` -> ``(key, hits)``; spans are ``(start, end)`` in ``text``.
+
+        ``turns`` are the speech to suggest codes for; ``prompts`` (optional) the interviewer's turns,
+        read only for the question each answer follows. Texts are tokenised in batches across
+        transcripts (one doc per turn), which is what keeps the per-text overhead low.
         """
-        buffered: list[tuple[Any, str, list[Sentence], list[tuple[int, int]]]] = []
+        buffered: list[_Item] = []
 
         def flush() -> Iterator[tuple[Any, list[Hit]]]:
-            pieces = [(i, lo, hi) for i, (_, _, _, turns) in enumerate(buffered) for lo, hi in turns]
-            evidence: list[dict[tuple[str, int], list[tuple[int, int]]]] = [{} for _ in buffered]
-            texts = (fold(buffered[i][1][lo:hi]) for i, lo, hi in pieces)
-            starts = [[x.start for x in sentences] for _, _, sentences, _ in buffered]
-            for (i, lo, hi), doc in zip(pieces, self._docs(texts), strict=True):
-                sentences = buffered[i][2]
-                first = bisect_left(starts[i], lo)
+            # One doc per answer, read from the start of the question it follows (the few words of the
+            # speaker label between them belong to no sentence, so nothing there is kept).
+            pieces = []
+            for i, item in enumerate(buffered):
+                for turn, (lo, hi) in enumerate(item.turns):
+                    question = item.questions.get(turn)
+                    pieces.append((i, turn, question[0] if question else lo, hi, question))
+            found: list[dict[tuple[str, int], list[tuple[int, int]]]] = [{} for _ in buffered]
+            vetoed: list[set[tuple[str, int]]] = [set() for _ in buffered]
+            asked: list[dict[int, Question]] = [{} for _ in buffered]
+            texts = (fold(buffered[i].text[lo:hi]) for i, _, lo, hi, _ in pieces)
+            starts = [[x.start for x in item.sentences] for item in buffered]
+            for (i, turn, lo, hi, question), doc in zip(pieces, self._docs(texts), strict=True):
+                sentences = buffered[i].sentences
+                first = bisect_left(starts[i], buffered[i].turns[turn][0])
                 bounds = [(x.start - lo, x.end - lo) for x in sentences[first:bisect_left(starts[i], hi)]]
-                for code_id, a, b in self._spans(doc, bounds):
-                    at = sentence_at(sentences, lo + a, lo + b, starts[i])
-                    if at is not None:  # a match across two sentences suggests neither
-                        evidence[i].setdefault((code_id, at), []).append((lo + a, lo + b))
-            for (key, _, sentences, _), found in zip(buffered, evidence, strict=True):
-                yield key, _hits(found, sentences, self.context)
+                if question:  # bounds[0] is the question, the answer's sentences follow
+                    bounds.insert(0, (0, question[1] - lo))
+                    first -= 1
+                in_question = []
+                for code_id, a, b, k in self._spans(doc, bounds):
+                    if question and k == 0:
+                        in_question.append((code_id, lo + a, lo + b))
+                    elif code_id.startswith(_TRAP_LABEL):
+                        vetoed[i].add((code_id[len(_TRAP_LABEL):], first + k))
+                    elif not code_id.startswith(_ASKED_LABEL):
+                        found[i].setdefault((code_id, first + k), []).append((lo + a, lo + b))
+                if question:
+                    asked[i][turn] = _question(in_question)
+            for item, f, v, q in zip(buffered, found, vetoed, asked, strict=True):
+                yield item.key, suggest(item.text, item.sentences, f, v, q, self.context)
             buffered.clear()
 
         size = 0
-        for key, text, turns in items:
+        for key, text, turns, *rest in items:
             turns = [(lo, hi) for lo, hi in turns if hi > lo]
-            buffered.append((key, text, split_sentences(text, turns), turns))
+            prompts = [(lo, hi) for lo, hi in (rest[0] if rest else ()) if hi > lo]
+            buffered.append(_Item(key, text, split_sentences(text, turns), turns,
+                                  questions_before(text, turns, prompts) if self.context else {}))
             size += len(turns)
             if size >= BATCH_SIZE:
                 yield from flush()
@@ -324,30 +478,154 @@ class PatternMatcher:
         if buffered:
             yield from flush()
 
-    def match(self, text: str, turns: Sequence[tuple[int, int]]) -> list[Hit]:
-        return next(self.match_many([(None, text, turns)]))[1]
+    def match(self, text: str, turns: Sequence[tuple[int, int]],
+              prompts: Sequence[tuple[int, int]] = ()) -> list[Hit]:
+        return next(self.match_many([(None, text, turns, prompts)]))[1]
 
 
-def _hits(found: Mapping[tuple[str, int], list[tuple[int, int]]], sentences: Sequence[Sentence],
-          context: int = 0) -> list[Hit]:
-    """One hit per (code, sentence); with ``context``, also for that many sentences either side in the
-    same turn, carrying the evidence of the sentence that matched (when they have none of their own)."""
-    found = dict(found)
-    for (code_id, at), spans in list(found.items()):
-        for near in range(max(0, at - context), min(len(sentences), at + context + 1)):
-            if sentences[near].turn == sentences[at].turn and (code_id, near) not in found:
-                found[(code_id, near)] = list(spans)
-    hits = []
-    for (code_id, at), spans in found.items():
-        merged: list[list[int]] = []
-        for s, e in sorted(spans):
-            if merged and s <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], e)
-            else:
-                merged.append([s, e])
-        sentence = sentences[at]
-        hits.append(Hit(code_id, sentence.start, sentence.end, tuple((s, e) for s, e in merged)))
-    return sorted(hits, key=lambda h: (h.start, h.code_id))
+@dataclass
+class _Item:
+    key: Any
+    text: str
+    sentences: list[Sentence]
+    turns: list[tuple[int, int]]
+    questions: dict[int, tuple[int, int]]  # turn index -> span of the question it answers
+
+
+@dataclass(frozen=True)
+class Question:
+    """What the question before an answer matched: codes its words match (``about``), and codes it names
+    outright with a code's question patterns (``names``, with the words)."""
+
+    about: frozenset[str] = frozenset()
+    names: Mapping[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
+
+
+_NO_QUESTION = Question()
+_BY_START_THEN_CODE = itemgetter(1, 0)
+
+
+def _question(spans: Sequence[tuple[str, int, int]]) -> Question:
+    traps = {c[len(_TRAP_LABEL):] for c, _, _ in spans if c.startswith(_TRAP_LABEL)}
+    names: dict[str, list[tuple[int, int]]] = {}
+    for c, a, b in spans:
+        if c.startswith(_ASKED_LABEL) and c[len(_ASKED_LABEL):] not in traps:
+            names.setdefault(c[len(_ASKED_LABEL):], []).append((a, b))
+    return Question(frozenset(c for c, _, _ in spans if ":" not in c and c not in traps),
+                    {c: _merged(v) for c, v in names.items()})
+
+
+def questions_before(text: str, turns: Sequence[tuple[int, int]], prompts: Sequence[tuple[int, int]]
+               ) -> dict[int, tuple[int, int]]:
+    """turn index -> the last sentence of the prompt right before that turn (nobody else spoke between)."""
+    out: dict[int, tuple[int, int]] = {}
+    prompts = sorted(prompts)
+    ends = [hi for _, hi in prompts]
+    is_prompt = set(prompts)
+    previous_end = 0
+    for index, (lo, hi) in enumerate(turns):
+        j = bisect_right(ends, lo) - 1  # the last prompt ending before this turn starts
+        if j >= 0 and prompts[j][0] >= previous_end:
+            pieces = sentence_spans(text, [prompts[j]])
+            if pieces:
+                out[index] = pieces[-1]
+        if (lo, hi) not in is_prompt:  # with every speaker read, a question is also a turn
+            previous_end = hi
+    return out
+
+
+def suggest(text: str, sentences: Sequence[Sentence], found: Mapping[tuple[str, int], list[tuple[int, int]]],
+            vetoed: Set[tuple[str, int]] = frozenset(), asked: Mapping[int, Question] | None = None,
+            context: int = DEFAULT_CONTEXT) -> list[Hit]:
+    """The decision rules: which (sentence, code) pairs to suggest from where each code's patterns matched.
+
+    ``found`` holds each matching sentence's evidence by (code, sentence index), ``vetoed`` the
+    sentences holding one of the code's traps, ``asked`` what the question before each turn (by turn
+    index) matched. With ``context`` 0 a sentence is suggested a code only on its own words. With
+    ``context`` k >= 1, within one answer (turn), a code is also suggested for
+
+    - the k sentences after a sentence that matched it (people go on about a point), stopping at a
+      sentence with words of its own for another code (a new point),
+    - every sentence between two that matched it (one passage),
+    - every sentence of the answer when the question before it matched the code too (the question set
+      the topic and the answer took it up), and
+    - every sentence of the answer when the question names the code with one of its question patterns
+      ("And confidentiality?"); their evidence is the question's words,
+
+    never for a sentence holding one of the code's traps, nor for a filler ("Yeah.", "Um.") that has no
+    match of its own. A sentence without its own match carries the evidence of the nearest one that has.
+    """
+    asked = asked or {}
+    own = {key: (tuple(spans) if len(spans) == 1 else _merged(spans)) for key, spans in found.items()
+           if key not in vetoed}
+    chosen = dict(own)
+    if context > 0:
+        turn_of = [x.turn for x in sentences]
+        matching = {at for _, at in own}
+        fillers: dict[int, bool] = {}
+        for (code_id, turn), matched in _matches_by_turn(own, sentences, asked).items():
+            lo, hi = bisect_left(turn_of, turn), bisect_left(turn_of, turn + 1)
+            question = asked.get(turn, _NO_QUESTION)
+            for near in _reach(code_id, matched, question, lo, hi, matching, context):
+                if (code_id, near) in vetoed:
+                    continue
+                if near not in fillers:
+                    fillers[near] = is_filler(text[sentences[near].start:sentences[near].end])
+                if not fillers[near]:
+                    chosen[(code_id, near)] = (own[(code_id, _nearest(matched, near))] if matched
+                                               else question.names[code_id])
+    hits = [Hit(code_id, sentences[at].start, sentences[at].end, spans)
+            for (code_id, at), spans in chosen.items()]
+    hits.sort(key=_BY_START_THEN_CODE)
+    return hits
+
+
+def _matches_by_turn(own: Mapping[tuple[str, int], Any], sentences: Sequence[Sentence],
+                     asked: Mapping[int, Question]) -> dict[tuple[str, int], list[int]]:
+    """(code, turn) -> the sentences of that turn matching the code, in order; a turn whose question
+    names a code is there too, with no sentence of its own perhaps."""
+    by_turn: dict[tuple[str, int], list[int]] = {}
+    for code_id, at in sorted(own):
+        by_turn.setdefault((code_id, sentences[at].turn), []).append(at)
+    for turn, question in asked.items():
+        for code_id in question.names:
+            by_turn.setdefault((code_id, turn), [])
+    return by_turn
+
+
+def _reach(code_id: str, matched: list[int], question: Question, lo: int, hi: int, matching: Set[int],
+           context: int) -> list[int]:
+    """The sentences of one answer (``lo``..``hi``) a code reaches beyond those matching it."""
+    if (matched and code_id in question.about) or code_id in question.names:
+        wanted = set(range(lo, hi))  # the whole answer
+    else:
+        wanted = set(range(matched[0], matched[-1] + 1))  # the passage between matches
+        for at in matched:  # and what follows each match, up to a new point
+            for near in range(at + 1, min(hi, at + context + 1)):
+                if near in matching:
+                    break
+                wanted.add(near)
+    wanted.difference_update(matched)
+    return sorted(wanted)
+
+
+def _nearest(matched: list[int], near: int) -> int:
+    """The matching sentence nearest to ``near``, the earlier on a tie."""
+    j = bisect_left(matched, near)
+    if j == len(matched) or (j and near - matched[j - 1] <= matched[j] - near):
+        j -= 1
+    return matched[j]
+
+
+def _merged(spans: Sequence[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
+    """Evidence spans sorted, overlapping ones joined."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], e))
+        else:
+            out.append((s, e))
+    return tuple(out)
 
 
 def match_texts(matcher: PatternMatcher, texts: Iterable[str]) -> int:

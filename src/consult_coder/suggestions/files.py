@@ -55,7 +55,8 @@ def suggest_files(
     """
     transcripts = read_transcripts(paths)
     matcher = PatternMatcher({c.id: c.patterns for c in book.codes if c.patterns}, pipeline, context)
-    items = ((i, t.text, speech_turns(((u.start, u.end, u.speaker_kind) for u in t.turns), all_speakers))
+    items = ((i, t.text, speech_turns(((u.start, u.end, u.speaker_kind) for u in t.turns), all_speakers),
+              [(u.start, u.end) for u in t.turns if u.speaker_kind == "interviewer"])
              for i, t in enumerate(transcripts))
     for done, (i, hits) in enumerate(matcher.match_many(items), 1):
         t = transcripts[i]

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.access import Viewer, require_lead, visible
 from consult_coder.codebook import bump_version
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Transcript, utcnow
@@ -87,8 +88,10 @@ def log_odds(coded: Counter, other: Counter, prior: Counter) -> dict[tuple[str, 
     return scores
 
 
-def candidates(session: Session, coder: str, code_id: str, top: int = 20) -> list[Candidate]:
+def candidates(session: Session, coder: str, code_id: str, top: int = 20, *,
+               viewer: Viewer) -> list[Candidate]:
     """The words and phrases most typical of ``code_id`` in ``coder``'s coding, best first."""
+    visible(viewer, coder, "The codings")
     if session.get(Code, code_id) is None:
         raise UserError(f"There is no code {code_id!r} in the codebook")
     ref = reference(session, coder)
@@ -119,6 +122,7 @@ def set_patterns(session: Session, code_id: str, patterns: list[Pattern], actor:
     code = session.get(Code, code_id)
     if code is None:
         raise UserError(f"There is no code {code_id!r} in the codebook")
+    require_lead(session, actor, "Changing the codebook")
     checked = patterns_for_code(code.name, patterns)
     before = list(code.patterns or [])
     if checked != before:

@@ -4,7 +4,12 @@ A code's ``patterns`` is a list; each item is either
 
 - a **phrase**: a string, matched as a whole phrase ignoring case (``"further than this room"``), or
 - a **token pattern**: a list of token dicts as spaCy's ``Matcher`` takes them
-  (``[{"LEMMA": "hear"}, {"LOWER": "me"}]``, with ``LOWER``, ``LEMMA``, ``IN``, ``OP``, ``REGEX`` …).
+  (``[{"LEMMA": "hear"}, {"LOWER": "me"}]``, with ``LOWER``, ``LEMMA``, ``IN``, ``OP``, ``REGEX`` …), or
+- a **trap**: ``{"not": <phrase or token pattern>}`` — the theme's word in another sense ("my goal in
+  football", "the boundaries of the village"): a sentence holding it is never suggested this code, or
+- a **question**: ``{"asked": <phrase or token pattern>}`` — matched only in the interviewer's question
+  right before an answer ("And confidentiality?", "How often did you see her?"): the question names the
+  theme, so every sentence of the answer is suggested this code.
 
 That is the convention of spaCy's ``EntityRuler`` (a string is a phrase, a list is a token pattern),
 minus the label, which is the code. Token patterns are checked by ``Matcher(vocab, validate=True)``;
@@ -20,7 +25,10 @@ from typing import Any
 from consult_coder.errors import UserError
 from consult_coder.limits import MAX_PATTERN_TOKENS, MAX_PATTERNS_PER_CODE, MAX_PHRASE_CHARS
 
-Pattern = str | list[dict[str, Any]]
+Pattern = str | list[dict[str, Any]] | dict[str, Any]
+TRAP = "not"  # {"not": pattern}: a sentence holding it does not get the code
+ASKED = "asked"  # {"asked": pattern}: a question holding it sets the code as the answer's theme
+WRAPPERS = (TRAP, ASKED)
 
 # Filled only by a trained pipeline; the default blank pipeline leaves them empty, so a pattern
 # using them would silently match nothing there (the engine refuses it with one line instead).
@@ -55,8 +63,29 @@ def _spacy_reason(exc: Exception) -> str:
     return f"token {token}, {where}: {msg}"
 
 
+def kind(pattern: Pattern) -> str:
+    """``""`` for a phrase or token pattern, else its wrapper: ``"not"`` (a trap) or ``"asked"``."""
+    return next(iter(pattern)) if isinstance(pattern, dict) else ""
+
+
+def unwrap(pattern: Pattern) -> str | list[dict[str, Any]]:
+    """The phrase or token pattern inside a trap or question pattern (the pattern itself otherwise)."""
+    return pattern[kind(pattern)] if isinstance(pattern, dict) else pattern
+
+
 def check_pattern(pattern: Any) -> Pattern:
     """One pattern in its stored form, or ValueError saying what is wrong with it."""
+    if isinstance(pattern, dict):
+        if len(pattern) != 1 or next(iter(pattern)) not in WRAPPERS:
+            raise ValueError(f'a dict here is a trap, {{"{TRAP}": pattern}}, or a question, {{"{ASKED}": '
+                             "pattern}, with nothing else in it")
+        key, inner = next(iter(pattern.items()))
+        if isinstance(inner, dict):
+            raise ValueError(f'"{key}" holds a phrase or a token pattern, not another dict')
+        try:
+            return {key: check_pattern(inner)}
+        except ValueError as exc:
+            raise ValueError(f'in "{key}": {exc}') from None
     if isinstance(pattern, str):
         phrase = " ".join(pattern.split())
         if not phrase:
@@ -65,7 +94,8 @@ def check_pattern(pattern: Any) -> Pattern:
             raise ValueError(f"a phrase longer than {MAX_PHRASE_CHARS} characters")
         return phrase
     if not isinstance(pattern, list):
-        raise ValueError("should be a phrase (text) or a token pattern (a list of token dicts)")
+        raise ValueError("should be a phrase (text), a token pattern (a list of token dicts), a trap "
+                         f'({{"{TRAP}": pattern}}) or a question ({{"{ASKED}": pattern}})')
     if not pattern:
         raise ValueError("an empty token pattern")
     if len(pattern) > MAX_PATTERN_TOKENS:
@@ -129,6 +159,8 @@ def to_json(patterns: list[Pattern]) -> str:
 
 def attributes(pattern: Pattern) -> set[str]:
     """The token attributes a pattern uses, upper-cased (a phrase uses LOWER)."""
+    if isinstance(pattern, dict):
+        return attributes(unwrap(pattern))
     if isinstance(pattern, str):
         return {"LOWER"}
     return {str(k).upper() for token in pattern for k in token if str(k).upper() != "OP"}

@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from consult_coder.access import Viewer, visible
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Coder, Coding, Progress, Suggestion, Transcript
 from consult_coder.sentences import Sentence, sentences_touching, split_sentences
 from consult_coder.suggestions.engine import PatternMatcher
 from consult_coder.suggestions.patterns import Pattern
-from consult_coder.suggestions.store import _turns, settings
+from consult_coder.suggestions.store import _prompts, _turns, settings
 
 Key = tuple[int, int, int]  # transcript id, sentence start, sentence end
 
@@ -171,11 +172,12 @@ def stored_predictions(session: Session, ref: Reference,
 
 
 def evaluate(session: Session, coder: str, source: str = "pattern",
-             transcript_ids: Iterable[int] | None = None) -> QualityTable:
+             transcript_ids: Iterable[int] | None = None, *, viewer: Viewer) -> QualityTable:
     """The stored suggestions of ``source`` scored against ``coder``'s finished transcripts.
 
     Refresh the suggestions first (:func:`consult_coder.suggestions.store.refresh`) for current figures.
     """
+    visible(viewer, coder, "The codings")
     ref = reference(session, coder, transcript_ids)
     predicted = set(stored_predictions(session, ref, source))
     return score(ref.codes, ref.gold, predicted, coder, source, len(ref.sentences), len(ref.keys))
@@ -187,15 +189,16 @@ def propose(session: Session, ref: Reference,
     conf = settings(session)
     all_speakers = conf.all_speakers
     matcher = PatternMatcher({k: v for k, v in patterns.items() if v}, conf.pipeline, conf.context)
-    items = ((tid, session.get(Transcript, tid).text, _turns(session, tid, all_speakers))
-             for tid in ref.sentences)
+    items = ((tid, session.get(Transcript, tid).text, _turns(session, tid, all_speakers),
+              _prompts(session, tid)) for tid in ref.sentences)
     return {((tid, h.start, h.end), h.code_id) for tid, hits in matcher.match_many(items) for h in hits}
 
 
 def evaluate_patterns(session: Session, coder: str, patterns: Mapping[str, Sequence[Pattern]],
                       transcript_ids: Iterable[int] | None = None,
-                      source: str = "patterns given") -> QualityTable:
+                      source: str = "patterns given", *, viewer: Viewer) -> QualityTable:
     """Score patterns that are not (or not yet) the codebook's: a draft, or the keyword baseline."""
+    visible(viewer, coder, "The codings")
     ref = reference(session, coder, transcript_ids)
     return score(ref.codes, ref.gold, propose(session, ref, patterns), coder, source, len(ref.sentences),
                  len(ref.keys))
@@ -214,8 +217,9 @@ def keyword_patterns(session: Session) -> dict[str, list[Pattern]]:
 
 
 def false_hits(session: Session, coder: str, code_id: str, source: str = "pattern",
-               transcript_ids: Iterable[int] | None = None) -> list[FalseHit]:
+               transcript_ids: Iterable[int] | None = None, *, viewer: Viewer) -> list[FalseHit]:
     """Sentences suggested for ``code_id`` that ``coder`` did not code with it: what to fix in a pattern."""
+    visible(viewer, coder, "The codings")
     ref = reference(session, coder, transcript_ids)
     stored = stored_predictions(session, ref, source)
     titles = dict(session.execute(select(Transcript.id, Transcript.title)

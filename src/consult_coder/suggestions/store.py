@@ -25,6 +25,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from consult_coder import audit
+from consult_coder.access import Viewer, require_lead, visible
 from consult_coder.coding import add_coding, get_or_create_coder
 from consult_coder.errors import UserError
 from consult_coder.model import (
@@ -102,6 +103,7 @@ def choose_pipeline(session: Session, name: str, actor: str) -> None:
     from consult_coder.storage import set_setting
     from consult_coder.suggestions.engine import load_pipeline
 
+    require_lead(session, actor, "Choosing the suggestions' language pipeline")
     name = (name or "").strip()
     before = get_setting(session, PIPELINE_SETTING, "")
     if name == before:
@@ -139,6 +141,13 @@ def _turns(session: Session, transcript_id: int, all_speakers: bool) -> list[tup
     rows = session.execute(select(Turn.start, Turn.end, Turn.speaker_kind)
                            .where(Turn.transcript_id == transcript_id).order_by(Turn.index))
     return speech_turns(rows, all_speakers)
+
+
+def _prompts(session: Session, transcript_id: int) -> list[tuple[int, int]]:
+    """The interviewer's turns: the engine reads the question each answer follows (never suggests on it)."""
+    rows = session.execute(select(Turn.start, Turn.end).where(Turn.transcript_id == transcript_id,
+                                                              Turn.speaker_kind == "interviewer"))
+    return sorted((s, e) for s, e in rows)
 
 
 # ---------------------------------------------------------------- refresh
@@ -214,7 +223,7 @@ def _match_one(session: Session, matcher: PatternMatcher | None, tid: int, all_s
     tr = session.get(Transcript, tid)
     if matcher is None:
         return tr.title, []
-    return tr.title, matcher.match(tr.text, _turns(session, tid, all_speakers))
+    return tr.title, matcher.match(tr.text, _turns(session, tid, all_speakers), _prompts(session, tid))
 
 
 def _rows(tid: int, hits: Sequence[Hit], source: str, coder_id: int | None = None) -> list[Suggestion]:
@@ -241,12 +250,16 @@ def pending(
     transcript_id: int | None = None,
     code_id: str | None = None,
     limit: int | None = None,
+    *,
+    viewer: Viewer,
 ) -> list[SuggestionView]:
-    """Suggestions still open for ``coder``: one per (sentence, code), in text order.
+    """Suggestions still open for ``coder``: one per (sentence, code), in text order; ``viewer`` is who
+    asks (they are made of ``coder``'s codings, so a blind coder sees their own only).
 
     Left out: rejected by this coder there; already coded by this coder with that code on a span
     touching the sentence; classifier suggestions from a model trained on anyone else's codings.
     """
+    visible(viewer, coder, "The suggestions")
     who = session.scalars(select(Coder).where(Coder.name == coder)).first()
     who_id = who.id if who else -1
     rows = _candidates(session, who_id, transcript_id, code_id)
@@ -315,10 +328,10 @@ def _view(key: tuple[int, str, int, int], group: list[Any], text: str) -> Sugges
                           max(scores) if scores else None)
 
 
-def counts_by_code(session: Session, coder: str) -> dict[str, int]:
+def counts_by_code(session: Session, coder: str, *, viewer: Viewer) -> dict[str, int]:
     """How many suggestions are open for ``coder`` per code (for a review queue's menu)."""
     counts: dict[str, int] = defaultdict(int)
-    for view in pending(session, coder):
+    for view in pending(session, coder, viewer=viewer):
         counts[view.code_id] += 1
     return dict(counts)
 
@@ -365,12 +378,12 @@ def reject(session: Session, suggestion_id: int, coder: str) -> None:
         audit.suggestion_rejected(session, who.name, sug.transcript_id, sug.code_id, sug.start, sug.end)
 
 
-def bulk_preview(session: Session, code_id: str, coder: str, transcript_id: int | None = None
-                 ) -> list[SuggestionView]:
+def bulk_preview(session: Session, code_id: str, coder: str, transcript_id: int | None = None, *,
+                 viewer: Viewer) -> list[SuggestionView]:
     """What :func:`bulk_accept` would code: every open suggestion of ``code_id`` for ``coder``."""
     if session.get(Code, code_id) is None:
         raise UserError(f"There is no code {code_id!r} in the codebook")
-    return pending(session, coder, transcript_id=transcript_id, code_id=code_id)
+    return pending(session, coder, transcript_id=transcript_id, code_id=code_id, viewer=viewer)
 
 
 def bulk_accept(session: Session, code_id: str, coder: str, suggestion_ids: Sequence[int]) -> list[int]:
@@ -379,7 +392,7 @@ def bulk_accept(session: Session, code_id: str, coder: str, suggestion_ids: Sequ
     Suggestions rejected or coded since the preview are skipped rather than accepted.
     """
     who = get_or_create_coder(session, coder)
-    still_open = {v.id for v in pending(session, coder, code_id=code_id)}
+    still_open = {v.id for v in pending(session, coder, code_id=code_id, viewer=Viewer(coder))}
     chosen = []
     for sid in dict.fromkeys(suggestion_ids):
         sug, _ = _suggestion(session, sid, coder)

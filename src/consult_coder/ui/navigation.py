@@ -21,7 +21,10 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("analysis", "Analysis", ":material/bar_chart:", "analysis"),
     ("export", "Export", ":material/download:", "export"),
     ("importer", "Import", ":material/upload_file:", "import"),
+    ("users", "Team & accounts", ":material/manage_accounts:", "team"),
+    ("audit_log", "Audit log", ":material/history:", "audit"),
 ]
+LEAD_PAGES = {"importer", "users", "audit_log"}  # left out of a coder's page list (and re-checked inside)
 CODE_PAGE = "coding"
 JUMP_TRANSCRIPT = "open_transcript_id"  # a transcript id for the Code page to open…
 JUMP_OFFSET = "jump_to"  # …and the code-point offset to scroll to and flash
@@ -32,6 +35,11 @@ def page(module: str, title: str, icon: str, path: str) -> st.Page:
     from the navigation."""
     mod = importlib.import_module(f"consult_coder.ui.pages.{module}")
     return st.Page(mod.render, title=title, icon=icon, url_path=path)
+
+
+def pages_for(lead: bool) -> list[st.Page]:
+    """The pages a person may reach: a page left out of the list cannot be opened at all."""
+    return [page(*spec) for spec in PAGES if lead or spec[0] not in LEAD_PAGES]
 
 
 def open_in_context(transcript_id: int, start: int) -> None:

@@ -11,6 +11,8 @@ from collections.abc import Callable
 import streamlit as st
 
 from consult_coder import codebook_edit as ce
+from consult_coder.access import Viewer
+from consult_coder.analysis import default_layer, layer_label, layer_options
 from consult_coder.codebook import (
     CodeView,
     apply_codebook,
@@ -22,8 +24,10 @@ from consult_coder.codebook import (
 )
 from consult_coder.errors import UserError
 from consult_coder.memos import list_memos, set_memo
-from consult_coder.ui.render import escape_md
-from consult_coder.ui.state import current_coder, get_project, in_session
+from consult_coder.ui import render as show
+from consult_coder.ui import study
+from consult_coder.ui.render import Md, md
+from consult_coder.ui.state import current_coder, current_viewer, get_project, in_session
 
 FLASH = "cb_flash"
 SELECTED = "cb_selected"
@@ -42,26 +46,20 @@ def _run(action: Callable[[], str | None], done: str) -> None:
     try:
         message = action()
     except UserError as exc:
-        st.error(str(exc))
+        show.error(exc)
         return
     st.session_state[FLASH] = message or done
     st.rerun()
 
 
-def _swatch(colour: str) -> str:
-    # ``colour`` is a CodeView's display_colour: always a validated #rrggbb value.
-    return (f'<span style="display:inline-block;width:.9em;height:.9em;border-radius:3px;'
-            f'vertical-align:-.1em;margin-right:.45em;background:{colour}"></span>')
-
-
-def _tree_md(nodes: list[ce.CodeNode]) -> str:
+def _tree_md(nodes: list[ce.CodeNode]) -> Md:
     lines = []
     for n in nodes:
         count = f"{n.count}" + (f" · {n.total} with sub-codes" if n.children else "")
-        indent = f'<span style="display:inline-block;width:{1.4 * n.depth:.1f}em"></span>'
-        name = escape_md(n.code.name) + (" *(archived)*" if n.code.archived else "")
-        lines.append(f"{indent}{_swatch(n.code.display_colour)}{name} ({count})")
-    return "  \n".join(lines)
+        archived = Md(" *(archived)*" if n.code.archived else "")
+        lines.append(md("{}{}{}{} ({})", show.indent(n.depth), show.swatch(n.code.display_colour),
+                        n.code.name, archived, count))
+    return Md("  \n".join(lines))
 
 
 def _label(n: ce.CodeNode) -> str:
@@ -130,10 +128,11 @@ def _merge(coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) -> None:
         return
     target = st.selectbox("Merge into", list(labels), format_func=labels.get, key=f"cb_merge_to_{n.id}")
     into = labels[target].strip()
-    st.caption(f"All {n.count} codings of “{name}” move to the chosen code (a coder's identical span "
-               "is kept once), its memos are appended to that code's, its sub-codes move under it, and "
-               f"“{name}” is then deleted. The audit trail keeps its definition.")
-    sure = st.checkbox(f"Yes, merge “{name}” into “{into}”", key=f"cb_merge_ok_{n.id}", disabled=not coder)
+    st.caption(md("All {} codings of “{}” move to the chosen code (a coder's identical span is kept once), "
+                  "its memos are appended to that code's, its sub-codes move under it, and “{}” is then "
+                  "deleted. The audit trail keeps its definition.", n.count, name, name))
+    sure = st.checkbox(md("Yes, merge “{}” into “{}”", name, into), key=f"cb_merge_ok_{n.id}",
+                       disabled=not coder)
     if st.button("Merge", key=f"cb_merge_{n.id}", type="primary", disabled=not (coder and sure)):
         def merge() -> str:
             r = in_session(ce.merge_codes, n.id, target, coder)
@@ -143,7 +142,8 @@ def _merge(coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) -> None:
 
 
 def _restore(coder: str | None, n: ce.CodeNode) -> None:
-    st.info(f"“{n.code.name}” is archived: its {n.count} codings are kept and it is hidden from the palette.")
+    st.info(md("“{}” is archived: its {} codings are kept and it is hidden from the palette.", n.code.name,
+               n.count))
     if st.button("Restore to the palette", key=f"cb_restore_{n.id}", disabled=not coder):
         _run(lambda: in_session(ce.restore_code, n.id, coder), f"Restored “{n.code.name}”.")
 
@@ -153,7 +153,8 @@ def _what_happens_to_codings(coder: str | None, n: ce.CodeNode,
     """For a code with codings: reassign them (to which code) or archive; and whether that is chosen."""
     choices = [c for c in DELETE_CHOICES if not (n.code.archived and c == "archive")]
     plural = "s" if n.count != 1 else ""
-    choice = st.radio(f"“{n.code.name}” has {n.count} coding{plural}. What should happen to them?", choices,
+    choice = st.radio(md("“{}” has {} coding{}. What should happen to them?", n.code.name, n.count, plural),
+                      choices,
                       index=None, format_func=DELETE_CHOICES.get, key=f"cb_delete_how_{n.id}",
                       disabled=not coder)
     target = None
@@ -169,13 +170,13 @@ def _delete(coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) -> None:
     if n.code.archived:
         _restore(coder, n)
     if n.count == 0:
-        st.caption(f"No coding uses “{name}”: deleting removes it (its sub-codes move up a level).")
+        st.caption(md("No coding uses “{}”: deleting removes it (its sub-codes move up a level).", name))
         choice, target, ready = None, None, True
     else:
         choice, target, ready = _what_happens_to_codings(coder, n, live)
     archive = choice == "archive"
-    sure = st.checkbox(f"Yes, {'archive' if archive else 'delete'} “{name}”", key=f"cb_delete_ok_{n.id}",
-                       disabled=not (coder and ready))
+    sure = st.checkbox(md("Yes, {} “{}”", "archive" if archive else "delete", name),
+                       key=f"cb_delete_ok_{n.id}", disabled=not (coder and ready))
     if st.button("Archive code" if archive else "Delete code", key=f"cb_delete_{n.id}",
                  type="primary", icon=":material/delete:", disabled=not (coder and ready and sure)):
         def delete() -> str:
@@ -186,8 +187,8 @@ def _delete(coder: str | None, n: ce.CodeNode, live: list[ce.CodeNode]) -> None:
         _run(delete, "")
 
 
-def _memos(coder: str | None, code_id: str) -> None:
-    views = in_session(list_memos, "code", code_id)
+def _memos(coder: str | None, code_id: str, viewer: Viewer) -> None:
+    views = in_session(list_memos, "code", code_id, viewer=viewer)
     mine = next((m.text for m in views if coder and m.coder == coder), "")
     if coder:
         text = st.text_area("Your memo on this code", mine, key=f"cb_memo_{code_id}_{coder}", height=120)
@@ -195,7 +196,7 @@ def _memos(coder: str | None, code_id: str) -> None:
             _run(lambda: in_session(set_memo, "code", code_id, coder, text) and None, "Memo saved.")
     for m in views:
         if m.coder != coder:
-            st.markdown(f"**{escape_md(m.coder or 'Team')}**: {escape_md(m.text)}", unsafe_allow_html=True)
+            show.markdown(md("**{}**: {}", m.coder or "Team", m.text))
 
 
 def _import_export(coder: str | None, codes_exist: bool) -> None:
@@ -215,22 +216,51 @@ def _import_export(coder: str | None, codes_exist: bool) -> None:
             c2.download_button("Download CSV", to_csv(book), "codebook.csv", "text/csv")
 
 
+def _layer_counts(codes_exist: bool) -> tuple[str, dict[str, int]]:
+    """The layer the tree counts (the one chosen last here or on the Analysis page) and its coded
+    segments per code, read from the very study the Analysis page reads: the same number on both."""
+    viewer = current_viewer()
+    with get_project().session() as s:
+        layers, default = layer_options(s, viewer), default_layer(s, viewer)
+        if not (codes_exist and default):
+            return "", {}
+        layer = study.choose_layer(layers, default, "cb_layer", "Count the coded segments of",
+                                   "The same layer and count as on the Analysis page (participant speech).")
+    key = study.study_key(viewer, layer, False)
+    try:
+        counts = study.segment_counts(key)
+    except UserError as exc:
+        st.caption(md("{}. Counts below are 0.", exc))
+        return layer_label(layer).lower(), {}
+    st.caption(md("Counts: segments coded in participant speech, {}, as on the Analysis page.",
+                  layer_label(layer).lower()))
+    return layer_label(layer).lower(), counts
+
+
 def render() -> None:
     st.title("Codebook")
-    project, coder = get_project(), current_coder()
+    project, me, viewer = get_project(), current_coder(), current_viewer()
+    coder = me if viewer.is_lead else None  # who may edit: the codebook is the lead's
     if message := st.session_state.pop(FLASH, None):
-        st.success(message)
-    if not coder:
+        show.success(message)
+    if not me:
         st.info("Choose who you are in the sidebar to change the codebook; until then it is read-only.")
+    elif not coder:
+        st.info("The codebook is the lead's to change: you can read it and keep your own memos on codes.")
     show_archived = st.toggle("Show archived codes", key="cb_show_archived")
     with project.session() as s:
-        nodes = [n for root in ce.codebook_tree(s, include_archived=show_archived) for n in root.walk()]
+        nodes = [n for root in ce.codebook_tree(s, include_archived=show_archived, viewer=viewer)
+                 for n in root.walk()]
         version = codebook_version(s)
     live = [n for n in nodes if not n.code.archived]
     left, right = st.columns([2, 3], gap="large")
     with left:
+        layer, counted = _layer_counts(bool(nodes))
         if nodes:
-            st.markdown(_tree_md(nodes), unsafe_allow_html=True)
+            with project.session() as s:
+                tree = ce.codebook_tree(s, include_archived=show_archived, viewer=viewer, counts=counted)
+                shown = [n for root in tree for n in root.walk()]
+            show.markdown(_tree_md(shown), html=True)
         else:
             st.info("No codes yet: create one, or import a codebook file.")
         if coder:
@@ -246,8 +276,9 @@ def render() -> None:
             st.session_state.pop(SELECTED, None)
         chosen = st.selectbox("Code", list(by_id), format_func=lambda c: _label(by_id[c]), key=SELECTED)
         n = by_id[chosen]
-        st.markdown(f"### {_swatch(n.code.display_colour)}{escape_md(n.code.name)}", unsafe_allow_html=True)
-        st.caption(f"id `{n.id}` · {n.count} codings · codebook version {version}")
+        show.markdown(md("### {}{}", show.swatch(n.code.display_colour), n.code.name), html=True)
+        st.caption(md("id {} · {} segments in {} · {} codings by all coders · codebook version {}", n.id,
+                      counted.get(n.id, 0), layer, n.count, version))
         tabs = st.tabs(["Details", "Place in tree", "Merge", "Delete", "Memos"])
         details, place, merge, delete, notes = tabs
         with details:
@@ -259,4 +290,4 @@ def render() -> None:
         with delete:
             _delete(coder, n, live)
         with notes:
-            _memos(coder, n.id)
+            _memos(me, n.id, viewer)

@@ -29,10 +29,11 @@ from consult_coder.memos import MemoView
 from consult_coder.storage import Project
 from consult_coder.suggestions import review
 from consult_coder.suggestions.store import SuggestionView
+from consult_coder.ui import render as show
 from consult_coder.ui.component import build_payload, jump_span, reader
 from consult_coder.ui.navigation import JUMP_OFFSET, JUMP_TRANSCRIPT
-from consult_coder.ui.render import escape_md
-from consult_coder.ui.state import current_coder, get_project
+from consult_coder.ui.render import md
+from consult_coder.ui.state import current_coder, current_viewer, get_project
 from consult_coder.ui.suggestion_refresh import ensure_fresh
 
 READER_KEY = "coding_reader"
@@ -82,7 +83,7 @@ def _handle_pending(project: Project, coder: str) -> None:
         with project.session() as s:
             notice = reader_actions.apply_action(s, coder, tid, action)
     except UserError as exc:
-        st.error(str(exc))
+        show.error(exc)
     else:
         st.session_state[NOTICE_KEY] = notice
 
@@ -173,14 +174,14 @@ def _codebook_sidebar(codes: list[CodeView], code_memos: dict[str, list[MemoView
         for c in codes:
             if c.archived:
                 continue
-            st.markdown(f"**{escape_md(c.name)}**  \n{escape_md(c.definition)}")
+            st.markdown(md("**{}**  \n{}", c.name, c.definition))
             if c.when_to_use:
-                st.caption("Use when: " + escape_md(c.when_to_use))
+                st.caption(md("Use when: {}", c.when_to_use))
             if c.when_not_to_use:
-                st.caption("Not when: " + escape_md(c.when_not_to_use))
+                st.caption(md("Not when: {}", c.when_not_to_use))
             for memo in code_memos.get(c.id, []):
                 whose = "Your memo" if memo.coder else "Team memo"
-                st.caption(f":material/sticky_note_2: {whose}: " + escape_md(memo.text))
+                st.caption(md(":material/sticky_note_2: {}: {}", whose, memo.text))
         st.caption("Write memos on codes on the Codebook page.")
 
 
@@ -205,14 +206,14 @@ def _transcript_memo(project: Project, coder: str, tid: int) -> None:
     key = _memo_key(coder, tid)
     if key not in st.session_state:  # read once; afterwards the box holds what was typed and saved
         with project.session() as s:
-            st.session_state[key] = memos.get_memo(s, "transcript", tid, coder)
+            st.session_state[key] = memos.get_memo(s, "transcript", tid, coder, viewer=Viewer(coder))
     with st.expander("My memo on this transcript", icon=":material/sticky_note_2:",
                      expanded=bool(st.session_state[key])):
         st.text_area("Memo", key=key, on_change=_save_memo, args=(project, coder, tid), height=110,
                      label_visibility="collapsed",
                      placeholder="Impressions, context, questions… saved when you click outside the box")
         if error := st.session_state.pop("coding_memo_error", ""):
-            st.error(error)
+            show.error(error)
         elif st.session_state.pop("coding_memo_saved", None) == tid:
             st.caption(":material/check: Memo saved")
 
@@ -227,7 +228,7 @@ def _find_hits(project: Project, tid: int, query: str) -> tuple[list[list[int]],
         with project.session() as s:
             hits = search.search(s, query, transcript_id=tid, limit=MAX_HITS + 1, context=0)
     except UserError as exc:
-        st.error(str(exc))
+        show.error(exc)
         return [], False
     return [[h.start, h.end] for h in hits[:MAX_HITS]], len(hits) > MAX_HITS
 
@@ -242,7 +243,7 @@ def _progress_button(column: Any, project: Project, coder: str, tid: int, status
             with project.session() as s:
                 coding.set_progress(s, tid, coder, "in_progress" if done else "done")
         except UserError as exc:
-            st.error(str(exc))
+            show.error(exc)
         else:
             st.rerun()
 
@@ -251,8 +252,10 @@ def _toolbar(project: Project, coder: str, tid: int, status: str,
              codes: list[CodeView]) -> tuple[bool, bool, str | None, str]:
     """Whose codings to show, suggestions or not, one code to show only, a search; the progress button."""
     c1, c2, c3, c4 = st.columns([1.45, 1.6, 2.1, 1.4], vertical_alignment="bottom")
-    show_others = c1.toggle("Show other coders", value=False, key="coding_show_others",
-                            help="Off while you code blind: you see only your own codings.")
+    blinded = current_viewer().blind  # a coder, while the lead keeps the project blind
+    show_others = c1.toggle("Show other coders", value=False, key="coding_show_others", disabled=blinded,
+                            help="The project's lead keeps coding blind: you see only your own codings."
+                            if blinded else "Off while you code blind: you see only your own codings.")
     suggest = c1.toggle("Show suggestions", value=True, key=SUGGEST_KEY,
                         help="Code suggestions from the codebook's patterns, outlined with a dashed line: "
                              "click one to accept or reject it.")
@@ -269,8 +272,8 @@ def _caption(view: coding.TranscriptView, coder: str, codings: list[coding.Codin
     p = view.participant
     who = " · ".join(x for x in (p.id, p.group, p.role, p.age_band) if x) if p else "—"
     mine = sum(1 for c in codings if c.coder == coder)
-    st.caption(f"**{escape_md(view.title)}** · {escape_md(who)} · coding as **{escape_md(coder)}** · "
-               f"{mine} of your codings shown · {coding.PROGRESS_LABELS[status]}")
+    st.caption(md("**{}** · {} · coding as **{}** · {} of your codings shown · {}", view.title, who, coder,
+                  mine, coding.PROGRESS_LABELS[status]))
 
 
 def _flash(jump: dict[str, int] | None, view: coding.TranscriptView,
@@ -314,15 +317,15 @@ def render() -> None:
         return
     codes = _codebook(project.location, _codebook_stamp(project))
     with project.session() as s:
-        _codebook_sidebar(codes, memos.code_memos(s, coder))
+        _codebook_sidebar(codes, memos.code_memos(s, Viewer(coder)))
     status = progress.get(tid, "not_started")
     show_others, suggest, code_filter, query = _toolbar(project, coder, tid, status, codes)
-    viewer = Viewer(coder, blind=not show_others)
+    viewer = current_viewer(show_others)
     with project.session() as s:
         try:
             view = coding.open_transcript(s, tid)
         except UserError as exc:
-            st.error(str(exc))
+            show.error(exc)
             return
         codings = coding.codings_for(s, tid, viewer)
         undo_ok = coding.can_undo(s, coder, tid)

@@ -1,4 +1,5 @@
-"""Export: the Word report for the paper, tidy tables, REFI-QDA files — and REFI-QDA import.
+"""Export: the Word report for the paper, tidy tables and REFI-QDA files (importing them is on the Import
+page).
 
 Files are made when a download button is clicked (not on every rerun) and cached by the data
 version, so a second click, or a colleague's, is instant until something in the project changes.
@@ -24,7 +25,9 @@ from consult_coder.export import (
 )
 from consult_coder.export.files import file_name
 from consult_coder.storage import Project, is_empty
-from consult_coder.ui.state import current_coder, get_project
+from consult_coder.ui import render as show
+from consult_coder.ui.render import md
+from consult_coder.ui.state import current_viewer, get_project
 
 BUTTONS: list[tuple[str, str, str, str]] = [  # kind, label, icon, help
     ("docx", "Word report", ":material/description:",
@@ -65,57 +68,36 @@ def _downloads(project: Project, options: ExportOptions, version: tuple[object, 
                                type="primary" if kind == "docx" else "secondary", width="stretch")
 
 
-def _refi_import(project: Project) -> None:
-    from consult_coder.refi import import_qdc, import_qde, import_qdpx
-
-    st.subheader("Import from other QDA software")
-    st.caption("A REFI-QDA project (.qdpx, .qde) or codebook (.qdc) from NVivo, ATLAS.ti, MAXQDA, QualCoder "
-               "or Taguette. Nothing changes unless the whole file imports.")
-    upload = st.file_uploader("REFI-QDA file", type=["qdpx", "qde", "qdc"], key="refi-upload")
-    if upload is not None and st.button("Import", icon=":material/upload:", key="refi-import"):
-        suffix = upload.name.rsplit(".", 1)[-1].lower()
-        importer = {"qdc": import_qdc, "qde": import_qde}.get(suffix, import_qdpx)
-        try:
-            with st.spinner(f"Importing {upload.name}…"), project.session() as s:
-                summary = importer(s, upload.getvalue(), current_coder() or "app", upload.name)
-        except UserError as exc:
-            st.session_state["refi-result"] = ("error", str(exc))
-        else:
-            st.session_state["refi-result"] = ("success", summary.describe())
-    result = st.session_state.get("refi-result")
-    if result:
-        kind, text = result
-        (st.error if kind == "error" else st.success)(text)
-
-
 def render() -> None:
     st.title("Export")
-    project = get_project()
+    project, viewer = get_project(), current_viewer()
     with project.session() as s:
         has_data = not is_empty(s)
         codes_exist = has_codes(s)
-        layers = layer_options(s)
-        default = default_layer(s)
+        layers = layer_options(s, viewer)
+        default = default_layer(s, viewer)
         version = data_version(s)
     if not has_data:
-        st.info("Nothing to export yet: import transcripts on the Import page, or a REFI-QDA project below.")
+        st.info("Nothing to export yet: import transcripts, or a REFI-QDA project, on the Import page.")
+    if not layers:
+        st.info("You have no codings to export yet: code some transcripts first.")
+        return
     left, mid, right = st.columns([2, 2, 3])
     layer = left.selectbox("Whose codings", layers, index=layers.index(default), format_func=layer_label,
                            key="export-layer", help="One coder, the reconciled consensus, or every coder")
     include = mid.toggle("Include interviewer speech", value=False, key="export-interviewer",
                          help="Off: only what participants said counts (interviewer turns are left out)")
     title = right.text_input("Report title", value=DEFAULT_TITLE, key="export-title").strip() or DEFAULT_TITLE
-    options = ExportOptions(layer=layer, include_interviewer=include, title=title)
+    options = ExportOptions(layer=layer, include_interviewer=include, title=title, viewer=viewer)
     if has_data:
         try:
             with project.session() as s:
-                check_layer(s, layer)
+                check_layer(s, layer, viewer)
         except UserError as exc:
-            st.warning(str(exc))
+            show.warning(exc)
             has_data = False
-    st.caption(f"Counting: {layer_label(layer).lower()}; "
-               f"{'interviewer and participant speech' if include else 'participant speech only'}. "
-               "Files are made when you click.")
+    st.caption(md("Counting: {}; {}. Files are made when you click.", layer_label(layer).lower(),
+                  "interviewer and participant speech" if include else "participant speech only"))
     _downloads(project, options, version, codes_exist, has_data)
-    st.divider()
-    _refi_import(project)
+    if viewer.is_lead:  # importing is the lead's (and refused to anyone else by the core)
+        st.caption("To bring in a REFI-QDA project or codebook from other QDA software, use the Import page.")

@@ -5,27 +5,42 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from consult_coder.analysis.labels import attribute_label, value_label, with_labels
 from consult_coder.catalogue import participant_rows, transcript_rows
+from consult_coder.codebook import list_codes
 from consult_coder.coding import SPEAKER_KINDS, TranscriptView, open_transcript, set_speaker_kind
 from consult_coder.errors import UserError
 from consult_coder.storage import is_empty
-from consult_coder.ui.render import escape_md
-from consult_coder.ui.state import get_project, in_session
+from consult_coder.ui import render as show
+from consult_coder.ui.render import md
+from consult_coder.ui.state import current_coder, get_project, in_session, is_lead
+
+LOADED = "sample_loaded"  # the sample's summary, shown once after the rerun that draws the study
 
 
 def _offer_sample() -> None:
+    if not is_lead():
+        st.info("This project is empty: its lead imports the transcripts.")
+        return
     st.info("This project is empty. Import your transcripts, or explore with the synthetic sample study "
             "(32 consultations: 20 young people, 12 clinicians, two coders' sample codings).")
-    if st.button("Load the sample study", type="primary", icon=":material/science:"):
-        from consult_coder.sample import load_demo
+    codes = in_session(list_codes)
+    ready = True
+    if codes:  # a codebook made before any transcript: the sample's codes would change it
+        st.warning(md("This project already has {} code{}. The sample study adds its own codebook: codes "
+                      "with the same id as one of the sample's are overwritten by the sample's.",
+                      len(codes), "s" if len(codes) != 1 else ""))
+        ready = st.checkbox("Load the sample study into this project anyway", key="sample_ok")
+    if st.button("Load the sample study", type="primary", icon=":material/science:", disabled=not ready):
+        from consult_coder.sample import ACTOR, load_demo
 
         with st.spinner("Importing 32 consultations…"):
             try:
-                summary = in_session(load_demo)
+                summary = in_session(load_demo, actor=current_coder() or ACTOR)
             except UserError as exc:
-                st.error(str(exc))
+                show.error(exc)
                 return
-        st.success(summary)
+        st.session_state[LOADED] = summary
         st.rerun()
 
 
@@ -35,9 +50,10 @@ def _speaker_kinds(view: TranscriptView) -> None:
     with st.popover("Speaker roles", icon=":material/record_voice_over:"):
         st.caption("Analysis counts participant speech; interviewer turns are shown in grey.")
         for speaker, kind in speakers:
-            new = st.segmented_control(speaker, SPEAKER_KINDS, default=kind, key=f"kind-{view.id}-{speaker}")
+            new = st.segmented_control(md("{}", speaker), SPEAKER_KINDS, default=kind,
+                                       key=f"kind-{view.id}-{speaker}")
             if new and new != kind:
-                in_session(set_speaker_kind, view.id, speaker, new, st.session_state.get("coder") or "app")
+                in_session(set_speaker_kind, view.id, speaker, new, current_coder() or "app")
                 st.rerun()
 
 
@@ -48,18 +64,18 @@ def _reader(transcript_id: int) -> None:
         st.warning("That transcript is no longer in the project.")
         return
     p = view.participant
-    head = f"**{escape_md(view.title)}** · `{view.source_name}`"
-    if p:
-        head += " · " + " · ".join(escape_md(x) for x in (p.id, p.group, p.role, p.age_band) if x)
-    st.markdown(head)
+    group = value_label("group", p.group) if p and p.group else ""
+    who = [x for x in (p.id, group, p.role, p.age_band) if x] if p else []
+    st.markdown(md("**{}** · {}", view.title, " · ".join([view.source_name, *who])))
     if view.front_matter:
         with st.expander("Front matter (not coded)"):
             st.text(view.front_matter)
-    _speaker_kinds(view)
+    if is_lead():  # who is the interviewer changes everyone's analysis: the lead's to correct
+        _speaker_kinds(view)
     for turn in view.turns:
         cue = f" · {int(turn.cue_start // 60):02d}:{int(turn.cue_start % 60):02d}" \
             if turn.cue_start is not None else ""
-        said = f"**{escape_md(turn.speaker)}**{cue}  \n{escape_md(view.spoken(turn))}"
+        said = md("**{}**{}  \n{}", turn.speaker, cue, view.spoken(turn))
         if turn.kind == "interviewer":  # grey and smaller: not the participant's words
             st.caption(said)
         else:
@@ -68,6 +84,8 @@ def _reader(transcript_id: int) -> None:
 
 def render() -> None:
     st.title("Participants & transcripts")
+    if LOADED in st.session_state:
+        show.success(st.session_state.pop(LOADED))
     project = get_project()
     with project.session() as s:
         if is_empty(s):
@@ -79,16 +97,18 @@ def render() -> None:
     groups = sorted(g for g in people["group"].dropna().unique() if g)
     roles = sorted(r for r in people["role"].dropna().unique() if r)
     c1, c2 = st.columns(2)
-    pick_groups = c1.multiselect("Group", groups, placeholder="All groups")
+    pick_groups = c1.multiselect("Group", groups, format_func=lambda g: value_label("group", g),
+                                 placeholder="All groups")
     pick_roles = c2.multiselect("Role", roles, placeholder="All roles")
     shown = people
     if pick_groups:
         shown = shown[shown["group"].isin(pick_groups)]
     if pick_roles:
         shown = shown[shown["role"].isin(pick_roles)]
-    st.caption(f"{len(shown)} of {len(people)} participants · "
-               + " · ".join(f"{g}: {(people['group'] == g).sum()}" for g in groups))
-    st.dataframe(shown, hide_index=True, width="stretch")
+    st.caption(md("{} of {} participants · {}", len(shown), len(people),
+                  " · ".join(f"{value_label('group', g)}: {(people['group'] == g).sum()}" for g in groups)))
+    readable = with_labels(shown)  # "Young people", "Age band": the words of the Analysis page
+    st.dataframe(readable.rename(columns=attribute_label), hide_index=True, width="stretch")
 
     st.subheader("Read a transcript")
     visible = transcripts[transcripts["participant_id"].isin(shown["participant_id"])
