@@ -10,7 +10,6 @@ from the keys component's callback, in ``st.session_state["suggest_key"]``.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from consult_coder.model import Code, Coder, Coding, Event, Progress, Suggestion
 from consult_coder.sample import load_demo
 from consult_coder.storage import Project, get_setting, open_project
 from consult_coder.suggestions import review, store
-from consult_coder.ui.render import escape_md
+from consult_coder.ui.render import inert, shown
 from tests.factories import build_suggestion_study, in_session, sentence_span
 
 # The app's real page list, opened on the given page as if chosen in the menu.
@@ -61,6 +60,11 @@ def card(at: AppTest) -> list[str]:
     return [e.value for e in at.get("caption") + at.get("markdown")]
 
 
+def said(at: AppTest, kind: str) -> list[str]:
+    """The text of every element of a kind (success, error, caption …) as a reader sees it."""
+    return [shown(e.value) for e in at.get(kind)]
+
+
 def codings(project: Project) -> list[tuple[str, str, str, str]]:
     """(coder, code, origin, coded text) of every coding, in text order."""
     with project.session() as s:
@@ -72,11 +76,6 @@ def codings(project: Project) -> list[tuple[str, str, str, str]]:
 def mine(project: Project) -> list[tuple[str, str, str]]:
     return [(code, origin, text) for who, code, origin, text in codings(project) if who == "amira"]
 
-
-def shown(markdown: str) -> str:
-    """What a reader sees of a markdown source whose user text was escaped: the text without the
-    backslashes."""
-    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def press(at: AppTest, key: str) -> AppTest:
@@ -94,12 +93,12 @@ def test_the_queue_shows_one_suggestion_in_its_turn_with_the_evidence_in_bold(st
     assert at.title[0].value == "Suggestions"
     assert at.selectbox(key="suggest_code").value == "empathy"  # the first code with open suggestions
     assert "Empathy — 2 open" in at.selectbox(key="suggest_code").options
-    shown = card(at)
-    assert "Suggestion 1 of 2 open · from pattern" in shown
-    assert r"P11 consultation · P11 · youth · young person" in shown
-    assert (r":violet-background[She really **heard me**\.] It won't go further than this room, she said\. "
-            r"We made a plan for the mornings\.") in shown
-    assert r"Suggested: **Empathy** — because: “heard me”" in shown
+    said = card(at)
+    assert "Suggestion 1 of 2 open · from pattern" in said
+    assert "P11 consultation · P11 · youth · young person" in said
+    assert (r":violet-background[She really **heard me**\.] It won\'t go further than this room\, she said\. "
+            r"We made a plan for the mornings\.") in said
+    assert r"Suggested: **Empathy** — because: “heard me”" in said
     assert at.get("progress")[0].proto.text == "0 of 2 suggestions of this code decided"
 
 
@@ -126,7 +125,7 @@ def test_accept_codes_the_sentence_as_the_reviewer_with_origin_suggested(study) 
     at.button(key="suggest_accept").click().run()
     assert not at.exception
     assert mine(project) == [("empathy", "suggested", "She really heard me.")]
-    assert at.success[0].value.startswith("Accepted: the sentence is coded Empathy")
+    assert said(at, "success")[0].startswith("Accepted: the sentence is coded Empathy")
     assert "Suggestion 1 of 1 open · from pattern" in card(at)  # the next one takes its place
     assert at.get("progress")[0].proto.text == "1 of 2 suggestions of this code decided"
 
@@ -169,7 +168,7 @@ def test_buttons_move_and_the_last_suggestion_ends_the_queue(study) -> None:
     assert "Suggestion 2 of 2 open · from pattern" in card(at) and at.button(key="suggest_next").disabled
     at.button(key="suggest_reject").click().run()
     at.button(key="suggest_reject").click().run()
-    assert "Nothing left to review for Empathy." in [s.value for s in at.success]
+    assert "Nothing left to review for Empathy." in said(at, "success")
     assert at.selectbox(key="suggest_code").options[0] == "Empathy — 0 open"
 
 
@@ -202,15 +201,15 @@ def test_bulk_accept_codes_exactly_what_the_preview_listed(study) -> None:
     at.button(key="suggest_bulk_preview").click().run()
     texts = [m.value for m in at.markdown]
     assert "**2** sentences would be coded **Confidentiality**:" in texts
-    assert r"- It won't go further than this room, she said\. — *P11 consultation*" in texts
-    assert r"- I didn't want my mum hearing about it\. — *P11 consultation*" in texts
+    assert r"- It won\'t go further than this room\, she said\. — *P11 consultation*" in texts
+    assert r"- I didn\'t want my mum hearing about it\. — *P11 consultation*" in texts
     at.button(key="suggest_bulk_accept").click().run()
     assert not at.exception
-    assert "Coded 2 sentence(s) Confidentiality." in [s.value for s in at.success]
+    assert "Coded 2 sentence(s) Confidentiality." in said(at, "success")
     assert mine(project) == [
         ("confidentiality", "suggested", "It won't go further than this room, she said."),
         ("confidentiality", "suggested", "I didn't want my mum hearing about it.")]
-    assert "Nothing left to review for Confidentiality." in [s.value for s in at.success]
+    assert "Nothing left to review for Confidentiality." in said(at, "success")
 
 
 # ---------------------------------------------------------------- quality and false hits
@@ -255,7 +254,7 @@ def test_a_weak_codes_false_hits_are_one_click_away_and_open_in_context(study) -
     assert at.subheader[0].value == "False hits of Therapy environment"
     passages = [m.value for m in at.markdown if "violet-background" in m.value]
     assert passages == [
-        r"She really heard me\. :violet-background[It won't go further than this **room**, she said\.] "
+        r"She really heard me\. :violet-background[It won\'t go further than this **room**\, she said\.] "
         r"We made a plan for the mornings\.",
         r"Nobody at school would hear about it\. :violet-background[I liked the quiet **room**\.] "
         r"We wrote down goals for each month\."]
@@ -320,7 +319,7 @@ def test_a_passage_cut_to_its_window_says_so(study) -> None:
         whole = review.in_context(s, ids["P11"], start, end, [(start + 4, start + 8)])
     assert passage_markdown(cut) == (r"… about it\. :violet-background[The **room** was tiny and next to the "
                                      r"kitchen\.] Each week …")
-    assert passage_markdown(whole).startswith(r"I didn't want my mum") and "…" not in passage_markdown(whole)
+    assert passage_markdown(whole).startswith(r"I didn\'t want my mum") and "…" not in passage_markdown(whole)
 
 
 def test_a_suggestion_made_by_its_neighbour_says_where_its_evidence_is(study) -> None:
@@ -374,8 +373,8 @@ def test_a_codes_name_is_shown_as_text_wherever_it_appears(study) -> None:
         s.get(Code, "therapy_environment").name = HOSTILE
     at = app()
     at.selectbox(key="suggest_code").set_value("therapy_environment").run()
-    assert f"Suggested: **{escape_md(HOSTILE)}** — because: “room”" in [m.value for m in at.markdown]
-    assert f"Accept all open suggestions of {escape_md(HOSTILE)}" in [e.label for e in at.expander]
+    assert f"Suggested: **{inert(HOSTILE)}** — because: “room”" in [m.value for m in at.markdown]
+    assert f"Accept all open suggestions of {inert(HOSTILE)}" in [e.label for e in at.expander]
     at.button(key="suggest_accept").click().run()
     assert [shown(m.value) for m in at.success] == [
         f"Accepted: the sentence is coded {HOSTILE} (undo it on the Code page)."]
@@ -383,7 +382,7 @@ def test_a_codes_name_is_shown_as_text_wherever_it_appears(study) -> None:
     at.segmented_control(key="suggest_section").set_value("Quality").run()
     at.button(key="suggest_false_therapy_environment").click().run()
     assert [shown(h.value) for h in at.subheader] == [f"False hits of {HOSTILE}"]
-    assert f":material/warning: {escape_md(HOSTILE)}" in [m.value for m in at.markdown]
+    assert f":material/warning: {inert(HOSTILE)}" in [m.value for m in at.markdown]
     assert not unescaped_markup(at)
     at.segmented_control(key="suggest_section").set_value("Learn").run()
     at.selectbox(key="suggest_learn_code").set_value("therapy_environment").run()
@@ -410,8 +409,8 @@ def test_a_mined_candidate_becomes_a_pattern_in_one_click_and_is_suggested_next(
         [event] = s.scalars(select(Event).where(Event.action == "code.update")).all()
         assert (event.entity_id, event.actor) == ("goal_setting", "amira")
         assert event.payload["after"]["patterns"][-1] == [{"LEMMA": "plan"}]
-    assert "“plan” is now a pattern of Goal setting; its suggestions are matched again." in [
-        s.value for s in at.success]
+    added = "“plan” is now a pattern of Goal setting; its suggestions are matched again."
+    assert added in said(at, "success")
     assert ":material/check: added" in [c.value for c in at.caption]
     at.segmented_control(key="suggest_section").set_value("Review").run()  # refreshed on the way
     at.selectbox(key="suggest_code").set_value("goal_setting").run()
@@ -428,7 +427,7 @@ def test_the_classifier_is_trained_on_a_button_and_shows_its_cross_validated_fig
     assert "Not trained on these codings yet." in [c.value for c in at.caption]
     at.button(key="suggest_train").click().run()
     assert not at.exception
-    assert "Trained on the consensus; its cross-validated figures are below." in [s.value for s in at.success]
+    assert "Trained on the consensus; its cross-validated figures are below." in said(at, "success")
     units = [c.value for c in at.caption if c.value.startswith("Against the consensus")]
     assert units and "2 finished transcript(s), 12 sentences" in units[0]
     assert any(m.value == "Goal setting" for m in at.markdown)  # the one code coded on 5+ sentences
@@ -464,7 +463,9 @@ def test_settings_are_saved_audited_and_refresh_the_suggestions(study) -> None:
         assert [e.entity_id for e in changed] == ["suggest_context", "suggest_all_speakers"]
         views = review.pending_for(s, Viewer("amira"), code_id="empathy")
     assert "How did the sessions feel?" not in [v.sentence for v in views]
-    assert "It won't go further than this room, she said." in [v.sentence for v in views]  # context 1
+    # context 1: the sentence after a match, unless it has words of its own for another code (a new point)
+    assert "It won't go further than this room, she said." not in [v.sentence for v in views]
+    assert "The plan was written in my words." in [v.sentence for v in views]
 
 
 def test_a_context_out_of_range_is_refused_in_one_line(sqlite_project) -> None:
@@ -558,7 +559,8 @@ def test_a_blind_coder_measures_only_against_their_own_codings(study) -> None:
             with pytest.raises(UserError, match="You are coding blind"):
                 reads()
         assert review.references(s, Viewer("amira", role="coder", blind=False)) == ["consensus"]
-        assert review.references(s, Viewer("amira", role="lead", blind=True)) == ["consensus"]
+        assert review.references(s, Viewer("amira", role="lead", blind=False)) == ["consensus"]
+        assert review.references(s, Viewer("amira", role="lead", blind=True)) == []
     start, end = sentence_span(project, ids["P11"], "She really heard me.")
     from consult_coder import coding
 

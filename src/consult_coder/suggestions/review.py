@@ -5,8 +5,8 @@ Blind coding holds in two ways. A reviewer is offered only suggestions that neve
 coder's codings (:func:`consult_coder.suggestions.store.pending`: the codebook's patterns, a classifier
 trained on their own codings, and their own decisions). And the figures that *are* made from a coder's
 codings — quality against a reference layer, its false hits, the words mined from it, a classifier
-trained on it — are measured against another coder's layer (the consensus included) only for a lead,
-or for a viewer who is not blind (:func:`may_measure`).
+trained on it — are measured against another coder's layer (the consensus included) only for a viewer
+who is not blind (:func:`may_measure`, as ``access.visible`` in the core reads).
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ def pending_for(session: Session, viewer: Viewer, transcript_id: int | None = No
     """The suggestions still open for the viewer (nothing before a coder is chosen)."""
     if viewer.name is None:
         return []
-    return store.pending(session, viewer.name, transcript_id=transcript_id, code_id=code_id)
+    return store.pending(session, viewer.name, transcript_id=transcript_id, code_id=code_id, viewer=viewer)
 
 
 def review_queues(session: Session, viewer: Viewer) -> list[CodeQueue]:
@@ -169,8 +169,9 @@ def reject_on(session: Session, transcript_id: int, suggestion_id: int, coder: s
 # ---------------------------------------------------------------- quality, measured within blindness
 
 def may_measure(viewer: Viewer, reference: str) -> bool:
-    """Whether the viewer may see figures made from ``reference``'s codings."""
-    return reference == viewer.name or viewer.is_lead or not viewer.blind
+    """Whether the viewer may see figures made from ``reference``'s codings (as the core's reads
+    decide: their own, or anyone's once not blind)."""
+    return viewer.may_see(reference)
 
 
 def _check(viewer: Viewer, reference: str) -> None:
@@ -200,13 +201,13 @@ def quality_for(session: Session, viewer: Viewer, reference: str, source: str = 
     if source == "classifier":
         from consult_coder.suggestions.classifier import cross_validated_table
 
-        return cross_validated_table(session, reference)
+        return cross_validated_table(session, reference, viewer=viewer)
     if source == "keywords":
         return quality.evaluate_patterns(session, reference, quality.keyword_patterns(session),
-                                         source="code-name keywords")
+                                         source="code-name keywords", viewer=viewer)
     if source != "pattern":
         raise UserError(f"Unknown suggestion source {source!r}: use one of {', '.join(SOURCES)}")
-    return quality.evaluate(session, reference, "pattern")
+    return quality.evaluate(session, reference, "pattern", viewer=viewer)
 
 
 def false_hits_for(session: Session, viewer: Viewer, reference: str, code_id: str) -> list[FalseHit]:
@@ -214,7 +215,7 @@ def false_hits_for(session: Session, viewer: Viewer, reference: str, code_id: st
     _check(viewer, reference)
     from consult_coder.suggestions.quality import false_hits
 
-    return false_hits(session, reference, code_id)
+    return false_hits(session, reference, code_id, viewer=viewer)
 
 
 def candidates_for(session: Session, viewer: Viewer, reference: str, code_id: str, top: int = 15) -> list:
@@ -222,7 +223,7 @@ def candidates_for(session: Session, viewer: Viewer, reference: str, code_id: st
     _check(viewer, reference)
     from consult_coder.suggestions.mining import candidates
 
-    return candidates(session, reference, code_id, top=top)
+    return candidates(session, reference, code_id, top=top, viewer=viewer)
 
 
 def patterns_text(patterns: Sequence[object]) -> str:
@@ -260,7 +261,7 @@ def train_for(session: Session, viewer: Viewer, reference: str, progress: Step |
     _check(viewer, reference)
     from consult_coder.suggestions.classifier import train
 
-    return train(session, reference, progress=progress)
+    return train(session, reference, progress=progress, viewer=viewer)
 
 
 # ---------------------------------------------------------------- when to refresh

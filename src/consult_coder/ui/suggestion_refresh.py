@@ -12,7 +12,8 @@ import streamlit as st
 from consult_coder.errors import UserError
 from consult_coder.storage import Project
 from consult_coder.suggestions import review, store
-from consult_coder.ui.render import escape_md
+from consult_coder.ui import render as show
+from consult_coder.ui.render import md
 
 FRESH_KEY = "suggest_fresh"  # what review.freshness said when this session last refreshed
 
@@ -27,14 +28,14 @@ def ensure_fresh(project: Project) -> bool:
 
     def step(done: int, total: int, title: str) -> None:
         bar.progress(done / total if total else 1.0,
-                     text=f"Matching suggestions: {done} of {total} transcripts · {escape_md(title)}")
+                     text=md("Matching suggestions: {} of {} transcripts · {}", done, total, title))
 
     try:
         with project.session() as s:
             store.refresh(s, step)
             stamp = review.freshness(s)
     except UserError as exc:
-        st.error(f"Suggestions could not be brought up to date: {exc}")
+        show.error(f"Suggestions could not be brought up to date: {exc}")
         return False
     finally:
         bar.empty()

@@ -26,10 +26,11 @@ from consult_coder.codebook import list_codes
 from consult_coder.errors import UserError
 from consult_coder.suggestions import mining, review, store
 from consult_coder.suggestions.quality import CodeQuality, QualityTable
+from consult_coder.ui import render as show
 from consult_coder.ui.component.review_keys import review_keys
 from consult_coder.ui.navigation import open_in_context
-from consult_coder.ui.render import escape_md
-from consult_coder.ui.state import current_coder, get_project
+from consult_coder.ui.render import Md, inert, md
+from consult_coder.ui.state import current_coder, current_viewer, get_project
 from consult_coder.ui.suggestion_refresh import ensure_fresh
 
 SECTIONS = ("Review", "Quality", "Learn", "Settings")
@@ -56,19 +57,13 @@ SOURCE_LABELS = {"pattern": "codebook patterns", "classifier": "classifier (cros
                  "keywords": "code-name keywords (baseline)"}
 
 
-def _viewer(coder: str) -> Viewer:
-    # Solo mode: the person at the machine is a lead, blind to other coders' codings unless they choose
-    # otherwise (docs/architecture.md, "Who sees what"); team mode's ui.state.current_viewer() takes
-    # this place when it lands.
-    return Viewer(coder, role="lead", blind=True)
-
-
-def _notice() -> None:
-    kind, text = st.session_state.pop(NOTICE_KEY, (None, ""))
+def _notice(key: str = NOTICE_KEY) -> None:
+    """What the last action said (plain text: it may quote a code's or a coder's name)."""
+    kind, text = st.session_state.pop(key, (None, ""))
     if kind == "error":
-        st.error(text)
+        show.error(text)
     elif kind:
-        st.success(text)
+        show.success(text)
 
 
 def _call(action: Any, *args: Any, done: str = "") -> Any:
@@ -77,41 +72,43 @@ def _call(action: Any, *args: Any, done: str = "") -> Any:
         with get_project().session() as s:
             result = action(s, *args)
     except UserError as exc:
-        st.session_state[NOTICE_KEY] = ("error", escape_md(str(exc)))  # it may quote the user's text
+        st.session_state[NOTICE_KEY] = ("error", str(exc))
         return None
     if done:
         st.session_state[NOTICE_KEY] = ("success", done)
     return result
 
 
-def _reference_label(viewer: Viewer, name: str, markdown: bool = True) -> str:
-    """Whose codings ``name`` are: as markdown (the coder's name escaped), or as plain text for a
-    choice in a select box."""
-    shown = escape_md(name) if markdown else name
+def _reference_label(viewer: Viewer, name: str) -> str:
+    """Whose codings ``name`` are, as plain text (a select box's choice; md() makes it inert)."""
     if name == viewer.name:
-        return f"your own codings ({shown})"
-    return "the consensus" if name == review.CONSENSUS else f"{shown}'s codings"
+        return f"your own codings ({name})"
+    return "the consensus" if name == review.CONSENSUS else f"{name}'s codings"
 
 
 # ---------------------------------------------------------------- the passage, as text
 
-def _marked(text: str, left: str, right: str) -> str:
-    """``left`` + text + ``right``, with the text's edge spaces kept outside the marks."""
+def _bold(text: str) -> Md:
+    """The text in bold, its edge spaces kept outside the marks."""
     core = text.strip()
     if not core:
-        return escape_md(text)
+        return inert(text)
     head, tail = text[: len(text) - len(text.lstrip())], text[len(text.rstrip()):]
-    return escape_md(head) + left + escape_md(core) + right + escape_md(tail)
+    return md("{}**{}**{}", head, core, tail)
 
 
-def passage_markdown(passage: review.Passage) -> str:
-    """The passage for st.markdown: user text escaped, the sentence shaded, the evidence in bold."""
+def _joined(parts: list[Md]) -> Md:
+    return md("{}" * len(parts), *parts)
+
+
+def passage_markdown(passage: review.Passage) -> Md:
+    """The passage as markdown: user text inert, the sentence shaded, the evidence in bold."""
     out = []
     for in_sentence, pieces in groupby(passage.pieces, key=lambda p: p.sentence):
-        text = "".join(_marked(p.text, "**", "**") if p.evidence else escape_md(p.text) for p in pieces)
-        out.append(f":violet-background[{text}]" if in_sentence else text)
+        text = _joined([_bold(p.text) if p.evidence else inert(p.text) for p in pieces])
+        out.append(md(":violet-background[{}]", text) if in_sentence else text)
     # where the turn was cut to a window, say so
-    return ("… " if passage.cut_before else "") + "".join(out) + (" …" if passage.cut_after else "")
+    return md("{}{}{}", "… " if passage.cut_before else "", _joined(out), " …" if passage.cut_after else "")
 
 
 def _evidence_words(passage: review.Passage) -> str:
@@ -127,8 +124,8 @@ def _evidence_words(passage: review.Passage) -> str:
 
 def _show_passage(passage: review.Passage) -> None:
     who = " · ".join(x for x in (passage.speaker, passage.participant) if x)
-    st.caption(escape_md(f"{passage.transcript} · {who}" if who else passage.transcript))
-    st.markdown(passage_markdown(passage))
+    show.caption(md("{} · {}", passage.transcript, who) if who else inert(passage.transcript))
+    show.markdown(passage_markdown(passage))
 
 
 # ---------------------------------------------------------------- review: the queue
@@ -141,7 +138,6 @@ def _on_key() -> None:
 
 
 def _decide(viewer: Viewer, suggestion_id: int, accept: bool, code: str) -> None:
-    code = escape_md(code)
     if accept:
         _call(store.accept, suggestion_id, viewer.name,
               done=f"Accepted: the sentence is coded {code} (undo it on the Code page).")
@@ -184,7 +180,7 @@ def _choose_code(queues: list[review.CodeQueue]) -> review.CodeQueue:
                            on_change=_reset_queue)
     queue = next(q for q in queues if q.code_id == code_id)
     done = queue.decided / queue.total if queue.total else 1.0
-    c2.progress(done, text=f"{queue.decided} of {queue.total} suggestions of this code decided")
+    c2.progress(done, text=md("{} of {} suggestions of this code decided", queue.decided, queue.total))
     return queue
 
 
@@ -193,9 +189,10 @@ def _card(viewer: Viewer, items: list[store.SuggestionView], pos: int) -> None:
     with get_project().session() as s:
         passage = review.in_context(s, item.transcript_id, item.start, item.end, item.evidence)
     with st.container(border=True, key="suggest_card"):
-        st.caption(f"Suggestion {pos + 1} of {len(items)} open · from {' and '.join(item.sources)}")
+        sources = " and ".join(item.sources)
+        show.caption(md("Suggestion {} of {} open · from {}", pos + 1, len(items), sources))
         _show_passage(passage)
-        st.markdown(f"Suggested: **{escape_md(item.code)}** — because: {escape_md(_evidence_words(passage))}")
+        show.markdown(md("Suggested: **{}** — because: {}", item.code, _evidence_words(passage)))
         b1, b2, b3, b4, b5 = st.columns([1, 1, 1, 1, 1.6])
         b1.button("Accept", key="suggest_accept", type="primary", icon=":material/check:", width="stretch",
                   on_click=_decide, args=(viewer, item.id, True, item.code), help="Code this sentence (A)")
@@ -211,36 +208,42 @@ def _card(viewer: Viewer, items: list[store.SuggestionView], pos: int) -> None:
     review_keys(item.id, key=KEYS_KEY, on_key=_on_key)
 
 
+def _preview_bulk(viewer: Viewer, code_id: str) -> None:
+    with get_project().session() as s:
+        views = store.bulk_preview(s, code_id, viewer.name, viewer=viewer)
+    st.session_state[BULK_KEY] = {"code": code_id, "ids": [v.id for v in views],
+                                  "sample": [(v.transcript, v.sentence) for v in views[:SAMPLE]]}
+
+
 def _bulk(viewer: Viewer, queue: review.CodeQueue) -> None:
-    """Accept a code's open suggestions all at once, after seeing how many and which."""
-    shown = st.session_state.get(BULK_KEY)
-    # open while its preview is showing: the Preview click's rerun may draw the expander anew
-    with st.expander(f"Accept all open suggestions of {escape_md(queue.code)}", icon=":material/done_all:",
-                     expanded=bool(shown and shown["code"] == queue.code_id)):
-        st.caption("Preview first: accepting codes exactly the sentences listed here, as you, with origin "
+    """Accept a code's open suggestions all at once, after seeing how many and which. The preview is
+    drawn below the expander, in a box of its own, so a rerun that closes the expander cannot hide it."""
+    with st.expander(md("Accept all open suggestions of {}", queue.code), icon=":material/done_all:"):
+        st.caption("Preview first: accepting codes exactly the sentences listed, as you, with origin "
                    "“suggested” (each can be undone or adjusted on the Code page).")
-        if st.button("Preview", key="suggest_bulk_preview", icon=":material/visibility:"):
-            with get_project().session() as s:
-                views = store.bulk_preview(s, queue.code_id, viewer.name)
-            st.session_state[BULK_KEY] = {"code": queue.code_id, "ids": [v.id for v in views],
-                                          "sample": [(v.transcript, v.sentence) for v in views[:SAMPLE]]}
-        preview = st.session_state.get(BULK_KEY)
-        if not preview or preview["code"] != queue.code_id:
-            return
+        st.button("Preview", key="suggest_bulk_preview", icon=":material/visibility:",
+                  on_click=_preview_bulk, args=(viewer, queue.code_id))
+    preview = st.session_state.get(BULK_KEY)
+    if not preview or preview["code"] != queue.code_id:
+        return
+    with st.container(border=True, key="suggest_bulk_box"):
         n = len(preview["ids"])
         if not n:
             st.info("Nothing is open for this code.")
             return
-        st.markdown(f"**{n}** sentence{'s' if n != 1 else ''} would be coded **{escape_md(queue.code)}**:")
+        show.markdown(md("**{}** sentence{} would be coded **{}**:", n, "s" if n != 1 else "", queue.code))
         for title, sentence in preview["sample"]:
-            st.markdown(f"- {escape_md(sentence)} — *{escape_md(title)}*")
+            show.markdown(md("- {} — *{}*", sentence, title))
         if n > SAMPLE:
-            st.caption(f"… and {n - SAMPLE} more.")
-        if st.button(f"Accept these {n}", key="suggest_bulk_accept", type="primary"):
+            show.caption(md("… and {} more.", n - SAMPLE))
+        c1, c2 = st.columns([1, 4])
+        if c1.button(md("Accept these {}", n), key="suggest_bulk_accept", type="primary"):
             coded = _call(store.bulk_accept, queue.code_id, viewer.name, preview["ids"])
             if coded is not None:
-                st.session_state[NOTICE_KEY] = ("success",
-                                                f"Coded {len(coded)} sentence(s) {escape_md(queue.code)}.")
+                st.session_state[NOTICE_KEY] = ("success", f"Coded {len(coded)} sentence(s) {queue.code}.")
+            st.session_state.pop(BULK_KEY, None)
+            st.rerun()
+        if c2.button("Cancel", key="suggest_bulk_cancel"):
             st.session_state.pop(BULK_KEY, None)
             st.rerun()
 
@@ -259,7 +262,7 @@ def _review(viewer: Viewer) -> None:
             items = review.pending_for(s, viewer, code_id=queue.code_id)
     _notice()
     if not items:
-        st.success(f"Nothing left to review for {escape_md(queue.code)}.")
+        show.success(f"Nothing left to review for {queue.code}.")
         review_keys(None, key=KEYS_KEY, on_key=_on_key)
         return
     pos = min(st.session_state.get(POS_KEY, 0), len(items) - 1)
@@ -278,7 +281,7 @@ def _references(viewer: Viewer, key: str, label: str) -> str | None:
                 "as done on the Code page (“Mark transcript done”).")
         return None
     return st.selectbox(label, refs, key=key,
-                        format_func=lambda n: _reference_label(viewer, n, markdown=False))
+                        format_func=lambda n: _reference_label(viewer, n))
 
 
 def _figure(value: float | None) -> str:
@@ -288,19 +291,19 @@ def _figure(value: float | None) -> str:
 def _quality_row(row: CodeQuality, pattern: bool, strong: bool = False) -> None:
     cols = st.columns([2.6, 1, 1, 1, 1, 1, 1, 1.6], vertical_alignment="center")
     weak = row.precision is not None and row.precision < WEAK and row.suggested >= WEAK_MIN
-    name = escape_md(row.code)
-    cols[0].markdown(f"**{name}**" if strong else (f":material/warning: {name}" if weak else name),
-                     help="Fewer than half of this code's suggestions are right" if weak else None)
+    name = md("**{}**", row.code) if strong else (md(":material/warning: {}", row.code) if weak
+                                                     else inert(row.code))
+    cols[0].markdown(name, help="Fewer than half of this code's suggestions are right" if weak else None)
     # the macro row is a mean over codes: it has no counts of its own
     counts = ("", "", "") if row.code_id == "macro" else (row.suggested, row.coded, row.tp)
     for col, value in zip(cols[1:7], (*counts, _figure(row.precision), _figure(row.recall), _figure(row.f1)),
                           strict=True):
         if value != "":
-            col.markdown(f"**{value}**" if strong else str(value))
+            col.markdown(md("**{}**", value) if strong else inert(value))
     if pattern and not strong and row.fp:
-        cols[7].button(f"{row.fp} false hit{'s' if row.fp != 1 else ''}", key=f"suggest_false_{row.code_id}",
-                       on_click=_open_false_hits, args=(row.code_id,), icon=":material/search:",
-                       width="stretch")
+        cols[7].button(md("{} false hit{}", row.fp, "s" if row.fp != 1 else ""),
+                       key=f"suggest_false_{row.code_id}", on_click=_open_false_hits, args=(row.code_id,),
+                       icon=":material/search:", width="stretch")
 
 
 def _open_false_hits(code_id: str) -> None:
@@ -311,7 +314,7 @@ def _quality_table(table: QualityTable, pattern: bool) -> None:
     head = st.columns([2.6, 1, 1, 1, 1, 1, 1, 1.6])
     for col, label in zip(head, ("Code", "Suggested", "Coded", "Right", "Precision", "Recall", "F1",
                                  "False hits" if pattern else ""), strict=True):
-        col.caption(label)
+        show.caption(inert(label), where=col)
     for row in table.rows:
         _quality_row(row, pattern)
     st.divider()
@@ -329,10 +332,11 @@ def _false_hits(viewer: Viewer, reference: str, table: QualityTable) -> None:
         hits = review.false_hits_for(s, viewer, reference, row.code_id)
         passages = [review.in_context(s, h.transcript_id, h.start, h.end, h.evidence, window=160)
                     for h in hits[:FALSE_SHOWN]]
-    st.subheader(f"False hits of {escape_md(row.code)}", anchor=False)
-    st.caption(f"{len(hits)} sentence(s) suggested for this code that {_reference_label(viewer, reference)} "
-               "did not code with it" + (f" (first {FALSE_SHOWN} shown)" if len(hits) > FALSE_SHOWN else "")
-               + ". The words in bold made the suggestion: fix or remove the pattern behind them below.")
+    st.subheader(md("False hits of {}", row.code), anchor=False)
+    first = md(" (first {} shown)", FALSE_SHOWN) if len(hits) > FALSE_SHOWN else md("")
+    show.caption(md("{} sentence(s) suggested for this code that {} did not code with it{}. The words in "
+                    "bold made the suggestion: fix or remove the pattern behind them below.",
+                    len(hits), _reference_label(viewer, reference), first))
     _pattern_editor(viewer, row.code_id)
     for i, (hit, passage) in enumerate(zip(hits, passages, strict=False)):
         with st.container(border=True):
@@ -349,9 +353,8 @@ def _pattern_editor(viewer: Viewer, code_id: str) -> None:
     if code is None:
         return
     shown = review.patterns_text(code.patterns)
-    kind, said = st.session_state.pop(PATTERN_NOTICE_KEY, (None, ""))
-    with st.expander(f"Edit the patterns of {escape_md(code.name)}", icon=":material/edit:",
-                     expanded=kind is not None):
+    noticed = PATTERN_NOTICE_KEY in st.session_state
+    with st.expander(md("Edit the patterns of {}", code.name), icon=":material/edit:", expanded=noticed):
         with st.form(f"suggest_patterns_{code_id}", border=False):
             # keyed by what is stored: a save shows the stored form, a refusal keeps what was typed
             text = st.text_area(
@@ -360,30 +363,29 @@ def _pattern_editor(viewer: Viewer, code_id: str) -> None:
                 help='A phrase in quotes ("further than this room") matches those words in any case; a '
                      'token pattern in spaCy\'s conventions ([{"LEMMA": "hear"}, {"LOWER": "me"}]) matches '
                      "token by token, LEMMA for every form of a word.")
-            saved = st.form_submit_button("Save patterns", type="primary")
-        if kind == "error":
-            st.error(said)
-        elif kind:
-            st.success(said)
+            saved = st.form_submit_button("Save patterns", type="primary", disabled=not viewer.is_lead)
+        if not viewer.is_lead:
+            st.caption("Only the project's lead changes the codebook's patterns.")
+        _notice(PATTERN_NOTICE_KEY)
     if saved:
         try:
             with get_project().session() as s:
                 review.edit_patterns(s, viewer, code_id, text)
         except UserError as exc:
-            st.session_state[PATTERN_NOTICE_KEY] = ("error", escape_md(str(exc)))
+            st.session_state[PATTERN_NOTICE_KEY] = ("error", str(exc))
         else:
-            done = f"Saved the patterns of {escape_md(code.name)}; its suggestions are matched again."
+            done = f"Saved the patterns of {code.name}; its suggestions are matched again."
             st.session_state[PATTERN_NOTICE_KEY] = ("success", done)
         st.rerun()
 
 
-def _units(table: QualityTable, viewer: Viewer) -> str:
-    return (f"Against {_reference_label(viewer, table.reference)}: {table.transcripts} finished "
-            f"transcript(s), {table.sentences:,} sentences of participant speech. Each (sentence, code) is "
-            "one decision: **Suggested** and **Coded** count sentences, **Right** those both suggested and "
-            "coded. Precision = right ÷ suggested (how often a suggestion is right), recall = right ÷ coded "
-            "(how much of the coding the suggestions find), F1 their harmonic mean; micro pools all codes, "
-            "macro is the mean over codes. A dash: nothing to divide by.")
+def _units(table: QualityTable, viewer: Viewer) -> Md:
+    return md("Against {}: {} finished transcript(s), {} sentences of participant speech. Each (sentence, "
+              "code) is one decision: **Suggested** and **Coded** count sentences, **Right** those both "
+              "suggested and coded. Precision = right ÷ suggested (how often a suggestion is right), "
+              "recall = right ÷ coded (how much of the coding the suggestions find), F1 their harmonic "
+              "mean; micro pools all codes, macro is the mean over codes. A dash: nothing to divide by.",
+              _reference_label(viewer, table.reference), table.transcripts, f"{table.sentences:,}")
 
 
 def _quality(viewer: Viewer) -> None:
@@ -398,9 +400,9 @@ def _quality(viewer: Viewer) -> None:
         with get_project().session() as s:
             table = review.quality_for(s, viewer, reference, source)
     except UserError as exc:
-        st.info(str(exc))
+        show.info(exc)
         return
-    st.caption(_units(table, viewer))
+    show.caption(_units(table, viewer))
     _quality_table(table, pattern=source == "pattern")
     if source == "pattern":
         _false_hits(viewer, reference, table)
@@ -410,7 +412,7 @@ def _quality(viewer: Viewer) -> None:
 
 def _add_candidate(viewer: Viewer, code_id: str, candidate: mining.Candidate, code: str) -> None:
     added = _call(mining.add_pattern, code_id, candidate.pattern, viewer.name,
-                  done=f"“{escape_md(candidate.text)}” is now a pattern of {escape_md(code)}; "
+                  done=f"“{candidate.text}” is now a pattern of {code}; "
                        "its suggestions are matched again.")
     if added is not None:
         st.session_state[CAND_KEY]["added"].append(candidate.text)
@@ -431,7 +433,7 @@ def _candidates(viewer: Viewer) -> None:
         reference = _references(viewer, LEARN_REF_KEY, "Learn from")
     if reference is None:
         return
-    st.caption(f"{escape_md(codes[code_id].name)} has {len(codes[code_id].patterns)} pattern(s) now.")
+    show.caption(md("{} has {} pattern(s) now.", codes[code_id].name, len(codes[code_id].patterns)))
     _pattern_editor(viewer, code_id)
     if st.button("Find candidate words", key="suggest_mine", icon=":material/manage_search:"):
         with st.spinner("Reading the coded sentences…"):
@@ -446,15 +448,15 @@ def _candidates(viewer: Viewer) -> None:
         st.info("No word stands out for this code yet: code more sentences with it and try again.")
     for cand in found["items"]:
         cols = st.columns([3, 1, 1.4, 1.4, 1.6], vertical_alignment="center")
-        cols[0].markdown(f"**{escape_md(cand.text)}**")
-        cols[1].caption(f"z {cand.z:.1f}")
-        cols[2].caption(f"in {cand.in_coded} coded")
-        cols[3].caption(f"in {cand.in_other} others")
+        cols[0].markdown(md("**{}**", cand.text))
+        cols[1].caption(md("z {}", f"{cand.z:.1f}"))
+        cols[2].caption(md("in {} coded", cand.in_coded))
+        cols[3].caption(md("in {} others", cand.in_other))
         if cand.text in found["added"]:
             cols[4].caption(":material/check: added")
         else:
             cols[4].button("Add as pattern", key=f"suggest_add_{cand.text}", icon=":material/add:",
-                           width="stretch", on_click=_add_candidate,
+                           width="stretch", on_click=_add_candidate, disabled=not viewer.is_lead,
                            args=(viewer, code_id, cand, codes[code_id].name))
 
 
@@ -462,7 +464,7 @@ def _train(viewer: Viewer, reference: str) -> None:
     bar = st.progress(0.0, text="Training the classifier…")
 
     def step(done: int, total: int, what: str) -> None:
-        bar.progress(min(1.0, done / total) if total else 1.0, text=f"Training the classifier: {what}")
+        bar.progress(min(1.0, done / total) if total else 1.0, text=md("Training the classifier: {}", what))
 
     _call(review.train_for, viewer, reference, step,
           done=f"Trained on {_reference_label(viewer, reference)}; its cross-validated figures are below.")
@@ -478,7 +480,7 @@ def _classifier(viewer: Viewer) -> None:
     reference = _references(viewer, TRAIN_REF_KEY, "Train on")
     if reference is None:
         return
-    if st.button(f"Train on {_reference_label(viewer, reference)}", key="suggest_train",
+    if st.button(md("Train on {}", _reference_label(viewer, reference)), key="suggest_train",
                  icon=":material/model_training:"):
         _train(viewer, reference)
     _notice()
@@ -488,7 +490,7 @@ def _classifier(viewer: Viewer) -> None:
     if table is None:
         st.caption("Not trained on these codings yet.")
         return
-    st.caption(_units(table, viewer))
+    show.caption(_units(table, viewer))
     _quality_table(table, pattern=False)
 
 
@@ -537,7 +539,7 @@ def render() -> None:
         st.info("Choose who is coding first: pick your name under **Coder** in the sidebar "
                 "(or add yourself as a new coder).")
         return
-    viewer = _viewer(coder)
+    viewer = current_viewer()
     if not ensure_fresh(get_project()):
         return
     section = st.segmented_control("Section", SECTIONS, default=SECTIONS[0], key=SECTION_KEY, required=True,
