@@ -138,3 +138,25 @@ def test_the_review_queue_answers_its_keys(suggest_app: tuple[str, str], page: P
     expect(page.get_by_text("Nothing left to review for Empathy.")).to_be_visible()
     assert decisions(db) == ([("empathy", "suggested", "amira", "She heard me out though.")],
                              [("empathy", "She really heard me.")])
+
+
+def test_bulk_accept_shows_its_preview_until_the_reviewer_accepts_it(suggest_app: tuple[str, str],
+                                                                      page: Page) -> None:
+    url, db = suggest_app
+    page.goto(f"{url}/suggestions?coder=amira")
+    expect(page.locator(".st-key-suggest_card")).to_contain_text("Suggestion 1 of 2 open")
+    settled(page)
+    page.get_by_text("Accept all open suggestions of Empathy").click()
+    page.get_by_role("button", name="Preview").click()
+    preview = page.locator(".st-key-suggest_bulk_box")
+    expect(preview).to_be_visible()  # the rerun after Preview leaves the list on screen
+    expect(preview).to_contain_text("2 sentences would be coded Empathy:")
+    expect(preview).to_contain_text("She really heard me.")
+    expect(preview).to_contain_text("She heard me out though.")
+    settled(page)
+    expect(preview).to_be_visible()
+    page.get_by_role("button", name="Accept these 2").click()
+    eventually(lambda: decisions(db)[0], "the previewed suggestions accepted")
+    expect(page.get_by_text("Coded 2 sentence(s) Empathy.")).to_be_visible()
+    assert decisions(db) == ([("empathy", "suggested", "amira", "She really heard me."),
+                              ("empathy", "suggested", "amira", "She heard me out though.")], [])
