@@ -125,6 +125,7 @@ def test_the_review_queue_answers_its_keys(suggest_app: tuple[str, str], page: P
     card = page.locator(".st-key-suggest_card")
     expect(card).to_contain_text("Suggestion 1 of 2 open")
     expect(card).to_contain_text("She really heard me.")
+    expect(page.get_by_text("Keys: A accept")).to_be_visible()  # drawn once the keys are listened for
     settled(page)
     page.keyboard.press("n")
     expect(card).to_contain_text("Suggestion 2 of 2 open")
