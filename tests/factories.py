@@ -558,6 +558,88 @@ def build_adjudication_study(project: Project) -> dict[str, int]:
     return ids
 
 
+# --- the suggestion study: two consultations, codes with patterns, a finished consensus layer ------------
+# Synthetic words, written for these tests. With context 0, the patterns suggest: empathy on "She really
+# heard me." and "She heard me out though."; confidentiality on "It won't go further than this room, she
+# said." and "I didn't want my mum hearing about it."; goal_setting on "Each week we set one small
+# goal."; therapy_environment (the word "room") on both "room" sentences of P11 and on "I liked the quiet
+# room." — two of those three are false hits against the consensus.
+
+SUGGEST_TRANSCRIPTS = {
+    "P11": [("Interviewer", "interviewer", "How did the sessions feel?"),
+            ("P11", "participant", "She really heard me. It won't go further than this room, she said. "
+                                   "We made a plan for the mornings."),
+            ("Interviewer", "interviewer", "And at home?"),
+            ("P11", "participant", "I didn't want my mum hearing about it. The room was tiny and next to "
+                                   "the kitchen. Each week we set one small goal.")],
+    "P12": [("Interviewer", "interviewer", "What helped most?"),
+            ("P12", "participant", "Having a plan for exams helped. She heard me out though. The plan was "
+                                   "written in my words."),
+            ("Interviewer", "interviewer", "Anything else?"),
+            ("P12", "participant", "Nobody at school would hear about it. I liked the quiet room. We wrote "
+                                   "down goals for each month.")],
+}
+SUGGEST_CODES = [
+    ("empathy", "Empathy", "#e6194b", [[{"LEMMA": "hear"}, {"LOWER": "me"}]]),
+    ("confidentiality", "Confidentiality", "#f58231",
+     ["further than this room", [{"LOWER": "want"}, {"LOWER": "my"}, {"OP": "?"}, {"LEMMA": "hear"}]]),
+    ("goal_setting", "Goal setting", "#4363d8", [[{"LOWER": "goal"}]]),
+    ("therapy_environment", "Therapy environment", "#3cb44b", [[{"LOWER": "room"}]]),
+]
+# The consensus layer, done on both transcripts: (participant, code, sentence).
+SUGGEST_CONSENSUS = [
+    ("P11", "empathy", "She really heard me."),
+    ("P12", "empathy", "She heard me out though."),
+    ("P11", "confidentiality", "It won't go further than this room, she said."),
+    ("P11", "confidentiality", "I didn't want my mum hearing about it."),
+    ("P12", "confidentiality", "Nobody at school would hear about it."),
+    ("P11", "goal_setting", "We made a plan for the mornings."),
+    ("P11", "goal_setting", "Each week we set one small goal."),
+    ("P12", "goal_setting", "Having a plan for exams helped."),
+    ("P12", "goal_setting", "The plan was written in my words."),
+    ("P12", "goal_setting", "We wrote down goals for each month."),
+    ("P11", "therapy_environment", "The room was tiny and next to the kitchen."),
+]
+
+
+def build_suggestion_study(project: Project) -> dict[str, int]:
+    """The suggestion study above, suggestions not yet refreshed; returns transcript ids by participant.
+    Coders: ``consensus`` (done on both) and ``amira`` (no codings yet)."""
+    from consult_coder.suggestions.store import CONTEXT_SETTING
+
+    ids: dict[str, int] = {}
+    with project.session() as s:
+        set_setting(s, CONTEXT_SETTING, "0")
+        for order, (cid, name, colour, patterns) in enumerate(SUGGEST_CODES):
+            s.add(Code(id=cid, name=name, colour=colour, sort_order=order, patterns=patterns,
+                       definition=f"Synthetic definition of {name.lower()}."))
+        consensus, amira = Coder(name="consensus"), Coder(name="amira")
+        s.add_all([consensus, amira])
+        for pid, turns in SUGGEST_TRANSCRIPTS.items():
+            s.add(Participant(id=pid, group="youth", role="young person", age_band="16-17"))
+            text, rows = stored_turns(turns)
+            tr = Transcript(participant_id=pid, title=f"{pid} consultation", text=text,
+                            content_hash=content_hash(text), source_name=f"{pid}.txt", source_format="txt",
+                            turns=rows)
+            s.add(tr)
+            s.flush()
+            ids[pid] = tr.id
+            s.add(Progress(transcript_id=tr.id, coder_id=consensus.id, status="done"))
+        texts = {pid: s.get(Transcript, tid).text for pid, tid in ids.items()}
+        for pid, code, sentence in SUGGEST_CONSENSUS:
+            start = texts[pid].index(sentence)
+            s.add(Coding(transcript_id=ids[pid], start=start, end=start + len(sentence), code_id=code,
+                         coder_id=consensus.id))
+    return ids
+
+
+def sentence_span(project: Project, transcript_id: int, sentence: str) -> tuple[int, int]:
+    """Where ``sentence`` lies in a stored transcript (code points)."""
+    with project.session() as s:
+        start = s.get(Transcript, transcript_id).text.index(sentence)
+    return start, start + len(sentence)
+
+
 # --- the team study: the export study shared by a lead and two blind coders, with accounts ------------
 
 TEAM_PASSWORDS = {"lena": "lena-lead-password", "alice": "alice-coder-password", "bob": "bob-coder-password"}

@@ -11,8 +11,10 @@ from consult_coder import coding
 from consult_coder.access import Viewer
 from consult_coder.errors import UserError
 from consult_coder.reader_actions import (
+    AcceptSuggestion,
     AddCodes,
     MalformedAction,
+    RejectSuggestion,
     RemoveCoding,
     ResizeCoding,
     SetCodingMemo,
@@ -20,7 +22,8 @@ from consult_coder.reader_actions import (
     apply_action,
     parse_action,
 )
-from tests.factories import build_coding_study, in_session
+from consult_coder.suggestions import review, store
+from tests.factories import build_coding_study, build_suggestion_study, in_session, sentence_span
 
 
 @pytest.mark.parametrize(("raw", "action"), [
@@ -32,6 +35,8 @@ from tests.factories import build_coding_study, in_session
     ({"type": "resize", "id": 12, "start": 1, "end": 4}, ResizeCoding(12, 1, 4)),
     ({"type": "memo", "id": 12, "memo": "Feels heard."}, SetCodingMemo(12, "Feels heard.")),
     ({"type": "undo", "transcript": 3}, UndoLast(transcript=3)),
+    ({"type": "accept_suggestion", "id": 31, "transcript": 3}, AcceptSuggestion(31, transcript=3)),
+    ({"type": "reject_suggestion", "id": 31}, RejectSuggestion(31)),
 ])
 def test_what_the_reader_sends_becomes_one_typed_action(raw: dict, action: object) -> None:
     assert parse_action(raw) == action
@@ -49,6 +54,9 @@ def test_what_the_reader_sends_becomes_one_typed_action(raw: dict, action: objec
     ({"type": "memo", "id": 1, "memo": None}, "'memo' is not text"),
     ({"type": "undo", "transcript": "3"}, "'transcript' is not a whole number"),
     ({"type": "remove", "id": 1, "coder": "ben"}, "unexpected field 'coder'"),
+    ({"type": "accept_suggestion"}, "'id' is not a whole number"),
+    ({"type": "accept_suggestion", "id": "31"}, "'id' is not a whole number"),
+    ({"type": "reject_suggestion", "id": 31, "code": "empathy"}, "unexpected field 'code'"),
 ])
 def test_a_malformed_action_is_refused_in_one_line_and_logged(raw: object, message: str,
                                                                caplog: pytest.LogCaptureFixture) -> None:
@@ -93,3 +101,26 @@ def test_an_action_made_on_another_transcript_changes_nothing(project) -> None: 
         in_session(project, apply_action, "amira", tid, AddCodes(0, 5, ("empathy",), transcript=tid + 1))
     with project.session() as s:
         assert coding.codings_for(s, tid, Viewer.everyone()) == []
+
+
+def test_a_suggestion_is_accepted_or_rejected_on_its_own_transcript_only(project) -> None:  # noqa: ANN001
+    ids = build_suggestion_study(project)
+    with project.session() as s:
+        store.refresh(s)
+        here = {v.code_id: v.id for v in review.pending_for(s, Viewer("amira"), transcript_id=ids["P11"])}
+        there = review.pending_for(s, Viewer("amira"), transcript_id=ids["P12"])[0].id
+    accept = AcceptSuggestion(here["empathy"], transcript=ids["P11"])
+    assert in_session(project, apply_action, "amira", ids["P11"], accept) == "Applied Empathy to the sentence"
+    reject = RejectSuggestion(here["goal_setting"])
+    assert in_session(project, apply_action, "amira", ids["P11"], reject) == (
+        "Goal setting will not be suggested to you there again")
+    with pytest.raises(UserError, match="no longer open on this transcript"):
+        in_session(project, apply_action, "amira", ids["P11"], AcceptSuggestion(there))
+    with pytest.raises(UserError, match="no longer open on this transcript"):
+        in_session(project, apply_action, "amira", ids["P11"], RejectSuggestion(999_999))
+    with project.session() as s:
+        [accepted] = coding.codings_for(s, ids["P11"], Viewer("amira"))
+        open_now = {v.code_id for v in review.pending_for(s, Viewer("amira"), transcript_id=ids["P11"])}
+    assert (accepted.code_id, accepted.origin, (accepted.start, accepted.end)) == (
+        "empathy", "suggested", sentence_span(project, ids["P11"], "She really heard me."))
+    assert open_now == {"confidentiality", "therapy_environment"}

@@ -1,7 +1,8 @@
 """What the transcript reader may ask for, defined once, checked on arrival, and carried out.
 
 The browser sends one plain dict per action, e.g. ``{"type": "add", "start": 10, "end": 42,
-"codes": ["empathy"], "transcript": 7}``. :func:`parse_action` turns it into one of the records below,
+"codes": ["empathy"], "transcript": 7}``, or ``{"type": "accept_suggestion", "id": 31}`` for a code
+suggestion shown on the passage. :func:`parse_action` turns it into one of the records below,
 or refuses it with a log line for whoever runs the app and a one-line message for the coder (nothing
 the coder typed goes into the log). :func:`apply_action` carries a record out for one coder, inside
 the caller's unit of work. Offsets are code points of the stored text.
@@ -67,8 +68,25 @@ class CopyCoding:
     transcript: int | None = None
 
 
+@dataclass(frozen=True)
+class AcceptSuggestion:
+    """Code a suggestion's sentence with its code, as the coder (origin ``suggested``)."""
+
+    suggestion_id: int
+    transcript: int | None = None
+
+
+@dataclass(frozen=True)
+class RejectSuggestion:
+    """Never suggest that code for that sentence to this coder again."""
+
+    suggestion_id: int
+    transcript: int | None = None
+
+
 COPY_TARGETS = ("own", "consensus")
-ReaderAction = AddCodes | RemoveCoding | ResizeCoding | SetCodingMemo | UndoLast | CopyCoding
+ReaderAction = (AddCodes | RemoveCoding | ResizeCoding | SetCodingMemo | UndoLast | CopyCoding
+                | AcceptSuggestion | RejectSuggestion)
 
 
 class MalformedAction(UserError):
@@ -124,6 +142,8 @@ _ACTIONS: dict[str, tuple[type, dict[str, _Field]]] = {
     "memo": (SetCodingMemo, {"coding_id": ("id", _check_int, True), "memo": ("memo", _check_text, True)}),
     "undo": (UndoLast, {}),
     "copy": (CopyCoding, {"coding_id": ("id", _check_int, True), "to": ("to", _check_target, True)}),
+    "accept_suggestion": (AcceptSuggestion, {"suggestion_id": ("id", _check_int, True)}),
+    "reject_suggestion": (RejectSuggestion, {"suggestion_id": ("id", _check_int, True)}),
 }
 _COMMON: dict[str, _Field] = {"transcript": ("transcript", _check_optional_int, False)}
 
@@ -186,3 +206,12 @@ def apply_action(session: Session, coder: str, transcript_id: int, action: Reade
         case CopyCoding(coding_id=cid, to=to):
             who = viewer or actor_viewer(session, coder, show_others=False)
             return adjudication.copy_coding(session, cid, to, viewer=who, transcript_id=transcript_id)
+        case AcceptSuggestion(suggestion_id=sid):
+            from consult_coder.suggestions import review  # loads spaCy: only when a suggestion is decided
+
+            return f"Applied {review.accept_on(session, transcript_id, sid, coder)} to the sentence"
+        case RejectSuggestion(suggestion_id=sid):
+            from consult_coder.suggestions import review
+
+            name = review.reject_on(session, transcript_id, sid, coder)
+            return f"{name} will not be suggested to you there again"

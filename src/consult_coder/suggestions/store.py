@@ -113,6 +113,30 @@ def choose_pipeline(session: Session, name: str, actor: str) -> None:
     audit.setting_changed(session, actor, PIPELINE_SETTING, before, name)
 
 
+MAX_CONTEXT = 5  # sentences either side: more would suggest a code for most of a turn
+
+
+def set_context(session: Session, sentences: int, actor: str) -> None:
+    """Also suggest a match's code for this many sentences either side of it in the same turn."""
+    if not isinstance(sentences, int) or not 0 <= sentences <= MAX_CONTEXT:
+        raise UserError(f"Context must be a whole number of sentences from 0 to {MAX_CONTEXT}")
+    _set(session, CONTEXT_SETTING, str(sentences), actor)
+
+
+def set_all_speakers(session: Session, on: bool, actor: str) -> None:
+    """Read interviewer speech too (on), or participants' speech only (off)."""
+    _set(session, ALL_SPEAKERS_SETTING, "1" if on else "", actor)
+
+
+def _set(session: Session, key: str, value: str, actor: str) -> None:
+    from consult_coder.storage import set_setting
+
+    before = get_setting(session, key, "")
+    if value != before:
+        set_setting(session, key, value)
+        audit.setting_changed(session, actor, key, before, value)
+
+
 def _turns(session: Session, transcript_id: int, all_speakers: bool) -> list[tuple[int, int]]:
     rows = session.execute(select(Turn.start, Turn.end, Turn.speaker_kind)
                            .where(Turn.transcript_id == transcript_id).order_by(Turn.index))

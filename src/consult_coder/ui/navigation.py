@@ -15,6 +15,7 @@ import streamlit as st
 PAGES: list[tuple[str, str, str, str]] = [
     ("transcripts", "Participants & transcripts", ":material/groups:", "transcripts"),
     ("coding", "Code", ":material/edit_note:", "code"),
+    ("suggestions", "Suggestions", ":material/lightbulb:", "suggestions"),
     ("segments", "Coded segments", ":material/format_quote:", "segments"),
     ("codebook", "Codebook", ":material/menu_book:", "codebook"),
     ("analysis", "Analysis", ":material/bar_chart:", "analysis"),

@@ -5,14 +5,15 @@ The browser side (``reader.js``) draws the turns and coded passages and sends on
 ``resize``, ``memo`` and ``undo`` carry a coding ``id`` and what changes (``reader_actions`` defines
 and checks them). Offsets are code points.
 It also marks search hits (stepping through them needs no round trip) and, given a ``jump``, scrolls
-to that passage and flashes it once.
+to that passage and flashes it once. Given ``suggestions`` it outlines each suggested sentence, marks
+the evidence, and sends ``accept_suggestion`` / ``reject_suggestion`` with the suggestion's ``id``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
@@ -22,18 +23,21 @@ from consult_coder.codebook import CodeView
 from consult_coder.coding import CodingView, TranscriptView, TurnView
 from consult_coder.text import snap_to_sentences
 
+if TYPE_CHECKING:
+    from consult_coder.suggestions.store import SuggestionView
+
 _HERE = Path(__file__).parent
 NAME = "consult_coder_reader"
 JS_FILES = ("reader_pure.js", "reader_base.js", "reader_caret.js", "reader_copy.js", "reader_panel.js",
-            "reader_palette.js", "reader.js")
+            "reader_palette.js", "reader_suggest.js", "reader.js")
 
 # Not in a shadow root: ShadowRoot.getSelection() exists only in Chromium (see the team notes).
 _mount = st.components.v2.component(
     NAME,
     css=(_HERE / "reader.css").read_text(encoding="utf-8"),
     # One module, kept in files so each stays readable: the pure helpers (tested on their own), then
-    # the DOM wiring (state and DOM helpers, keyboard caret, a coded passage's panel, the palette, the
-    # component).
+    # the DOM wiring (state and DOM helpers, keyboard caret, a coded passage's panel, the palette, code
+    # suggestions, the component).
     js="\n".join((_HERE / f).read_text(encoding="utf-8") for f in JS_FILES),
     isolate_styles=False,
 )
@@ -51,6 +55,13 @@ def code_entries(codes: Sequence[CodeView]) -> list[dict[str, Any]]:
             "when_not_to_use": c.when_not_to_use, "archived": c.archived,
         })
     return out
+
+
+def suggestion_entries(views: Sequence[SuggestionView]) -> list[dict[str, Any]]:
+    """Open suggestions as the reader draws them: the sentence, the code, the evidence, the sources."""
+    return [{"id": v.id, "start": v.start, "end": v.end, "code_id": v.code_id,
+             "evidence": [[a, b] for a, b in v.evidence], "sources": list(v.sources), "score": v.score}
+            for v in views]
 
 
 def jump_span(text: str, codings: Sequence[CodingView], offset: int) -> tuple[int, int]:
@@ -77,6 +88,7 @@ def build_payload(
     query: str = "",
     jump: dict[str, int] | None = None,
     copy_to_consensus: bool = False,
+    suggestions: Sequence[SuggestionView] | None = None,
 ) -> dict[str, Any]:
     """Everything the reader draws for one transcript; nothing else is sent to the browser.
 
@@ -84,6 +96,7 @@ def build_payload(
     (``{"seq", "offset", "start", "end"}``) asks the reader to scroll to the passage ``start``–``end``
     around ``offset`` and flash it, once per ``seq``. ``copy_to_consensus`` offers, on a colleague's
     coding, to copy it into the consensus layer (for a viewer who may settle disagreements).
+    ``suggestions`` are the coder's open ones on this transcript (None: suggestions are switched off).
     """
     p = view.participant
 
@@ -102,6 +115,7 @@ def build_payload(
                     for c in codings],
         "query": query, "hits": [[a, b] for a, b in hits or []], "more_hits": more_hits, "jump": jump,
         "copy_to_consensus": copy_to_consensus, "consensus": CONSENSUS,
+        "show_suggestions": suggestions is not None, "suggestions": suggestion_entries(suggestions or []),
     }
 
 

@@ -20,6 +20,7 @@ export default function reader(component) {
   const firstHit = hits.length ? hits[0].start : "";
   const hitKey = `${data.transcript_id}|${data.query || ""}|${hits.length}|${firstHit}`;
   const jump = data.jump && data.jump.seq !== st.lastJump ? data.jump : null;
+  const sugg = prepareSuggestions(data, codes, codeOrder); // reader_suggest.js
 
   // A new revision means Python handled the last action: release the next queued one.
   if (data.rev !== st.lastRev) {
@@ -104,7 +105,7 @@ export default function reader(component) {
       box.appendChild(who);
     }
     const body = el("div", "ccr-text");
-    const cuts = segmentBounds(turn, [...codings, ...hits, st.pending, jump]);
+    const cuts = segmentBounds(turn, [...codings, ...hits, ...sugg.spans, st.pending, jump]);
     for (let i = 0; i + 1 < cuts.length; i++) {
       const a = cuts[i];
       const b = cuts[i + 1];
@@ -141,6 +142,7 @@ export default function reader(component) {
         seg.dataset.hit = h;
       }
       if (jump && a >= jump.start && b <= jump.end) seg.classList.add("ccr-flash");
+      sugg.decorate(seg, a, b);
       body.appendChild(seg);
     }
     box.appendChild(body);
@@ -240,6 +242,7 @@ export default function reader(component) {
     st.filter = "";
     st.focus = 0;
     st.panelAt = null;
+    st.suggAt = null;
     sel.removeAllRanges();
     splitAt(start);
     splitAt(end);
@@ -262,13 +265,18 @@ export default function reader(component) {
         return;
       }
       const seg = ev.target.closest && ev.target.closest(".ccr-seg");
-      if (seg && seg.classList.contains("ccr-coded")) {
+      if (seg && seg.classList.contains("ccr-sugg") && suggestions.open(Number(seg.dataset.sugg))) {
+        st.pending = null;
+        markPending();
+      } else if (seg && seg.classList.contains("ccr-coded")) {
+        st.suggAt = null;
         st.pending = null;
         markPending();
         openPanel(Number(seg.dataset.start), seg.getBoundingClientRect());
       } else {
         st.pending = null;
         st.panelAt = null;
+        st.suggAt = null;
         markPending();
         closePopups();
       }
@@ -305,6 +313,10 @@ export default function reader(component) {
   };
   document.addEventListener("mouseup", st.upHandler);
 
+  // ---- suggestions: outlined sentences, their panel, ‹ › in the toolbar, A / R (reader_suggest.js)
+  const suggestions = suggestionControls({ bar, closePopups, codes, cps, data, doc, openPanel, placeNear, root,
+                                           segs, send, st, sugg });
+
   // ---- keyboard selection (reader_caret.js)
   const { caretTo } = caretControls({ root, doc, bar, caret, cps, segs, st, segAt, takeSelection });
 
@@ -333,6 +345,8 @@ export default function reader(component) {
   } else if (st.panelAt !== null) {
     const seg = segAt(st.panelAt);
     if (seg) openPanel(st.panelAt, seg.getBoundingClientRect());
+  } else {
+    suggestions.reopen();
   }
   flush();
 
@@ -340,7 +354,9 @@ export default function reader(component) {
     if (st.keyHandler) document.removeEventListener("keydown", st.keyHandler);
     if (st.selHandler) document.removeEventListener("selectionchange", st.selHandler);
     if (st.upHandler) document.removeEventListener("mouseup", st.upHandler);
+    if (st.suggKeyHandler) window.removeEventListener("keydown", st.suggKeyHandler, true);
     clearTimeout(st.selTimer);
-    Object.assign(st, { keyHandler: null, selHandler: null, upHandler: null, mouseDown: false });
+    Object.assign(st, { keyHandler: null, selHandler: null, upHandler: null, suggKeyHandler: null,
+                        mouseDown: false });
   };
 }

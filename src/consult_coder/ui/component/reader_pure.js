@@ -1,7 +1,7 @@
 // The transcript reader's pure helpers: offsets, stacked underlines, word edges, hit testing. No DOM
 // and no state, so tests load this file alone on a bare page (tests/browser/test_reader_pure.py).
 // __init__.py joins it first with the DOM wiring: reader_base.js, reader_caret.js, reader_panel.js,
-// reader_palette.js and reader.js (which holds the component itself).
+// reader_palette.js, reader_suggest.js and reader.js (which holds the component itself).
 
 const WORD = /[\p{L}\p{N}\p{M}_'’-]/u;
 const COLOUR = /^#[0-9a-fA-F]{6}$/;

@@ -7,6 +7,9 @@ what it shows: the transcript list without text, the open transcript with its co
 everyone's), the hits of a search in that transcript only, and this coder's memos; the codebook is
 cached.
 
+With "Show suggestions" on, the coder's open code suggestions for the transcript are brought up to date
+(only what changed is matched again) and outlined in the reader, to accept or reject on the passage.
+
 Other pages open a passage here through ``navigation.open_in_context`` (the keys ``JUMP_TRANSCRIPT`` and
 ``JUMP_OFFSET``); the page takes them once and the reader scrolls to that place and flashes it.
 """
@@ -25,11 +28,14 @@ from consult_coder.codebook import CodeView, codebook_stamp, list_codes
 from consult_coder.errors import UserError
 from consult_coder.memos import MemoView
 from consult_coder.storage import Project
+from consult_coder.suggestions import review
+from consult_coder.suggestions.store import SuggestionView
 from consult_coder.ui import render as show
 from consult_coder.ui.component import build_payload, jump_span, reader
 from consult_coder.ui.navigation import JUMP_OFFSET, JUMP_TRANSCRIPT
 from consult_coder.ui.render import md
 from consult_coder.ui.state import current_coder, current_viewer, get_project
+from consult_coder.ui.suggestion_refresh import ensure_fresh
 
 READER_KEY = "coding_reader"
 ACTION_KEY = "coding_action"  # the reader's last action, waiting to be applied
@@ -38,6 +44,7 @@ NOTICE_KEY = "coding_notice"
 REV_KEY = "coding_rev"
 JUMP_SEQ = "coding_jump_seq"  # counts jumps, so the reader flashes a repeated jump again
 FIND_KEY = "coding_find"
+SUGGEST_KEY = "coding_show_suggestions"
 MAX_HITS = 500  # hits highlighted at most; more would only be noise in one transcript
 ALL = "All"
 
@@ -250,20 +257,23 @@ def _progress_button(column: Any, project: Project, coder: str, tid: int, status
 
 
 def _toolbar(project: Project, coder: str, tid: int, status: str,
-             codes: list[CodeView]) -> tuple[bool, str | None, str]:
-    """Whose codings to show, one code to show only, a search; and the progress button."""
+             codes: list[CodeView]) -> tuple[bool, bool, str | None, str]:
+    """Whose codings to show, suggestions or not, one code to show only, a search; the progress button."""
     c1, c2, c3, c4 = st.columns([1.45, 1.6, 2.1, 1.4], vertical_alignment="bottom")
     blinded = current_viewer().blind  # a coder, while the lead keeps the project blind
     show_others = c1.toggle("Show other coders", value=False, key="coding_show_others", disabled=blinded,
                             help="The project's lead keeps coding blind: you see only your own codings."
                             if blinded else "Off while you code blind: you see only your own codings.")
+    suggest = c1.toggle("Show suggestions", value=True, key=SUGGEST_KEY,
+                        help="Code suggestions from the codebook's patterns, outlined with a dashed line: "
+                             "click one to accept or reject it.")
     live = {c.id: c.name for c in codes if not c.archived}
     code_filter = c2.selectbox("Show only one code", [None, *live], key="coding_only",
                                format_func=lambda i: "All codes" if i is None else live[i])
     query = c3.text_input("Find in this transcript", key=FIND_KEY, placeholder="a word or phrase",
                           help="Hits are marked in yellow; step through them with ‹ › above the text.")
     _progress_button(c4, project, coder, tid, status)
-    return show_others, code_filter, query
+    return show_others, suggest, code_filter, query
 
 
 def _caption(view: coding.TranscriptView, coder: str, codings: list[coding.CodingView], status: str) -> None:
@@ -281,6 +291,16 @@ def _flash(jump: dict[str, int] | None, view: coding.TranscriptView,
         return None
     start, end = jump_span(view.text, codings, jump["offset"])
     return {"seq": jump["seq"], "offset": jump["offset"], "start": start, "end": end}
+
+
+def _suggestions(project: Project, viewer: Viewer, tid: int, code_filter: str | None
+                 ) -> list[SuggestionView] | None:
+    """The coder's open suggestions on the open transcript, brought up to date first."""
+    if not ensure_fresh(project):
+        return None
+    with project.session() as s:
+        views = review.pending_for(s, viewer, transcript_id=tid)
+    return [v for v in views if not code_filter or v.code_id == code_filter]
 
 
 def render() -> None:
@@ -307,7 +327,7 @@ def render() -> None:
     with project.session() as s:
         _codebook_sidebar(codes, memos.code_memos(s, Viewer(coder)))
     status = progress.get(tid, "not_started")
-    show_others, code_filter, query = _toolbar(project, coder, tid, status, codes)
+    show_others, suggest, code_filter, query = _toolbar(project, coder, tid, status, codes)
     viewer = current_viewer(show_others)
     with project.session() as s:
         try:
@@ -325,5 +345,6 @@ def render() -> None:
     payload = build_payload(view, codes, codings, coder, rev=st.session_state.get(REV_KEY, 0),
                             can_undo=undo_ok, notice=notice, hits=hits, more_hits=more, query=query.strip(),
                             jump=_flash(jump, view, codings),
-                            copy_to_consensus=viewer.is_lead and not viewer.blind)  # the lead's layer
+                            copy_to_consensus=viewer.is_lead and not viewer.blind,  # the lead's layer
+                            suggestions=_suggestions(project, viewer, tid, code_filter) if suggest else None)
     reader(payload, key=READER_KEY, on_action=_on_action)
