@@ -18,11 +18,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # tests.browser.* when run as a script from anywhere
 
-from consult_coder import coding  # noqa: E402
-from consult_coder.sample import load_demo  # noqa: E402
-from consult_coder.storage import open_project  # noqa: E402
 from tests.browser.actions import settled  # noqa: E402
-from tests.browser.support import launch, serve  # noqa: E402
+from tests.browser.support import launch, sample_copy, serve  # noqa: E402
 
 OUT = Path("/tmp/screens")
 WIDTH, HEIGHT = 1400, 1000
@@ -37,15 +34,8 @@ DRAWN = {"Code": ".ccr-seg", "Coded segments": "blockquote",
 
 
 def _sample(root: Path) -> tuple[str, int]:
-    db = str(root / "demo.sqlite")
-    project = open_project(db)
-    try:
-        with project.session() as s:
-            load_demo(s)
-            [p12] = [t.id for t in coding.transcript_choices(s) if t.participant_id == "P12"]
-    finally:
-        project.close()
-    return db, p12
+    db, ids = sample_copy(root)
+    return db, ids["P12"]
 
 
 def _open(page: Page, url: str, title: str) -> None:

@@ -14,11 +14,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from consult_coder import coding
-from consult_coder.sample import load_demo
-from consult_coder.storage import open_project
 from tests.browser.actions import settled
-from tests.browser.support import launch, serve
+from tests.browser.support import launch, sample_copy, serve
 from tests.factories import REPO
 
 OUT = REPO / "docs" / "agreement.png"
@@ -26,12 +23,7 @@ OUT = REPO / "docs" / "agreement.png"
 
 def main(out: Path = OUT, queue: bool = False) -> None:
     root = Path(tempfile.mkdtemp(prefix="cc-shot-"))
-    db = str(root / "demo.sqlite")
-    project = open_project(db)
-    with project.session() as s:
-        load_demo(s)  # what `consult-coder demo --db` loads
-        coding.get_or_create_coder(s, "lead")
-    project.close()
+    db, _ = sample_copy(root, "lead")
     with serve(db, root / "streamlit.log") as url, sync_playwright() as pw:
         context = launch(pw, root / "profile", width=1400, height=1000)
         page = context.pages[0] if context.pages else context.new_page()

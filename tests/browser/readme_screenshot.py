@@ -16,10 +16,9 @@ from pathlib import Path
 from playwright.sync_api import expect, sync_playwright
 
 from consult_coder import coding
-from consult_coder.sample import load_demo
 from consult_coder.storage import open_project
 from tests.browser.actions import mouse_select, settled
-from tests.browser.support import launch, serve
+from tests.browser.support import launch, sample_copy, serve
 from tests.factories import REPO
 
 OUT = REPO / "docs" / "screenshot.png"
@@ -53,12 +52,8 @@ def code_more(db: str, transcript_id: int) -> None:
 
 def main(out: Path = OUT) -> None:
     root = Path(tempfile.mkdtemp(prefix="cc-shot-"))
-    db = str(root / "demo.sqlite")
-    project = open_project(db)
-    with project.session() as s:
-        load_demo(s)  # what `consult-coder demo --db` loads
-        [p12] = [t.id for t in coding.transcript_choices(s) if t.participant_id == "P12"]
-    project.close()
+    db, ids = sample_copy(root)
+    p12 = ids["P12"]
     code_more(db, p12)
     expect.set_options(timeout=30_000)
     with serve(db, root / "streamlit.log") as url, sync_playwright() as pw:

@@ -17,11 +17,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect, sync_playwright
 
-from consult_coder import coding
-from consult_coder.sample import load_demo
-from consult_coder.storage import open_project
 from tests.browser.actions import settled
-from tests.browser.support import launch, serve
+from tests.browser.support import launch, sample_copy, serve
 from tests.factories import REPO
 
 OUT = REPO / "docs"
@@ -29,13 +26,8 @@ OUT = REPO / "docs"
 
 def main(out: Path = OUT) -> None:
     root = Path(tempfile.mkdtemp(prefix="cc-shot-"))
-    db = str(root / "demo.sqlite")
-    project = open_project(db)
-    with project.session() as s:
-        load_demo(s)  # what `consult-coder demo --db` loads
-        [p12] = [t.id for t in coding.transcript_choices(s) if t.participant_id == "P12"]
-        coding.get_or_create_coder(s, "sam")  # a new coder: every suggestion is still open for them
-    project.close()
+    db, ids = sample_copy(root, "sam")  # a new coder: every suggestion is still open for them
+    p12 = ids["P12"]
     expect.set_options(timeout=60_000)
     with serve(db, root / "streamlit.log") as url, sync_playwright() as pw:
         context = launch(pw, root / "profile", width=1400, height=1000)

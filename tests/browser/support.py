@@ -15,7 +15,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from consult_coder import coding
 from consult_coder.model import Coding, Participant, Transcript
+from consult_coder.sample import load_demo
 from consult_coder.storage import Project, open_project
 from consult_coder.text import content_hash
 from tests.browser.actions import eventually
@@ -36,6 +38,22 @@ LONG_ANSWERS = ["I ask what they want to be different in a month, and we write i
                 "Mostly how long it takes, and whether the sessions replace school support.",
                 "We look back at the goals together every fourth session and adjust them."]
 LONG_TARGET = "The fish tank in the waiting room settles nearly everyone before the session starts."
+
+
+def sample_copy(root: Path, *coders: str) -> tuple[str, dict[str, int]]:
+    """A throwaway copy of the sample study (what ``consult-coder demo`` loads) in ``root``: its database
+    and the transcript ids by participant. ``coders`` are added with nothing coded yet."""
+    db = str(root / "sample.sqlite")
+    project = open_project(db)
+    try:
+        with project.session() as s:
+            load_demo(s)
+            for name in coders:
+                coding.get_or_create_coder(s, name)
+            ids = {t.participant_id: t.id for t in coding.transcript_choices(s) if t.participant_id}
+    finally:
+        project.close()
+    return db, ids
 
 
 def build_long_transcript(project: Project) -> int:

@@ -10,10 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from consult_coder.sample import load_demo
-from consult_coder.storage import open_project
 from tests.browser.actions import settled
-from tests.browser.support import serve
+from tests.browser.support import sample_copy, serve
 
 pytestmark = pytest.mark.browser
 
@@ -24,11 +22,7 @@ PARTICIPANTS = 32
 @pytest.fixture(scope="module")
 def sample_url() -> Iterator[str]:
     root = Path(tempfile.mkdtemp(prefix="cc-analysis-"))
-    db = str(root / "sample.sqlite")
-    project = open_project(db)
-    with project.session() as s:
-        load_demo(s)
-    project.close()
+    db, _ = sample_copy(root)
     try:
         with serve(db, root / "streamlit.log") as url:
             yield url
