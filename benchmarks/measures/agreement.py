@@ -83,7 +83,7 @@ def agreement_measure(b: Bench) -> list[Row]:
         Row.timed("agreement.sentence", "agreement, every code × transcript (sentences), computed",
                   ours, base,
                   "krippendorff.alpha per code and per code × transcript on the same matrices",
-                  note=note),  # the issue sets no target: the ratio is reported
+                  target_ratio=1.2, note=note),  # the issue's bar, though ours computes more (kappas, bands)
         Row.timed("agreement.page", "agreement as the page reads it (load, then compute)", whole,
                   note=f"{b.size.codings:,} codings in the study"),
     ]
