@@ -70,7 +70,7 @@ def test_with_an_auth_section_the_login_page_offers_the_institution_sign_in(team
 
 
 def test_the_institution_vouching_for_an_accounts_email_logs_that_account_in(team_db):
-    at = login_page(user={"is_logged_in": True, "email": "alice@uni.example", "name": "Alice"})
+    at = login_page(user={"is_logged_in": True, "email": "alice@UNI.example", "name": "Alice"})
     assert not at.exception
     assert not [t for t in at.text_input if t.label == "Password"]
     assert "Logged in as **alice** (coder)" in [e.value for e in at.sidebar.markdown]

@@ -30,6 +30,8 @@ class Provider:
     key: RSAKey = field(default_factory=lambda: RSAKey.generate_key(2048, parameters={"kid": "local"}))
     codes: dict[str, dict] = field(default_factory=dict)  # one-time code -> the ID token's claims
     tokens_issued: int = 0
+    forged: bool = False  # sign ID tokens with a key the provider does not publish
+
 
     def auth_section(self, secrets_file) -> None:  # noqa: ANN001 (a Path)
         """Write the ``[auth]`` section of a secrets.toml that points Streamlit at this provider."""
@@ -66,7 +68,8 @@ class Provider:
             raise PermissionError("wrong client credentials")
         claims = self.codes.pop(form.get("code", ""))  # a code is good once
         self.tokens_issued += 1
-        id_token = jwt.encode({"alg": "RS256", "kid": "local"}, claims, self.key)
+        key = RSAKey.generate_key(2048, parameters={"kid": "local"}) if self.forged else self.key
+        id_token = jwt.encode({"alg": "RS256", "kid": "local"}, claims, key)
         return {"access_token": secrets.token_urlsafe(16), "token_type": "Bearer", "expires_in": 300,
                 "id_token": id_token}
 
