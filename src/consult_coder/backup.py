@@ -19,7 +19,7 @@ import shutil
 import sqlite3
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -93,22 +93,33 @@ def _sqlite_path(url: str) -> Path:
     return Path(database)
 
 
-def _sqlite_copy(source: Path, dest: Path) -> None:
-    """SQLite's backup API: a consistent snapshot, taken in one step, as one self-contained file."""
+def _copy_pages(source: Path, target: Path, failure: str,
+                after: Callable[[sqlite3.Connection], None] | None = None) -> None:
+    """SQLite's backup API from ``source`` (read-only) into ``target``, page by page in one step; ``after``
+    runs on the target before it is closed. Any SQLite error is one line starting with ``failure``."""
     src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
     try:
-        dst = sqlite3.connect(dest)
+        dst = sqlite3.connect(target, timeout=30)
         try:
             src.backup(dst)
-            dst.execute("PRAGMA journal_mode=DELETE")  # no -wal file beside the copy
-            if dst.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                raise UserError(f"The copy of {source} failed SQLite's integrity check; nothing was written")
+            if after is not None:
+                after(dst)
         finally:
             dst.close()
     except sqlite3.Error as exc:
-        raise UserError(f"Cannot copy {source}: {exc}") from None
+        raise UserError(f"{failure}: {exc}") from None
     finally:
         src.close()
+
+
+def _sqlite_copy(source: Path, dest: Path) -> None:
+    """A consistent snapshot of ``source`` as one self-contained file, checked before it counts."""
+    def self_contained(dst: sqlite3.Connection) -> None:
+        dst.execute("PRAGMA journal_mode=DELETE")  # no -wal file beside the copy
+        if dst.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise UserError(f"The copy of {source} failed SQLite's integrity check; nothing was written")
+
+    _copy_pages(source, dest, f"Cannot copy {source}", self_contained)
 
 
 def _is_project(path: Path) -> bool:
@@ -135,17 +146,8 @@ def _restore_sqlite(url: str, source: Path) -> None:
         raise UserError(f"{source} is an SQLite file but not a consult-coder project")
     target = _sqlite_path(url)
     target.parent.mkdir(parents=True, exist_ok=True)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
-    try:
-        dst = sqlite3.connect(target, timeout=30)
-        try:
-            src.backup(dst)  # page by page into the live file: other connections see the new project
-        finally:
-            dst.close()
-    except sqlite3.Error as exc:
-        raise UserError(f"Cannot restore into {target}: {exc}") from None
-    finally:
-        src.close()
+    # page by page into the live file: other connections see the new project
+    _copy_pages(source, target, f"Cannot restore into {target}")
 
 
 # ---------------------------------------------------------------- PostgreSQL

@@ -38,15 +38,7 @@ def import_qdpx(
     actor: ActorOpt = "cli",
 ) -> None:
     """Import a whole REFI-QDA project: codes, coders, participants, transcripts, codings, memos."""
-    from consult_coder.errors import UserError
-
-    if file.suffix.lower() not in (".qdpx", ".qde"):
-        raise UserError(f"{file.name}: expected a .qdpx (or .qde) file")
-    project = open_project(db)
-    try:
-        typer.echo(import_refi_file(project, file, actor))
-    finally:
-        project.close()
+    _import(file, (".qdpx", ".qde"), "a .qdpx (or .qde) file", db, actor)
 
 
 @app.command("import-qdc")
@@ -56,10 +48,15 @@ def import_qdc(
     actor: ActorOpt = "cli",
 ) -> None:
     """Add and update the project's codes from a REFI-QDA codebook (nesting, colours, descriptions)."""
+    _import(file, (".qdc",), "a .qdc file", db, actor)
+
+
+def _import(file: Path, suffixes: tuple[str, ...], expected: str, db: str | None, actor: str) -> None:
+    """Import ``file`` if its suffix is one of ``suffixes`` (else one line saying what was expected)."""
     from consult_coder.errors import UserError
 
-    if file.suffix.lower() != ".qdc":
-        raise UserError(f"{file.name}: expected a .qdc file")
+    if file.suffix.lower() not in suffixes:
+        raise UserError(f"{file.name}: expected {expected}")
     project = open_project(db)
     try:
         typer.echo(import_refi_file(project, file, actor))
