@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 T = TypeVar("T")
 
@@ -91,3 +91,19 @@ def mouse_select(page: Page, phrase: str) -> None:
     page.mouse.up()
     expect(page.locator(".ccr-palette")).to_be_visible()
     expect(page.locator(".ccr-palette .ccr-search")).to_be_focused()  # typing goes to the code search
+
+
+def open_tab(page: Page, name: str) -> Locator:
+    """Click the tab ``name`` and wait until its panel is drawn and the run that drew it has finished.
+
+    Tabs that rerun the app when chosen (Analysis) show an empty panel until the server draws it; a
+    click made while that run is still going can be lost, so the next step waits for the panel's own
+    content first, then for the run to end. Returns the panel.
+    """
+    tab = page.get_by_role("tab", name=name, exact=True)
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+    panel = page.get_by_role("tabpanel", name=name, exact=True)
+    expect(panel.locator('[data-testid="stElementContainer"]').first).to_be_attached()
+    settled(page)
+    return panel

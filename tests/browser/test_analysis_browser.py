@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.actions import settled
+from tests.browser.actions import open_tab, settled
 from tests.browser.support import sample_copy, serve
 
 pytestmark = pytest.mark.browser
@@ -30,10 +30,11 @@ def sample_url() -> Iterator[str]:
         pytest.fail(str(exc))
 
 
-def open_tab(page: Page, url: str, tab: str, drawn: str) -> None:
+def open_analysis_tab(page: Page, url: str, tab: str, drawn: str) -> None:
     page.goto(f"{url}/analysis")
-    page.get_by_role("tab", name=tab).click()
-    expect(page.get_by_text(drawn).first).to_be_visible()
+    expect(page.get_by_role("heading", name="Analysis", exact=True)).to_be_visible()
+    settled(page)
+    expect(open_tab(page, tab).get_by_text(drawn).first).to_be_visible()
     page.wait_for_selector('[data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas')
     settled(page)
 
@@ -46,7 +47,7 @@ def axis_labels(page: Page) -> list[str]:
 
 
 def test_the_participant_heatmap_labels_every_participant_and_theme(sample_url: str, page: Page) -> None:
-    open_tab(page, sample_url, "Participants × themes", "Themes: 1")
+    open_analysis_tab(page, sample_url, "Participants × themes", "Themes: 1")
     labels = axis_labels(page)
     participants = [t for t in labels if t.startswith(("P0", "P1", "P2", "P3"))]
     assert len(participants) == PARTICIPANTS, labels
@@ -56,12 +57,11 @@ def test_the_participant_heatmap_labels_every_participant_and_theme(sample_url: 
 
 def test_the_cooccurrence_heatmap_labels_every_theme_and_the_comparison_shows_every_column(
         sample_url: str, page: Page) -> None:
-    open_tab(page, sample_url, "Co-occurrence", "Off the diagonal")
+    open_analysis_tab(page, sample_url, "Co-occurrence", "Off the diagonal")
     labels = axis_labels(page)
     assert labels.count("Access to care") == 2 and labels.count("Empathy") == 2  # rows and columns
     assert len(labels) >= 2 * THEMES
-    page.get_by_role("tab", name="Comparison").click()
-    table = page.get_by_role("tabpanel", name="Comparison").locator('[data-testid="stTable"]')
+    table = open_tab(page, "Comparison").locator('[data-testid="stTable"]')
     expect(table).to_contain_text("p adjusted (BH)")
     headers = table.locator("th").all_text_contents()
     assert any(h.startswith("Young people") for h in headers) and "Note" in headers

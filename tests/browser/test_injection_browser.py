@@ -26,7 +26,7 @@ from consult_coder import coding, memos
 from consult_coder.model import Code, Participant, Transcript
 from consult_coder.storage import open_project
 from consult_coder.text import content_hash
-from tests.browser.actions import choose_coder, settled
+from tests.browser.actions import choose_coder, open_tab, settled
 from tests.browser.support import serve
 from tests.factories import in_session, stored_turns
 
@@ -187,9 +187,7 @@ def test_hostile_text_is_shown_as_text_on_every_page(page: Page, tmp_path: Path)
         visit(page, "Analysis")
         for tab in ["Theme frequency", "Comparison", "Co-occurrence", "Participants × themes",
                     "Exemplar quotes"]:
-            page.get_by_role("tab", name=tab).click()
-            expect(page.get_by_role("tabpanel", name=tab)).to_be_visible()
-            settled(page)
+            open_tab(page, tab)
             nothing_interpreted(page, f"Analysis, {tab}")
         shows_literally(page, "Analysis, Exemplar quotes", ANSWER, PARTICIPANT, ROLE, CODER,
                         GROUP)  # a group without a label of its own: as written

@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from consult_coder.storage import open_project
-from tests.browser.actions import choose_coder, mouse_select, settled
+from tests.browser.actions import choose_coder, mouse_select, open_tab, settled
 from tests.browser.support import serve
 
 pytestmark = pytest.mark.browser
@@ -75,9 +75,7 @@ def test_no_request_leaves_the_machine(page: Page, tmp_path: Path) -> None:
         visit(page, "Analysis")
         for tab in ["Theme frequency", "Comparison", "Co-occurrence", "Participants × themes",
                     "Exemplar quotes"]:
-            page.get_by_role("tab", name=tab).click()
-            panel = page.get_by_role("tabpanel", name=tab)
-            expect(panel).to_be_visible()
+            panel = open_tab(page, tab)
             for chart in panel.locator('[data-testid="stVegaLiteChart"]').all():
                 expect(chart.locator("canvas, svg").first).to_be_visible()  # drawn by Vega
 
