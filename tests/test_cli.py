@@ -52,6 +52,13 @@ def test_demo_twice_changes_nothing(tmp_path, capsys):
     assert listing(db, capsys) == before
 
 
+def test_demo_of_a_study_folder_that_is_not_there_says_so_in_one_line(tmp_path, capsys):
+    db = str(tmp_path / "p.sqlite")
+    assert main(["demo", "--db", db, "--study", str(tmp_path / "nowhere")]) == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [f"Error: {tmp_path / 'nowhere'}: no such study folder"]
+
+
 def test_a_bad_file_in_a_batch_imports_nothing_and_says_which(tmp_path, capsys):
     db = str(tmp_path / "p.sqlite")
     good = SAMPLE_DIR / "P01_consultation.txt"

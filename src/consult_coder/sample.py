@@ -30,29 +30,39 @@ def load_demo(session: Session, progress: Callable[[int, int, str], None] | None
               actor: str = ACTOR) -> str:
     """Load the sample study into the project, in the caller's unit of work; a summary for people.
     ``actor`` is who asked (a lead's action: it imports transcripts and codings)."""
-    from consult_coder.codings_io import load_codings_csv
-    from consult_coder.ingest import import_paths
-
     if not SAMPLE_DIR.is_dir() or not CODEBOOK_FILE.is_file():
         raise UserError(f"the sample study is not beside this installation ({SAMPLE_DIR}); "
                         "install from a checkout with `pip install -e .`")
-    require_lead(session, actor, "Loading the sample study")
-    book = load_codebook_file(CODEBOOK_FILE)
-    apply_codebook(session, book, ACTOR)
     if not get_setting(session, "project_name"):
         set_setting(session, "project_name", PROJECT_NAME)
-    report = import_paths(session, [SAMPLE_DIR], participants_csv=SAMPLE_DIR / "participants.csv",
-                          actor=ACTOR, progress=progress)
+    return "Sample study: " + load_study(session, SAMPLE_DIR, progress, actor=actor)
+
+
+def load_study(session: Session, folder: Path, progress: Callable[[int, int, str], None] | None = None,
+               *, actor: str = ACTOR, codebook: Path = CODEBOOK_FILE) -> str:
+    """Load a study folder laid out like the sample (transcripts, ``participants.csv``, and
+    ``codings/<coder>.csv``) with the shipped codebook; a summary for people. Used for the sample and
+    for ``evaluation/fresh``, the consultations the shipped patterns are judged on blind."""
+    from consult_coder.codings_io import load_codings_csv
+    from consult_coder.ingest import import_paths
+
+    if not folder.is_dir():
+        raise UserError(f"{folder}: no such study folder")
+    require_lead(session, actor, "Loading a study")
+    book = load_codebook_file(codebook)
+    apply_codebook(session, book, ACTOR)
+    people = folder / "participants.csv"
+    report = import_paths(session, [folder], participants_csv=people if people.is_file() else None,
+                          actor=actor, progress=progress)
     loaded = 0
-    for csv_path in sorted(SAMPLE_CODINGS.glob("*.csv")):
+    for csv_path in sorted((folder / "codings").glob("*.csv")):
         coder = csv_path.stem
         has = session.scalar(select(func.count(Coding.id)).join(Coder).where(Coder.name == coder))
         if has:
-            continue
-        loaded += load_codings_csv(session, csv_path, actor=ACTOR)
+            continue  # loading twice changes nothing
+        loaded += load_codings_csv(session, csv_path, actor=actor)
         _mark_done(session, coder)
-    return (f"Sample study: {report.summary().rstrip('.')}; {len(book.codes)} codes; "
-            f"{loaded} sample codings loaded.")
+    return f"{report.summary().rstrip('.')}; {len(book.codes)} codes; {loaded} sample codings loaded."
 
 
 def _mark_done(session: Session, coder: str) -> None:

@@ -92,17 +92,23 @@ def transcripts(db: DbOpt = None, format: Annotated[Format, typer.Option("--form
 
 
 @app.command("demo")
-def demo(db: DbOpt = None) -> None:
+def demo(
+    db: DbOpt = None,
+    study: Annotated[Path | None, typer.Option(help="Instead of the sample, a folder laid out like it "
+                                                    "(transcripts, participants.csv, codings/<coder>.csv), "
+                                                    "e.g. evaluation/fresh")] = None,
+) -> None:
     """Load the synthetic sample study (32 consultations), its codebook and two coders' codings."""
-    from consult_coder.sample import load_demo
+    from consult_coder.sample import load_demo, load_study
 
     project = open_project(db)
     with progress_bar() as bar:
-        task = bar.add_task("Loading sample study", total=None, name="")
+        task = bar.add_task("Loading sample study" if study is None else f"Loading {study}", total=None,
+                            name="")
 
         def tick(done: int, total: int, name: str) -> None:
             bar.update(task, completed=done, total=total, name=name)
 
         with project.session() as s:
-            summary = load_demo(s, progress=tick)
+            summary = load_demo(s, progress=tick) if study is None else load_study(s, study, progress=tick)
     typer.echo(f"{summary} ({project.location})")
