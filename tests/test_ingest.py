@@ -141,6 +141,26 @@ def test_without_a_csv_a_participant_is_created_from_the_file_name(sqlite_projec
         assert s.get(Participant, "P02").group == ""
 
 
+def test_a_participant_labelled_with_their_own_id_is_the_participant_even_if_it_looks_like_q_or_i(
+        sqlite_project: Project) -> None:
+    """"Q" or "I" with a number is usually the interviewer; in Q07's own transcript, "Q07" is Q07."""
+    csv = (b"participant_id,group,role,age_band\n"
+           b"Q07,youth,young person,18-20\nI12,clinician,psychiatrist,35-44\n")
+    q07 = b"Interviewer: How was it?\nQ07: Fine.\nQ1: And the room?\nQ07: Small.\nInterviewer: Thanks.\n"
+    i12 = b"I: Thank you for coming.\nI12: A pleasure.\nI: Shall we start?\nI12: Yes.\n"
+
+    in_session(sqlite_project, import_files, [("Q07_interview.txt", q07), ("I12_interview.txt", i12)], csv)
+
+    with sqlite_project.session() as s:
+        kinds = s.execute(select(Transcript.participant_id, Turn.speaker, Turn.speaker_kind)
+                          .join(Turn).order_by(Transcript.participant_id, Turn.index)).all()
+    assert kinds == [("I12", "I", "interviewer"), ("I12", "I12", "participant"),
+                     ("I12", "I", "interviewer"), ("I12", "I12", "participant"),
+                     ("Q07", "Interviewer", "interviewer"), ("Q07", "Q07", "participant"),
+                     ("Q07", "Q1", "interviewer"), ("Q07", "Q07", "participant"),
+                     ("Q07", "Interviewer", "interviewer")]
+
+
 def test_paths_that_cannot_be_imported(sqlite_project: Project, study_folder: Path) -> None:
     with pytest.raises(UserError, match=r"^notes\.pdf: PDF files cannot be read"):
         in_session(sqlite_project, import_paths, [study_folder / "notes.pdf"])

@@ -19,7 +19,7 @@ import gc
 import pickle
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -242,11 +242,22 @@ def _participant_for(
     parsed: ParsedTranscript, linker: ParticipantLinker, has_rows: bool, csv_name: str
 ) -> str | None:
     pid = linker(parsed)
+    if pid is not None:
+        _own_label_is_the_participant(parsed, pid)
     if pid is None or not has_rows:
         return pid
     if id_key(pid) not in linker.spelled:  # the CSV's ids and the project's
         raise UserError(f"{parsed.source_name}: participant {pid} is not in {csv_name}")
     return pid
+
+
+def _own_label_is_the_participant(parsed: ParsedTranscript, pid: str) -> None:
+    """Turns labelled with the transcript's own participant id ("Q07:", "I12:") are that participant's,
+    although "Q" and "I" with a number are usually the interviewer's labels."""
+    key = id_key(pid)
+    parsed.turns = [replace(t, speaker_kind="participant")
+                    if t.speaker_kind == "interviewer" and id_key(t.speaker) == key else t
+                    for t in parsed.turns]
 
 
 def _stored_hashes(session: Session, parsed: list[ParsedTranscript]) -> dict[str, int]:
