@@ -127,6 +127,21 @@ def test_a_rejection_is_remembered_per_coder_even_when_suggestions_are_rebuilt(p
     assert tiny in shown(project, "ben")
 
 
+def test_refreshing_one_edited_code_gives_what_a_full_match_gives(project):
+    # With context, a match's code reaches the next sentence unless that one makes a point of its own
+    # for another code: re-matching the edited code alone must still see the other codes' matches.
+    build(project, context=1)
+    with project.session() as s:
+        store.refresh(s)
+    confidential = "It won't go further than this room, she said."
+    assert ("empathy", confidential) not in [(c, x) for c, x, _ in shown(project, "amira")]
+    with project.session() as s:
+        s.get(Code, "empathy").patterns = [[{"LEMMA": "hear"}, {"LOWER": "me"}], "heard me out"]
+        assert store.refresh(s).codes_refreshed == ["empathy"]
+    assert ("empathy", confidential) not in [(c, x) for c, x, _ in shown(project, "amira")]
+    assert ("confidentiality", confidential) in [(c, x) for c, x, _ in shown(project, "amira")]
+
+
 def test_blind_coding_another_coders_codings_never_change_what_i_am_offered(project):
     tid = build(project)
     with project.session() as s:

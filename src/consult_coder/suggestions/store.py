@@ -164,9 +164,13 @@ def refresh(session: Session, progress: Progress | None = None) -> RefreshReport
     todo = _stale_work(session, wanted)
     total, done = sum(len(t) for t in todo.values()), 0
     refreshed: set[str] = set()
+    # One matcher over every code, even when few are stale: the passage rules read the other codes'
+    # matches (a sentence with words of its own for another code is a new point), so a code matched
+    # alone would get different suggestions than in a full match. Only the stale codes' hits are kept.
+    live = {cid: p for cid, p in patterns.items() if p}
+    full = PatternMatcher(live, conf.pipeline, conf.context) if todo and live else None
     for stale, tids in todo.items():
-        live = {cid: patterns[cid] for cid in stale if patterns[cid]}
-        matcher = PatternMatcher(live, conf.pipeline, conf.context) if live else None
+        matcher = full if any(patterns[cid] for cid in stale) else None
         refreshed |= stale
         for tid in tids:
             title = _refresh_one(session, matcher, tid, stale, wanted, conf.all_speakers, report)
@@ -210,6 +214,7 @@ def _refresh_one(session: Session, matcher: PatternMatcher | None, tid: int, sta
     """Replace one transcript's suggestions of the ``stale`` codes; returns its title."""
     report.removed += _clear(session, tid, sorted(stale))
     title, hits = _match_one(session, matcher, tid, all_speakers)
+    hits = [h for h in hits if h.code_id in stale]
     session.add_all(_rows(tid, hits, "pattern"))
     report.added += len(hits)
     for cid in stale:
