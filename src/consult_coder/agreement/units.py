@@ -6,7 +6,9 @@ Units, all inside the counted speech (see :mod:`~consult_coder.agreement.selecti
   counts. Stored compactly: the counted text is cut at every coding boundary into *pieces* whose
   characters all share one state, each weighted by its length, so counts are exact per character;
 * ``sentence`` — the sentences of :func:`consult_coder.sentences.sentence_spans` in the counted turns
-  (a turn boundary or a line break always ends a sentence);
+  (a turn boundary or a line break always ends a sentence). Splitting is the slow part of a grid, so a
+  transcript's sentences are kept between reads (:func:`sentence_arrays`), keyed by a digest of its text
+  and its counted turns: a new coding reuses them, a changed text or speaker role is split afresh;
 * ``turn`` — each counted speaker turn.
 
 A code is *present* in a unit for a coder when one of the coder's codings with that code overlaps the
@@ -17,6 +19,9 @@ between are marked through a difference array.
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,6 +33,7 @@ from consult_coder.sentences import sentence_spans
 Unit = Literal["character", "sentence", "turn"]
 UNITS: tuple[Unit, ...] = ("character", "sentence", "turn")
 SEGMENT_UNITS: tuple[Unit, ...] = ("sentence", "turn")
+SENTENCE_CACHE = 20_000  # transcripts whose sentences are kept (about 1 kB each per 100 sentences)
 
 
 @dataclass(frozen=True)
@@ -135,10 +141,44 @@ def _pieces(
 
 
 def _segments(material: Material, offset: np.ndarray, unit: Unit) -> tuple[np.ndarray, np.ndarray]:
-    spans: list[tuple[int, int]] = []
+    """Every counted sentence or turn on the common axis, in order (transcripts are laid out in order
+    and each transcript's spans are sorted, so joining them keeps the order)."""
+    starts, ends = [], []
     for t, text in enumerate(material.texts):
         turns = material.speech(t)
-        parts = sentence_spans(text, turns) if unit == "sentence" else turns
-        spans.extend((offset[t] + s, offset[t] + e) for s, e in parts)
-    arr = np.array(sorted(spans), dtype=np.int64).reshape(-1, 2)
-    return arr[:, 0], arr[:, 1]
+        if unit == "sentence":
+            s, e = sentence_arrays(text, turns)
+        else:
+            arr = np.array(sorted(turns), dtype=np.int64).reshape(-1, 2)
+            s, e = arr[:, 0], arr[:, 1]
+        starts.append(s + offset[t])
+        ends.append(e + offset[t])
+    if not starts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(starts), np.concatenate(ends)
+
+
+_sentences: OrderedDict[tuple[bytes, tuple[tuple[int, int], ...]], tuple[np.ndarray, np.ndarray]] = \
+    OrderedDict()
+_sentences_lock = threading.Lock()
+
+
+def sentence_arrays(text: str, turns: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of :func:`~consult_coder.sentences.sentence_spans` (``text``, ``turns``), kept
+    between calls. The key is a digest of the text (the cache holds no one's words) and the turns
+    themselves, so any change to either is a new key; least recently used entries go first."""
+    key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(), tuple(turns))
+    with _sentences_lock:
+        found = _sentences.get(key)
+        if found is not None:
+            _sentences.move_to_end(key)
+            return found
+    arr = np.array(sentence_spans(text, turns), dtype=np.int64).reshape(-1, 2)
+    found = (arr[:, 0].copy(), arr[:, 1].copy())
+    for a in found:
+        a.flags.writeable = False  # shared by every reader: never changed in place
+    with _sentences_lock:
+        _sentences[key] = found
+        while len(_sentences) > SENTENCE_CACHE:
+            _sentences.popitem(last=False)
+    return found
