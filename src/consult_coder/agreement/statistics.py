@@ -140,10 +140,32 @@ def alpha_from_value_counts(value_counts: np.ndarray, level: Level = "nominal") 
     same result, same ``nan`` rules as :func:`krippendorff_alpha`.
     """
     counts = np.asarray(value_counts)
-    pairable = counts[counts.sum(axis=1) >= 2]
-    if np.count_nonzero(pairable.sum(axis=0)) < 2:
-        return math.nan
-    return float(krippendorff.alpha(value_counts=counts, level_of_measurement=level))
+    return float(alpha_per_block(counts[np.newaxis], np.array([0, len(counts)]), level)[0, 0])
+
+
+def alpha_per_block(value_counts: np.ndarray, bounds: np.ndarray, level: Level = "nominal") -> np.ndarray:
+    """:func:`alpha_from_value_counts` of every block of consecutive units, for many codes at once.
+
+    ``value_counts`` is (rows, units, values); block ``t`` is units ``bounds[t]:bounds[t + 1]`` (``bounds``
+    non-decreasing, from 0 to the number of units). Returns (rows, blocks), each figure exactly what
+    :func:`alpha_from_value_counts` gives for that row's block: the undefined blocks are found in one
+    vectorised pass and the package is called for each of the others, as it is.
+    """
+    counts = np.asarray(value_counts)
+    bounds = np.asarray(bounds, dtype=np.int64)
+    rows, blocks = counts.shape[0], len(bounds) - 1
+    out = np.full((rows, blocks), np.nan)
+    filled = np.flatnonzero(bounds[1:] > bounds[:-1])
+    if filled.size == 0:
+        return out
+    pairable = counts.sum(axis=-1, keepdims=True) >= 2  # units two or more coders labelled
+    used = np.add.reduceat(counts * pairable, bounds[filled], axis=1)  # rows × filled blocks × values
+    defined = np.count_nonzero(used, axis=-1) >= 2
+    for k, i in zip(*np.nonzero(defined), strict=True):
+        t = filled[i]
+        out[k, t] = float(krippendorff.alpha(value_counts=counts[k, bounds[t]:bounds[t + 1]],
+                                             level_of_measurement=level))
+    return out
 
 
 def _numeric(reliability_data: Any, level: Level) -> np.ndarray:
