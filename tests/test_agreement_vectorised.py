@@ -30,7 +30,7 @@ from consult_coder.agreement.statistics import (
     percent_from_table,
 )
 from consult_coder.agreement.tables import pair_tables
-from consult_coder.agreement.units import Grid
+from consult_coder.agreement.units import Grid, _mark
 
 
 def same(a: float, b: float) -> bool:
@@ -124,3 +124,17 @@ def test_pair_tables_count_each_pair_on_the_units_both_coders_saw(weighted):
                 for u in np.flatnonzero(here):
                     expected[int(grid.present[a, k, u]), int(grid.present[b, k, u])] += grid.weight[u]
                 assert tables[p, k, t].tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("codings", [20, 2_000])  # few: each covered unit is set; many: a difference array
+def test_units_a_coding_covers_are_marked_for_its_coder_and_code(codings):
+    rng = np.random.default_rng(codings)
+    shape = (3, 4, 50)  # coders × codes × units
+    coder, code = rng.integers(0, 3, codings), rng.integers(0, 4, codings)
+    lo = rng.integers(0, 50, codings)
+    hi = lo + rng.integers(-1, 12, codings)  # some empty or reversed: they mark nothing
+    expected = np.zeros(shape, dtype=bool)
+    for c, k, a, b in zip(coder, code, lo, hi, strict=True):
+        expected[c, k, a:b] = True
+    assert (_mark(shape, (coder, code), lo, np.minimum(hi, 50)) == expected).all()
+    assert (_mark((50,), (), lo, np.minimum(hi, 50)) == expected.any(axis=(0, 1))).all()

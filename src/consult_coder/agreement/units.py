@@ -99,12 +99,21 @@ def _mark(
     shape: tuple[int, ...], index: tuple[np.ndarray, ...], lo: np.ndarray, hi: np.ndarray
 ) -> np.ndarray:
     """Boolean array of ``shape``: True over [lo, hi) of the last axis at each leading ``index``."""
-    diff = np.zeros((*shape[:-1], shape[-1] + 1), dtype=np.int32)
     ok = lo < hi
-    index = tuple(i[ok] for i in index)
-    np.add.at(diff, (*index, lo[ok]), 1)
-    np.add.at(diff, (*index, hi[ok]), -1)
-    return np.cumsum(diff, axis=-1)[..., :-1] > 0
+    lo, hi, index = lo[ok], hi[ok], tuple(i[ok] for i in index)
+    length = hi - lo
+    total = int(length.sum())
+    if total > np.prod(shape):  # codings covering the grid many times over: a difference array
+        diff = np.zeros((*shape[:-1], shape[-1] + 1), dtype=np.int32)
+        np.add.at(diff, (*index, lo), 1)
+        np.add.at(diff, (*index, hi), -1)
+        return np.cumsum(diff, axis=-1)[..., :-1] > 0
+    # Usually a coding spans a few units: set each covered position, no more work than that.
+    row = np.ravel_multi_index(index, shape[:-1]) if index else np.zeros(len(lo), dtype=np.int64)
+    first = row * shape[-1] + lo - (np.cumsum(length) - length)
+    out = np.zeros(shape, dtype=bool)
+    out.reshape(-1)[np.repeat(first, length) + np.arange(total)] = True
+    return out
 
 
 def offsets(material: Material) -> np.ndarray:
