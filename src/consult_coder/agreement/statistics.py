@@ -160,11 +160,13 @@ def alpha_per_block(value_counts: np.ndarray, bounds: np.ndarray, level: Level =
         return out
     pairable = counts.sum(axis=-1, keepdims=True) >= 2  # units two or more coders labelled
     used = np.add.reduceat(counts * pairable, bounds[filled], axis=1)  # rows × filled blocks × values
-    defined = np.count_nonzero(used, axis=-1) >= 2
-    for k, i in zip(*np.nonzero(defined), strict=True):
-        t = filled[i]
-        out[k, t] = float(krippendorff.alpha(value_counts=counts[k, bounds[t]:bounds[t + 1]],
-                                             level_of_measurement=level))
+    rows_defined, i = np.nonzero(np.count_nonzero(used, axis=-1) >= 2)
+    blocks_defined = filled[i]
+    lo, hi = bounds[blocks_defined].tolist(), bounds[blocks_defined + 1].tolist()  # plain ints: a quick loop
+    out[rows_defined, blocks_defined] = [
+        krippendorff.alpha(value_counts=counts[k, a:b], level_of_measurement=level)
+        for k, a, b in zip(rows_defined.tolist(), lo, hi, strict=True)
+    ]
     return out
 
 
