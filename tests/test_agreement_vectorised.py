@@ -102,12 +102,13 @@ def test_bands_and_warnings_of_a_whole_column_equal_the_one_row_forms():
     assert any(len(w) >= 2 for w in expected)
 
 
+@pytest.mark.parametrize("seen", [0.8, 1.0])  # some transcripts a coder did not see; every coder saw all
 @pytest.mark.parametrize("weighted", [False, True])
-def test_pair_tables_count_each_pair_on_the_units_both_coders_saw(weighted):
+def test_pair_tables_count_each_pair_on_the_units_both_coders_saw(weighted, seen):
     rng = np.random.default_rng(11)
     n_coders, n_codes, n_t = 4, 3, 7
     transcript = np.sort(rng.choice([0, 1, 2, 4, 5], 120))  # transcripts 3 and 6 have no units
-    observed_t = rng.random((n_coders, n_t)) < 0.8
+    observed_t = rng.random((n_coders, n_t)) < seen
     grid = Grid(
         unit="character" if weighted else "sentence", transcript=transcript,
         start=np.zeros(len(transcript), dtype=np.int64), end=np.zeros(len(transcript), dtype=np.int64),

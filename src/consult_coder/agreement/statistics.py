@@ -68,9 +68,15 @@ def _ratio(numerator: Any, denominator: Any) -> Any:
 
 def _counts(table: np.ndarray) -> tuple[Any, Any, Any]:
     """n, agreements (the diagonal) and Σ_k row_k · col_k, over the last two axes."""
-    n = table.sum(axis=(-2, -1))
-    agree = np.trace(table, axis1=-2, axis2=-1)
-    chance = (table.sum(axis=-1) * table.sum(axis=-2)).sum(axis=-1)
+    # Cell by cell (q is small): numpy reduces over many tiny trailing axes slowly, and adds whole
+    # columns of thousands of tables quickly. Python ints (object arrays) stay exact.
+    q = table.shape[-1]
+    cell = [[table[..., i, j] for j in range(q)] for i in range(q)]
+    rows = [sum(cell[i], start=0) for i in range(q)]
+    cols = [sum((cell[i][j] for i in range(q)), start=0) for j in range(q)]
+    n = sum(rows, start=0)
+    agree = sum((cell[k][k] for k in range(q)), start=0)
+    chance = sum((r * c for r, c in zip(rows, cols, strict=True)), start=0)
     return n, agree, chance
 
 

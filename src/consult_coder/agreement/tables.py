@@ -132,6 +132,7 @@ def pair_tables(grid: Grid, n_codes: int) -> np.ndarray:
 
     Units come in transcript order, so each count is a sum over one run of units (``np.add.reduceat``):
     per pair, the units both coders saw, those each coded and those both coded; the other cells follow.
+    When every coder saw every unit, what each coder coded is summed once, not once per pair.
     """
     n_coders = grid.present.shape[0]
     n_t = grid.n_transcripts
@@ -145,17 +146,22 @@ def pair_tables(grid: Grid, n_codes: int) -> np.ndarray:
             out[..., filled] = np.add.reduceat(x, bounds[filled], axis=-1, dtype=np.int64)
         return out
 
+    def counted(x: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:  # units (or weight) where x
+        if valid is not None:
+            x = x & valid
+        return per_transcript(x * grid.weight if weighted else x)
+
+    everywhere = grid.observed.all()  # every coder saw every unit: no pair needs a mask of its own
+    units = np.ones(len(grid.weight), dtype=bool)
+    n_all = counted(units) if everywhere else None
+    alone = [counted(grid.present[c]) for c in range(n_coders)] if everywhere else []
     out = np.zeros((n_coders * (n_coders - 1) // 2, n_codes, n_t, 2, 2), dtype=np.int64)
     for i, (a, b) in enumerate(combinations(range(n_coders), 2)):
-        valid = grid.observed[a] & grid.observed[b]
-        w = np.where(valid, grid.weight, 0)
         pa, pb = grid.present[a], grid.present[b]
-        if weighted:
-            n, first, second, both = (per_transcript(w), per_transcript(pa * w), per_transcript(pb * w),
-                                      per_transcript((pa & pb) * w))
-        else:
-            n, first, second, both = (per_transcript(valid), per_transcript(pa & valid),
-                                      per_transcript(pb & valid), per_transcript(pa & pb & valid))
+        valid = None if everywhere else grid.observed[a] & grid.observed[b]
+        n = n_all if valid is None else counted(units, valid)
+        first, second = (alone[a], alone[b]) if everywhere else (counted(pa, valid), counted(pb, valid))
+        both = counted(pa & pb, valid)
         out[i, ..., 1, 1] = both
         out[i, ..., 1, 0] = first - both
         out[i, ..., 0, 1] = second - both
@@ -167,7 +173,7 @@ def _stats(tables: np.ndarray, exact: bool) -> dict[str, np.ndarray]:
     """Pairs × rows × 2 × 2 tables -> the pairwise figures per row (means over pairs for 3+ coders)."""
     if not exact:
         tables = tables.astype(np.int64)
-    n = tables.sum(axis=(-2, -1))
+    n = tables[..., 0, 0] + tables[..., 0, 1] + tables[..., 1, 0] + tables[..., 1, 1]
     present = 2 * tables[..., 1, 1] + tables[..., 1, 0] + tables[..., 0, 1]
     figures = {
         "percent_agreement": percent_from_table(tables),
