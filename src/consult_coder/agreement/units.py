@@ -14,7 +14,7 @@ Units, all inside the counted speech (see :mod:`~consult_coder.agreement.selecti
 A code is *present* in a unit for a coder when one of the coder's codings with that code overlaps the
 unit by at least one character. Everything is vectorised with numpy: offsets of all transcripts are laid
 end to end on one axis, each coding finds its first and last unit by binary search, and the units in
-between are marked through a difference array.
+between are marked position by position (through a difference array when codings overlap heavily).
 """
 
 from __future__ import annotations
