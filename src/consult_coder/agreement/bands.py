@@ -15,6 +15,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike
 
 KAPPA_SOURCE = "Landis & Koch (1977)"
 ALPHA_SOURCE = "Krippendorff (2004, p. 241)"
@@ -33,6 +37,16 @@ PARADOX_NOTE = (f"Low prevalence (a code in fewer than {LOW_PREVALENCE:.0%} or m
                 f"{1 - LOW_PREVALENCE:.0%} of the units): kappa can be low even when the coders agree on "
                 "almost every unit (the kappa paradox, Feinstein & Cicchetti 1990); read percent "
                 "agreement and Brennan–Prediger beside it.")
+
+
+NO_UNITS = "no units to compare"
+NEITHER_USED = "neither coder used this code: kappa and alpha undefined"
+NO_VARIATION = "no variation: kappa undefined"
+ALPHA_UNDEFINED = "alpha undefined"
+
+
+def low_prevalence(prevalence: float) -> str:
+    return f"low prevalence ({prevalence:.1%} of units): kappa paradox"
 
 
 def kappa_band(kappa: float | None) -> str:
@@ -61,13 +75,52 @@ def warnings_for(prevalence: float, kappa: float, alpha: float | None, units: in
     """Short warnings for one row; ``prevalence`` is the share (0–1) of units the code is present in."""
     found: list[str] = []
     if units == 0:
-        return ["no units to compare"]
+        return [NO_UNITS]
     if prevalence == 0:
-        found.append("neither coder used this code: kappa and alpha undefined")
+        found.append(NEITHER_USED)
     elif prevalence < LOW_PREVALENCE or prevalence > 1 - LOW_PREVALENCE:
-        found.append(f"low prevalence ({prevalence:.1%} of units): kappa paradox")
+        found.append(low_prevalence(prevalence))
     if prevalence != 0 and math.isnan(kappa):
-        found.append("no variation: kappa undefined")
+        found.append(NO_VARIATION)
     if alpha is not None and math.isnan(alpha) and prevalence != 0 and not math.isnan(kappa):
-        found.append("alpha undefined")
+        found.append(ALPHA_UNDEFINED)
     return found
+
+
+# Column-wise forms of the three functions above, for tables of thousands of rows: the same bands,
+# thresholds and messages, decided for a whole column at once (tests check both agree on random data).
+
+def kappa_bands(kappas: ArrayLike) -> np.ndarray:
+    """:func:`kappa_band` of every value (an object array of str)."""
+    k = np.asarray(kappas, dtype=np.float64)
+    conditions = [np.isnan(k), k < 0, *(k <= upper for upper, _ in KAPPA_BANDS)]
+    labels = ["", "poor", *(label for _, label in KAPPA_BANDS)]
+    return np.select(conditions, labels, default="almost perfect").astype(object)
+
+
+def alpha_bands(alphas: ArrayLike) -> np.ndarray:
+    """:func:`alpha_band` of every value (None counts as undefined)."""
+    a = np.asarray(alphas, dtype=np.float64)
+    conditions = [np.isnan(a), *(a < lower_than for lower_than, _ in ALPHA_BANDS)]
+    labels = ["", *(label for _, label in ALPHA_BANDS)]
+    return np.select(conditions, labels, default="reliable").astype(object)
+
+
+def warnings_column(
+    prevalence: ArrayLike, kappa: ArrayLike, alpha: Sequence[float | None], units: ArrayLike
+) -> list[list[str]]:
+    """:func:`warnings_for` of every row; an ``alpha`` of None is one not reported (not undefined)."""
+    p = np.asarray(prevalence, dtype=np.float64)
+    k = np.asarray(kappa, dtype=np.float64)
+    reported = np.fromiter((a is not None for a in alpha), dtype=bool, count=len(p))
+    a = np.asarray([np.nan if v is None else v for v in alpha], dtype=np.float64).reshape(len(p))
+    used = p != 0  # a nan prevalence counts as used, as in warnings_for
+    low = used & ((p < LOW_PREVALENCE) | (p > 1 - LOW_PREVALENCE))
+    first = np.full(len(p), "", dtype=object)
+    first[~used] = NEITHER_USED
+    first[low] = [low_prevalence(v) for v in p[low].tolist()]
+    second = np.where(used & np.isnan(k), NO_VARIATION, "").tolist()
+    third = np.where(reported & np.isnan(a) & used & ~np.isnan(k), ALPHA_UNDEFINED, "").tolist()
+    none = (np.asarray(units) == 0).tolist()
+    return [[NO_UNITS] if n else [w for w in row if w]
+            for n, *row in zip(none, first.tolist(), second, third, strict=True)]

@@ -68,9 +68,15 @@ def _ratio(numerator: Any, denominator: Any) -> Any:
 
 def _counts(table: np.ndarray) -> tuple[Any, Any, Any]:
     """n, agreements (the diagonal) and Σ_k row_k · col_k, over the last two axes."""
-    n = table.sum(axis=(-2, -1))
-    agree = np.trace(table, axis1=-2, axis2=-1)
-    chance = (table.sum(axis=-1) * table.sum(axis=-2)).sum(axis=-1)
+    # Cell by cell (q is small): numpy reduces over many tiny trailing axes slowly, and adds whole
+    # columns of thousands of tables quickly. Python ints (object arrays) stay exact.
+    q = table.shape[-1]
+    cell = [[table[..., i, j] for j in range(q)] for i in range(q)]
+    rows = [sum(cell[i], start=0) for i in range(q)]
+    cols = [sum((cell[i][j] for i in range(q)), start=0) for j in range(q)]
+    n = sum(rows, start=0)
+    agree = sum((cell[k][k] for k in range(q)), start=0)
+    chance = sum((r * c for r, c in zip(rows, cols, strict=True)), start=0)
     return n, agree, chance
 
 
@@ -140,10 +146,34 @@ def alpha_from_value_counts(value_counts: np.ndarray, level: Level = "nominal") 
     same result, same ``nan`` rules as :func:`krippendorff_alpha`.
     """
     counts = np.asarray(value_counts)
-    pairable = counts[counts.sum(axis=1) >= 2]
-    if np.count_nonzero(pairable.sum(axis=0)) < 2:
-        return math.nan
-    return float(krippendorff.alpha(value_counts=counts, level_of_measurement=level))
+    return float(alpha_per_block(counts[np.newaxis], np.array([0, len(counts)]), level)[0, 0])
+
+
+def alpha_per_block(value_counts: np.ndarray, bounds: np.ndarray, level: Level = "nominal") -> np.ndarray:
+    """:func:`alpha_from_value_counts` of every block of consecutive units, for many codes at once.
+
+    ``value_counts`` is (rows, units, values); block ``t`` is units ``bounds[t]:bounds[t + 1]`` (``bounds``
+    non-decreasing, from 0 to the number of units). Returns (rows, blocks), each figure exactly what
+    :func:`alpha_from_value_counts` gives for that row's block: the undefined blocks are found in one
+    vectorised pass and the package is called for each of the others, as it is.
+    """
+    counts = np.asarray(value_counts)
+    bounds = np.asarray(bounds, dtype=np.int64)
+    rows, blocks = counts.shape[0], len(bounds) - 1
+    out = np.full((rows, blocks), np.nan)
+    filled = np.flatnonzero(bounds[1:] > bounds[:-1])
+    if filled.size == 0:
+        return out
+    pairable = counts.sum(axis=-1, keepdims=True) >= 2  # units two or more coders labelled
+    used = np.add.reduceat(counts * pairable, bounds[filled], axis=1)  # rows × filled blocks × values
+    rows_defined, i = np.nonzero(np.count_nonzero(used, axis=-1) >= 2)
+    blocks_defined = filled[i]
+    lo, hi = bounds[blocks_defined].tolist(), bounds[blocks_defined + 1].tolist()  # plain ints: a quick loop
+    out[rows_defined, blocks_defined] = [
+        krippendorff.alpha(value_counts=counts[k, a:b], level_of_measurement=level)
+        for k, a, b in zip(rows_defined.tolist(), lo, hi, strict=True)
+    ]
+    return out
 
 
 def _numeric(reliability_data: Any, level: Level) -> np.ndarray:

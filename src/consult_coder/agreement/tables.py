@@ -27,10 +27,11 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from consult_coder.access import Viewer
-from consult_coder.agreement.bands import alpha_band, kappa_band, warnings_for
+from consult_coder.agreement.bands import alpha_bands, kappa_bands, warnings_column
 from consult_coder.agreement.selection import AgreementOptions, Material, load_material
 from consult_coder.agreement.statistics import (
     alpha_from_value_counts,
+    alpha_per_block,
     bp_from_table,
     kappa_from_table,
     percent_from_table,
@@ -127,26 +128,52 @@ def compute(material: Material, unit: Unit) -> AgreementResult:
 
 
 def pair_tables(grid: Grid, n_codes: int) -> np.ndarray:
-    """Counts per coder pair × code × transcript × (first coder absent/present) × (second absent/present)."""
+    """Counts per coder pair × code × transcript × (first coder absent/present) × (second absent/present).
+
+    Units come in transcript order, so each count is a sum over one run of units (``np.add.reduceat``):
+    per pair, the units both coders saw, those each coded and those both coded; the other cells follow.
+    When every coder saw every unit, what each coder coded is summed once, not once per pair.
+    """
     n_coders = grid.present.shape[0]
     n_t = grid.n_transcripts
-    cell = (np.arange(n_codes)[:, None] * n_t + grid.transcript[None, :]) * 4  # codes × units
-    out = []
-    for a, b in combinations(range(n_coders), 2):
-        valid = grid.observed[a] & grid.observed[b]
-        kind = 2 * grid.present[a][:, valid] + grid.present[b][:, valid]
-        index = (cell[:, valid] + kind).ravel()
-        weights = np.broadcast_to(grid.weight[valid], kind.shape).ravel()
-        counts = np.bincount(index, weights=weights, minlength=n_codes * n_t * 4)
-        out.append(np.rint(counts).astype(np.int64).reshape(n_codes, n_t, 2, 2))
-    return np.stack(out)
+    bounds = grid.bounds
+    filled = np.flatnonzero(bounds[1:] > bounds[:-1])
+    weighted = not (grid.weight == 1).all()  # characters: a piece counts its length
+
+    def per_transcript(x: np.ndarray) -> np.ndarray:  # (..., units) -> (..., transcripts) sums
+        out = np.zeros((*x.shape[:-1], n_t), dtype=np.int64)
+        if filled.size:
+            out[..., filled] = np.add.reduceat(x, bounds[filled], axis=-1, dtype=np.int64)
+        return out
+
+    def counted(x: np.ndarray, valid: np.ndarray | None = None) -> np.ndarray:  # units (or weight) where x
+        if valid is not None:
+            x = x & valid
+        return per_transcript(x * grid.weight if weighted else x)
+
+    everywhere = grid.observed.all()  # every coder saw every unit: no pair needs a mask of its own
+    units = np.ones(len(grid.weight), dtype=bool)
+    n_all = counted(units) if everywhere else None
+    alone = [counted(grid.present[c]) for c in range(n_coders)] if everywhere else []
+    out = np.zeros((n_coders * (n_coders - 1) // 2, n_codes, n_t, 2, 2), dtype=np.int64)
+    for i, (a, b) in enumerate(combinations(range(n_coders), 2)):
+        pa, pb = grid.present[a], grid.present[b]
+        valid = None if everywhere else grid.observed[a] & grid.observed[b]
+        n = n_all if valid is None else counted(units, valid)
+        first, second = (alone[a], alone[b]) if everywhere else (counted(pa, valid), counted(pb, valid))
+        both = counted(pa & pb, valid)
+        out[i, ..., 1, 1] = both
+        out[i, ..., 1, 0] = first - both
+        out[i, ..., 0, 1] = second - both
+        out[i, ..., 0, 0] = n - first - second + both
+    return out
 
 
 def _stats(tables: np.ndarray, exact: bool) -> dict[str, np.ndarray]:
     """Pairs × rows × 2 × 2 tables -> the pairwise figures per row (means over pairs for 3+ coders)."""
     if not exact:
         tables = tables.astype(np.int64)
-    n = tables.sum(axis=(-2, -1))
+    n = tables[..., 0, 0] + tables[..., 0, 1] + tables[..., 1, 0] + tables[..., 1, 1]
     present = 2 * tables[..., 1, 1] + tables[..., 1, 0] + tables[..., 0, 1]
     figures = {
         "percent_agreement": percent_from_table(tables),
@@ -175,15 +202,7 @@ def _alphas(grid: Grid, n_codes: int) -> tuple[np.ndarray, list[float], float]:
     observed = grid.observed.sum(axis=0)  # coders per unit
     ones = (grid.present & grid.observed[:, None, :]).sum(axis=0)  # codes × units: coders marking present
     counts = np.stack([observed[None, :] - ones, ones], axis=-1)  # codes × units × 2
-    bounds = grid.bounds
-    cells = np.full((n_codes, grid.n_transcripts), np.nan)
-    for t in range(grid.n_transcripts):
-        lo, hi = bounds[t], bounds[t + 1]
-        if hi - lo == 0:
-            continue
-        varies = (ones[:, lo:hi].sum(axis=1) > 0) & ((counts[:, lo:hi, 0]).sum(axis=1) > 0)
-        for k in np.flatnonzero(varies):
-            cells[k, t] = alpha_from_value_counts(counts[k, lo:hi])
+    cells = alpha_per_block(counts, grid.bounds)
     per_code = [alpha_from_value_counts(counts[k]) for k in range(n_codes)]
     pooled = alpha_from_value_counts(counts.reshape(-1, 2))
     return cells, per_code, pooled
@@ -196,14 +215,12 @@ def _finish(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     frame["unitized_alpha"] = frame["unitized_alpha"] if character else None
     for key in ("both", "first_only", "second_only", "neither"):
         frame[key] = frame[key].astype("Int64").where(frame[key] >= 0)
-    frame["kappa_band"] = [kappa_band(k) for k in frame["cohen_kappa"]]
+    frame["kappa_band"] = kappa_bands(frame["cohen_kappa"])
     alphas = frame["unitized_alpha" if character else "krippendorff_alpha"]
-    frame["alpha_band"] = [alpha_band(a) for a in alphas]
-    frame["warnings"] = [
-        warnings_for(p / 100 if p == p else 0.0, k, a, int(u))
-        for p, k, a, u in zip(frame["prevalence_pct"], frame["cohen_kappa"], frame["krippendorff_alpha"],
-                              frame["units"], strict=True)
-    ]
+    frame["alpha_band"] = alpha_bands(alphas.to_numpy(dtype=np.float64, na_value=np.nan))
+    prevalence = frame["prevalence_pct"].to_numpy(dtype=np.float64) / 100
+    frame["warnings"] = warnings_column(np.nan_to_num(prevalence, nan=0.0), frame["cohen_kappa"],
+                                        frame["krippendorff_alpha"].tolist(), frame["units"])
     return frame[columns].reset_index(drop=True)
 
 

@@ -6,17 +6,22 @@ Units, all inside the counted speech (see :mod:`~consult_coder.agreement.selecti
   counts. Stored compactly: the counted text is cut at every coding boundary into *pieces* whose
   characters all share one state, each weighted by its length, so counts are exact per character;
 * ``sentence`` — the sentences of :func:`consult_coder.sentences.sentence_spans` in the counted turns
-  (a turn boundary or a line break always ends a sentence);
+  (a turn boundary or a line break always ends a sentence). Splitting is the slow part of a grid, so a
+  transcript's sentences are kept between reads (:func:`sentence_arrays`), keyed by a digest of its text
+  and its counted turns: a new coding reuses them, a changed text or speaker role is split afresh;
 * ``turn`` — each counted speaker turn.
 
 A code is *present* in a unit for a coder when one of the coder's codings with that code overlaps the
 unit by at least one character. Everything is vectorised with numpy: offsets of all transcripts are laid
 end to end on one axis, each coding finds its first and last unit by binary search, and the units in
-between are marked through a difference array.
+between are marked position by position (through a difference array when codings overlap heavily).
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Literal
 
@@ -28,6 +33,7 @@ from consult_coder.sentences import sentence_spans
 Unit = Literal["character", "sentence", "turn"]
 UNITS: tuple[Unit, ...] = ("character", "sentence", "turn")
 SEGMENT_UNITS: tuple[Unit, ...] = ("sentence", "turn")
+SENTENCE_CACHE = 20_000  # transcripts whose sentences are kept: 16 bytes a sentence, ~2 kB a transcript
 
 
 @dataclass(frozen=True)
@@ -72,8 +78,11 @@ def build_grid(material: Material, unit: Unit) -> Grid:
         start, end = _segments(material, offset, unit)
     transcript = np.searchsorted(offset, start, side="right") - 1
     weight = end - start if unit == "character" else np.ones(len(start), dtype=np.int64)
-    lo = np.searchsorted(end, g_start, side="right")  # first unit ending after the coding starts
-    hi = np.searchsorted(start, g_end, side="left")  # units starting before the coding ends: [lo, hi)
+    # Looked up in text order (binary searches for sorted keys stay in cache: twice as fast in all).
+    order = np.argsort(g_start)
+    lo, hi = np.empty_like(g_start), np.empty_like(g_end)
+    lo[order] = np.searchsorted(end, g_start[order], side="right")  # first unit ending after the start
+    hi[order] = np.searchsorted(start, g_end[order], side="left")  # units starting before the end: [lo, hi)
     n_coders, n_codes, n_units = len(material.coders), len(material.codes), len(start)
     chosen = c["code"] >= 0
     present = _mark((n_coders, n_codes, n_units), (c["coder"][chosen], c["code"][chosen]),
@@ -93,12 +102,21 @@ def _mark(
     shape: tuple[int, ...], index: tuple[np.ndarray, ...], lo: np.ndarray, hi: np.ndarray
 ) -> np.ndarray:
     """Boolean array of ``shape``: True over [lo, hi) of the last axis at each leading ``index``."""
-    diff = np.zeros((*shape[:-1], shape[-1] + 1), dtype=np.int32)
     ok = lo < hi
-    index = tuple(i[ok] for i in index)
-    np.add.at(diff, (*index, lo[ok]), 1)
-    np.add.at(diff, (*index, hi[ok]), -1)
-    return np.cumsum(diff, axis=-1)[..., :-1] > 0
+    lo, hi, index = lo[ok], hi[ok], tuple(i[ok] for i in index)
+    length = hi - lo
+    total = int(length.sum())
+    if total > np.prod(shape):  # codings covering the grid many times over: a difference array
+        diff = np.zeros((*shape[:-1], shape[-1] + 1), dtype=np.int32)
+        np.add.at(diff, (*index, lo), 1)
+        np.add.at(diff, (*index, hi), -1)
+        return np.cumsum(diff, axis=-1)[..., :-1] > 0
+    # Usually a coding spans a few units: set each covered position, no more work than that.
+    row = np.ravel_multi_index(index, shape[:-1]) if index else np.zeros(len(lo), dtype=np.int64)
+    first = row * shape[-1] + lo - (np.cumsum(length) - length)
+    out = np.zeros(shape, dtype=bool)
+    out.reshape(-1)[np.repeat(first, length) + np.arange(total)] = True
+    return out
 
 
 def offsets(material: Material) -> np.ndarray:
@@ -135,10 +153,44 @@ def _pieces(
 
 
 def _segments(material: Material, offset: np.ndarray, unit: Unit) -> tuple[np.ndarray, np.ndarray]:
-    spans: list[tuple[int, int]] = []
+    """Every counted sentence or turn on the common axis, in order (transcripts are laid out in order
+    and each transcript's spans are sorted, so joining them keeps the order)."""
+    starts, ends = [], []
     for t, text in enumerate(material.texts):
         turns = material.speech(t)
-        parts = sentence_spans(text, turns) if unit == "sentence" else turns
-        spans.extend((offset[t] + s, offset[t] + e) for s, e in parts)
-    arr = np.array(sorted(spans), dtype=np.int64).reshape(-1, 2)
-    return arr[:, 0], arr[:, 1]
+        if unit == "sentence":
+            s, e = sentence_arrays(text, turns)
+        else:
+            arr = np.array(sorted(turns), dtype=np.int64).reshape(-1, 2)
+            s, e = arr[:, 0], arr[:, 1]
+        starts.append(s + offset[t])
+        ends.append(e + offset[t])
+    if not starts:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    return np.concatenate(starts), np.concatenate(ends)
+
+
+_sentences: OrderedDict[tuple[bytes, tuple[tuple[int, int], ...]], tuple[np.ndarray, np.ndarray]] = \
+    OrderedDict()
+_sentences_lock = threading.Lock()
+
+
+def sentence_arrays(text: str, turns: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of :func:`~consult_coder.sentences.sentence_spans` (``text``, ``turns``), kept
+    between calls. The key is a digest of the text (the cache holds no one's words) and the turns
+    themselves, so any change to either is a new key; least recently used entries go first."""
+    key = (hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).digest(), tuple(turns))
+    with _sentences_lock:
+        found = _sentences.get(key)
+        if found is not None:
+            _sentences.move_to_end(key)
+            return found
+    arr = np.array(sentence_spans(text, turns), dtype=np.int64).reshape(-1, 2)
+    found = (arr[:, 0].copy(), arr[:, 1].copy())
+    for a in found:
+        a.flags.writeable = False  # shared by every reader: never changed in place
+    with _sentences_lock:
+        _sentences[key] = found
+        while len(_sentences) > SENTENCE_CACHE:
+            _sentences.popitem(last=False)
+    return found
