@@ -321,18 +321,18 @@ def _segments(result: Iterable[Any], union: bool) -> list[list]:
     kept: dict[tuple[int, int, int, str], int] = {}  # union: a segment's key -> its row
     coders: dict[int, set[str]] = {}  # union: row -> everyone who made that segment
     for cid, coder, code_id, tid, pid, start, end, pinned, memo, created, updated in result:
-        row = [cid, coder, coder, code_id, tid, pid, start, end, bool(pinned), memo, created, updated]
         if union:
             key = (tid, start, end, code_id)
             if key in kept:
                 at = kept[key]
                 coders[at].add(coder)
                 if pinned and not rows[at][8]:
-                    rows[at] = row
+                    rows[at] = [cid, coder, coder, code_id, tid, pid, start, end, True, memo, created,
+                                updated]
                 continue
             kept[key] = len(rows)
             coders[len(rows)] = {coder}
-        rows.append(row)
+        rows.append([cid, coder, coder, code_id, tid, pid, start, end, bool(pinned), memo, created, updated])
     for at, names in coders.items():
         if len(names) > 1:
             rows[at][2] = ", ".join(sorted(names))
@@ -346,14 +346,17 @@ def _measured(segments: list[list],
     """Per setting, the segments in its counted speech with their measures (columns as ``_COLUMNS``)."""
     settings = list(indexes)
     seen: dict[tuple[int, int, int], list[Measured | None]] = {}
+    measures = []  # per segment, its measure in each setting
     for row in segments:
         place = (row[4], row[6], row[7])
-        if place not in seen:
-            seen[place] = _measure_each([indexes[s][place[0]] for s in settings], place[1], place[2])
+        found = seen.get(place)
+        if found is None:
+            found = seen[place] = _measure_each([indexes[s][place[0]] for s in settings], place[1], place[2])
+        measures.append(found)
     frames = {}
     for i, setting in enumerate(settings):
-        rows = [[*row[:8], *measured, *row[8:]] for row in segments
-                if (measured := seen[(row[4], row[6], row[7])][i]) is not None]
+        rows = [[*row[:8], *measured[i], *row[8:]] for row, measured in zip(segments, measures, strict=True)
+                if measured[i] is not None]
         frames[setting] = pd.DataFrame(rows, columns=_COLUMNS)
     return frames
 
@@ -361,10 +364,12 @@ def _measured(segments: list[list],
 def _measure_each(found: list[TranscriptIndex], start: int, end: int) -> list[Measured | None]:
     """One span measured in each setting's index; a setting that clips it as the first does shares the
     first's measure (same parts of the same text)."""
-    clipped = [f.clip((start, end)) for f in found]
-    first = _measure(found[0], start, end, clipped[0])
-    return [first if spans == clipped[0] else _measure(f, start, end, spans)
-            for f, spans in zip(found, clipped, strict=True)]
+    first = _measure(found[0], start, end, found[0].clip((start, end)))
+    out = [first]
+    for f in found[1:]:
+        spans = f.clip((start, end))
+        out.append(first if first is not None and spans == first[1] else _measure(f, start, end, spans))
+    return out
 
 
 def _measure(found: TranscriptIndex, start: int, end: int, spans: list[Span]) -> Measured | None:
