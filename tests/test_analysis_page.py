@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from consult_coder.model import Coding
 from consult_coder.storage import open_project
+from consult_coder.ui import study as cache
 from consult_coder.ui.render import shown
 from tests.factories import build_analysis_study
 
@@ -104,6 +105,25 @@ def test_interviewer_toggle_and_split_by_age_band(db):
     _open(at, "Comparison")
     assert at.selectbox(key="an_cmp_a_age_band").value == "14-17"
     assert at.selectbox(key="an_cmp_b_age_band").value == "18-24"
+
+
+def test_the_first_interviewer_toggle_reads_no_codings_again(db, monkeypatch):
+    loads: list[str] = []
+    real = cache.load_studies
+
+    def counted(session, layer, **kwargs):  # noqa: ANN001, ANN003 - passes every argument through
+        loads.append(layer)
+        return real(session, layer, **kwargs)
+
+    monkeypatch.setattr(cache, "load_studies", counted)
+    at = _app()
+    at.selectbox(key="an_layer").set_value("alice").run()
+    freq = _tables(at)[0].set_index(["Theme", "Group"])
+    assert freq.loc[("Trust and bond", "Young people"), "Participants (n)"] == 3
+    at.toggle(key="an_interviewer").set_value(True).run()
+    freq = _tables(at)[0].set_index(["Theme", "Group"])
+    assert freq.loc[("Trust and bond", "Young people"), "Participants (n)"] == 4  # P05's question counts now
+    assert loads == ["consensus", "alice"]  # each layer read once, both settings at once
 
 
 def test_cooccurrence_modes_and_the_participant_grid(db):

@@ -32,6 +32,7 @@ from consult_coder.analysis.layers import (
     default_layer,
     layer_codings,
     layer_options,
+    load_studies,
     load_study,
     split_values,
 )
@@ -42,7 +43,7 @@ __all__ = [
     "CONSENSUS", "MODES", "NOT_RECORDED", "UNION", "Study", "TwoByTwo", "attribute_label",
     "attribute_options", "bh_adjust", "comparison_table", "cooccurrence", "cooccurrence_matrix",
     "default_layer", "exemplar_table", "exemplars", "fisher_2x2", "format_odds_ratio",
-    "frequency_table", "group_comparison", "layer_codings", "layer_label", "layer_options", "load_study",
-    "matrix_table", "participant_matrix", "segments_per_code", "small_n_note", "split_values",
+    "frequency_table", "group_comparison", "layer_codings", "layer_label", "layer_options", "load_studies",
+    "load_study", "matrix_table", "participant_matrix", "segments_per_code", "small_n_note", "split_values",
     "theme_frequency", "with_labels",
 ]

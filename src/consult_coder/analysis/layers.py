@@ -20,7 +20,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -131,11 +131,34 @@ def split_values(participants: pd.DataFrame, by: str) -> list[str]:
 
 
 def load_study(session: Session, layer: str, include_interviewer: bool = False, *, viewer: Viewer) -> Study:
+    """The layer's study with one interviewer setting (:func:`load_studies` gives both from one read)."""
+    return _load(session, layer, (include_interviewer,), viewer)[include_interviewer]
+
+
+def load_studies(session: Session, layer: str, *, viewer: Viewer) -> dict[bool, Study]:
+    """The layer's study for both interviewer settings, ``{False: participant speech only, True: every
+    turn}``, each equal to what :func:`load_study` gives for it. The two differ only in which speech
+    counts, so the database is read once, and a span either setting clips alike is measured once."""
+    return _load(session, layer, (False, True), viewer)
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What every interviewer setting of a layer shares, read once."""
+
+    codes: pd.DataFrame
+    participants: pd.DataFrame  # without ``words``, which depends on the setting
+    transcripts_of: dict[str, list[int]]
+    texts: dict[int, str]
+    archived: pd.DataFrame | None = None  # archived codes holding codings in either setting
+
+
+def _load(session: Session, layer: str, settings: tuple[bool, ...], viewer: Viewer) -> dict[bool, Study]:
     check_visible(viewer, layer)
-    codes = _codes(session)
     participants, transcripts_of = _participants(session)
     linked = Transcript.participant_id.is_not(None)
     texts = dict(session.execute(select(Transcript.id, Transcript.text).where(linked)).all())
+    read = _Read(_codes(session), participants, transcripts_of, texts)
     turns: dict[int, list[tuple[str, Span]]] = defaultdict(list)
     speakers: dict[int, list[str]] = defaultdict(list)
     for tid, kind, speaker, s, e in session.execute(
@@ -146,24 +169,37 @@ def load_study(session: Session, layer: str, include_interviewer: bool = False, 
     ):
         turns[tid].append((kind, (s, e)))
         speakers[tid].append(speaker)
-    index = {tid: TranscriptIndex(text, turns.get(tid, []), include_interviewer, speakers.get(tid))
+    first = {tid: TranscriptIndex(text, turns.get(tid, []), settings[0], speakers.get(tid))
              for tid, text in texts.items()}
-    speech = {tid: found.speech for tid, found in index.items()}
-    words = {pid: sum(index[t].speech_words() for t in ts) for pid, ts in transcripts_of.items()}
+    indexes = {setting: {t: f.counting(setting) for t, f in first.items()} for setting in settings[1:]}
+    indexes[settings[0]] = first
+    codings = _codings(session, layer, indexes)
+    known = set(read.codes["code_id"])  # archived codes that still hold codings in this layer, below
+    archived = [c for c in dict.fromkeys(c for f in codings.values() for c in f["code_id"]) if c not in known]
+    if archived:
+        read = replace(read, archived=_codes(session, archived))
+    return {setting: _study(layer, setting, read, indexes[setting], codings[setting]) for setting in settings}
+
+
+def _study(layer: str, include_interviewer: bool, read: _Read, index: dict[int, TranscriptIndex],
+           codings: pd.DataFrame) -> Study:
+    """One setting's study from the shared read, its transcripts' indexes and its measured segments."""
+    participants = read.participants.copy()
+    words = {pid: sum(index[t].speech_words() for t in ts) for pid, ts in read.transcripts_of.items()}
     participants["words"] = participants["participant_id"].map(words).astype(int)
-    codings = _codings(session, layer, index)
     codings = codings.merge(participants.drop(columns=["words", "transcripts"]), on="participant_id")
-    known = set(codes["code_id"])
-    missing = [c for c in dict.fromkeys(codings["code_id"]) if c not in known]
-    if missing:  # archived codes that still hold codings in this layer
-        codes = pd.concat([codes, _codes(session, missing)], ignore_index=True)
+    codes = read.codes.copy()
+    held = set(codings["code_id"])
+    if held - set(codes["code_id"]):  # in codebook order, as the live codes are
+        codes = pd.concat([codes, read.archived[read.archived["code_id"].isin(held)]], ignore_index=True)
     codes["code"] = _unique_names(codes)
     codings["code"] = codings["code_id"].map(dict(zip(codes["code_id"], codes["code"], strict=True)))
     attrs = [c for c in participants.columns if c not in ("words", "transcripts")]
     head = ["coding_id", "coder", "coders", "code_id", "code", "transcript_id", *attrs]
     codings = codings[head + [c for c in codings.columns if c not in head]]
     codings = codings.reset_index(drop=True)
-    return Study(layer, include_interviewer, codes, participants, codings, texts, speech, index)
+    speech = {tid: found.speech for tid, found in index.items()}
+    return Study(layer, include_interviewer, codes, participants, codings, read.texts, speech, index)
 
 
 def layer_codings(session: Session, layer: str, include_interviewer: bool = False, *,
@@ -234,9 +270,11 @@ _COLUMNS = ["coding_id", "coder", "coders", "code_id", "transcript_id", "partici
             "speaker_kind", "spans", "words", "quote", "pinned", "memo", "created_at", "updated_at"]
 
 
-def _codings(session: Session, layer: str, index: dict[int, TranscriptIndex]) -> pd.DataFrame:
-    """One row per segment of the layer in counted speech: columns are read, not ORM objects, and each
-    distinct span is clipped, counted and quoted once (coders often code the very same span)."""
+def _codings(session: Session, layer: str,
+             indexes: dict[bool, dict[int, TranscriptIndex]]) -> dict[bool, pd.DataFrame]:
+    """Per interviewer setting, one row per segment of the layer in counted speech: columns are read, not
+    ORM objects, and each distinct span is clipped, counted and quoted once (coders often code the very
+    same span)."""
     q = (
         select(Coding.id, Coder.name, Coding.code_id, Coding.transcript_id, Transcript.participant_id,
                Coding.start, Coding.end, Coding.pinned, Coding.memo, Coding.created_at, Coding.updated_at)
@@ -255,7 +293,8 @@ def _codings(session: Session, layer: str, index: dict[int, TranscriptIndex]) ->
             raise UserError(f"No coder named {layer!r} in this project")
         q = q.where(Coder.name == layer)
     with _no_gc_pauses():
-        return _segments(session.connection().execute(q).all(), layer == UNION, index)
+        segments = _segments(session.connection().execute(q).all(), layer == UNION)
+        return _measured(segments, indexes)
 
 
 @contextmanager
@@ -271,54 +310,73 @@ def _no_gc_pauses() -> Iterator[None]:
             gc.enable()
 
 
-def _segments(result: Iterable[Any], union: bool, index: dict[int, TranscriptIndex]) -> pd.DataFrame:
-    seen: dict[tuple[int, int, int], tuple[str, list[Span], int, str] | None] = {}
+Measured = tuple[str, list[Span], int, str]  # speaker kind, counted parts, their words, the quote
+
+
+def _segments(result: Iterable[Any], union: bool) -> list[list]:
+    """The layer's segments in coding order: in the union, codings with the identical span and code by
+    several coders are one (a pinned one if any, else the oldest), ``coders`` naming them all. Which
+    codings are one segment does not depend on the interviewer setting (they share their span)."""
     rows: list[list] = []
     kept: dict[tuple[int, int, int, str], int] = {}  # union: a segment's key -> its row
     coders: dict[int, set[str]] = {}  # union: row -> everyone who made that segment
     for cid, coder, code_id, tid, pid, start, end, pinned, memo, created, updated in result:
-        place = (tid, start, end)
-        if place not in seen:
-            seen[place] = _measure(index[tid], start, end)
-        measured = seen[place]
-        if measured is None:
-            continue  # interviewer speech (or outside any turn) when that is excluded
         if union:
             key = (tid, start, end, code_id)
-            if key in kept:  # one segment: a pinned one if any, else the oldest
-                row = kept[key]
-                coders[row].add(coder)
-                if pinned and not rows[row][12]:
-                    names = coders.pop(row)
-                    rows[row] = _row(cid, coder, code_id, tid, pid, start, end, measured, pinned, memo,
-                                     created, updated)
-                    coders[row] = names
+            if key in kept:
+                at = kept[key]
+                coders[at].add(coder)
+                if pinned and not rows[at][8]:
+                    rows[at] = [cid, coder, coder, code_id, tid, pid, start, end, True, memo, created,
+                                updated]
                 continue
             kept[key] = len(rows)
             coders[len(rows)] = {coder}
-        rows.append(_row(cid, coder, code_id, tid, pid, start, end, measured, pinned, memo, created, updated))
-    for row, names in coders.items():
+        rows.append([cid, coder, coder, code_id, tid, pid, start, end, bool(pinned), memo, created, updated])
+    for at, names in coders.items():
         if len(names) > 1:
-            rows[row][2] = ", ".join(sorted(names))
-    frame = pd.DataFrame(rows, columns=_COLUMNS)
-    if union and not frame.empty:
-        frame = frame.sort_values("coding_id").reset_index(drop=True)
-    return frame
+            rows[at][2] = ", ".join(sorted(names))
+    if union:
+        rows.sort(key=lambda row: row[0])
+    return rows
 
 
-def _measure(found: TranscriptIndex, start: int, end: int) -> tuple[str, list[Span], int, str] | None:
-    """(speaker kind, counted parts, their words, the quote) of one span, or None if nothing counts."""
-    spans = found.clip((start, end))
+def _measured(segments: list[list],
+              indexes: dict[bool, dict[int, TranscriptIndex]]) -> dict[bool, pd.DataFrame]:
+    """Per setting, the segments in its counted speech with their measures (columns as ``_COLUMNS``)."""
+    settings = list(indexes)
+    seen: dict[tuple[int, int, int], list[Measured | None]] = {}
+    measures = []  # per segment, its measure in each setting
+    for row in segments:
+        place = (row[4], row[6], row[7])
+        found = seen.get(place)
+        if found is None:
+            found = seen[place] = _measure_each([indexes[s][place[0]] for s in settings], place[1], place[2])
+        measures.append(found)
+    frames = {}
+    for i, setting in enumerate(settings):
+        rows = [[*row[:8], *measured[i], *row[8:]] for row, measured in zip(segments, measures, strict=True)
+                if measured[i] is not None]
+        frames[setting] = pd.DataFrame(rows, columns=_COLUMNS)
+    return frames
+
+
+def _measure_each(found: list[TranscriptIndex], start: int, end: int) -> list[Measured | None]:
+    """One span measured in each setting's index; a setting that clips it as the first does shares the
+    first's measure (same parts of the same text)."""
+    first = _measure(found[0], start, end, found[0].clip((start, end)))
+    out = [first]
+    for f in found[1:]:
+        spans = f.clip((start, end))
+        out.append(first if first is not None and spans == first[1] else _measure(f, start, end, spans))
+    return out
+
+
+def _measure(found: TranscriptIndex, start: int, end: int, spans: list[Span]) -> Measured | None:
+    """(speaker kind, counted parts, their words, the quote) of one span clipped to ``spans``, or None if
+    nothing counts (interviewer speech, or outside any turn, when that is excluded)."""
     if not spans:
         return None
     text = found.text
     return (found.speaker_kind((start, end)), spans, found.words(spans),
             " … ".join(text[s:e].strip() for s, e in spans))
-
-
-def _row(cid: int, coder: str, code_id: str, tid: int, pid: str, start: int, end: int,
-         measured: tuple[str, list[Span], int, str], pinned: bool, memo: str, created: object,
-         updated: object) -> list:
-    kind, spans, words, quote = measured
-    return [cid, coder, coder, code_id, tid, pid, start, end, kind, spans, words, quote, bool(pinned), memo,
-            created, updated]

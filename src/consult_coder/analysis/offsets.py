@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
+from copy import copy
 from itertools import pairwise
 
 from consult_coder.text import _WORD  # the one definition of a word
@@ -48,14 +49,27 @@ class TranscriptIndex:
         self.ends = [e for _, (_, e) in turns]
         # Turns as importers store them follow one another; bisection needs their ends in order too.
         self._bisect = all(a <= b for a, b in pairwise(self.ends))
-        if turns:
-            self.speech = merge_spans(span for kind, span in turns
-                                      if (include_interviewer or kind == "participant") and span[0] < span[1])
+        self._words: list[int] | None = None
+        self._count(include_interviewer)
+
+    def counting(self, include_interviewer: bool) -> TranscriptIndex:
+        """The same transcript with the other setting's counted speech: the text, turns and word starts
+        are shared, not found again."""
+        self.word_starts  # noqa: B018 - found now, so both indexes share them
+        other = copy(self)
+        other._count(include_interviewer)
+        return other
+
+    def _count(self, include_interviewer: bool) -> None:
+        """Set the counted speech: the one place that decides which turns count."""
+        if self.kinds:
+            turns = zip(self.kinds, self.starts, self.ends, strict=True)
+            self.speech = merge_spans((s, e) for kind, s, e in turns
+                                      if (include_interviewer or kind == "participant") and s < e)
         else:
-            self.speech = [(0, len(text))] if text else []
+            self.speech = [(0, len(self.text))] if self.text else []
         self._speech_starts = [s for s, _ in self.speech]
         self._speech_ends = [e for _, e in self.speech]
-        self._words: list[int] | None = None
 
     @property
     def word_starts(self) -> list[int]:

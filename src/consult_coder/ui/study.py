@@ -3,12 +3,14 @@
 Loading a layer of a large project takes seconds, so a study is kept per project, revision
 (``export.data_version``: any coding, code, transcript or audited change makes a new one), viewer,
 layer and interviewer setting, and each table made from it per the controls it depends on: a toggle
-recomputes only what it changes, and going back to an earlier choice recomputes nothing.
+recomputes only what it changes, and going back to an earlier choice recomputes nothing. Both
+interviewer settings of a layer are loaded together, from one read (``load_studies``), so the first
+"Include interviewer speech" toggle finds its study already kept.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import streamlit as st
@@ -21,7 +23,7 @@ from consult_coder.analysis import (
     exemplar_table,
     frequency_table,
     layer_label,
-    load_study,
+    load_studies,
     matrix_table,
     segments_per_code,
 )
@@ -29,7 +31,7 @@ from consult_coder.export import data_version
 from consult_coder.ui.state import current_coder, get_project
 
 LAYER = "analysis_layer"  # the layer chosen last, on the Analysis or the Codebook page
-STUDIES = 3  # studies kept at once: each holds a layer's codings and every transcript's text
+STUDIES = 3  # layers kept at once: each holds both settings' codings and every transcript's text
 TABLES = 32
 
 
@@ -68,11 +70,16 @@ def choose_layer(layers: list[str], default: str, key: str, label: str, help: st
     return layer
 
 
-@st.cache_resource(max_entries=STUDIES, show_spinner="Loading the codings…")
 def study(key: StudyKey) -> Study:
     """The study itself, shared (not copied) by every rerun: callers never change it."""
+    return _studies(replace(key, interviewer=False))[key.interviewer]
+
+
+@st.cache_resource(max_entries=STUDIES, show_spinner="Loading the codings…")
+def _studies(key: StudyKey) -> dict[bool, Study]:
+    """Both interviewer settings of the key's layer (``key.interviewer`` is always False here)."""
     with get_project().session() as s:
-        return load_study(s, key.layer, key.interviewer, viewer=key.viewer)
+        return load_studies(s, key.layer, viewer=key.viewer)
 
 
 @st.cache_data(max_entries=TABLES, show_spinner=False)
