@@ -45,14 +45,18 @@ def _decisions(db: str) -> list[tuple[str, str]]:
         project.close()
 
 
+# While the app reruns, Streamlit keeps the last run's elements on the page until the new ones replace
+# them, so for a moment an element may be there twice (stale and new): wait for the new one among them
+# (filter, .first), then for the run to end, and only then act on a single element.
+
 def _progress(page: Page, text: str) -> None:
-    expect(page.get_by_test_id("stProgress")).to_contain_text(text)
+    expect(page.get_by_test_id("stProgress").filter(has_text=text).first).to_be_visible()
     settled(page)
 
 
 def _on(page: Page, heading: str) -> None:
     """The queue shows this disagreement; focus leaves any field so a key goes to the page."""
-    expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    expect(page.get_by_role("heading", name=heading).first).to_be_visible()
     settled(page)
     page.get_by_role("heading", name=heading).click()
 
@@ -83,7 +87,7 @@ def test_three_kinds_of_decision_by_key_land_in_the_consensus_and_stay_after_a_r
 
         _on(page, "Goal setting · P31 consultation")  # only alice: "We agreed I would text her …"
         edited = page.get_by_text("“text her when I am out late.”")
-        hold = page.get_by_text("The consensus would hold characters")
+        hold = page.get_by_text("The consensus would hold characters").first
         for _ in range(12):  # the start moves from word edge to word edge, past "We agreed I would"
             before = hold.inner_text()
             page.get_by_role("slider").first.press("ArrowRight")
@@ -91,11 +95,11 @@ def test_three_kinds_of_decision_by_key_land_in_the_consensus_and_stay_after_a_r
             settled(page)
             if edited.count():
                 break
-        expect(edited).to_be_visible()
+        expect(edited.first).to_be_visible()
         _on(page, "Goal setting · P31 consultation")
         page.keyboard.press("e")  # keep the edited boundary
         _progress(page, "3 settled · 1 left")
-        expect(page.get_by_role("heading", name="Goal setting · P32 consultation")).to_be_visible()
+        expect(page.get_by_role("heading", name="Goal setting · P32 consultation").first).to_be_visible()
 
         expected = [("P31", "empathy", "My mum listens now."),
                     ("P31", "confidentiality", "She asks before she reads my messages."),
@@ -109,5 +113,5 @@ def test_three_kinds_of_decision_by_key_land_in_the_consensus_and_stay_after_a_r
         settled(page)
         page.get_by_role("radio", name="Settle disagreements").click()
         _progress(page, "4 disagreements before adjudication · 3 settled · 1 left")
-        expect(page.get_by_role("heading", name="Goal setting · P32 consultation")).to_be_visible()
+        expect(page.get_by_role("heading", name="Goal setting · P32 consultation").first).to_be_visible()
         assert _consensus(db) == expected
