@@ -1,8 +1,9 @@
 """The shipped patterns on consultations written after them, by people who never saw them.
 
-`evaluation/fresh/` holds twelve synthetic consultations of the same study and their reference coding,
-written blind to the patterns (evaluation/fresh/README.md says how). It is the issue's test of
-generalisation: the patterns were written from the sample study's development split, not from these.
+`evaluation/fresh/` and `evaluation/fresh2/` each hold twelve synthetic consultations of the same study
+and their reference coding, written blind to the patterns (each folder's README says how). They are the
+issue's test of generalisation: the patterns were written from the sample study's development split and
+from invented paraphrases, not from these.
 """
 
 from __future__ import annotations
@@ -21,16 +22,20 @@ from consult_coder.storage import Project, open_project
 from consult_coder.suggestions import quality, store
 from tests.factories import EVERYONE, in_session
 
-FRESH = REPO / "evaluation" / "fresh"
+# Each set's guard sits below what the shipped patterns measured there (docs/suggestions.md, evaluation 5),
+# so that only a real loss of quality fails: fresh micro F1 0.62 (precision 0.58, recall 0.66); fresh2,
+# its one look, 0.55 (precision 0.54, recall 0.56). The issue aims at 0.75.
+SETS = {"fresh": 0.55, "fresh2": 0.5}
 
 
-@pytest.fixture(scope="module")
-def fresh(tmp_path_factory) -> Iterator[Project]:
-    project = open_project(str(tmp_path_factory.mktemp("fresh") / "fresh.sqlite"))
-    in_session(project, load_study, FRESH)
+@pytest.fixture(scope="module", params=sorted(SETS))
+def fresh(request, tmp_path_factory) -> Iterator[tuple[str, Project]]:
+    name = request.param
+    project = open_project(str(tmp_path_factory.mktemp(name) / "study.sqlite"))
+    in_session(project, load_study, REPO / "evaluation" / name)
     with project.session() as s:
         store.refresh(s)
-    yield project
+    yield name, project
     project.close()
 
 
@@ -38,8 +43,9 @@ def transcripts(session) -> list[int]:  # noqa: ANN001
     return list(session.scalars(select(Transcript.id)))
 
 
-def test_the_fresh_set_is_seven_young_people_and_five_clinicians_in_every_format(fresh):
-    with fresh.session() as s:
+def test_each_fresh_set_is_seven_young_people_and_five_clinicians_in_every_format(fresh):
+    _, project = fresh
+    with project.session() as s:
         groups = sorted(s.scalars(select(Participant.group)))
         formats = set(s.scalars(select(Transcript.source_format)))
     assert groups == ["clinician"] * 5 + ["youth"] * 7
@@ -55,26 +61,23 @@ def _sentences(folder: Path) -> set[str]:
         spoken = " ".join(parsed.text[t.start:t.end] for t in parsed.turns if t.speaker_kind == "participant")
         for sentence in re.split(r"(?<=[.!?])\s+", spoken):
             words = sentence.lower().split()
-            if len(words) >= 8:
+            if len(words) >= 12:  # shorter ones may be stock phrases ("how much, how often, …")
                 found.add(" ".join(words))
     return found
 
 
-def test_the_fresh_consultations_are_new_people_not_the_sample_retold():
-    assert _sentences(FRESH) and not (_sentences(FRESH) & _sentences(SAMPLE_DIR))
+def test_the_fresh_consultations_are_new_people_not_the_sample_or_each_other_retold():
+    sample, *fresh = (_sentences(folder) for folder in (SAMPLE_DIR, *(REPO / "evaluation" / n for n in SETS)))
+    assert all(fresh) and not any(s & sample for s in fresh)
+    assert not (fresh[0] & fresh[1])
 
 
 def test_the_patterns_carry_to_consultations_they_were_not_written_from(fresh):
-    with fresh.session() as s:
+    name, project = fresh
+    with project.session() as s:
         patterns = quality.evaluate(s, "consensus", "pattern", transcripts(s), viewer=EVERYONE)
         keywords = quality.evaluate_patterns(s, "consensus", quality.keyword_patterns(s), transcripts(s),
                                              viewer=EVERYONE)
     assert patterns.transcripts == keywords.transcripts == 12
-    assert patterns.micro.f1 >= FRESH_F1 > keywords.micro.f1
-    assert patterns.micro.precision >= FRESH_F1 and patterns.micro.recall >= FRESH_F1
-
-
-# The one blind evaluation (docs/suggestions.md, evaluation 4) measured micro F1 0.62 here (precision 0.61,
-# recall 0.64; the keyword baseline 0.08). The issue aims at 0.75; the guard sits below the measurement so
-# that only a real loss of quality fails this test.
-FRESH_F1 = 0.55
+    assert patterns.micro.f1 >= SETS[name] > keywords.micro.f1
+    assert patterns.micro.precision >= SETS[name] and patterns.micro.recall >= SETS[name]
