@@ -148,5 +148,7 @@ def csv_xlsx(b: Bench) -> list[Row]:
                         unit="MB",
                         baseline=label.split(" of ")[0], baseline_value=base.peak_mb,
                         ratio=ours.peak_mb / base.peak_mb if ours.peak_mb and base.peak_mb else None,
-                        target="bounded", note="growth of the resident set during the export"))
+                        target="bounded", note="growth of the resident set during the export"
+                        + ("" if ours.peak_mb and base.peak_mb else
+                           " (a run that touches no new page grows it by nothing: no ratio)")))
     return rows
