@@ -8,7 +8,6 @@ from invented paraphrases, not from these.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from sqlalchemy import select
 from consult_coder.importers import parse_file
 from consult_coder.model import Participant, Transcript
 from consult_coder.sample import REPO, SAMPLE_DIR, load_study
+from consult_coder.sentences import sentence_spans
 from consult_coder.storage import Project, open_project
 from consult_coder.suggestions import quality, store
 from tests.factories import EVERYONE, in_session
@@ -54,13 +54,13 @@ def test_each_fresh_set_is_seven_young_people_and_five_clinicians_in_every_forma
 
 def _sentences(folder: Path) -> set[str]:
     """Every longer sentence participants say in a study's transcripts, as the importer reads them (every
-    format), lower-cased, spaces squeezed."""
+    format) and the suggestions cut them, lower-cased, spaces squeezed."""
     found: set[str] = set()
     for path in folder.glob("*_consultation.*"):
         parsed = parse_file(path.name, path.read_bytes())
-        spoken = " ".join(parsed.text[t.start:t.end] for t in parsed.turns if t.speaker_kind == "participant")
-        for sentence in re.split(r"(?<=[.!?])\s+", spoken):
-            words = sentence.lower().split()
+        spoken = [(t.start, t.end) for t in parsed.turns if t.speaker_kind == "participant"]
+        for start, end in sentence_spans(parsed.text, spoken):
+            words = parsed.text[start:end].lower().split()
             if len(words) >= 12:  # shorter ones may be stock phrases ("how much, how often, …")
                 found.add(" ".join(words))
     return found
