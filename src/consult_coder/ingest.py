@@ -241,6 +241,8 @@ def _parse_participants(data: bytes, name: str) -> list[ParticipantRow]:
 def _participant_for(
     parsed: ParsedTranscript, linker: ParticipantLinker, has_rows: bool, csv_name: str
 ) -> str | None:
+    """The transcript's participant (checked against the CSV when there is one). Once it is known, turns
+    labelled with that participant's own id are marked as theirs (the one place that knows the id)."""
     pid = linker(parsed)
     if pid is not None:
         _own_label_is_the_participant(parsed, pid)

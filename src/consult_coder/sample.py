@@ -33,9 +33,10 @@ def load_demo(session: Session, progress: Callable[[int, int, str], None] | None
     if not SAMPLE_DIR.is_dir() or not CODEBOOK_FILE.is_file():
         raise UserError(f"the sample study is not beside this installation ({SAMPLE_DIR}); "
                         "install from a checkout with `pip install -e .`")
+    summary = load_study(session, SAMPLE_DIR, progress, actor=actor)  # checks the actor is a lead first
     if not get_setting(session, "project_name"):
         set_setting(session, "project_name", PROJECT_NAME)
-    return "Sample study: " + load_study(session, SAMPLE_DIR, progress, actor=actor)
+    return "Sample study: " + summary
 
 
 def load_study(session: Session, folder: Path, progress: Callable[[int, int, str], None] | None = None,
