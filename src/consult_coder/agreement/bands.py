@@ -51,44 +51,21 @@ def low_prevalence(prevalence: float) -> str:
 
 def kappa_band(kappa: float | None) -> str:
     """Landis & Koch's label for a kappa; "" when kappa is undefined."""
-    if kappa is None or math.isnan(kappa):
-        return ""
-    if kappa < 0:
-        return "poor"
-    for upper, label in KAPPA_BANDS:
-        if kappa <= upper:
-            return label
-    return "almost perfect"
+    return str(kappa_bands([math.nan if kappa is None else kappa])[0])
 
 
 def alpha_band(alpha: float | None) -> str:
     """Krippendorff's reading of an alpha: reliable, tentative or unreliable; "" when undefined."""
-    if alpha is None or math.isnan(alpha):
-        return ""
-    for lower_than, label in ALPHA_BANDS:
-        if alpha < lower_than:
-            return label
-    return "reliable"
+    return str(alpha_bands([math.nan if alpha is None else alpha])[0])
 
 
 def warnings_for(prevalence: float, kappa: float, alpha: float | None, units: int) -> list[str]:
     """Short warnings for one row; ``prevalence`` is the share (0–1) of units the code is present in."""
-    found: list[str] = []
-    if units == 0:
-        return [NO_UNITS]
-    if prevalence == 0:
-        found.append(NEITHER_USED)
-    elif prevalence < LOW_PREVALENCE or prevalence > 1 - LOW_PREVALENCE:
-        found.append(low_prevalence(prevalence))
-    if prevalence != 0 and math.isnan(kappa):
-        found.append(NO_VARIATION)
-    if alpha is not None and math.isnan(alpha) and prevalence != 0 and not math.isnan(kappa):
-        found.append(ALPHA_UNDEFINED)
-    return found
+    return warnings_column([prevalence], [kappa], [alpha], [units])[0]
 
 
-# Column-wise forms of the three functions above, for tables of thousands of rows: the same bands,
-# thresholds and messages, decided for a whole column at once (tests check both agree on random data).
+# The rules, decided for a whole column at once (tables have thousands of rows); the one-row functions
+# above are these on a column of one, so each threshold and message is written once.
 
 def kappa_bands(kappas: ArrayLike) -> np.ndarray:
     """:func:`kappa_band` of every value (an object array of str)."""
