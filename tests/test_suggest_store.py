@@ -6,11 +6,11 @@ Synthetic words written for these tests.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from consult_coder import coding
 from consult_coder.errors import UserError
-from consult_coder.model import Code, Coding, Event, Participant, Suggestion, Transcript
+from consult_coder.model import Code, Coding, Event, Participant, Suggestion, SuggestionScan, Transcript
 from consult_coder.storage import Project, set_setting
 from consult_coder.suggestions import store
 from consult_coder.text import content_hash
@@ -140,6 +140,61 @@ def test_refreshing_one_edited_code_gives_what_a_full_match_gives(project):
         assert store.refresh(s).codes_refreshed == ["empathy"]
     assert ("empathy", confidential) not in [(c, x) for c, x, _ in shown(project, "amira")]
     assert ("confidentiality", confidential) in [(c, x) for c, x, _ in shown(project, "amira")]
+
+
+def stored(project: Project) -> list[tuple[int, str, int, int, list]]:
+    with project.session() as s:
+        return sorted((r.transcript_id, r.code_id, r.start, r.end, r.evidence)
+                      for r in s.scalars(select(Suggestion).where(Suggestion.source == "pattern")))
+
+
+def matched_from_scratch(project: Project) -> list[tuple[int, str, int, int, list]]:
+    with project.session() as s:
+        s.execute(delete(SuggestionScan))
+        s.execute(delete(Suggestion))
+        store.refresh(s)
+    return stored(project)
+
+
+def test_editing_one_code_moves_another_codes_suggestions_as_a_full_match_would(project):
+    # Empathy reaches the sentence after its match only when that sentence makes no point of its own for
+    # another code: when confidentiality stops matching there, empathy's reach must grow, although only
+    # confidentiality was edited and matched again.
+    build(project, context=1)
+    with project.session() as s:
+        store.refresh(s)
+    confidential = "It won't go further than this room, she said."
+    assert ("empathy", confidential) not in [(c, x) for c, x, _ in shown(project, "amira")]
+    with project.session() as s:
+        s.get(Code, "confidentiality").patterns = [[{"LOWER": "want"}, {"LOWER": "my"}, {"OP": "?"},
+                                                    {"LEMMA": "hear"}]]
+        report = store.refresh(s)
+    assert report.codes_refreshed == ["confidentiality"]
+    assert ("empathy", confidential, ["heard me"]) in shown(project, "amira")
+    assert stored(project) == matched_from_scratch(project)
+
+
+def test_archiving_a_code_runs_the_other_codes_rules_again(project):
+    build(project, context=1)
+    with project.session() as s:
+        store.refresh(s)
+        s.get(Code, "confidentiality").archived = True
+        assert store.refresh(s).codes_refreshed == []
+    confidential = "It won't go further than this room, she said."
+    assert ("empathy", confidential, ["heard me"]) in shown(project, "amira")
+    assert stored(project) == matched_from_scratch(project)
+
+
+def test_an_unchanged_suggestion_keeps_its_id_through_a_refresh(project):
+    build(project, context=1)
+    with project.session() as s:
+        store.refresh(s)
+        before = {(r.code_id, r.start): r.id for r in s.scalars(select(Suggestion))}
+        s.get(Code, "stigma").patterns = ["kitchen"]
+        report = store.refresh(s)
+        after = {(r.code_id, r.start): r.id for r in s.scalars(select(Suggestion))}
+    assert (report.added, report.removed) == (1, 0)
+    assert {k: v for k, v in after.items() if k[0] != "stigma"} == before
 
 
 def test_blind_coding_another_coders_codings_never_change_what_i_am_offered(project):

@@ -262,7 +262,9 @@ class Suggestion(Base):
 
 
 class SuggestionScan(Base):
-    """That a transcript was matched for a code, and with which patterns (their fingerprint)."""
+    """That a transcript was matched for a code, with which patterns (their fingerprint), and what they
+    found there before the passage rules (``matches``: the engine's ``Scan.of_code``), so an edit to one
+    code matches that code alone and the rules re-run over every code's stored matches."""
 
     __tablename__ = "suggestion_scans"
 
@@ -274,6 +276,7 @@ class SuggestionScan(Base):
     )
     source: Mapped[str] = mapped_column(String(16), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
+    matches: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class SuggestionRejection(Base):

@@ -41,7 +41,7 @@ from consult_coder.errors import UserError
 from consult_coder.sentences import Sentence, sentence_spans, split_sentences
 from consult_coder.suggestions.patterns import ASKED, TRAP, Pattern, kind, needs_trained_pipeline, unwrap
 
-ENGINE_VERSION = "2"  # raise when matching changes, so stored suggestions are rebuilt
+ENGINE_VERSION = "3"  # raise when matching changes, so stored suggestions are rebuilt
 BATCH_SIZE = 256
 # People talk about a theme over a few sentences and coders code the passage: with context k >= 1 a
 # match also suggests its code for the k sentences after it in the same turn, for the sentences between
@@ -429,9 +429,14 @@ class PatternMatcher:
         read only for the question each answer follows. Texts are tokenised in batches across
         transcripts (one doc per turn), which is what keeps the per-text overhead low.
         """
+        for key, scan in self.scan_many(items):
+            yield key, scan.suggest(self.context)
+
+    def scan_many(self, items: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, Scan]]:
+        """As :meth:`match_many`, but what the patterns found, before the passage rules (a :class:`Scan`)."""
         buffered: list[_Item] = []
 
-        def flush() -> Iterator[tuple[Any, list[Hit]]]:
+        def flush() -> Iterator[tuple[Any, Scan]]:
             # One doc per answer, read from the start of the question it follows (the few words of the
             # speaker label between them belong to no sentence, so nothing there is kept).
             pieces = []
@@ -462,7 +467,7 @@ class PatternMatcher:
                 if question:
                     asked[i][turn] = _question(in_question)
             for item, f, v, q in zip(buffered, found, vetoed, asked, strict=True):
-                yield item.key, suggest(item.text, item.sentences, f, v, q, self.context)
+                yield item.key, Scan(item.text, item.sentences, f, v, q)
             buffered.clear()
 
         size = 0
@@ -490,6 +495,46 @@ class _Item:
     sentences: list[Sentence]
     turns: list[tuple[int, int]]
     questions: dict[int, tuple[int, int]]  # turn index -> span of the question it answers
+
+
+@dataclass
+class Scan:
+    """What the patterns found in one transcript, before the passage rules: each code's matching
+    sentences with their evidence, the sentences holding one of its traps, and what the question before
+    each answer matched. Codes are found independently of one another, so the scans of different codes
+    (and of different matchers) combine (:meth:`merge`), and :meth:`suggest` applies the rules to all."""
+
+    text: str
+    sentences: list[Sentence]
+    found: dict[tuple[str, int], list[tuple[int, int]]] = field(default_factory=dict)
+    vetoed: set[tuple[str, int]] = field(default_factory=set)
+    asked: dict[int, Question] = field(default_factory=dict)
+
+    def suggest(self, context: int = DEFAULT_CONTEXT) -> list[Hit]:
+        return suggest(self.text, self.sentences, self.found, self.vetoed, self.asked, context)
+
+    def of_code(self, code_id: str) -> dict[str, Any]:
+        """One code's part, as plain JSON data: sentence and turn indices, evidence spans."""
+        return {
+            "found": [[at, [list(x) for x in spans]] for (c, at), spans in sorted(self.found.items())
+                      if c == code_id],
+            "vetoed": sorted(at for c, at in self.vetoed if c == code_id),
+            "about": sorted(turn for turn, q in self.asked.items() if code_id in q.about),
+            "names": [[turn, [list(x) for x in q.names[code_id]]] for turn, q in sorted(self.asked.items())
+                      if code_id in q.names],
+        }
+
+    def merge(self, code_id: str, part: Mapping[str, Any]) -> None:
+        """Add one code's part (as :meth:`of_code` gave it) to this scan."""
+        for at, spans in part.get("found", ()):
+            self.found[(code_id, at)] = [(a, b) for a, b in spans]
+        self.vetoed.update((code_id, at) for at in part.get("vetoed", ()))
+        for turn in part.get("about", ()):
+            q = self.asked.get(turn, _NO_QUESTION)
+            self.asked[turn] = Question(q.about | {code_id}, q.names)
+        for turn, spans in part.get("names", ()):
+            q = self.asked.get(turn, _NO_QUESTION)
+            self.asked[turn] = Question(q.about, {**q.names, code_id: tuple((a, b) for a, b in spans)})
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ recorded as a ``coding.add`` event like any coding, so undo works on it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,9 +38,9 @@ from consult_coder.model import (
     Transcript,
     Turn,
 )
-from consult_coder.sentences import speech_turns
+from consult_coder.sentences import Sentence, speech_turns, split_sentences
 from consult_coder.storage import get_setting
-from consult_coder.suggestions.engine import DEFAULT_CONTEXT, Hit, PatternMatcher, fingerprint
+from consult_coder.suggestions.engine import DEFAULT_CONTEXT, Hit, PatternMatcher, Scan, fingerprint
 from consult_coder.text import overlaps
 
 PIPELINE_SETTING = "suggest_pipeline"  # "" = spacy.blank("en"); else an installed pipeline's name or folder
@@ -53,14 +53,14 @@ Progress = Callable[[int, int, str], None]
 class RefreshReport:
     transcripts_matched: int = 0
     codes_refreshed: list[str] = field(default_factory=list)
-    added: int = 0
-    removed: int = 0
+    added: int = 0  # suggestions that are new
+    removed: int = 0  # suggestions withdrawn (what stays the same is neither)
 
     def summary(self) -> str:
         if not self.transcripts_matched and not self.removed:
             return "Suggestions are up to date."
         return (f"Matched {self.transcripts_matched} transcript(s) for {len(self.codes_refreshed)} code(s): "
-                f"{self.added} suggestion(s) now, {self.removed} replaced.")
+                f"{self.added} new suggestion(s), {self.removed} withdrawn.")
 
 
 @dataclass(frozen=True)
@@ -153,30 +153,40 @@ def _prompts(session: Session, transcript_id: int) -> list[tuple[int, int]]:
 # ---------------------------------------------------------------- refresh
 
 def refresh(session: Session, progress: Progress | None = None) -> RefreshReport:
-    """Bring pattern suggestions up to date with the codebook and the transcripts; only stale work."""
+    """Bring pattern suggestions up to date with the codebook and the transcripts; only stale work.
+
+    Only the stale (transcript, code) pairs are matched, by a matcher over the stale codes alone; what
+    each code's patterns found is kept on its scan row. The passage rules then run again over every code's
+    kept matches on each transcript touched, because they read the other codes' matches (a sentence with
+    words of its own for another code is a new point): an edit to one code can move another code's
+    suggestions, and the stored suggestions always equal a full match's."""
     conf = settings(session)
     codes = list(session.scalars(select(Code).where(Code.archived.is_(False))))
     wanted = {c.id: fingerprint(c.patterns or [], conf.pipeline, conf.all_speakers, conf.context)
               for c in codes}
     patterns = {c.id: list(c.patterns or []) for c in codes}
     report = RefreshReport()
-    gone = _forget_retired_codes(session, wanted, report)
+    gone, touched = _forget_retired_codes(session, wanted, report)
     todo = _stale_work(session, wanted)
     total, done = sum(len(t) for t in todo.values()), 0
     refreshed: set[str] = set()
-    # One matcher over every code, even when few are stale: the passage rules read the other codes'
-    # matches (a sentence with words of its own for another code is a new point), so a code matched
-    # alone would get different suggestions than in a full match. Only the stale codes' hits are kept.
-    live = {cid: p for cid, p in patterns.items() if p}
-    full = PatternMatcher(live, conf.pipeline, conf.context) if todo and live else None
     for stale, tids in todo.items():
-        matcher = full if any(patterns[cid] for cid in stale) else None
+        live = {cid: patterns[cid] for cid in stale if patterns[cid]}
+        matcher = PatternMatcher(live, conf.pipeline, conf.context) if live else None
         refreshed |= stale
-        for tid in tids:
-            title = _refresh_one(session, matcher, tid, stale, wanted, conf.all_speakers, report)
+        for tid, title, scan in _scans(session, matcher, tids, conf.all_speakers):
+            for cid in stale:
+                session.merge(SuggestionScan(transcript_id=tid, code_id=cid, source="pattern",
+                                             fingerprint=wanted[cid], matches=scan.of_code(cid)))
+            _apply_rules(session, tid, scan.text, scan.sentences, conf.context, report)
+            touched.discard(tid)
             done += 1
             if progress:
                 progress(done, total, title)
+    for tid in sorted(touched):  # a retired code's matches are gone: the others' rules run again
+        tr = session.get(Transcript, tid)
+        _apply_rules(session, tid, tr.text, split_sentences(tr.text, _turns(session, tid, conf.all_speakers)),
+                     conf.context, report)
     session.flush()
     report.transcripts_matched = total
     report.codes_refreshed = sorted(refreshed)
@@ -185,22 +195,28 @@ def refresh(session: Session, progress: Progress | None = None) -> RefreshReport
     return report
 
 
-def _forget_retired_codes(session: Session, wanted: dict[str, str], report: RefreshReport) -> list[str]:
-    """Codes archived (or deleted, by the foreign key) lose their suggestions and scans."""
+def _forget_retired_codes(session: Session, wanted: dict[str, str], report: RefreshReport
+                          ) -> tuple[list[str], set[int]]:
+    """Codes archived (or deleted, by the foreign key) lose their suggestions and scans; returns them and
+    the transcripts they had been matched on."""
     scanned = select(SuggestionScan.code_id).distinct().where(SuggestionScan.source == "pattern")
     gone = [cid for (cid,) in session.execute(scanned) if cid not in wanted]
-    if gone:
-        report.removed += _clear(session, None, gone)
-    return gone
+    if not gone:
+        return gone, set()
+    touched = set(session.scalars(select(SuggestionScan.transcript_id).distinct().where(
+        SuggestionScan.source == "pattern", SuggestionScan.code_id.in_(gone))))
+    report.removed += _clear(session, None, gone)
+    return gone, touched
 
 
 def _stale_work(session: Session, wanted: dict[str, str]) -> dict[frozenset[str], list[int]]:
-    """The transcripts to match again, grouped by the codes stale on them (each group: one matcher)."""
+    """The transcripts to match again, grouped by the codes stale on them (each group: one matcher).
+    A scan without kept matches (made before they were kept) is stale too."""
     scans: dict[int, dict[str, str]] = defaultdict(dict)
-    for tid, cid, fp in session.execute(select(SuggestionScan.transcript_id, SuggestionScan.code_id,
-                                               SuggestionScan.fingerprint)
-                                        .where(SuggestionScan.source == "pattern")):
-        scans[tid][cid] = fp
+    for tid, cid, fp, kept in session.execute(
+            select(SuggestionScan.transcript_id, SuggestionScan.code_id, SuggestionScan.fingerprint,
+                   SuggestionScan.matches.is_not(None)).where(SuggestionScan.source == "pattern")):
+        scans[tid][cid] = fp if kept else ""
     todo: dict[frozenset[str], list[int]] = defaultdict(list)
     for (tid,) in session.execute(select(Transcript.id).order_by(Transcript.id)):
         stale = frozenset(cid for cid, fp in wanted.items() if scans[tid].get(cid) != fp)
@@ -209,26 +225,41 @@ def _stale_work(session: Session, wanted: dict[str, str]) -> dict[frozenset[str]
     return todo
 
 
-def _refresh_one(session: Session, matcher: PatternMatcher | None, tid: int, stale: frozenset[str],
-                 wanted: dict[str, str], all_speakers: bool, report: RefreshReport) -> str:
-    """Replace one transcript's suggestions of the ``stale`` codes; returns its title."""
-    report.removed += _clear(session, tid, sorted(stale))
-    title, hits = _match_one(session, matcher, tid, all_speakers)
-    hits = [h for h in hits if h.code_id in stale]
-    session.add_all(_rows(tid, hits, "pattern"))
+def _scans(session: Session, matcher: PatternMatcher | None, tids: Sequence[int], all_speakers: bool
+           ) -> Iterator[tuple[int, str, Scan]]:
+    """(transcript, title, what ``matcher`` found there), matched in batches across transcripts."""
+    def items() -> Iterator[tuple[int, str, list[tuple[int, int]], list[tuple[int, int]]]]:
+        for tid in tids:
+            text = session.get(Transcript, tid).text
+            yield tid, text, _turns(session, tid, all_speakers), _prompts(session, tid)
+
+    if matcher is None:  # the stale codes have no patterns: nothing to find
+        for tid, text, turns, _ in items():
+            yield tid, session.get(Transcript, tid).title, Scan(text, split_sentences(text, turns))
+        return
+    for tid, scan in matcher.scan_many(items()):
+        yield tid, session.get(Transcript, tid).title, scan
+
+
+def _apply_rules(session: Session, tid: int, text: str, sentences: list[Sentence], context: int,
+                 report: RefreshReport) -> None:
+    """Run the passage rules over every code's kept matches on one transcript and store the result,
+    changing only the rows that differ (so unchanged suggestions keep their ids)."""
+    scan = Scan(text, sentences)
+    for cid, kept in session.execute(select(SuggestionScan.code_id, SuggestionScan.matches).where(
+            SuggestionScan.transcript_id == tid, SuggestionScan.source == "pattern")):
+        scan.merge(cid, kept or {})
+    hits = {(h.code_id, h.start, h.end): h for h in scan.suggest(context)}
+    for row in session.scalars(select(Suggestion).where(Suggestion.transcript_id == tid,
+                                                        Suggestion.source == "pattern")):
+        hit = hits.pop((row.code_id, row.start, row.end), None)
+        if hit is None:
+            session.delete(row)
+            report.removed += 1
+        elif row.evidence != [list(e) for e in hit.evidence]:
+            row.evidence = [list(e) for e in hit.evidence]
+    session.add_all(_rows(tid, list(hits.values()), "pattern"))
     report.added += len(hits)
-    for cid in stale:
-        session.merge(SuggestionScan(transcript_id=tid, code_id=cid, source="pattern",
-                                     fingerprint=wanted[cid]))
-    return title
-
-
-def _match_one(session: Session, matcher: PatternMatcher | None, tid: int, all_speakers: bool
-               ) -> tuple[str, list[Hit]]:
-    tr = session.get(Transcript, tid)
-    if matcher is None:
-        return tr.title, []
-    return tr.title, matcher.match(tr.text, _turns(session, tid, all_speakers), _prompts(session, tid))
 
 
 def _rows(tid: int, hits: Sequence[Hit], source: str, coder_id: int | None = None) -> list[Suggestion]:
