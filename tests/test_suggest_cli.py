@@ -89,6 +89,24 @@ def test_interviewer_speech_only_with_all_speakers_and_csv_output(folder, capsys
     assert out.splitlines() == [",".join(FIELDS)]  # participants' speech only: nothing
 
 
+def test_a_second_coder_is_scored_the_same_way_for_scale(tmp_path, capsys):
+    # coder_a double-coded eight sample transcripts: their codings, read as if they were suggestions,
+    # against the consensus the suggestions are measured by.
+    db = str(tmp_path / "p.sqlite")
+    assert main(["demo", "--db", db]) == 0
+    code, out, err = run(capsys, "--evaluate", "--coder", "consensus", "--versus", "coder_a", "--db", db)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("coder 'coder_a' against 'consensus': 8 finished transcript(s), ")
+    micro = next(ln.split() for ln in lines if ln.startswith("micro"))
+    precision, recall, f1 = map(float, micro[-3:])
+    assert precision > 0.95 and 0.7 < recall < 0.9 and f1 > 0.8  # the consensus adds coder_b's finds
+    code, out, err = run(capsys, "--evaluate", "--coder", "consensus", "--versus", "nobody", "--db", db)
+    assert code == 1 and err == "Error: There is no coder 'nobody' in this project\n"
+    code, out, err = run(capsys, "--train", "--coder", "consensus", "--versus", "coder_a", "--db", db)
+    assert code == 1 and err == "Error: --versus goes with --evaluate\n"
+
+
 @pytest.mark.parametrize(("args", "message"), [
     ([], "Error: give transcript files or folders, or --evaluate --coder NAME"),
     (["notes.pdf"], "Error: notes.pdf: no such file or folder"),

@@ -569,7 +569,32 @@ def test_a_blind_coder_measures_only_against_their_own_codings(study) -> None:
     with project.session() as s:
         assert review.references(s, blind) == ["amira"]
         table = review.quality_for(s, blind, "amira")
+        assert review.people_for_scale(s, blind, "amira") == []  # the consensus is not hers to see
+        with pytest.raises(UserError, match="You are coding blind"):
+            review.people_for_scale(s, blind, "consensus")
     assert (table.reference, table.transcripts) == ("amira", 1)
+
+
+def test_a_second_coder_is_shown_for_scale_next_to_the_quality_table(study) -> None:
+    # amira codes one sentence of P11 and finishes it: her codings, read as suggestions, against the
+    # consensus on that one transcript, by the measure the table uses.
+    project, ids = study
+    from consult_coder import coding
+
+    start, end = sentence_span(project, ids["P11"], "She really heard me.")
+    in_session(project, coding.add_coding, ids["P11"], start, end, ["empathy"], "amira")
+    in_session(project, coding.set_progress, ids["P11"], "amira", "done")
+    at = app(coder="ben")
+    at.segmented_control(key="suggest_section").set_value("Quality").run()
+    assert not at.exception
+    [scale] = [c for c in said(at, "caption") if "For scale" in c]
+    with project.session() as s:
+        [(name, table)] = review.people_for_scale(s, Viewer("ben", role="lead", blind=False), "consensus")
+    m = table.micro
+    assert (name, table.transcripts, m.precision) == ("amira", 1, 1.0) and m.recall < 1
+    assert scale == (":material/group: For scale, the same measure applied to a person: amira's codings "
+                     "against the consensus on the 1 transcript(s) both finished reach micro precision "
+                     f"1.00, recall {m.recall:.2f}, F1 {m.f1:.2f}.")
 
 
 def test_what_a_reviewer_is_offered_never_depends_on_another_coders_codings(study) -> None:

@@ -50,6 +50,9 @@ def suggest(
                                                 "baseline")] = Source.pattern,
     participants: Annotated[str | None, typer.Option(help="Evaluate on these participants' transcripts "
                                                           "only, e.g. P01,P02")] = None,
+    versus: Annotated[str | None, typer.Option(help="With --evaluate: score this coder's own codings the "
+                                                    "same way, for scale (how far two people agree by "
+                                                    "the same measure)")] = None,
     db: DbOpt = None,
     user: UserOpt = None,
 ) -> None:
@@ -66,7 +69,11 @@ def suggest(
     if evaluate or train:
         if not coder:
             raise UserError("--coder NAME is needed: whose codings are the reference")
-        return _evaluate(coder, source, participants, db, user) if evaluate else _train(coder, db, user)
+        if versus and not evaluate:
+            raise UserError("--versus goes with --evaluate")
+        if evaluate:
+            return _evaluate(coder, source, participants, db, user, versus)
+        return _train(coder, db, user)
     if refresh:
         return _refresh(db)
     if not paths:
@@ -108,7 +115,8 @@ def _refresh(db: str | None) -> None:
     typer.echo(report.summary())
 
 
-def _evaluate(coder: str, source: Source, participants: str | None, db: str | None, user: str | None) -> None:
+def _evaluate(coder: str, source: Source, participants: str | None, db: str | None, user: str | None,
+              versus: str | None = None) -> None:
     from consult_coder.storage import open_project
     from consult_coder.suggestions import quality
     from consult_coder.suggestions.store import refresh
@@ -117,7 +125,9 @@ def _evaluate(coder: str, source: Source, participants: str | None, db: str | No
     viewer = viewer_for(project, user)
     with project.session() as s:
         tids = _participant_transcripts(s, participants)
-        if source == Source.classifier:
+        if versus:
+            table = quality.compare_coder(s, coder, versus, tids, viewer=viewer)
+        elif source == Source.classifier:
             from consult_coder.suggestions.classifier import cross_validated_table
 
             table = cross_validated_table(s, coder, viewer=viewer)
@@ -165,7 +175,8 @@ def format_table(table) -> str:  # noqa: ANN001 - a quality.QualityTable
     widths = [max(len(x[i]) for x in [head, *rows]) for i in range(len(head))]
     line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
                                    for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
-    title = (f"{table.source} suggestions against {table.reference!r}: {table.transcripts} finished "
+    what = table.source if table.source.startswith("coder ") else f"{table.source} suggestions"
+    title = (f"{what} against {table.reference!r}: {table.transcripts} finished "
              f"transcript(s), {table.sentences} sentences")
     sep = "-" * len(line(head))
     return "\n".join([title, line(head), sep, *map(line, rows[:-2]), sep, *map(line, rows[-2:])])

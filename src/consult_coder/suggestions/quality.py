@@ -145,20 +145,40 @@ def reference(session: Session, coder: str, transcript_ids: Iterable[int] | None
         raise UserError(f"Coder {coder!r} has not marked any transcript done: quality is measured only on "
                         "transcripts a coder has finished")
     all_speakers = settings(session).all_speakers
-    who = _coder(session, coder)
     sentences: dict[int, list[Sentence]] = {}
     for tid in tids:
         text = session.get(Transcript, tid).text
         sentences[tid] = split_sentences(text, _turns(session, tid, all_speakers))
-    gold: set[tuple[Key, str]] = set()
-    q = (select(Coding.transcript_id, Coding.code_id, Coding.start, Coding.end)
-         .where(Coding.coder_id == who.id, Coding.transcript_id.in_(tids)))
-    for tid, cid, s, e in session.execute(q):
-        ss = sentences[tid]
-        gold |= {((tid, ss[i].start, ss[i].end), cid) for i in sentences_touching(ss, s, e)}
     codes = [(c.id, c.name) for c in session.scalars(select(Code).where(Code.archived.is_(False))
                                                      .order_by(Code.sort_order, Code.name))]
-    return Reference(coder, sentences, gold, codes)
+    return Reference(coder, sentences, _coded(session, coder, sentences), codes)
+
+
+def _coded(session: Session, coder: str, sentences: Mapping[int, list[Sentence]]) -> set[tuple[Key, str]]:
+    """The (sentence, code) pairs ``coder``'s codings touch among ``sentences``."""
+    who = _coder(session, coder)
+    found: set[tuple[Key, str]] = set()
+    q = (select(Coding.transcript_id, Coding.code_id, Coding.start, Coding.end)
+         .where(Coding.coder_id == who.id, Coding.transcript_id.in_(list(sentences))))
+    for tid, cid, s, e in session.execute(q):
+        ss = sentences[tid]
+        found |= {((tid, ss[i].start, ss[i].end), cid) for i in sentences_touching(ss, s, e)}
+    return found
+
+
+def compare_coder(session: Session, coder: str, other: str, transcript_ids: Iterable[int] | None = None,
+                  *, viewer: Viewer) -> QualityTable:
+    """``other``'s codings scored as if they were suggestions, against ``coder``'s, on the transcripts both
+    have finished: what a second person reaches by the same measure, to read the suggestions' figures by."""
+    visible(viewer, coder, "The codings")
+    visible(viewer, other, "The codings")
+    both = finished_transcripts(session, other, transcript_ids)
+    if not both:
+        raise UserError(f"Coder {other!r} has not marked any transcript done: a coder is compared only on "
+                        "transcripts they have finished")
+    ref = reference(session, coder, both)
+    return score(ref.codes, ref.gold, _coded(session, other, ref.sentences), coder, f"coder {other!r}",
+                 len(ref.sentences), len(ref.keys))
 
 
 # ---------------------------------------------------------------- scoring what is stored or proposed

@@ -210,6 +210,23 @@ def quality_for(session: Session, viewer: Viewer, reference: str, source: str = 
     return quality.evaluate(session, reference, "pattern", viewer=viewer)
 
 
+def people_for_scale(session: Session, viewer: Viewer, reference: str) -> list[tuple[str, QualityTable]]:
+    """The other coders the viewer may see, each scored against ``reference`` by the suggestions' own
+    measure on the transcripts both finished: what a person reaches, to read the suggestions' figures by."""
+    _check(viewer, reference)
+    from consult_coder.suggestions import quality
+
+    tables = []
+    for other in references(session, viewer):
+        if other == reference:
+            continue
+        try:
+            tables.append((other, quality.compare_coder(session, reference, other, viewer=viewer)))
+        except UserError:  # no transcript both have finished
+            continue
+    return tables
+
+
 def false_hits_for(session: Session, viewer: Viewer, reference: str, code_id: str) -> list[FalseHit]:
     """Sentences the code's patterns suggested that ``reference`` did not code with it."""
     _check(viewer, reference)

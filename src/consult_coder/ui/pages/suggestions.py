@@ -404,8 +404,22 @@ def _quality(viewer: Viewer) -> None:
         return
     show.caption(_units(table, viewer))
     _quality_table(table, pattern=source == "pattern")
+    _for_scale(viewer, reference)
     if source == "pattern":
         _false_hits(viewer, reference, table)
+
+
+def _for_scale(viewer: Viewer, reference: str) -> None:
+    """How far a person agrees with the reference by the same measure, where a second coder finished."""
+    with get_project().session() as s:
+        people = review.people_for_scale(s, viewer, reference)
+    for name, table in people:
+        m = table.micro
+        show.caption(md(":material/group: For scale, the same measure applied to a person: {} "
+                        "against {} on the {} transcript(s) both finished reach micro precision {}, "
+                        "recall {}, F1 {}.",
+                        _reference_label(viewer, name), _reference_label(viewer, reference),
+                        table.transcripts, _figure(m.precision), _figure(m.recall), _figure(m.f1)))
 
 
 # ---------------------------------------------------------------- learn: candidates and the classifier
