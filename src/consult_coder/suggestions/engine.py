@@ -41,13 +41,21 @@ from consult_coder.errors import UserError
 from consult_coder.sentences import Sentence, sentence_spans, split_sentences
 from consult_coder.suggestions.patterns import ASKED, TRAP, Pattern, kind, needs_trained_pipeline, unwrap
 
-ENGINE_VERSION = "3"  # raise when matching changes, so stored suggestions are rebuilt
+ENGINE_VERSION = "4"  # raise when matching changes, so stored suggestions are rebuilt
 BATCH_SIZE = 256
 # People talk about a theme over a few sentences and coders code the passage: with context k >= 1 a
 # match also suggests its code for the k sentences after it in the same turn, for the sentences between
 # two matches of the code in a turn, and for the whole answer when the question asked about the code
 # (see suggest()); 0 = the matching sentence only.
 DEFAULT_CONTEXT = 1
+# With context, a code needs this many pieces of evidence in one answer (two matches, or one match of two
+# separate words) unless the question before the answer was about it: a lone word for a theme in an
+# answer about something else is most often background (measured on consultations the patterns were not
+# written from: right 29 % of the time alone, 64 % with a second, 92 % with a third; docs/suggestions.md).
+MIN_EVIDENCE = 2
+# ... and one with this many pieces of evidence in an answer is what the answer is about: the whole answer
+# is suggested the code, as when the question asked about it (92 % of such matches were right there).
+WHOLE_ANSWER_EVIDENCE = 3
 # Matcher labels of a code's traps and question patterns: "not:empathy", "asked:empathy" (a colon is never
 # in a code id).
 _TRAP_LABEL, _ASKED_LABEL = TRAP + ":", ASKED + ":"
@@ -599,10 +607,15 @@ def suggest(text: str, sentences: Sequence[Sentence], found: Mapping[tuple[str, 
 
     never for a sentence holding one of the code's traps, nor for a filler ("Yeah.", "Um.") that has no
     match of its own. A sentence without its own match carries the evidence of the nearest one that has.
+    With ``context`` >= 1 a code is suggested in an answer only on :data:`MIN_EVIDENCE` pieces of evidence
+    there, or when the question before it was about the code.
     """
     asked = asked or {}
     own = {key: (tuple(spans) if len(spans) == 1 else _merged(spans)) for key, spans in found.items()
            if key not in vetoed}
+    evidence: dict[tuple[str, int], int] = {}
+    if context > 0:
+        own, evidence = _supported(own, sentences, asked)
     chosen = dict(own)
     if context > 0:
         turn_of = [x.turn for x in sentences]
@@ -611,7 +624,8 @@ def suggest(text: str, sentences: Sequence[Sentence], found: Mapping[tuple[str, 
         for (code_id, turn), matched in _matches_by_turn(own, sentences, asked).items():
             lo, hi = bisect_left(turn_of, turn), bisect_left(turn_of, turn + 1)
             question = asked.get(turn, _NO_QUESTION)
-            for near in _reach(code_id, matched, question, lo, hi, matching, context):
+            whole = evidence.get((code_id, turn), 0) >= WHOLE_ANSWER_EVIDENCE
+            for near in _reach(code_id, matched, question, lo, hi, matching, context, whole):
                 if (code_id, near) in vetoed:
                     continue
                 if near not in fillers:
@@ -623,6 +637,26 @@ def suggest(text: str, sentences: Sequence[Sentence], found: Mapping[tuple[str, 
             for (code_id, at), spans in chosen.items()]
     hits.sort(key=_BY_START_THEN_CODE)
     return hits
+
+
+def _supported(own: dict[tuple[str, int], tuple[tuple[int, int], ...]], sentences: Sequence[Sentence],
+               asked: Mapping[int, Question]
+               ) -> tuple[dict[tuple[str, int], tuple[tuple[int, int], ...]], dict[tuple[str, int], int]]:
+    """The matches of codes with enough evidence in their answer, or asked about before it; and the
+    pieces of evidence of each (code, turn)."""
+    evidence: dict[tuple[str, int], int] = {}
+    for (code_id, at), spans in own.items():
+        key = (code_id, sentences[at].turn)
+        evidence[key] = evidence.get(key, 0) + len(spans)
+
+    def kept(code_id: str, turn: int) -> bool:
+        question = asked.get(turn, _NO_QUESTION)
+        return (evidence[(code_id, turn)] >= MIN_EVIDENCE or code_id in question.about
+                or code_id in question.names)
+
+    kept_matches = {(code_id, at): spans for (code_id, at), spans in own.items()
+                    if kept(code_id, sentences[at].turn)}
+    return kept_matches, evidence
 
 
 def _matches_by_turn(own: Mapping[tuple[str, int], Any], sentences: Sequence[Sentence],
@@ -639,9 +673,10 @@ def _matches_by_turn(own: Mapping[tuple[str, int], Any], sentences: Sequence[Sen
 
 
 def _reach(code_id: str, matched: list[int], question: Question, lo: int, hi: int, matching: Set[int],
-           context: int) -> list[int]:
-    """The sentences of one answer (``lo``..``hi``) a code reaches beyond those matching it."""
-    if (matched and code_id in question.about) or code_id in question.names:
+           context: int, whole: bool = False) -> list[int]:
+    """The sentences of one answer (``lo``..``hi``) a code reaches beyond those matching it (``whole``:
+    the answer is about the code)."""
+    if (matched and (whole or code_id in question.about)) or code_id in question.names:
         wanted = set(range(lo, hi))  # the whole answer
     else:
         wanted = set(range(matched[0], matched[-1] + 1))  # the passage between matches
