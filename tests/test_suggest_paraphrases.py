@@ -28,9 +28,11 @@ def utterances() -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def suggested(utterances):
-    """Each utterance read as one answer to a neutral question: the codes suggested for it."""
+    """Each utterance read as one answer to a neutral question: the codes its own words match. Context 0:
+    whether the patterns find the theme at all, not the passage rules (with context a code needs two
+    pieces of evidence in an answer, and one utterance often holds one)."""
     book = load_codebook_file(CODEBOOK_FILE)
-    matcher = PatternMatcher({code.id: code.patterns for code in book.codes})
+    matcher = PatternMatcher({code.id: code.patterns for code in book.codes}, context=0)
     found = []
     for u in utterances:
         text = f"{QUESTION} {u['text']}"

@@ -122,6 +122,7 @@ def test_candidate_words_come_from_coded_sentences_and_become_patterns_in_one_ca
         assert found[0].text == "listen" and found[0].in_coded == 6 and found[0].in_other == 0
         assert found[0].pattern == [{"LEMMA": "listen"}]
         assert mining.add_pattern(s, "empathy", found[0].pattern, "amira") == [[{"LEMMA": "listen"}]]
+        set_setting(s, store.CONTEXT_SETTING, "0")  # one word per answer here: each sentence on its own words
         store.refresh(s)
         assert quality.evaluate(s, "amira", viewer=EVERYONE).rows[0].recall == 1.0
 

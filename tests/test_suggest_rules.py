@@ -44,16 +44,41 @@ def test_with_context_0_a_sentence_gets_a_code_only_from_its_own_words():
 
 
 def test_the_sentence_after_a_match_carries_its_code_within_the_same_answer():
-    assert suggested([("P", "My goal was sleep. I wanted eight hours. Anyway."),
+    assert suggested([("P", "My goal was sleep, my one goal. I wanted eight hours. Anyway."),
                       ("I", "Right."), ("P", "That was it.")]) == [
-        ("goal_setting", "My goal was sleep.", "goal"),
-        ("goal_setting", "I wanted eight hours.", "goal")]  # not two sentences on, nor the next answer
+        ("goal_setting", "My goal was sleep, my one goal.", "goal goal"),
+        ("goal_setting", "I wanted eight hours.", "goal goal")]  # not two sentences on, nor the next answer
+
+
+def test_a_lone_word_for_a_theme_in_an_answer_about_something_else_is_not_enough():
+    # One piece of evidence in an answer is most often background; a second one, or a question about
+    # the theme, makes it a point (engine.MIN_EVIDENCE).
+    answer = [("P", "We mostly talked about school. My goal was to pass. Then exams came.")]
+    assert suggested(answer) == []
+    assert suggested(answer, context=0) == [("goal_setting", "My goal was to pass.", "goal")]
+    assert [s for _, s, _ in suggested([("I", "Did you set goals?"), *answer])] == [
+        "We mostly talked about school.", "My goal was to pass.", "Then exams came."]
+    assert [s for _, s, _ in suggested([("P", "We talked about school. My goal was to pass. "
+                                              "Goals helped.")])] == [
+        "My goal was to pass.", "Goals helped."]
+
+
+def test_three_pieces_of_evidence_make_the_whole_answer_the_codes():
+    # An answer that comes back to a theme three times is about it (engine.WHOLE_ANSWER_EVIDENCE).
+    answer = [("P", "I hated going. The room was tiny. Honestly the room was cold and the room was quiet. "
+                    "Um, yeah. So I stopped.")]
+    assert [s for _, s, _ in suggested(answer)] == [
+        "I hated going.", "The room was tiny.", "Honestly the room was cold and the room was quiet.",
+        "So I stopped."]  # not the filler
+    two = [("P", "I hated going. The room was tiny. The room was cold. So I stopped. Later on I left.")]
+    assert [s for _, s, _ in suggested(two)] == ["The room was tiny.", "The room was cold.", "So I stopped."]
 
 
 def test_a_sentence_with_words_of_its_own_for_another_code_starts_a_new_point():
-    assert suggested([("P", "My goal was sleep. The room was cold though.")]) == [
-        ("goal_setting", "My goal was sleep.", "goal"),
-        ("therapy_environment", "The room was cold though.", "room was cold")]
+    assert suggested([("P", "My goal was sleep, my one goal. The room was cold though. The room was tiny.")]
+                     ) == [("goal_setting", "My goal was sleep, my one goal.", "goal goal"),
+                           ("therapy_environment", "The room was cold though.", "room was cold"),
+                           ("therapy_environment", "The room was tiny.", "room was tiny")]
 
 
 def test_every_sentence_between_two_matches_of_a_code_is_one_passage():
@@ -85,21 +110,23 @@ def test_only_the_question_right_before_an_answer_counts():
 
 
 def test_fillers_get_a_code_only_from_their_own_words():
-    answer = [("P", "The room was tiny. Um, yeah. I don't know. It was grim.")]
-    assert [s for _, s, _ in suggested(answer)] == ["The room was tiny."]
+    answer = [("P", "The room was tiny, the room was cold. Um, yeah. I don't know. It was grim.")]
+    assert [s for _, s, _ in suggested(answer)] == ["The room was tiny, the room was cold."]
     assert is_filler("Um, yeah.") and is_filler("I dunno.") and is_filler("Okay, thanks!")
     assert not is_filler("Massively.") and not is_filler("Twice.")
 
 
 def test_a_trap_keeps_a_code_off_its_sentence_whatever_else_would_suggest_it():
-    assert suggested([("P", "My goal in football is ten. We set a goal too. I scored in football.")]) == [
-        ("goal_setting", "We set a goal too.", "goal"),
-        ("goal_setting", "I scored in football.", "goal")]  # no trap words of its own: the passage goes on
+    assert suggested([("P", "My goal in football is ten. We set a goal too, a real goal. I scored in "
+                            "football.")]) == [
+        ("goal_setting", "We set a goal too, a real goal.", "goal goal"),
+        ("goal_setting", "I scored in football.", "goal goal")]  # no trap words of its own: it goes on
     assert suggested([("P", "I tidied my room, it was cold.")]) == []  # "my room" is not the therapy room
     football = suggested([("I", "Was it your goal in football?"),
-                          ("P", "My goal was sleep. And more. Exams.")])
-    assert [s for _, s, _ in football] == ["My goal was sleep.", "And more."]  # the question's own trap keeps
-    # it from setting the theme of the whole answer: "And more." is there as the sentence after a match
+                          ("P", "My goal was sleep, my own goal. And more. Exams.")])
+    # the question's own trap keeps it from setting the theme of the whole answer: "And more." is there as
+    # the sentence after a match
+    assert [s for _, s, _ in football] == ["My goal was sleep, my own goal.", "And more."]
 
 
 WORDS = ["she", "heard", "me", "really", "the", "room", "was", "tiny", "and", "quiet", "not", "my", "goal"]

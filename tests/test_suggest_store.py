@@ -23,6 +23,16 @@ TURNS = [
     ("Interviewer", "interviewer", "And your mum?"),
     ("P07", "participant", "I didn't want my mum hearing about it. She heard me out though."),
 ]
+# With context a code needs two pieces of evidence in an answer (engine.MIN_EVIDENCE): the same talk,
+# each point made twice over.
+TURNS_IN_CONTEXT = [
+    TURNS[0],
+    ("P07", "participant", "She really heard me, she heard me every time. It won't go further than this "
+                           "room, she said, not further than this room. The room was tiny, honestly the "
+                           "room was tiny, next to the kitchen"),
+    *TURNS[2:],
+]
+CONFIDENTIAL = "It won't go further than this room, she said, not further than this room."
 PATTERNS = {
     "empathy": [[{"LEMMA": "hear"}, {"LOWER": "me"}]],
     "confidentiality": ["further than this room", [{"LOWER": "want"}, {"LOWER": "my"}, {"OP": "?"},
@@ -32,8 +42,8 @@ PATTERNS = {
 }
 
 
-def build(project: Project, title: str = "P07 consultation", turns=TURNS, context: int = 0) -> int:
-    text, rows = stored_turns(turns)
+def build(project: Project, title: str = "P07 consultation", turns=None, context: int = 0) -> int:
+    text, rows = stored_turns(turns or (TURNS_IN_CONTEXT if context else TURNS))
     with project.session() as s:
         set_setting(s, store.CONTEXT_SETTING, str(context))  # the matching sentence only, unless asked
         if s.get(Participant, "P07") is None:
@@ -74,13 +84,17 @@ def test_a_match_also_suggests_its_code_for_the_next_sentence_in_the_same_turn(p
     build(project, context=1)
     with project.session() as s:
         store.refresh(s)
-    environment = [(sentence, words) for code, sentence, words in shown(project, "amira")
-                   if code == "therapy_environment"]
-    empathy = [(sentence, words) for code, sentence, words in shown(project, "amira") if code == "empathy"]
-    assert environment == [("The room was tiny and next to the kitchen", ["room was tiny"])]  # last in turn
-    assert empathy == [("She really heard me.", ["heard me"]), ("She heard me out though.", ["heard me"])]
-    # "It won't go further than this room, she said." follows "She really heard me." but has words of its
-    # own for confidentiality: a new point, so empathy does not carry over; the next turn is another turn
+    offered = shown(project, "amira")
+    environment = [(sentence, words) for code, sentence, words in offered if code == "therapy_environment"]
+    empathy = [(sentence, words) for code, sentence, words in offered if code == "empathy"]
+    confidentiality = [sentence for code, sentence, _ in offered if code == "confidentiality"]
+    assert environment == [("The room was tiny, honestly the room was tiny, next to the kitchen",
+                            ["room was tiny", "room was tiny"])]  # last in its turn
+    assert empathy == [("She really heard me, she heard me every time.", ["heard me", "heard me"])]
+    assert confidentiality == [CONFIDENTIAL]
+    # The sentence after empathy's has words of its own for confidentiality (a new point), and the one after
+    # confidentiality's for the environment: neither code carries over. In the last answer each code has
+    # one piece of evidence only: nothing is suggested there.
 
 
 def test_interviewer_speech_is_read_when_the_setting_says_so(sqlite_project):
@@ -133,7 +147,7 @@ def test_refreshing_one_edited_code_gives_what_a_full_match_gives(project):
     build(project, context=1)
     with project.session() as s:
         store.refresh(s)
-    confidential = "It won't go further than this room, she said."
+    confidential = CONFIDENTIAL
     assert ("empathy", confidential) not in [(c, x) for c, x, _ in shown(project, "amira")]
     with project.session() as s:
         s.get(Code, "empathy").patterns = [[{"LEMMA": "hear"}, {"LOWER": "me"}], "heard me out"]
@@ -163,14 +177,14 @@ def test_editing_one_code_moves_another_codes_suggestions_as_a_full_match_would(
     build(project, context=1)
     with project.session() as s:
         store.refresh(s)
-    confidential = "It won't go further than this room, she said."
+    confidential = CONFIDENTIAL
     assert ("empathy", confidential) not in [(c, x) for c, x, _ in shown(project, "amira")]
     with project.session() as s:
         s.get(Code, "confidentiality").patterns = [[{"LOWER": "want"}, {"LOWER": "my"}, {"OP": "?"},
                                                     {"LEMMA": "hear"}]]
         report = store.refresh(s)
     assert report.codes_refreshed == ["confidentiality"]
-    assert ("empathy", confidential, ["heard me"]) in shown(project, "amira")
+    assert ("empathy", confidential, ["heard me", "heard me"]) in shown(project, "amira")
     assert stored(project) == matched_from_scratch(project)
 
 
@@ -180,8 +194,8 @@ def test_archiving_a_code_runs_the_other_codes_rules_again(project):
         store.refresh(s)
         s.get(Code, "confidentiality").archived = True
         assert store.refresh(s).codes_refreshed == []
-    confidential = "It won't go further than this room, she said."
-    assert ("empathy", confidential, ["heard me"]) in shown(project, "amira")
+    confidential = CONFIDENTIAL
+    assert ("empathy", confidential, ["heard me", "heard me"]) in shown(project, "amira")
     assert stored(project) == matched_from_scratch(project)
 
 
@@ -190,7 +204,7 @@ def test_an_unchanged_suggestion_keeps_its_id_through_a_refresh(project):
     with project.session() as s:
         store.refresh(s)
         before = {(r.code_id, r.start): r.id for r in s.scalars(select(Suggestion))}
-        s.get(Code, "stigma").patterns = ["kitchen"]
+        s.get(Code, "stigma").patterns = ["kitchen", "honestly"]
         report = store.refresh(s)
         after = {(r.code_id, r.start): r.id for r in s.scalars(select(Suggestion))}
     assert (report.added, report.removed) == (1, 0)
