@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from consult_coder.model import Coder, Coding, SuggestionRejection, Transcript
 from consult_coder.storage import open_project
-from consult_coder.suggestions import store
+from consult_coder.suggestions import mining, store
 from tests.browser.actions import eventually, settled
 from tests.browser.support import serve
 from tests.factories import build_suggestion_study, in_session
@@ -110,13 +110,17 @@ def test_a_suggestion_made_by_its_neighbour_says_where_its_evidence_is(
     project = open_project(db)
     try:
         in_session(project, store.set_context, 1, "amira")  # neighbours of a match are suggested too
+        # with context a code needs two pieces of evidence in an answer: give the first answer a second
+        in_session(project, mining.set_patterns, "confidentiality",
+                   ["further than this room", "it won't go"], "amira")
     finally:
         project.close()
     open_reader(page, url)
     suggested(page, "We made a plan").click()
     panel = page.locator(".ccr-sugg-panel")
-    expect(panel.locator(".ccr-sugg-row", has_text="Confidentiality")).to_contain_text(
-        "because: “further than this room” in a sentence next to it")
+    row = panel.locator(".ccr-sugg-row", has_text="Confidentiality")
+    expect(row).to_contain_text("“further than this room”")
+    expect(row).to_contain_text("in a sentence next to it")
 
 
 def test_the_review_queue_answers_its_keys(suggest_app: tuple[str, str], page: Page) -> None:
