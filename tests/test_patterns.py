@@ -100,13 +100,14 @@ def test_the_shipped_codebook_has_valid_patterns_for_every_code():
 
 
 def words(matcher: PatternMatcher, text: str) -> list[tuple[str, str]]:
+    """What the patterns match, each sentence on its own words (the matchers here read context 0)."""
     return [(h.code_id, text[a:b]) for h in matcher.match(text, [(0, len(text))]) for a, b in h.evidence
             if h.start <= a < h.end]  # the matching sentence's own words, not its neighbours
 
 
 def test_lemma_patterns_match_every_inflection_and_case_without_a_lemmatizer():
     matcher = PatternMatcher({"empathy": [[{"LEMMA": "hear"}, {"LOWER": "me"}]],
-                              "confidentiality": ["won't go further"]})
+                              "confidentiality": ["won't go further"]}, context=0)
     assert "lemmatizer" not in matcher.nlp.pipe_names  # lemmas were expanded to word forms up front
     text = "Heard me. She hears me. HEARING ME out. It won’t go further. Hear him."
     assert words(matcher, text) == [("empathy", "Heard me"), ("empathy", "hears me"),
@@ -116,7 +117,7 @@ def test_lemma_patterns_match_every_inflection_and_case_without_a_lemmatizer():
 
 
 def test_a_lemma_that_cannot_be_expanded_turns_the_lookup_lemmatizer_on():
-    matcher = PatternMatcher({"empathy": [[{"LEMMA": {"REGEX": "^underst"}}]]})
+    matcher = PatternMatcher({"empathy": [[{"LEMMA": {"REGEX": "^underst"}}]]}, context=0)
     assert "lemmatizer" in matcher.nlp.pipe_names
     assert words(matcher, "they understood") == [("empathy", "understood")]
 
@@ -134,7 +135,7 @@ def test_an_installed_pipeline_folder_can_be_chosen_and_a_missing_one_is_named(t
     nlp.initialize()
     nlp.to_disk(tmp_path / "my_pipeline")
     folder = str(tmp_path / "my_pipeline")
-    matcher = PatternMatcher({"empathy": [[{"LEMMA": "hear"}, {"LOWER": "me"}]]}, folder)
+    matcher = PatternMatcher({"empathy": [[{"LEMMA": "hear"}, {"LOWER": "me"}]]}, folder, context=0)
     assert matcher.nlp.pipe_names == ["lemmatizer"]  # its own components run: LEMMA is matched as is
     assert words(matcher, "she heard me") == [("empathy", "heard me")]
     with pytest.raises(UserError, match="'en_core_web_xx' is not installed here"):

@@ -1,13 +1,15 @@
 """The shipped patterns on consultations written after them, by people who never saw them.
 
-`evaluation/fresh/` and `evaluation/fresh2/` each hold twelve synthetic consultations of the same study
-and their reference coding, written blind to the patterns (each folder's README says how). They are the
-issue's test of generalisation: the patterns were written from the sample study's development split and
-from invented paraphrases, not from these.
+`evaluation/fresh/`, `fresh2/`, `fresh3/` and `fresh4/` each hold twelve synthetic consultations of the
+same study and their reference coding, written blind to the patterns (each folder's README says how).
+They are the issue's test of generalisation. The first three were scored once each before the fourth
+pattern round, which was then written from them too (docs/suggestions.md lists every look); `fresh4`
+was written while that round was, and scored once, after it.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,10 +24,13 @@ from consult_coder.storage import Project, open_project
 from consult_coder.suggestions import quality, store
 from tests.factories import EVERYONE, in_session
 
-# Each set's guard sits below what the shipped patterns measured there (docs/suggestions.md, evaluation 5),
-# so that only a real loss of quality fails: fresh micro F1 0.62 (precision 0.58, recall 0.66); fresh2,
-# its one look, 0.55 (precision 0.54, recall 0.56). The issue aims at 0.75.
-SETS = {"fresh": 0.55, "fresh2": 0.5}
+# Each set's guard (micro F1, precision, recall) sits a few points below what the shipped patterns and
+# rules measured there (docs/suggestions.md, evaluation 7), so that only a real loss of quality fails:
+# fresh 0.77 (0.76 / 0.78), fresh2 0.73 (0.75 / 0.70), fresh3 0.77 (0.81 / 0.74) — development material
+# of round 4 by then — and fresh4, its one look, 0.64 (0.73 / 0.58). The issue aims at an F1 of 0.75.
+SETS = {"fresh": (0.72, 0.7, 0.72), "fresh2": (0.68, 0.7, 0.64), "fresh3": (0.72, 0.75, 0.68),
+        "fresh4": (0.58, 0.67, 0.52)}
+SECOND_CODER = ("fresh", "fresh2")  # coded again, blind to the first coding, by a second coder
 
 
 @pytest.fixture(scope="module", params=sorted(SETS))
@@ -69,7 +74,19 @@ def _sentences(folder: Path) -> set[str]:
 def test_the_fresh_consultations_are_new_people_not_the_sample_or_each_other_retold():
     sample, *fresh = (_sentences(folder) for folder in (SAMPLE_DIR, *(REPO / "evaluation" / n for n in SETS)))
     assert all(fresh) and not any(s & sample for s in fresh)
-    assert not (fresh[0] & fresh[1])
+    assert not any(a & b for a, b in itertools.combinations(fresh, 2))
+
+
+@pytest.mark.parametrize("name", SECOND_CODER)
+def test_a_second_coder_coding_blind_finds_what_the_reference_found(name, tmp_path):
+    # The reference is not one person's whim: coded again without seeing it, by the same conventions,
+    # the two agree far more than the patterns reach (measured: micro F1 0.94 on fresh, 0.92 on fresh2).
+    project = open_project(str(tmp_path / "study.sqlite"))
+    in_session(project, load_study, REPO / "evaluation" / name)
+    with project.session() as s:
+        second = quality.compare_coder(s, "consensus", "second_coder", viewer=EVERYONE)
+    project.close()
+    assert second.transcripts == 12 and second.micro.f1 >= 0.85
 
 
 def test_the_patterns_carry_to_consultations_they_were_not_written_from(fresh):
@@ -78,6 +95,7 @@ def test_the_patterns_carry_to_consultations_they_were_not_written_from(fresh):
         patterns = quality.evaluate(s, "consensus", "pattern", transcripts(s), viewer=EVERYONE)
         keywords = quality.evaluate_patterns(s, "consensus", quality.keyword_patterns(s), transcripts(s),
                                              viewer=EVERYONE)
+    f1, precision, recall = SETS[name]
     assert patterns.transcripts == keywords.transcripts == 12
-    assert patterns.micro.f1 >= SETS[name] > keywords.micro.f1
-    assert patterns.micro.precision >= SETS[name] and patterns.micro.recall >= SETS[name]
+    assert patterns.micro.f1 >= f1 > keywords.micro.f1
+    assert patterns.micro.precision >= precision and patterns.micro.recall >= recall

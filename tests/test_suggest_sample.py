@@ -59,8 +59,9 @@ def test_patterns_beat_the_code_name_keywords_on_held_out_consultations(sample):
         keywords = quality.evaluate_patterns(s, "consensus", quality.keyword_patterns(s), held_out(s),
                                              viewer=EVERYONE)
     assert patterns.transcripts == keywords.transcripts == 12
-    assert patterns.micro.f1 >= HELD_OUT_F1 > keywords.micro.f1
-    assert patterns.micro.precision >= HELD_OUT_F1 and patterns.micro.recall >= HELD_OUT_F1
+    f1, precision, recall = HELD_OUT_GUARD
+    assert patterns.micro.f1 >= f1 > keywords.micro.f1
+    assert patterns.micro.precision >= precision and patterns.micro.recall >= recall
 
 
 def test_on_the_development_split_the_patterns_do_better_than_on_held_out_but_not_perfectly(sample):
@@ -93,8 +94,8 @@ def test_shipped_patterns_are_short_expressions_not_copies_of_development_senten
 
 
 MAX_PATTERN_WORDS = 6
-# Measured with the shipped patterns (docs/suggestions.md, evaluation 5): held-out micro F1 0.66 (precision
-# 0.66, recall 0.66), development 0.80. The issue aims at 0.75 on held-out consultations; the keyword
-# baseline is 0.16 there.
-HELD_OUT_F1 = 0.6
+# Measured with the shipped patterns and rules (docs/suggestions.md, evaluation 7): held-out micro F1 0.69
+# (precision 0.76, recall 0.63), development 0.79. The issue aims at 0.75 on held-out consultations; the
+# keyword baseline is 0.12 there.
+HELD_OUT_GUARD = (0.63, 0.7, 0.57)  # micro F1, precision, recall
 DEVELOPMENT_F1 = 0.74
