@@ -96,7 +96,8 @@ def fold(text: str) -> str:
 
 def is_filler(sentence: str) -> bool:
     """Only acknowledgement and hesitation words ("Yeah.", "Um.", "I dunno."): nothing of its own."""
-    return all(w in FILLER_WORDS for w in _WORDS.findall(fold(sentence).lower()))
+    # word by word, stopping at the first that is not a filler (most sentences: the first or second)
+    return all(m.group().lower() in FILLER_WORDS for m in _WORDS.finditer(fold(sentence)))
 
 
 # ---------------------------------------------------------------- the pipeline
@@ -301,6 +302,7 @@ class PatternMatcher:
             checker.add(code_id, pats)
             for tokens in pats:
                 self._add_gated(code_id, tokens)
+        self.trigger_words = frozenset(self.trigger)
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         for code_id, seqs in phrases.items():
             self.phrase_matcher.add(code_id, [Doc(self.nlp.vocab, words=list(w)) for w in sorted(seqs)])
@@ -413,11 +415,17 @@ class PatternMatcher:
     def _gated_hits(self, doc: Doc, lower: list[int], cuts: Sequence[tuple[int, int]]
                     ) -> list[tuple[int, int, int, int]]:
         trigger, rest, gated, label = self.trigger, self.rest, self.gated, self.label
+        keys, always = self.trigger_words, self.always
         found: list[tuple[int, int, int, int]] = []
         for k, (ta, tb) in enumerate(cuts):
-            words = set(lower[ta:tb])
-            woken = {n for h in words if h in trigger for n in trigger[h]}
-            woken.update(self.always)
+            span = lower[ta:tb]
+            present = keys.intersection(span)  # in C: most sentences wake nothing
+            if not present and not always:
+                continue
+            words = set(span)
+            woken = set(always)
+            for h in present:
+                woken.update(trigger[h])
             for n in woken:
                 for needed in rest[n]:  # a plain loop: this is the hot path
                     if words.isdisjoint(needed):
