@@ -35,8 +35,10 @@ def suggest(
                                                        "shipped working-alliance codebook)")] = None,
     format: Annotated[OutFormat, typer.Option("--format", help="One suggestion per line")] = OutFormat.jsonl,
     all_speakers: Annotated[bool, typer.Option("--all-speakers", help="Read interviewer speech too")] = False,
-    context: Annotated[int, typer.Option(min=0, max=5, help="Also suggest a match's code for this many "
-                                                           "sentences either side in the same turn")] = 1,
+    context: Annotated[int, typer.Option(min=0, max=5, help="Read passages: a match's code also reaches "
+                                                           "this many sentences after it in the same turn, "
+                                                           "and needs two pieces of evidence in it; 0: "
+                                                           "every match on its own sentence")] = 1,
     evaluate: Annotated[bool, typer.Option("--evaluate", help="Print precision/recall/F1 per code against "
                                                               "--coder's finished transcripts")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Bring the project's stored suggestions up to "

@@ -45,7 +45,7 @@ from consult_coder.text import overlaps
 
 PIPELINE_SETTING = "suggest_pipeline"  # "" = spacy.blank("en"); else an installed pipeline's name or folder
 ALL_SPEAKERS_SETTING = "suggest_all_speakers"  # "1" = interviewer speech too
-CONTEXT_SETTING = "suggest_context"  # sentences either side of a match also suggested (engine default: 1)
+CONTEXT_SETTING = "suggest_context"  # sentences after a match also suggested (engine default: 1)
 Progress = Callable[[int, int, str], None]
 
 
@@ -113,11 +113,11 @@ def choose_pipeline(session: Session, name: str, actor: str) -> None:
     audit.setting_changed(session, actor, PIPELINE_SETTING, before, name)
 
 
-MAX_CONTEXT = 5  # sentences either side: more would suggest a code for most of a turn
+MAX_CONTEXT = 5  # sentences after a match: more would suggest a code for most of a turn
 
 
 def set_context(session: Session, sentences: int, actor: str) -> None:
-    """Also suggest a match's code for this many sentences either side of it in the same turn."""
+    """Also suggest a match's code for this many sentences after it in the same turn (0: matches only)."""
     if not isinstance(sentences, int) or not 0 <= sentences <= MAX_CONTEXT:
         raise UserError(f"Context must be a whole number of sentences from 0 to {MAX_CONTEXT}")
     _set(session, CONTEXT_SETTING, str(sentences), actor)

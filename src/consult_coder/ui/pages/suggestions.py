@@ -25,6 +25,7 @@ from consult_coder.access import Viewer
 from consult_coder.codebook import list_codes
 from consult_coder.errors import UserError
 from consult_coder.suggestions import mining, review, store
+from consult_coder.suggestions.engine import MIN_EVIDENCE, WHOLE_ANSWER_EVIDENCE
 from consult_coder.suggestions.quality import CodeQuality, QualityTable
 from consult_coder.ui import render as show
 from consult_coder.ui.component.review_keys import review_keys
@@ -517,10 +518,14 @@ def _settings(viewer: Viewer) -> None:
     pipelines = ["", *installed] if conf.pipeline in ("", *installed) else ["", conf.pipeline, *installed]
     lead = viewer.is_lead
     with st.form("suggest_settings"):
-        context = st.number_input("Sentences either side of a match also suggested", min_value=0,
-                                  max_value=store.MAX_CONTEXT, value=conf.context, step=1,
-                                  help="The consensus codes passages, so a match's neighbours in the same "
-                                       "turn are often coded too.")
+        context = st.number_input(
+            "Passages: sentences after a match also suggested (0: each match on its own sentence)",
+            min_value=0, max_value=store.MAX_CONTEXT, value=conf.context, step=1,
+            help=md("Coders code passages, so from 1 on a match's code also reaches this many sentences "
+                    "after it in the same answer. An answer is then read as a whole: a code is suggested "
+                    "there only on {} pieces of evidence, or when the question before it asked about the "
+                    "code, and {} make the whole answer the code's. At 0, every match is suggested on its "
+                    "own sentence, a lone word too.", MIN_EVIDENCE, WHOLE_ANSWER_EVIDENCE))
         all_speakers = st.toggle("Read interviewer speech too", value=conf.all_speakers)
         pipeline = st.selectbox("spaCy pipeline", pipelines, index=pipelines.index(conf.pipeline),
                                 format_func=lambda p: p or "built-in blank English (nothing to install)",
