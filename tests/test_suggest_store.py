@@ -6,7 +6,7 @@ Synthetic words written for these tests.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from consult_coder import coding
 from consult_coder.errors import UserError
@@ -197,6 +197,20 @@ def test_archiving_a_code_runs_the_other_codes_rules_again(project):
     confidential = CONFIDENTIAL
     assert ("empathy", confidential, ["heard me", "heard me"]) in shown(project, "amira")
     assert stored(project) == matched_from_scratch(project)
+
+
+def test_scans_from_before_matches_were_kept_are_matched_again(project):
+    # A project upgraded from a version whose scan rows kept no matches (migration 0007 adds the column
+    # empty): the next refresh matches every transcript again, and the result equals a full match.
+    build(project, context=1)
+    with project.session() as s:
+        store.refresh(s)
+    want = stored(project)
+    with project.session() as s:
+        s.execute(update(SuggestionScan).values(matches=None))
+        report = store.refresh(s)
+    assert (report.transcripts_matched, report.added, report.removed) == (1, 0, 0)
+    assert stored(project) == want
 
 
 def test_an_unchanged_suggestion_keeps_its_id_through_a_refresh(project):

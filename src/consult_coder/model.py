@@ -276,7 +276,7 @@ class SuggestionScan(Base):
     )
     source: Mapped[str] = mapped_column(String(16), primary_key=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
-    matches: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    matches: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), nullable=True)
 
 
 class SuggestionRejection(Base):
