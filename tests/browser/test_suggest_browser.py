@@ -130,13 +130,19 @@ def test_the_review_queue_answers_its_keys(suggest_app: tuple[str, str], page: P
     expect(card).to_contain_text("Suggestion 1 of 2 open")
     expect(card).to_contain_text("She really heard me.")
     expect(page.get_by_text("Keys: A accept")).to_be_visible()  # drawn once the keys are listened for
+    # The keys act on the suggestion the component was last given: the card can be redrawn a moment
+    # before the component, so each key waits until the keys have moved on to the card shown.
+    keys = page.locator(".ccq-keys")
+    first = keys.get_attribute("data-suggestion")
     settled(page)
     page.keyboard.press("n")
     expect(card).to_contain_text("Suggestion 2 of 2 open")
+    expect(keys).not_to_have_attribute("data-suggestion", first or "")
     settled(page)
     page.keyboard.press("a")
     eventually(lambda: decisions(db)[0], "the suggestion accepted with A")
     expect(card).to_contain_text("Suggestion 1 of 1 open")
+    expect(keys).to_have_attribute("data-suggestion", first or "")
     settled(page)
     page.keyboard.press("r")
     eventually(lambda: decisions(db)[1], "the suggestion rejected with R")

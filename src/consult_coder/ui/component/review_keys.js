@@ -18,6 +18,8 @@ export default function reviewKeys(component) {
     parentElement.appendChild(hint);
   }
   hint.textContent = data && data.id != null ? "Keys: A accept · R reject · N or J next · K previous" : "";
+  // which suggestion the keys act on now: the card above can be drawn a moment before this runs again
+  hint.dataset.suggestion = data && data.id != null ? String(data.id) : "";
   const handler = (e) => {
     if (!parentElement.isConnected || !data || data.id == null) return;
     if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
