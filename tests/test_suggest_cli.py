@@ -107,6 +107,9 @@ def test_a_second_coder_is_scored_the_same_way_for_scale(tmp_path, capsys):
     assert code == 1 and err == "Error: There is no coder 'nobody' in this project\n"
     code, out, err = run(capsys, "--train", "--coder", "consensus", "--versus", "coder_a", "--db", db)
     assert code == 1 and err == "Error: --versus goes with --evaluate\n"
+    code, out, err = run(capsys, "--evaluate", "--coder", "consensus", "--versus", "coder_a", "--source",
+                         "keywords", "--db", db)
+    assert code == 1 and err == "Error: --versus scores a coder's codings: leave out --source\n"
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -141,19 +141,28 @@ def test_a_rejection_is_remembered_per_coder_even_when_suggestions_are_rebuilt(p
     assert tiny in shown(project, "ben")
 
 
-def test_refreshing_one_edited_code_gives_what_a_full_match_gives(project):
-    # With context, a match's code reaches the next sentence unless that one makes a point of its own
-    # for another code: re-matching the edited code alone must still see the other codes' matches.
+def refreshed_in_context(project: Project) -> None:
+    """The passages of TURNS_IN_CONTEXT, with context 1, matched."""
     build(project, context=1)
     with project.session() as s:
         store.refresh(s)
-    confidential = CONFIDENTIAL
-    assert ("empathy", confidential) not in [(c, x) for c, x, _ in shown(project, "amira")]
+
+
+def offered(project: Project) -> list[tuple[str, str]]:
+    """(code, sentence) of what amira is offered."""
+    return [(code, sentence) for code, sentence, _ in shown(project, "amira")]
+
+
+def test_refreshing_one_edited_code_gives_what_a_full_match_gives(project):
+    # With context, a match's code reaches the next sentence unless that one makes a point of its own
+    # for another code: re-matching the edited code alone must still see the other codes' matches.
+    refreshed_in_context(project)
+    assert ("empathy", CONFIDENTIAL) not in offered(project)
     with project.session() as s:
         s.get(Code, "empathy").patterns = [[{"LEMMA": "hear"}, {"LOWER": "me"}], "heard me out"]
         assert store.refresh(s).codes_refreshed == ["empathy"]
-    assert ("empathy", confidential) not in [(c, x) for c, x, _ in shown(project, "amira")]
-    assert ("confidentiality", confidential) in [(c, x) for c, x, _ in shown(project, "amira")]
+    assert ("empathy", CONFIDENTIAL) not in offered(project)
+    assert ("confidentiality", CONFIDENTIAL) in offered(project)
 
 
 def stored(project: Project) -> list[tuple[int, str, int, int, list]]:
@@ -174,37 +183,30 @@ def test_editing_one_code_moves_another_codes_suggestions_as_a_full_match_would(
     # Empathy reaches the sentence after its match only when that sentence makes no point of its own for
     # another code: when confidentiality stops matching there, empathy's reach must grow, although only
     # confidentiality was edited and matched again.
-    build(project, context=1)
-    with project.session() as s:
-        store.refresh(s)
-    confidential = CONFIDENTIAL
-    assert ("empathy", confidential) not in [(c, x) for c, x, _ in shown(project, "amira")]
+    refreshed_in_context(project)
+    assert ("empathy", CONFIDENTIAL) not in offered(project)
     with project.session() as s:
         s.get(Code, "confidentiality").patterns = [[{"LOWER": "want"}, {"LOWER": "my"}, {"OP": "?"},
                                                     {"LEMMA": "hear"}]]
         report = store.refresh(s)
     assert report.codes_refreshed == ["confidentiality"]
-    assert ("empathy", confidential, ["heard me", "heard me"]) in shown(project, "amira")
+    assert ("empathy", CONFIDENTIAL, ["heard me", "heard me"]) in shown(project, "amira")
     assert stored(project) == matched_from_scratch(project)
 
 
 def test_archiving_a_code_runs_the_other_codes_rules_again(project):
-    build(project, context=1)
+    refreshed_in_context(project)
     with project.session() as s:
-        store.refresh(s)
         s.get(Code, "confidentiality").archived = True
         assert store.refresh(s).codes_refreshed == []
-    confidential = CONFIDENTIAL
-    assert ("empathy", confidential, ["heard me", "heard me"]) in shown(project, "amira")
+    assert ("empathy", CONFIDENTIAL, ["heard me", "heard me"]) in shown(project, "amira")
     assert stored(project) == matched_from_scratch(project)
 
 
 def test_scans_from_before_matches_were_kept_are_matched_again(project):
     # A project upgraded from a version whose scan rows kept no matches (migration 0007 adds the column
     # empty): the next refresh matches every transcript again, and the result equals a full match.
-    build(project, context=1)
-    with project.session() as s:
-        store.refresh(s)
+    refreshed_in_context(project)
     want = stored(project)
     with project.session() as s:
         s.execute(update(SuggestionScan).values(matches=None))
@@ -214,9 +216,8 @@ def test_scans_from_before_matches_were_kept_are_matched_again(project):
 
 
 def test_an_unchanged_suggestion_keeps_its_id_through_a_refresh(project):
-    build(project, context=1)
+    refreshed_in_context(project)
     with project.session() as s:
-        store.refresh(s)
         before = {(r.code_id, r.start): r.id for r in s.scalars(select(Suggestion))}
         s.get(Code, "stigma").patterns = ["kitchen", "honestly"]
         report = store.refresh(s)

@@ -311,6 +311,9 @@ def _no_gc_pauses() -> Iterator[None]:
 
 
 Measured = tuple[str, list[Span], int, str]  # speaker kind, counted parts, their words, the quote
+# A segment row before it is measured: _COLUMNS without the four measured ones, which go in at _MEASURED.
+_TID, _START, _END, _PINNED = 4, 6, 7, 8
+_MEASURED = _PINNED
 
 
 def _segments(result: Iterable[Any], union: bool) -> list[list]:
@@ -326,7 +329,7 @@ def _segments(result: Iterable[Any], union: bool) -> list[list]:
             if key in kept:
                 at = kept[key]
                 coders[at].add(coder)
-                if pinned and not rows[at][8]:
+                if pinned and not rows[at][_PINNED]:
                     rows[at] = [cid, coder, coder, code_id, tid, pid, start, end, True, memo, created,
                                 updated]
                 continue
@@ -348,14 +351,15 @@ def _measured(segments: list[list],
     seen: dict[tuple[int, int, int], list[Measured | None]] = {}
     measures = []  # per segment, its measure in each setting
     for row in segments:
-        place = (row[4], row[6], row[7])
+        place = (row[_TID], row[_START], row[_END])
         found = seen.get(place)
         if found is None:
             found = seen[place] = _measure_each([indexes[s][place[0]] for s in settings], place[1], place[2])
         measures.append(found)
     frames = {}
     for i, setting in enumerate(settings):
-        rows = [[*row[:8], *measured[i], *row[8:]] for row, measured in zip(segments, measures, strict=True)
+        rows = [[*row[:_MEASURED], *measured[i], *row[_MEASURED:]]
+                for row, measured in zip(segments, measures, strict=True)
                 if measured[i] is not None]
         frames[setting] = pd.DataFrame(rows, columns=_COLUMNS)
     return frames

@@ -73,6 +73,8 @@ def suggest(
             raise UserError("--coder NAME is needed: whose codings are the reference")
         if versus and not evaluate:
             raise UserError("--versus goes with --evaluate")
+        if versus and source != Source.pattern:
+            raise UserError("--versus scores a coder's codings: leave out --source")
         if evaluate:
             return _evaluate(coder, source, participants, db, user, versus)
         return _train(coder, db, user)
@@ -177,8 +179,7 @@ def format_table(table) -> str:  # noqa: ANN001 - a quality.QualityTable
     widths = [max(len(x[i]) for x in [head, *rows]) for i in range(len(head))]
     line = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w)  # noqa: E731
                                    for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
-    what = table.source if table.source.startswith("coder ") else f"{table.source} suggestions"
-    title = (f"{what} against {table.reference!r}: {table.transcripts} finished "
+    title = (f"{table.subject} against {table.reference!r}: {table.transcripts} finished "
              f"transcript(s), {table.sentences} sentences")
     sep = "-" * len(line(head))
     return "\n".join([title, line(head), sep, *map(line, rows[:-2]), sep, *map(line, rows[-2:])])

@@ -621,26 +621,31 @@ def suggest(text: str, sentences: Sequence[Sentence], found: Mapping[tuple[str, 
     asked = asked or {}
     own = {key: (tuple(spans) if len(spans) == 1 else _merged(spans)) for key, spans in found.items()
            if key not in vetoed}
-    evidence: dict[tuple[str, int], int] = {}
-    if context > 0:
-        own, evidence = _supported(own, sentences, asked)
+    if context <= 0:
+        return _hits(sentences, own)
+    own, evidence = _supported(own, sentences, asked)
     chosen = dict(own)
-    if context > 0:
-        turn_of = [x.turn for x in sentences]
-        matching = {at for _, at in own}
-        fillers: dict[int, bool] = {}
-        for (code_id, turn), matched in _matches_by_turn(own, sentences, asked).items():
-            lo, hi = bisect_left(turn_of, turn), bisect_left(turn_of, turn + 1)
-            question = asked.get(turn, _NO_QUESTION)
-            whole = evidence.get((code_id, turn), 0) >= WHOLE_ANSWER_EVIDENCE
-            for near in _reach(code_id, matched, question, lo, hi, matching, context, whole):
-                if (code_id, near) in vetoed:
-                    continue
-                if near not in fillers:
-                    fillers[near] = is_filler(text[sentences[near].start:sentences[near].end])
-                if not fillers[near]:
-                    chosen[(code_id, near)] = (own[(code_id, _nearest(matched, near))] if matched
-                                               else question.names[code_id])
+    turn_of = [x.turn for x in sentences]
+    matching = {at for _, at in own}
+    fillers: dict[int, bool] = {}
+    for (code_id, turn), matched in _matches_by_turn(own, sentences, asked).items():
+        lo, hi = bisect_left(turn_of, turn), bisect_left(turn_of, turn + 1)
+        question = asked.get(turn, _NO_QUESTION)
+        whole = evidence.get((code_id, turn), 0) >= WHOLE_ANSWER_EVIDENCE
+        for near in _reach(code_id, matched, question, lo, hi, matching, context, whole):
+            if (code_id, near) in vetoed:
+                continue
+            if near not in fillers:
+                fillers[near] = is_filler(text[sentences[near].start:sentences[near].end])
+            if not fillers[near]:
+                chosen[(code_id, near)] = (own[(code_id, _nearest(matched, near))] if matched
+                                           else question.names[code_id])
+    return _hits(sentences, chosen)
+
+
+def _hits(sentences: Sequence[Sentence], chosen: Mapping[tuple[str, int], tuple[tuple[int, int], ...]]
+          ) -> list[Hit]:
+    """(code, sentence index) -> evidence, as hits in text order."""
     hits = [Hit(code_id, sentences[at].start, sentences[at].end, spans)
             for (code_id, at), spans in chosen.items()]
     hits.sort(key=_BY_START_THEN_CODE)
@@ -681,7 +686,7 @@ def _matches_by_turn(own: Mapping[tuple[str, int], Any], sentences: Sequence[Sen
 
 
 def _reach(code_id: str, matched: list[int], question: Question, lo: int, hi: int, matching: Set[int],
-           context: int, whole: bool = False) -> list[int]:
+           context: int, whole: bool) -> list[int]:
     """The sentences of one answer (``lo``..``hi``) a code reaches beyond those matching it (``whole``:
     the answer is about the code)."""
     if (matched and (whole or code_id in question.about)) or code_id in question.names:

@@ -64,6 +64,11 @@ class QualityTable:
     rows: list[CodeQuality] = field(default_factory=list)
     micro: CodeQuality | None = None
     macro: CodeQuality | None = None
+    scored: str = ""  # what was scored, for a title: the source's suggestions unless said otherwise
+
+    @property
+    def subject(self) -> str:
+        return self.scored or f"{self.source} suggestions"
 
 
 @dataclass(frozen=True)
@@ -166,19 +171,38 @@ def _coded(session: Session, coder: str, sentences: Mapping[int, list[Sentence]]
     return found
 
 
+def compare_coders(session: Session, coder: str, others: Iterable[str],
+                   transcript_ids: Iterable[int] | None = None, *, viewer: Viewer
+                   ) -> list[tuple[str, QualityTable]]:
+    """(name, table) for each of ``others``: their codings scored as if they were suggestions, against
+    ``coder``'s, on the transcripts both have finished: what a second person reaches by the same measure,
+    to read the suggestions' figures by. The reference is read once for them all; a coder who finished
+    none of the reference's transcripts is left out."""
+    visible(viewer, coder, "The codings")
+    ref = reference(session, coder, transcript_ids)
+    tables = []
+    for other in others:
+        visible(viewer, other, "The codings")
+        both = set(finished_transcripts(session, other, ref.sentences))
+        if not both:
+            continue
+        sentences = {tid: ss for tid, ss in ref.sentences.items() if tid in both}
+        gold = {(key, c) for key, c in ref.gold if key[0] in both}
+        table = score(ref.codes, gold, _coded(session, other, sentences), coder, "codings", len(sentences),
+                      sum(len(ss) for ss in sentences.values()))
+        table.scored = f"coder {other!r}"
+        tables.append((other, table))
+    return tables
+
+
 def compare_coder(session: Session, coder: str, other: str, transcript_ids: Iterable[int] | None = None,
                   *, viewer: Viewer) -> QualityTable:
-    """``other``'s codings scored as if they were suggestions, against ``coder``'s, on the transcripts both
-    have finished: what a second person reaches by the same measure, to read the suggestions' figures by."""
-    visible(viewer, coder, "The codings")
-    visible(viewer, other, "The codings")
-    both = finished_transcripts(session, other, transcript_ids)
-    if not both:
-        raise UserError(f"Coder {other!r} has not marked any transcript done: a coder is compared only on "
-                        "transcripts they have finished")
-    ref = reference(session, coder, both)
-    return score(ref.codes, ref.gold, _coded(session, other, ref.sentences), coder, f"coder {other!r}",
-                 len(ref.sentences), len(ref.keys))
+    """:func:`compare_coders` for one coder; one line if the two have no finished transcript in common."""
+    found = compare_coders(session, coder, [other], transcript_ids, viewer=viewer)
+    if not found:
+        raise UserError(f"Coders {coder!r} and {other!r} have no finished transcript in common: a coder is "
+                        "compared only where both have marked the transcript done")
+    return found[0][1]
 
 
 # ---------------------------------------------------------------- scoring what is stored or proposed

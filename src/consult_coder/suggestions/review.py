@@ -216,15 +216,8 @@ def people_for_scale(session: Session, viewer: Viewer, reference: str) -> list[t
     _check(viewer, reference)
     from consult_coder.suggestions import quality
 
-    tables = []
-    for other in references(session, viewer):
-        if other == reference:
-            continue
-        try:
-            tables.append((other, quality.compare_coder(session, reference, other, viewer=viewer)))
-        except UserError:  # no transcript both have finished
-            continue
-    return tables
+    others = [name for name in references(session, viewer) if name != reference]
+    return quality.compare_coders(session, reference, others, viewer=viewer)
 
 
 def false_hits_for(session: Session, viewer: Viewer, reference: str, code_id: str) -> list[FalseHit]:

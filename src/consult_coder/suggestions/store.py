@@ -38,7 +38,7 @@ from consult_coder.model import (
     Transcript,
     Turn,
 )
-from consult_coder.sentences import Sentence, speech_turns, split_sentences
+from consult_coder.sentences import speech_turns, split_sentences
 from consult_coder.storage import get_setting
 from consult_coder.suggestions.engine import DEFAULT_CONTEXT, Hit, PatternMatcher, Scan, fingerprint
 from consult_coder.text import overlaps
@@ -174,19 +174,14 @@ def refresh(session: Session, progress: Progress | None = None) -> RefreshReport
         live = {cid: patterns[cid] for cid in stale if patterns[cid]}
         matcher = PatternMatcher(live, conf.pipeline, conf.context) if live else None
         refreshed |= stale
-        for tid, title, scan in _scans(session, matcher, tids, conf.all_speakers):
-            for cid in stale:
-                session.merge(SuggestionScan(transcript_id=tid, code_id=cid, source="pattern",
-                                             fingerprint=wanted[cid], matches=scan.of_code(cid)))
-            _apply_rules(session, tid, scan.text, scan.sentences, conf.context, report)
+        for (tid, title), scan in _scans(session, matcher, tids, conf.all_speakers):
+            _apply_rules(session, tid, scan, {cid: wanted[cid] for cid in stale}, conf.context, report)
             touched.discard(tid)
             done += 1
             if progress:
                 progress(done, total, title)
-    for tid in sorted(touched):  # a retired code's matches are gone: the others' rules run again
-        tr = session.get(Transcript, tid)
-        _apply_rules(session, tid, tr.text, split_sentences(tr.text, _turns(session, tid, conf.all_speakers)),
-                     conf.context, report)
+    for (tid, _), scan in _scans(session, None, sorted(touched), conf.all_speakers):
+        _apply_rules(session, tid, scan, {}, conf.context, report)  # a retired code's matches are gone
     session.flush()
     report.transcripts_matched = total
     report.codes_refreshed = sorted(refreshed)
@@ -226,29 +221,35 @@ def _stale_work(session: Session, wanted: dict[str, str]) -> dict[frozenset[str]
 
 
 def _scans(session: Session, matcher: PatternMatcher | None, tids: Sequence[int], all_speakers: bool
-           ) -> Iterator[tuple[int, str, Scan]]:
-    """(transcript, title, what ``matcher`` found there), matched in batches across transcripts."""
-    def items() -> Iterator[tuple[int, str, list[tuple[int, int]], list[tuple[int, int]]]]:
+           ) -> Iterator[tuple[tuple[int, str], Scan]]:
+    """((transcript, title), what ``matcher`` found there), matched in batches across transcripts; with no
+    matcher (nothing to find), each transcript's sentences only."""
+    def items() -> Iterator[tuple[tuple[int, str], str, list[tuple[int, int]], list[tuple[int, int]]]]:
         for tid in tids:
-            text = session.get(Transcript, tid).text
-            yield tid, text, _turns(session, tid, all_speakers), _prompts(session, tid)
+            tr = session.get(Transcript, tid)
+            yield (tid, tr.title), tr.text, _turns(session, tid, all_speakers), _prompts(session, tid)
 
-    if matcher is None:  # the stale codes have no patterns: nothing to find
-        for tid, text, turns, _ in items():
-            yield tid, session.get(Transcript, tid).title, Scan(text, split_sentences(text, turns))
+    if matcher is None:
+        for key, text, turns, _ in items():
+            yield key, Scan(text, split_sentences(text, turns))
         return
-    for tid, scan in matcher.scan_many(items()):
-        yield tid, session.get(Transcript, tid).title, scan
+    yield from matcher.scan_many(items())
 
 
-def _apply_rules(session: Session, tid: int, text: str, sentences: list[Sentence], context: int,
+def _apply_rules(session: Session, tid: int, scan: Scan, scanned: dict[str, str], context: int,
                  report: RefreshReport) -> None:
-    """Run the passage rules over every code's kept matches on one transcript and store the result,
-    changing only the rows that differ (so unchanged suggestions keep their ids)."""
-    scan = Scan(text, sentences)
-    for cid, kept in session.execute(select(SuggestionScan.code_id, SuggestionScan.matches).where(
-            SuggestionScan.transcript_id == tid, SuggestionScan.source == "pattern")):
-        scan.merge(cid, kept or {})
+    """Keep what ``scan`` found for the codes just ``scanned`` (code -> fingerprint), add every other
+    code's kept matches on the transcript to it, run the passage rules over them all and store the
+    result, changing only the rows that differ (so unchanged suggestions keep their ids)."""
+    rows = {r.code_id: r for r in session.scalars(select(SuggestionScan).where(
+        SuggestionScan.transcript_id == tid, SuggestionScan.source == "pattern"))}
+    for cid, fp in scanned.items():
+        row = rows.get(cid) or SuggestionScan(transcript_id=tid, code_id=cid, source="pattern")
+        row.fingerprint, row.matches = fp, scan.of_code(cid)
+        session.add(row)
+    for cid, row in rows.items():
+        if cid not in scanned:
+            scan.merge(cid, row.matches or {})
     hits = {(h.code_id, h.start, h.end): h for h in scan.suggest(context)}
     for row in session.scalars(select(Suggestion).where(Suggestion.transcript_id == tid,
                                                         Suggestion.source == "pattern")):
