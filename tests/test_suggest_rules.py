@@ -72,6 +72,13 @@ def test_three_pieces_of_evidence_make_the_whole_answer_the_codes():
         "So I stopped."]  # not the filler
     two = [("P", "I hated going. The room was tiny. The room was cold. So I stopped. Later on I left.")]
     assert [s for _, s, _ in suggested(two)] == ["The room was tiny.", "The room was cold.", "So I stopped."]
+    # ... up to a sentence with words of another code's: there the answer moves on to a new point.
+    moved_on = [("P", "I hated going. The room was tiny. The room was cold and the room was quiet. "
+                      "Then we set a goal, one goal. I picked it.")]
+    assert [(c, s) for c, s, _ in suggested(moved_on)] == [
+        ("therapy_environment", "I hated going."), ("therapy_environment", "The room was tiny."),
+        ("therapy_environment", "The room was cold and the room was quiet."),
+        ("goal_setting", "Then we set a goal, one goal."), ("goal_setting", "I picked it.")]
 
 
 def test_a_sentence_with_words_of_its_own_for_another_code_starts_a_new_point():

@@ -41,7 +41,7 @@ from consult_coder.errors import UserError
 from consult_coder.sentences import Sentence, sentence_spans, split_sentences
 from consult_coder.suggestions.patterns import ASKED, TRAP, Pattern, kind, needs_trained_pipeline, unwrap
 
-ENGINE_VERSION = "4"  # raise when matching changes, so stored suggestions are rebuilt
+ENGINE_VERSION = "5"  # raise when matching changes, so stored suggestions are rebuilt
 BATCH_SIZE = 256
 # People talk about a theme over a few sentences and coders code the passage: with context k >= 1 a
 # match also suggests its code for the k sentences after it in the same turn, for the sentences between
@@ -53,8 +53,10 @@ DEFAULT_CONTEXT = 1
 # answer about something else is most often background (measured on consultations the patterns were not
 # written from: right 29 % of the time alone, 64 % with a second, 92 % with a third; docs/suggestions.md).
 MIN_EVIDENCE = 2
-# ... and one with this many pieces of evidence in an answer is what the answer is about: the whole answer
-# is suggested the code, as when the question asked about it (92 % of such matches were right there).
+# ... and one with this many pieces of evidence in an answer is what the answer is about: the answer is
+# suggested the code, as when the question asked about it (92 % of such matches were right there), except
+# beyond a sentence with words of its own for another code (outside the code's matches such sentences
+# were right 5-39 % of the time, the others 54-89 %; docs/suggestions.md).
 WHOLE_ANSWER_EVIDENCE = 3
 # Matcher labels of a code's traps and question patterns: "not:empathy", "asked:empathy" (a colon is never
 # in a code id).
@@ -609,7 +611,9 @@ def suggest(text: str, sentences: Sequence[Sentence], found: Mapping[tuple[str, 
       sentence with words of its own for another code (a new point),
     - every sentence between two that matched it (one passage),
     - every sentence of the answer when the question before it matched the code too (the question set
-      the topic and the answer took it up), and
+      the topic and the answer took it up),
+    - the sentences of the answer before and after its matches, up to a sentence with words of its own
+      for another code, when the answer holds :data:`WHOLE_ANSWER_EVIDENCE` pieces of evidence, and
     - every sentence of the answer when the question names the code with one of its question patterns
       ("And confidentiality?"); their evidence is the question's words,
 
@@ -689,8 +693,15 @@ def _reach(code_id: str, matched: list[int], question: Question, lo: int, hi: in
            context: int, whole: bool) -> list[int]:
     """The sentences of one answer (``lo``..``hi``) a code reaches beyond those matching it (``whole``:
     the answer is about the code)."""
-    if (matched and (whole or code_id in question.about)) or code_id in question.names:
+    if (matched and code_id in question.about) or code_id in question.names:
         wanted = set(range(lo, hi))  # the whole answer
+    elif whole:  # the answer is about the code up to a sentence with words of another code (a new point)
+        wanted = set(range(matched[0], matched[-1] + 1))
+        for step, stop in ((-1, lo - 1), (1, hi)):
+            near = (matched[0] if step < 0 else matched[-1]) + step
+            while near != stop and near not in matching:
+                wanted.add(near)
+                near += step
     else:
         wanted = set(range(matched[0], matched[-1] + 1))  # the passage between matches
         for at in matched:  # and what follows each match, up to a new point
