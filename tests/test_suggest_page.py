@@ -161,6 +161,22 @@ def test_a_key_for_a_suggestion_no_longer_on_screen_decides_nothing(study) -> No
     assert not at.exception and mine(project) == []
 
 
+def test_a_decision_key_naming_the_card_before_a_move_decides_nothing(study) -> None:
+    # N then A within one redraw: the keys can still name the card the reviewer moved away from.
+    project, _ = study
+    at = app()
+    at.selectbox(key="suggest_code").set_value("therapy_environment").run()
+    first = json.loads(next(e for e in at.get("bidi_component")).proto.json)["id"]
+    at = press(at, "next")
+    at.session_state["suggest_key"] = {"key": "accept", "id": first}
+    at.run()
+    assert not at.exception and mine(project) == []
+    assert any("press it again for the suggestion shown" in x for x in said(at, "info"))
+    assert "Suggestion 2 of 3 open · from pattern" in card(at)
+    at = press(at, "accept")  # the card now shown, named by the keys
+    assert [code for code, _, _ in mine(project)] == ["therapy_environment"]
+
+
 def test_buttons_move_and_the_last_suggestion_ends_the_queue(study) -> None:
     at = app()
     assert at.button(key="suggest_prev").disabled

@@ -1,6 +1,6 @@
 // Keys for a review queue: A accept, R reject, N or J next, K previous. Sent to Python as
-// {"key": "accept" | "reject" | "next" | "previous", "id": <the suggestion on screen>}, so a key
-// pressed just as the page changes still decides the suggestion the reviewer saw. Listening on the
+// {"key": "accept" | "reject" | "next" | "previous", "id": <the suggestion on screen>}, so the page
+// can refuse a decision naming a card it no longer shows (A pressed right after N). Listening on the
 // window before anything else, so Streamlit's own R (rerun) does not fire as well; keys typed into a
 // text box, a picker or a menu stay there.
 

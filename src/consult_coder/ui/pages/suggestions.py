@@ -38,6 +38,7 @@ SECTIONS = ("Review", "Quality", "Learn", "Settings")
 SECTION_KEY = "suggest_section"
 CODE_KEY = "suggest_code"  # the code whose queue is open
 POS_KEY = "suggest_pos"  # where in that queue the reviewer is
+SHOWN_KEY = "suggest_shown"  # the id of the suggestion the card last showed
 KEYS_KEY = "suggest_keys"  # the keys component
 KEY_ACTION = "suggest_key"  # a key pressed ({"key", "id"}), waiting to be carried out
 NOTICE_KEY = "suggest_notice"  # (kind, text) to show after the rerun an action caused
@@ -63,6 +64,8 @@ def _notice(key: str = NOTICE_KEY) -> None:
     kind, text = st.session_state.pop(key, (None, ""))
     if kind == "error":
         show.error(text)
+    elif kind == "info":
+        show.info(text)
     elif kind:
         show.success(text)
 
@@ -153,7 +156,9 @@ def _move(delta: int) -> None:
 
 def _apply_key(viewer: Viewer, items: list[store.SuggestionView]) -> bool:
     """Carry out a key pressed in the queue on the suggestion that was on screen; True if it decided
-    one (a key for a suggestion no longer open does nothing)."""
+    one. A key for a suggestion no longer open does nothing, and neither does one for a suggestion the
+    card no longer shows: the keys can still name the card before when A follows N within one redraw,
+    and deciding a suggestion the reviewer has moved away from would be worse than asking again."""
     pressed = st.session_state.pop(KEY_ACTION, None)
     if not isinstance(pressed, dict) or pressed.get("key") not in ("accept", "reject", "next", "previous"):
         return False
@@ -161,9 +166,14 @@ def _apply_key(viewer: Viewer, items: list[store.SuggestionView]) -> bool:
         _move(1 if pressed["key"] == "next" else -1)
         return False
     shown = next((v for v in items if v.id == pressed.get("id")), None)
-    if shown is not None:
-        _decide(viewer, shown.id, pressed["key"] == "accept", shown.code)
-    return shown is not None
+    if shown is None:
+        return False
+    if shown.id != st.session_state.get(SHOWN_KEY):
+        st.session_state[NOTICE_KEY] = ("info", "That key came as the card changed, so it decided nothing: "
+                                                "press it again for the suggestion shown.")
+        return False
+    _decide(viewer, shown.id, pressed["key"] == "accept", shown.code)
+    return True
 
 
 def _reset_queue() -> None:
@@ -187,6 +197,7 @@ def _choose_code(queues: list[review.CodeQueue]) -> review.CodeQueue:
 
 def _card(viewer: Viewer, items: list[store.SuggestionView], pos: int) -> None:
     item = items[pos]
+    st.session_state[SHOWN_KEY] = item.id
     with get_project().session() as s:
         passage = review.in_context(s, item.transcript_id, item.start, item.end, item.evidence)
     with st.container(border=True, key="suggest_card"):
