@@ -79,6 +79,13 @@ def test_errors_are_one_line_without_traceback(tmp_path):
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
 
 
+def test_python_dash_m_consult_coder_is_the_command():
+    proc = subprocess.run([sys.executable, "-m", "consult_coder", "codebook", "validate",
+                           "codebooks/working_alliance.yaml"], capture_output=True, text=True,
+                          cwd=SAMPLE_DIR.parent)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+
+
 def test_import_with_participants_sheet_links_attributes(tmp_path, capsys):
     db = str(tmp_path / "p.sqlite")
     files = [str(SAMPLE_DIR / n) for n in ("P05_consultation.srt", "P27_consultation.vtt")]
