@@ -171,3 +171,19 @@ def test_patterns_that_are_not_plain_word_sets_stay_with_spacys_matcher():
     text = "She heard me. Hear me out."
     assert [text[h.start:h.end] for h in matcher.match(text, [(0, len(text))])] == ["She heard me.",
                                                                                     "Hear me out."]
+
+
+def test_matching_leaves_the_cycle_collector_as_it_found_it():
+    # Matching pauses Python's cycle collector for each batch (engine.collector_paused); it must come back
+    # on, and stay off for a caller who had turned it off.
+    import gc
+
+    assert gc.isenabled()
+    suggested([("P", "The room was tiny. The room was cold.")])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        suggested([("P", "The room was tiny.")])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -19,12 +19,14 @@ which is slower but lets patterns use ``POS``, ``DEP`` and the like.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import itertools
 import json
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
@@ -448,13 +450,15 @@ class PatternMatcher:
         transcripts (one doc per turn), which is what keeps the per-text overhead low.
         """
         for key, scan in self.scan_many(items):
-            yield key, scan.suggest(self.context)
+            with collector_paused():
+                hits = scan.suggest(self.context)
+            yield key, hits
 
     def scan_many(self, items: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, Scan]]:
         """As :meth:`match_many`, but what the patterns found, before the passage rules (a :class:`Scan`)."""
         buffered: list[_Item] = []
 
-        def flush() -> Iterator[tuple[Any, Scan]]:
+        def flush() -> list[tuple[Any, Scan]]:
             # One doc per answer, read from the start of the question it follows (the few words of the
             # speaker label between them belong to no sentence, so nothing there is kept).
             pieces = []
@@ -484,9 +488,10 @@ class PatternMatcher:
                         found[i].setdefault((code_id, first + k), []).append((lo + a, lo + b))
                 if question:
                     asked[i][turn] = _question(in_question)
-            for item, f, v, q in zip(buffered, found, vetoed, asked, strict=True):
-                yield item.key, Scan(item.text, item.sentences, f, v, q)
+            scans = [(item.key, Scan(item.text, item.sentences, f, v, q))
+                     for item, f, v, q in zip(buffered, found, vetoed, asked, strict=True)]
             buffered.clear()
+            return scans
 
         size = 0
         for key, text, turns, *rest in items:
@@ -496,14 +501,32 @@ class PatternMatcher:
                                   questions_before(text, turns, prompts) if self.context else {}))
             size += len(turns)
             if size >= BATCH_SIZE:
-                yield from flush()
+                with collector_paused():
+                    done = flush()
+                yield from done
                 size = 0
         if buffered:
-            yield from flush()
+            with collector_paused():
+                done = flush()
+            yield from done
 
     def match(self, text: str, turns: Sequence[tuple[int, int]],
               prompts: Sequence[tuple[int, int]] = ()) -> list[Hit]:
         return next(self.match_many([(None, text, turns, prompts)]))[1]
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Matching makes many small tuples and no reference cycles, and each pass of Python's cycle
+    collector walks every long-lived object (the lemma tables, the patterns): about a tenth of the
+    matching time (benchmarks, docs/suggestions.md). Paused for one batch; left off if it was off."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 @dataclass
