@@ -14,7 +14,7 @@ from tests.factories import REPO
 
 TESTS = REPO / "tests"
 PACKAGE = Path(consult_coder.__file__).parent
-SHELL = ("ui", "cli")
+SHELL = ("ui", "cli", "__main__")  # __main__.py: `python -m consult_coder`, the command line
 
 
 def source_files(*parts: str) -> list[Path]:
