@@ -1,6 +1,6 @@
 """The shipped patterns on consultations written after them, by people who never saw them.
 
-`evaluation/fresh/` to `fresh6/` each hold twelve synthetic consultations of the same study and their
+`evaluation/fresh/` to `fresh7/` each hold twelve synthetic consultations of the same study and their
 reference coding, written blind to the patterns (each folder's README says how). They are the issue's
 test of generalisation. Each was scored as unseen (fresh twice, the others once), after the pattern
 round written beside it, and then became material for the next round (docs/suggestions.md lists every
@@ -24,12 +24,13 @@ from consult_coder.suggestions import quality, store
 from tests.factories import EVERYONE, in_session
 
 # Each set's guard (micro F1, precision, recall) sits a few points below what the shipped patterns and
-# rules measured there (docs/suggestions.md, evaluation 9), so that only a real loss of quality fails:
-# fresh 0.81 (0.78 / 0.85), fresh2 0.80 (0.79 / 0.81), fresh3 0.83 (0.84 / 0.82), fresh4 0.81
-# (0.80 / 0.81), fresh5 0.81 (0.83 / 0.78) — development material by then — and fresh6, its one look,
-# 0.65 (0.76 / 0.56). The issue aims at an F1 of 0.75.
+# rules measured there (docs/suggestions.md, evaluation 10), so that only a real loss of quality fails:
+# fresh 0.81 (0.77 / 0.86), fresh2 0.81 (0.80 / 0.82), fresh3 0.84 (0.84 / 0.84), fresh4 0.82
+# (0.81 / 0.83), fresh5 0.82 (0.83 / 0.80), fresh6 0.74 (0.79 / 0.71) — development material by then —
+# and fresh7, its one look, 0.68 (0.79 / 0.60). The issue aims at an F1 of 0.75.
 SETS = {"fresh": (0.75, 0.72, 0.78), "fresh2": (0.74, 0.73, 0.75), "fresh3": (0.77, 0.78, 0.76),
-        "fresh4": (0.75, 0.74, 0.75), "fresh5": (0.75, 0.77, 0.72), "fresh6": (0.6, 0.7, 0.5)}
+        "fresh4": (0.75, 0.74, 0.75), "fresh5": (0.75, 0.77, 0.72), "fresh6": (0.68, 0.72, 0.64),
+        "fresh7": (0.62, 0.72, 0.54)}
 SECOND_CODER = ("fresh", "fresh2")  # coded again, blind to the first coding, by a second coder
 
 
