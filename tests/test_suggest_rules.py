@@ -174,7 +174,7 @@ def test_patterns_that_are_not_plain_word_sets_stay_with_spacys_matcher():
 
 
 def test_matching_leaves_the_cycle_collector_as_it_found_it():
-    # Matching pauses Python's cycle collector for each batch (engine.collector_paused); it must come back
+    # Matching pauses Python's cycle collector for each batch (collector.collector_paused); it must come back
     # on, and stay off for a caller who had turned it off.
     import gc
 

@@ -16,10 +16,8 @@ transcript without turns is treated as one participant turn.
 
 from __future__ import annotations
 
-import gc
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,6 +28,7 @@ from sqlalchemy.orm import Session
 from consult_coder.access import Viewer, visible
 from consult_coder.analysis.offsets import TranscriptIndex, merge_spans
 from consult_coder.codebook import list_codes
+from consult_coder.collector import collector_paused
 from consult_coder.errors import UserError
 from consult_coder.model import (
     CONSENSUS_CODER,
@@ -292,22 +291,9 @@ def _codings(session: Session, layer: str,
                                 "or pick a coder or 'union'")
             raise UserError(f"No coder named {layer!r} in this project")
         q = q.where(Coder.name == layer)
-    with _no_gc_pauses():
+    with collector_paused():  # a few hundred thousand small rows, no cycles
         segments = _segments(session.connection().execute(q).all(), layer == UNION)
         return _measured(segments, indexes)
-
-
-@contextmanager
-def _no_gc_pauses() -> Iterator[None]:
-    """Building a few hundred thousand small rows triggers the cycle collector again and again, each
-    pass walking everything alive; the rows hold no cycles, so it is paused while they are made."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 Measured = tuple[str, list[Span], int, str]  # speaker kind, counted parts, their words, the quote

@@ -19,14 +19,12 @@ which is slower but lets patterns use ``POS``, ``DEP`` and the like.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import itertools
 import json
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import itemgetter
@@ -39,6 +37,7 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
+from consult_coder.collector import collector_paused
 from consult_coder.errors import UserError
 from consult_coder.sentences import Sentence, sentence_spans, split_sentences
 from consult_coder.suggestions.patterns import ASKED, TRAP, Pattern, kind, needs_trained_pipeline, unwrap
@@ -513,20 +512,6 @@ class PatternMatcher:
     def match(self, text: str, turns: Sequence[tuple[int, int]],
               prompts: Sequence[tuple[int, int]] = ()) -> list[Hit]:
         return next(self.match_many([(None, text, turns, prompts)]))[1]
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Matching makes many small tuples and no reference cycles, and each pass of Python's cycle
-    collector walks every long-lived object (the lemma tables, the patterns): about a tenth of the
-    matching time (benchmarks, docs/suggestions.md). Paused for one batch; left off if it was off."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 @dataclass
