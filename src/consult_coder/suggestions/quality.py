@@ -30,7 +30,7 @@ from consult_coder.model import Code, Coder, Coding, Progress, Suggestion, Trans
 from consult_coder.sentences import Sentence, sentences_touching, split_sentences
 from consult_coder.suggestions.engine import PatternMatcher
 from consult_coder.suggestions.patterns import Pattern
-from consult_coder.suggestions.store import _prompts, _turns, settings
+from consult_coder.suggestions.store import _speech, _turns, settings
 
 Key = tuple[int, int, int]  # transcript id, sentence start, sentence end
 
@@ -233,8 +233,8 @@ def propose(session: Session, ref: Reference,
     conf = settings(session)
     all_speakers = conf.all_speakers
     matcher = PatternMatcher({k: v for k, v in patterns.items() if v}, conf.pipeline, conf.context)
-    items = ((tid, session.get(Transcript, tid).text, _turns(session, tid, all_speakers),
-              _prompts(session, tid)) for tid in ref.sentences)
+    items = ((tid, session.get(Transcript, tid).text, *_speech(session, tid, all_speakers))
+             for tid in ref.sentences)
     return {((tid, h.start, h.end), h.code_id) for tid, hits in matcher.match_many(items) for h in hits}
 
 

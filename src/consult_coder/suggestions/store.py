@@ -143,11 +143,14 @@ def _turns(session: Session, transcript_id: int, all_speakers: bool) -> list[tup
     return speech_turns(rows, all_speakers)
 
 
-def _prompts(session: Session, transcript_id: int) -> list[tuple[int, int]]:
-    """The interviewer's turns: the engine reads the question each answer follows (never suggests on it)."""
-    rows = session.execute(select(Turn.start, Turn.end).where(Turn.transcript_id == transcript_id,
-                                                              Turn.speaker_kind == "interviewer"))
-    return sorted((s, e) for s, e in rows)
+def _speech(session: Session, transcript_id: int, all_speakers: bool
+            ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """From one read of the turns: the speech to suggest codes for (as :func:`_turns`), and the
+    interviewer's turns, which the engine reads for the question each answer follows (never suggests
+    on them)."""
+    rows = session.execute(select(Turn.start, Turn.end, Turn.speaker_kind)
+                           .where(Turn.transcript_id == transcript_id).order_by(Turn.index)).all()
+    return speech_turns(rows, all_speakers), sorted((s, e) for s, e, kind in rows if kind == "interviewer")
 
 
 # ---------------------------------------------------------------- refresh
@@ -227,7 +230,7 @@ def _scans(session: Session, matcher: PatternMatcher | None, tids: Sequence[int]
     def items() -> Iterator[tuple[tuple[int, str], str, list[tuple[int, int]], list[tuple[int, int]]]]:
         for tid in tids:
             tr = session.get(Transcript, tid)
-            yield (tid, tr.title), tr.text, _turns(session, tid, all_speakers), _prompts(session, tid)
+            yield (tid, tr.title), tr.text, *_speech(session, tid, all_speakers)
 
     if matcher is None:
         for key, text, turns, _ in items():
