@@ -54,5 +54,6 @@ def test_a_pattern_is_run_exactly_where_every_word_set_it_needs_is_present():
 def test_a_gate_with_nothing_to_check_and_an_empty_batch():
     assert [len(x) for x in Gate([]).pairs(_words([1, 2, 3]), _tokens([0]), _tokens([3]))] == [0, 0]
     rows, patterns = Gate([[], []]).pairs(_words([]), _tokens([0, 0]), _tokens([0, 0]))  # run everywhere
-    assert sorted(zip(rows.tolist(), patterns.tolist(), strict=True)) == list(itertools.product([0, 1], [0, 1]))
+    pairs = sorted(zip(rows.tolist(), patterns.tolist(), strict=True))
+    assert pairs == list(itertools.product([0, 1], [0, 1]))
     assert [len(x) for x in Gate([[frozenset({1})]]).pairs(_words([]), _tokens([]), _tokens([]))] == [0, 0]
