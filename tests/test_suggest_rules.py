@@ -151,6 +151,9 @@ STEP_PATTERNS = [
     [{"LOWER": "she"}, {"LOWER": {"IN": ["really", "not"]}, "OP": "{0,2}"}, {"LOWER": "heard"}],
     [{"LOWER": "really", "OP": "{1,2}"}, {"LOWER": "quiet"}, {"LOWER": "and", "OP": "{,1}"}],
     [{"LOWER": "the"}, {"LOWER": {"IN": ["room", "tiny"]}, "OP": "{2}"}, {"OP": "?"}, {"LOWER": "me"}],
+    # any word but these
+    [{"LOWER": "she"}, {"LOWER": {"NOT_IN": ["not", "really"]}, "OP": "{0,2}"}, {"LOWER": "heard"}],
+    [{"LOWER": "was"}, {"LOWER": {"NOT_IN": ["tiny"]}}, {"OP": "{0,1}"}, {"LOWER": {"IN": ["quiet", "me"]}}],
 ]
 
 

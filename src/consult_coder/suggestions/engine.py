@@ -222,7 +222,7 @@ def fingerprint(patterns: Sequence[Pattern], pipeline: str = "", all_speakers: b
 
 
 class _Steps:
-    """A token pattern made only of word sets (``LOWER``, optional, counted or not) and gaps
+    """A token pattern made only of word sets (``LOWER`` in or not in a list, optional, counted) and gaps
     (``{"OP": "{0,3}"}``), followed over a sentence's word hashes: every (start, end) token span it
     matches, as spaCy's Matcher would report them, without a Token object per word."""
 
@@ -250,12 +250,12 @@ class _Steps:
             if set(t) - {"OP"} != {"LOWER"}:
                 return None
             if isinstance(value, str):
-                words = [value]
-            elif isinstance(value, dict) and set(value) == {"IN"}:
-                words = value["IN"]
+                words, kind = [value], frozenset
+            elif isinstance(value, dict) and set(value) in ({"IN"}, {"NOT_IN"}):
+                words, kind = next(iter(value.values())), (frozenset if "IN" in value else _NotIn)
             else:
                 return None
-            hashes = frozenset(strings.add(w) for w in words)
+            hashes = kind(strings.add(w) for w in words)
             for n in range(high):  # {1,3}: once, then twice more at most, each optional
                 steps.append((hashes, n >= low, gap))
                 gap = 0
@@ -282,6 +282,13 @@ class _Steps:
         for at in range(pos, min(end, pos + gap + 1)):
             if words[at] in hashes:
                 self._walk(words, k + 1, at + 1, 0, start, end, found)
+
+
+class _NotIn(frozenset):
+    """A step's words for ``{"NOT_IN": [...]}``: it holds every word but these."""
+
+    def __contains__(self, word: object) -> bool:
+        return not frozenset.__contains__(self, word)
 
 
 def _count(op: str) -> tuple[int, int | None]:
@@ -324,6 +331,7 @@ class PatternMatcher:
             for tokens in pats:
                 required.append(self._add_gated(code_id, tokens))
         self.gate = Gate(required)
+        self.on_spans = any(not isinstance(steps, _Steps) for steps in self.gated)  # spaCy Matchers
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         for code_id, seqs in phrases.items():
             self.phrase_matcher.add(code_id, [Doc(self.nlp.vocab, words=list(w)) for w in sorted(seqs)])
@@ -421,14 +429,15 @@ class PatternMatcher:
         columns = []
         found: list[tuple[int, int, int]] = []  # phrase matches: (label, token a, token b)
         at, tokens = 0, 0
-        for i, doc in enumerate(list(self._docs(texts))):  # tokenised together: their caches stay warm
+        for i, doc in enumerate(self._docs(texts)):
             base[i] = at
             at += len(texts[i]) + 1
             cols = doc.to_array(_COLUMNS)  # offsets and word hashes from arrays: no Token objects
             cols[:, 0] += base[i]
             columns.append(cols)
             found += [(m, tokens + a, tokens + b) for m, a, b in self.phrase_matcher(doc)]
-            docs.append(doc)
+            if self.on_spans:  # a doc kept alive is memory not reused for the next: only when needed
+                docs.append(doc)
             doc_token.append(tokens)
             tokens += len(doc)
         if not tokens:
