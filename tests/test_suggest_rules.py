@@ -143,6 +143,14 @@ STEP_PATTERNS = [
     [{"LOWER": {"IN": ["not", "really"]}}, {"OP": "{0,3}"}, {"LOWER": "goal", "OP": "?"}, {"OP": "{0,1}"},
      {"LOWER": {"IN": ["me", "my"]}}],
     [{"LEMMA": "hear"}, {"OP": "*"}, {"LOWER": "room"}],
+    # ending in an optional word or in a gap: spaCy ends a match anywhere the pattern allows
+    [{"LOWER": "room"}, {"LOWER": "was"}, {"OP": "{0,1}"}, {"LOWER": {"IN": ["tiny", "quiet"]}, "OP": "?"}],
+    [{"LOWER": "she"}, {"OP": "{0,2}"}],
+    [{"LOWER": "the"}, {"OP": "*"}],
+    # counted words
+    [{"LOWER": "she"}, {"LOWER": {"IN": ["really", "not"]}, "OP": "{0,2}"}, {"LOWER": "heard"}],
+    [{"LOWER": "really", "OP": "{1,2}"}, {"LOWER": "quiet"}, {"LOWER": "and", "OP": "{,1}"}],
+    [{"LOWER": "the"}, {"LOWER": {"IN": ["room", "tiny"]}, "OP": "{2}"}, {"OP": "?"}, {"LOWER": "me"}],
 ]
 
 
@@ -165,7 +173,9 @@ def test_word_set_patterns_find_exactly_what_spacys_matcher_finds(pattern):
 def test_patterns_that_are_not_plain_word_sets_stay_with_spacys_matcher():
     nlp = spacy.blank("en")
     for pattern in ([{"LOWER": {"REGEX": "^heard?$"}}], [{"OP": "?"}, {"LOWER": "me"}],
-                    [{"LOWER": "me", "OP": "+"}], [{"IS_PUNCT": True}, {"LOWER": "me"}]):
+                    [{"LOWER": "me", "OP": "+"}], [{"IS_PUNCT": True}, {"LOWER": "me"}],
+                    [{"LOWER": "me", "OP": "{0,2}"}, {"LOWER": "room"}], [{"LOWER": "me", "OP": "{2,}"}],
+                    [{"LOWER": "me"}, {"LOWER": "room", "OP": "*"}]):
         assert _Steps.compile(pattern, nlp.vocab.strings) is None
     matcher = PatternMatcher({"empathy": [[{"LOWER": {"REGEX": "^heard?$"}}, {"LOWER": "me"}]]}, context=0)
     text = "She heard me. Hear me out."

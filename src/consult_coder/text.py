@@ -11,7 +11,8 @@ import hashlib
 import re
 import unicodedata
 
-_SENTENCE_END = re.compile(r"[.!?…]+[\"'’”)\]]*(?=\s|$)")
+_SENTENCE_END = r"[.!?…]+[\"'’”)\]]*(?=\s|$)"
+_SENTENCE = re.compile(rf"(?=\S)(?:[^\n]*?{_SENTENCE_END}|[^\n]*\S)")
 _WORD = re.compile(r"\w[\w'’-]*", re.UNICODE)
 
 
@@ -55,22 +56,13 @@ def snap_to_words(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def sentence_spans(text: str, lo: int = 0, hi: int | None = None) -> list[tuple[int, int]]:
-    """Sentences in ``text[lo:hi]`` as (start, end) spans; line breaks also end a sentence."""
-    hi = len(text) if hi is None else hi
-    spans: list[tuple[int, int]] = []
-    pos = lo
-    for block in re.finditer(r"[^\n]+", text[lo:hi]):
-        b_start, b_end = lo + block.start(), lo + block.end()
-        pos = b_start
-        for m in _SENTENCE_END.finditer(text, b_start, b_end):
-            s, e = trim_span(text, pos, m.end())
-            if s < e:
-                spans.append((s, e))
-            pos = m.end()
-        s, e = trim_span(text, pos, b_end)
-        if s < e:
-            spans.append((s, e))
-    return spans
+    """Sentences in ``text[lo:hi]`` as (start, end) spans; line breaks also end a sentence.
+
+    A sentence starts at a non-blank character and runs to its first sentence end (``.``, ``!``, ``?``
+    or ``…``, with any closing quotes or brackets, before a blank or the end), or else to the last
+    non-blank character of its line. One compiled scan: this runs over every turn of every transcript.
+    """
+    return [m.span() for m in _SENTENCE.finditer(text, lo, len(text) if hi is None else hi)]
 
 
 def snap_to_sentences(text: str, start: int, end: int) -> tuple[int, int]:

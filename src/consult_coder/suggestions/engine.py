@@ -31,8 +31,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import numpy as np
 import spacy
-from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
@@ -40,6 +40,7 @@ from spacy.tokens import Doc
 from consult_coder.collector import collector_paused
 from consult_coder.errors import UserError
 from consult_coder.sentences import Sentence, sentence_spans, split_sentences
+from consult_coder.suggestions.gate import Gate
 from consult_coder.suggestions.patterns import ASKED, TRAP, Pattern, kind, needs_trained_pipeline, unwrap
 
 ENGINE_VERSION = "5"  # raise when matching changes, so stored suggestions are rebuilt
@@ -69,17 +70,14 @@ FILLER_WORDS = frozenset({
     "okay", "ok", "right", "sure", "so", "and", "but", "oh", "ah", "well", "like", "i", "dunno", "don't",
     "do", "not", "know", "thanks", "thank", "you", "cheers", "ha", "haha", "really"})
 _WORDS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
-# Words in nearly every stretch of talk: a pattern is never looked up by these when it has rarer ones.
-_COMMON = frozenset(STOP_WORDS) | {
-    "'s", "'m", "'re", "'ve", "'d", "'ll", "n't", ",", ".", "?", "!", "-", "like", "want", "think", "know",
-    "get", "got", "time", "people", "person", "session", "sessions", "week", "tell", "told", "ask", "asked",
-    "come", "came", "go", "went", "said", "really", "just", "thing", "things", "stuff", "bit", "feel", "felt",
-    "make", "made", "good", "work", "day", "talk", "talked", "need", "mum", "dad", "therapist", "counsellor",
-    "young", "way", "lot", "actually", "yeah", "um", "okay", "right", "sort", "kind", "little"}
+# Words in nearly every sentence: a word set holding one tells the gate almost nothing and costs it most
+# of its work, so a pattern is gated by its other tokens when it has any (measured on the sample).
+_EVERYWHERE = frozenset({".", ",", "?", "!", "i", "the", "a", "and", "it", "to"})
 _COLUMNS = ["IDX", "LOWER", "LENGTH"]
-_GAP = re.compile(r"\{0,(\d+)\}")
+_COUNTED = re.compile(r"\{(\d*)(,(\d+))?\}")  # {n}, {m,n}, {,n}
+_MAX_REPEAT = 8  # a word counted more times than this stays with spaCy's Matcher
 MAX_PHRASE_VARIANTS = 5000  # a token pattern expanding to more phrases than this stays a token pattern
-_FOLD = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
+_FOLDED = ("\u2019", "\u2018", "\u02bc", "\u2032")  # typographic apostrophes, primes
 _TEXT_KEYS = ("LOWER", "ORTH", "TEXT", "LEMMA", "NORM")
 
 
@@ -94,7 +92,10 @@ class Hit(NamedTuple):
 
 
 def fold(text: str) -> str:
-    return text.translate(_FOLD)
+    for mark in _FOLDED:  # a search and a replace in C beat translate(), which looks up every character
+        if mark in text:
+            text = text.replace(mark, "'")
+    return text
 
 
 def is_filler(sentence: str) -> bool:
@@ -221,12 +222,13 @@ def fingerprint(patterns: Sequence[Pattern], pipeline: str = "", all_speakers: b
 
 
 class _Steps:
-    """A token pattern made only of word sets (``LOWER``, optional or not) and gaps (``{"OP": "{0,3}"}``),
-    followed over a sentence's word hashes: every (start, end) token span it matches, as spaCy's Matcher
-    would report them, without a Token object per word."""
+    """A token pattern made only of word sets (``LOWER``, optional, counted or not) and gaps
+    (``{"OP": "{0,3}"}``), followed over a sentence's word hashes: every (start, end) token span it
+    matches, as spaCy's Matcher would report them, without a Token object per word."""
 
-    def __init__(self, steps: list[tuple[frozenset[int], bool, int]]) -> None:
+    def __init__(self, steps: list[tuple[frozenset[int], bool, int]], tail: int) -> None:
         self.steps = steps  # (word hashes, optional, words allowed before it)
+        self.tail = tail  # words allowed after the last step
 
     @classmethod
     def compile(cls, tokens: list[dict[str, Any]], strings: Any) -> _Steps | None:
@@ -234,14 +236,18 @@ class _Steps:
         gap = 0
         for t in tokens:
             op = str(t.get("OP", ""))
+            low, high = _count(op)
             if set(t) == {"OP"}:  # a wildcard: any words, this many
-                n = {"?": 1, "*": 10_000}.get(op) or (int(m.group(1)) if (m := _GAP.fullmatch(op)) else None)
-                if n is None:
+                if op == "*":
+                    high = 10_000  # to the end of the sentence
+                if low or high is None:
                     return None
-                gap += n
+                gap += high
                 continue
+            if high is None or high > _MAX_REPEAT:
+                return None
             value = t.get("LOWER")
-            if set(t) - {"OP"} != {"LOWER"} or op not in ("", "?"):
+            if set(t) - {"OP"} != {"LOWER"}:
                 return None
             if isinstance(value, str):
                 words = [value]
@@ -249,24 +255,25 @@ class _Steps:
                 words = value["IN"]
             else:
                 return None
-            steps.append((frozenset(strings.add(w) for w in words), op == "?", gap))
-            gap = 0
-        if not steps or gap or steps[0][1] or steps[-1][1] or steps[0][2]:
-            return None  # starting or ending with a gap or an optional word: left to spaCy's Matcher
-        return cls(steps)
+            hashes = frozenset(strings.add(w) for w in words)
+            for n in range(high):  # {1,3}: once, then twice more at most, each optional
+                steps.append((hashes, n >= low, gap))
+                gap = 0
+        if not steps or steps[0][1] or steps[0][2]:
+            return None  # starting with a gap or an optional word: left to spaCy's Matcher
+        return cls(steps, gap)
 
     def __call__(self, words: list[int], start: int, end: int) -> set[tuple[int, int]]:
         first = self.steps[0][0]
         found: set[tuple[int, int]] = set()
-        for at in range(start, end):
-            if words[at] in first:
-                self._walk(words, 1, at + 1, 0, at, end, found)
+        for at in [at for at, word in enumerate(words[start:end], start) if word in first]:
+            self._walk(words, 1, at + 1, 0, at, end, found)
         return found
 
     def _walk(self, words: list[int], k: int, pos: int, extra: int, start: int, end: int,
               found: set[tuple[int, int]]) -> None:
-        if k == len(self.steps):
-            found.add((start, pos))
+        if k == len(self.steps):  # any words the pattern allows after its last step end a match too
+            found.update((start, stop) for stop in range(pos, min(end, pos + extra + self.tail) + 1))
             return
         hashes, optional, gap = self.steps[k]
         gap += extra
@@ -275,6 +282,20 @@ class _Steps:
         for at in range(pos, min(end, pos + gap + 1)):
             if words[at] in hashes:
                 self._walk(words, k + 1, at + 1, 0, start, end, found)
+
+
+def _count(op: str) -> tuple[int, int | None]:
+    """How many times a token may occur, by its ``OP``: (at least, at most); at most None when unbounded
+    or not a count (``+``, ``*``, ``!``)."""
+    if op == "":
+        return 1, 1
+    if op == "?":
+        return 0, 1
+    if (m := _COUNTED.fullmatch(op)) and (m.group(1) or m.group(2)):
+        low = int(m.group(1) or 0)
+        high = int(m.group(3)) if m.group(2) else low
+        return (low, high) if high >= low else (0, None)
+    return 0, None
 
 
 class PatternMatcher:
@@ -290,22 +311,19 @@ class PatternMatcher:
         token_patterns, phrases = self._sorted(codes)
         if self.needs_lemmas and not self.trained:
             add_lookup_lemmatizer(self.nlp)
-        # Token patterns run only on sentences holding a word for each token they cannot do without.
-        # A pattern is looked up by the words of its rarest such token (its trigger: "the" or "me" would
-        # wake it on nearly every sentence); the words of its other tokens are then checked as sets.
-        # Patterns made of word sets and gaps (nearly all) are then followed word by word over the
-        # sentence's word hashes (_Steps); any other kind runs in its own spaCy Matcher.
+        # Token patterns run only on sentences holding a word for each token they cannot do without
+        # (gate.py finds those sentences for a whole batch at once). Patterns made of word sets and gaps
+        # (nearly all) are then followed word by word over the sentence's word hashes (_Steps); any other
+        # kind runs in its own spaCy Matcher.
         checker = Matcher(self.nlp.vocab, validate=True)  # spaCy still checks every pattern
         self.gated: list[_Steps | Matcher] = []
         self.label: list[int] = []  # pattern -> its code's string hash
-        self.always: list[int] = []  # patterns with nothing to check first
-        self.rest: list[list[frozenset[int]]] = []  # the other word sets each pattern needs
-        self.trigger: dict[int, list[int]] = {}  # word hash -> patterns it may wake
+        required: list[list[frozenset[int]]] = []  # pattern -> the word sets it needs
         for code_id, pats in token_patterns.items():
             checker.add(code_id, pats)
             for tokens in pats:
-                self._add_gated(code_id, tokens)
-        self.trigger_words = frozenset(self.trigger)
+                required.append(self._add_gated(code_id, tokens))
+        self.gate = Gate(required)
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         for code_id, seqs in phrases.items():
             self.phrase_matcher.add(code_id, [Doc(self.nlp.vocab, words=list(w)) for w in sorted(seqs)])
@@ -336,28 +354,20 @@ class PatternMatcher:
                     token_patterns.setdefault(code_id, []).append(tokens)
         return token_patterns, phrases
 
-    def _add_gated(self, code_id: str, tokens: list[dict[str, Any]]) -> None:
+    def _add_gated(self, code_id: str, tokens: list[dict[str, Any]]) -> list[frozenset[int]]:
+        """Add a token pattern; returns the word sets it needs."""
         strings = self.nlp.vocab.strings
         steps = None if self.trained or self.needs_lemmas else _Steps.compile(tokens, strings)
         if steps is None:
             steps = Matcher(self.nlp.vocab)
             steps.add(code_id, [tokens])
-        sets = self._required(tokens)
-        number = len(self.gated)
         self.gated.append(steps)
         self.label.append(strings.add(code_id))
-        if not sets:
-            self.always.append(number)
-            self.rest.append([])
-            return
-        # the rarest set wakes the pattern; the others are checked, most telling first
-        order = sorted(range(len(sets)), key=lambda i: (len(sets[i][1] & _COMMON), len(sets[i][1])))
-        self.rest.append([sets[i][0] for i in order[1:]])
-        for h in sets[order[0]][0]:
-            self.trigger.setdefault(h, []).append(number)
+        return self._required(tokens)
 
-    def _required(self, tokens: list[dict[str, Any]]) -> list[tuple[frozenset[int], frozenset[str]]]:
-        """For each token the pattern must match at least once: the LOWER hashes (and words) it accepts."""
+    def _required(self, tokens: list[dict[str, Any]]) -> list[frozenset[int]]:
+        """For each token the pattern must match at least once, the LOWER hashes it accepts: all of them, or
+        only those without a common word when there are such (see _EVERYWHERE)."""
         if self.trained or self.needs_lemmas:
             return []
         strings = self.nlp.vocab.strings
@@ -370,8 +380,9 @@ class PatternMatcher:
             if isinstance(value, dict):
                 words = value.get("IN")
             if words and set(t) <= {"LOWER", "OP"} and (not isinstance(value, dict) or set(value) == {"IN"}):
-                required.append((frozenset(strings.add(w) for w in words), frozenset(words)))
-        return required
+                required.append((frozenset(strings.add(w) for w in words), _EVERYWHERE.isdisjoint(words)))
+        telling = [hashes for hashes, rare in required if rare]
+        return telling or [hashes for hashes, _ in required]
 
     def _compile(self, pattern: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if self.trained:
@@ -385,60 +396,90 @@ class PatternMatcher:
     # ------------------------------------------------------------ matching
 
     def _docs(self, texts: Iterable[str]) -> Iterator[Doc]:
+        """One doc per text. (Joining texts into fewer docs is slower: spaCy's tokenizer stops caching
+        words for the rest of a doc once it has met a special case such as "don't".)"""
         if self.trained or self.needs_lemmas:
             return self.nlp.pipe(texts, batch_size=BATCH_SIZE)
         return self.nlp.tokenizer.pipe(texts, batch_size=BATCH_SIZE)
 
-    def _spans(self, doc: Doc, bounds: Sequence[tuple[int, int]]) -> list[tuple[str, int, int, int]]:
-        """Matches in one doc as (code, start, end, k): character offsets, and ``k`` the index of the span in
-        ``bounds`` (the doc's sentences) holding the whole match; a match across two of them is dropped."""
-        if not len(doc) or not bounds:
-            return []
-        columns = doc.to_array(_COLUMNS)  # offsets and word hashes from arrays: no Token objects
-        starts, lower = columns[:, 0].tolist(), columns[:, 1].tolist()
-        cuts = [(bisect_left(starts, a), bisect_left(starts, b)) for a, b in bounds]  # sentences' tokens
-        found = self._phrase_hits(doc, cuts)
-        if self.gated:
-            found += self._gated_hits(doc, lower, cuts)
-        if not found:
-            return []
-        strings = self.nlp.vocab.strings
-        ends = (columns[:, 0] + columns[:, 2]).tolist()
-        return [(strings[m], starts[a], ends[b - 1], k) for m, a, b, k in found]
+    def _scan_batch(self, pieces: Sequence[tuple[str, Sequence[tuple[int, int]]]]
+                    ) -> list[list[tuple[str, int, int, int]]]:
+        """Matches in each ``(text, bounds)`` of a batch as (label, start, end, k): character offsets in the
+        text, and ``k`` the index of the span in ``bounds`` (the text's sentences) holding the whole match;
+        a match across two of them is dropped.
 
-    def _phrase_hits(self, doc: Doc, cuts: Sequence[tuple[int, int]]) -> list[tuple[int, int, int, int]]:
-        firsts = [ta for ta, _ in cuts]
+        The batch's docs are laid end to end in one coordinate space (``base``: where each text starts,
+        in characters; tokens are numbered across the docs), so sentences are cut and token patterns
+        gated for the whole batch at once, in compiled code."""
+        out: list[list[tuple[str, int, int, int]]] = [[] for _ in pieces]
+        if not any(bounds for _, bounds in pieces):
+            return out
+        texts = [text for text, _ in pieces]
+        base = [0] * len(pieces)
+        docs: list[Doc] = []
+        doc_token: list[int] = []  # the first token of each doc
+        columns = []
+        found: list[tuple[int, int, int]] = []  # phrase matches: (label, token a, token b)
+        at, tokens = 0, 0
+        for i, doc in enumerate(list(self._docs(texts))):  # tokenised together: their caches stay warm
+            base[i] = at
+            at += len(texts[i]) + 1
+            cols = doc.to_array(_COLUMNS)  # offsets and word hashes from arrays: no Token objects
+            cols[:, 0] += base[i]
+            columns.append(cols)
+            found += [(m, tokens + a, tokens + b) for m, a, b in self.phrase_matcher(doc)]
+            docs.append(doc)
+            doc_token.append(tokens)
+            tokens += len(doc)
+        if not tokens:
+            return out
+        table = np.concatenate(columns)
+        starts = table[:, 0].astype(np.int64)
+        owner = [(p, k) for p, (_, bounds) in enumerate(pieces) for k in range(len(bounds))]
+        spans = np.array([(base[p] + a, base[p] + b) for p, (_, bounds) in enumerate(pieces)
+                          for a, b in bounds], dtype=np.int64)
+        first, stop = np.searchsorted(starts, spans[:, 0]), np.searchsorted(starts, spans[:, 1])
+        kept = np.flatnonzero(stop > first)  # sentences with tokens: g -> owner[kept[g]]
+        first, stop = first[kept], stop[kept]
+        hits = self._inside(found, first.tolist(), stop.tolist())
+        if self.gated:
+            hits += self._gated_hits(docs, doc_token, table[:, 1], first, stop)
+        strings = self.nlp.vocab.strings
+        token_start, token_end = starts.tolist(), (starts + table[:, 2].astype(np.int64)).tolist()
+        kept_owner = [owner[g] for g in kept.tolist()]
+        for label, ta, tb, g in hits:
+            p, k = kept_owner[g]
+            out[p].append((strings[label], token_start[ta] - base[p], token_end[tb - 1] - base[p], k))
+        return out
+
+    @staticmethod
+    def _inside(matches: Sequence[tuple[int, int, int]], first: list[int], stop: list[int]
+                ) -> list[tuple[int, int, int, int]]:
+        """(label, start token, end token, sentence) of the matches that lie inside one sentence."""
         found = []
-        for m, a, b in self.phrase_matcher(doc):
-            k = bisect_right(firsts, a) - 1
-            if k >= 0 and b <= cuts[k][1]:
-                found.append((m, a, b, k))
+        for m, a, b in matches:
+            g = bisect_right(first, a) - 1
+            if g >= 0 and b <= stop[g]:
+                found.append((m, a, b, g))
         return found
 
-    def _gated_hits(self, doc: Doc, lower: list[int], cuts: Sequence[tuple[int, int]]
-                    ) -> list[tuple[int, int, int, int]]:
-        trigger, rest, gated, label = self.trigger, self.rest, self.gated, self.label
-        keys, always = self.trigger_words, self.always
+    def _gated_hits(self, docs: Sequence[Doc], doc_token: Sequence[int], lower: np.ndarray, first: np.ndarray,
+                    stop: np.ndarray) -> list[tuple[int, int, int, int]]:
+        """Each token pattern run in the sentences the gate lets it into, as :meth:`_inside` gives them."""
+        rows, patterns = self.gate.pairs(lower, first, stop)
+        if not len(rows):
+            return []
+        words, first_l, stop_l = lower.tolist(), first.tolist(), stop.tolist()
+        gated, label = self.gated, self.label
         found: list[tuple[int, int, int, int]] = []
-        for k, (ta, tb) in enumerate(cuts):
-            span = lower[ta:tb]
-            present = keys.intersection(span)  # in C: most sentences wake nothing
-            if not present and not always:
-                continue
-            words = set(span)
-            woken = set(always)
-            for h in present:
-                woken.update(trigger[h])
-            for n in woken:
-                for needed in rest[n]:  # a plain loop: this is the hot path
-                    if words.isdisjoint(needed):
-                        break
-                else:
-                    steps = gated[n]
-                    if isinstance(steps, _Steps):
-                        found += [(label[n], a, b, k) for a, b in steps(lower, ta, tb)]
-                    else:
-                        found += [(m, ta + a, ta + b, k) for m, a, b in steps(doc[ta:tb])]
+        for g, n in zip(rows.tolist(), patterns.tolist(), strict=True):
+            steps, ta, tb = gated[n], first_l[g], stop_l[g]
+            if isinstance(steps, _Steps):
+                found += [(label[n], a, b, g) for a, b in steps(words, ta, tb)]
+            else:  # spaCy's Matcher, on the sentence's span of its own doc
+                d = bisect_right(doc_token, ta) - 1
+                lo = ta - doc_token[d]
+                found += [(m, ta + a, ta + b, g) for m, a, b in steps(docs[d][lo:lo + tb - ta])]
         return found
 
     def match_many(self, items: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, list[Hit]]]:
@@ -458,7 +499,7 @@ class PatternMatcher:
         buffered: list[_Item] = []
 
         def flush() -> list[tuple[Any, Scan]]:
-            # One doc per answer, read from the start of the question it follows (the few words of the
+            # One text per answer, read from the start of the question it follows (the few words of the
             # speaker label between them belong to no sentence, so nothing there is kept).
             pieces = []
             for i, item in enumerate(buffered):
@@ -468,17 +509,22 @@ class PatternMatcher:
             found: list[dict[tuple[str, int], list[tuple[int, int]]]] = [{} for _ in buffered]
             vetoed: list[set[tuple[str, int]]] = [set() for _ in buffered]
             asked: list[dict[int, Question]] = [{} for _ in buffered]
-            texts = (fold(buffered[i].text[lo:hi]) for i, _, lo, hi, _ in pieces)
             starts = [[x.start for x in item.sentences] for item in buffered]
-            for (i, turn, lo, hi, question), doc in zip(pieces, self._docs(texts), strict=True):
+            texts: list[tuple[str, list[tuple[int, int]]]] = []
+            firsts: list[int] = []
+            for i, turn, lo, hi, question in pieces:
                 sentences = buffered[i].sentences
                 first = bisect_left(starts[i], buffered[i].turns[turn][0])
                 bounds = [(x.start - lo, x.end - lo) for x in sentences[first:bisect_left(starts[i], hi)]]
                 if question:  # bounds[0] is the question, the answer's sentences follow
                     bounds.insert(0, (0, question[1] - lo))
                     first -= 1
+                texts.append((fold(buffered[i].text[lo:hi]), bounds))
+                firsts.append(first)
+            for (i, turn, lo, _, question), first, spans in zip(pieces, firsts, self._scan_batch(texts),
+                                                                 strict=True):
                 in_question = []
-                for code_id, a, b, k in self._spans(doc, bounds):
+                for code_id, a, b, k in spans:
                     if question and k == 0:
                         in_question.append((code_id, lo + a, lo + b))
                     elif code_id.startswith(_TRAP_LABEL):
