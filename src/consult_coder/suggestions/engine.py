@@ -332,6 +332,7 @@ class PatternMatcher:
                 required.append(self._add_gated(code_id, tokens))
         self.gate = Gate(required)
         self.on_spans = any(not isinstance(steps, _Steps) for steps in self.gated)  # spaCy Matchers
+        self._names = _Names(self.nlp.vocab.strings)
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         for code_id, seqs in phrases.items():
             self.phrase_matcher.add(code_id, [Doc(self.nlp.vocab, words=list(w)) for w in sorted(seqs)])
@@ -444,21 +445,26 @@ class PatternMatcher:
             return out
         table = np.concatenate(columns)
         starts = table[:, 0].astype(np.int64)
-        owner = [(p, k) for p, (_, bounds) in enumerate(pieces) for k in range(len(bounds))]
-        spans = np.array([(base[p] + a, base[p] + b) for p, (_, bounds) in enumerate(pieces)
-                          for a, b in bounds], dtype=np.int64)
+        piece = [p for p, (_, bounds) in enumerate(pieces) for _ in bounds]  # sentence -> its piece, index
+        index = [k for _, bounds in pieces for k in range(len(bounds))]
+        spans = np.array([base[p] + x for p, (_, bounds) in enumerate(pieces) for span in bounds
+                          for x in span], dtype=np.int64).reshape(-1, 2)
         first, stop = np.searchsorted(starts, spans[:, 0]), np.searchsorted(starts, spans[:, 1])
-        kept = np.flatnonzero(stop > first)  # sentences with tokens: g -> owner[kept[g]]
+        kept = np.flatnonzero(stop > first)  # sentences with tokens: g -> sentence kept[g]
         first, stop = first[kept], stop[kept]
         hits = self._inside(found, first.tolist(), stop.tolist())
         if self.gated:
             hits += self._gated_hits(docs, doc_token, table[:, 1], first, stop)
-        strings = self.nlp.vocab.strings
-        token_start, token_end = starts.tolist(), (starts + table[:, 2].astype(np.int64)).tolist()
-        kept_owner = [owner[g] for g in kept.tolist()]
-        for label, ta, tb, g in hits:
-            p, k = kept_owner[g]
-            out[p].append((strings[label], token_start[ta] - base[p], token_end[tb - 1] - base[p], k))
+        if not hits:
+            return out
+        labels, ta, tb, g = zip(*hits, strict=True)
+        sentence = kept[np.array(g)]
+        where = np.array(base)[np.array(piece)[sentence]]
+        begin = (starts[np.array(ta)] - where).tolist()
+        end = (starts[np.array(tb) - 1] + table[np.array(tb) - 1, 2].astype(np.int64) - where).tolist()
+        names = self._names
+        for label, at, a, b in zip(labels, sentence.tolist(), begin, end, strict=True):
+            out[piece[at]].append((names[label], a, b, index[at]))
         return out
 
     @staticmethod
@@ -567,6 +573,18 @@ class PatternMatcher:
     def match(self, text: str, turns: Sequence[tuple[int, int]],
               prompts: Sequence[tuple[int, int]] = ()) -> list[Hit]:
         return next(self.match_many([(None, text, turns, prompts)]))[1]
+
+
+class _Names(dict):
+    """Label hash -> label, looked up in the vocabulary's strings once per label."""
+
+    def __init__(self, strings: Any) -> None:
+        super().__init__()
+        self.strings = strings
+
+    def __missing__(self, key: int) -> str:
+        self[key] = name = self.strings[key]
+        return name
 
 
 @dataclass
