@@ -23,7 +23,8 @@ from consult_coder.codebook import load_codebook_file
 from consult_coder.importers import parse_file
 from consult_coder.sample import CODEBOOK_FILE, SAMPLE_DIR
 from consult_coder.sentences import speech_turns
-from consult_coder.suggestions.engine import PatternMatcher, questions_before
+from consult_coder.suggestions.engine import PatternMatcher
+from consult_coder.suggestions.rules import questions_before
 
 Item = tuple[int, str, list[tuple[int, int]], list[tuple[int, int]]]
 

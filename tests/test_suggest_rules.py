@@ -2,7 +2,7 @@
 fillers, traps — each rule on a few lines of synthetic talk (written for these tests).
 
 Coders code passages, not single sentences, and read an answer in the light of the question before it;
-the rules in ``engine.suggest`` do the same, and nothing more.
+the rules in ``rules.suggest`` do the same, and nothing more.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ import pytest
 import spacy
 from spacy.matcher import Matcher
 
-from consult_coder.suggestions.engine import PatternMatcher, _Steps, expand_token, is_filler
+from consult_coder.suggestions.engine import PatternMatcher, _Steps, expand_token
+from consult_coder.suggestions.rules import is_filler
 from tests.factories import stored_turns
 
 PATTERNS = {
@@ -52,7 +53,7 @@ def test_the_sentence_after_a_match_carries_its_code_within_the_same_answer():
 
 def test_a_lone_word_for_a_theme_in_an_answer_about_something_else_is_not_enough():
     # One piece of evidence in an answer is most often background; a second one, or a question about
-    # the theme, makes it a point (engine.MIN_EVIDENCE).
+    # the theme, makes it a point (rules.MIN_EVIDENCE).
     answer = [("P", "We mostly talked about school. My goal was to pass. Then exams came.")]
     assert suggested(answer) == []
     assert suggested(answer, context=0) == [("goal_setting", "My goal was to pass.", "goal")]
@@ -64,7 +65,7 @@ def test_a_lone_word_for_a_theme_in_an_answer_about_something_else_is_not_enough
 
 
 def test_three_pieces_of_evidence_make_the_whole_answer_the_codes():
-    # An answer that comes back to a theme three times is about it (engine.WHOLE_ANSWER_EVIDENCE).
+    # An answer that comes back to a theme three times is about it (rules.WHOLE_ANSWER_EVIDENCE).
     answer = [("P", "I hated going. The room was tiny. Honestly the room was cold and the room was quiet. "
                     "Um, yeah. So I stopped.")]
     assert [s for _, s, _ in suggested(answer)] == [

@@ -23,7 +23,7 @@ TURNS = [
     ("Interviewer", "interviewer", "And your mum?"),
     ("P07", "participant", "I didn't want my mum hearing about it. She heard me out though."),
 ]
-# With context a code needs two pieces of evidence in an answer (engine.MIN_EVIDENCE): the same talk,
+# With context a code needs two pieces of evidence in an answer (rules.MIN_EVIDENCE): the same talk,
 # each point made twice over.
 TURNS_IN_CONTEXT = [
     TURNS[0],

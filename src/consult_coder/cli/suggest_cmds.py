@@ -12,6 +12,7 @@ import typer
 from consult_coder.cli import DB_HELP, app
 from consult_coder.cli.login import UserOpt, viewer_for
 from consult_coder.errors import UserError
+from consult_coder.suggestions.rules import DEFAULT_CONTEXT, MAX_CONTEXT, MIN_EVIDENCE
 
 DbOpt = Annotated[str | None, typer.Option("--db", help=DB_HELP)]
 
@@ -27,6 +28,11 @@ class Source(StrEnum):
     keywords = "keywords"
 
 
+CONTEXT_HELP = ("Read passages: a match's code also reaches this many sentences after it in the same "
+                f"turn, and needs {MIN_EVIDENCE} pieces of evidence in the answer; 0: every match on its "
+                "own sentence")
+
+
 @app.command("suggest")
 def suggest(
     paths: Annotated[list[Path] | None, typer.Argument(help="Transcript files or folders to suggest codes "
@@ -35,10 +41,7 @@ def suggest(
                                                        "shipped working-alliance codebook)")] = None,
     format: Annotated[OutFormat, typer.Option("--format", help="One suggestion per line")] = OutFormat.jsonl,
     all_speakers: Annotated[bool, typer.Option("--all-speakers", help="Read interviewer speech too")] = False,
-    context: Annotated[int, typer.Option(min=0, max=5, help="Read passages: a match's code also reaches "
-                                                           "this many sentences after it in the same turn, "
-                                                           "and needs two pieces of evidence in it; 0: "
-                                                           "every match on its own sentence")] = 1,
+    context: Annotated[int, typer.Option(min=0, max=MAX_CONTEXT, help=CONTEXT_HELP)] = DEFAULT_CONTEXT,
     evaluate: Annotated[bool, typer.Option("--evaluate", help="Print precision/recall/F1 per code against "
                                                               "--coder's finished transcripts")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Bring the project's stored suggestions up to "

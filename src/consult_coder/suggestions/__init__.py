@@ -1,7 +1,9 @@
 """Code suggestions: spaCy patterns and a local classifier propose codes for sentences; people decide.
 
 - :mod:`.patterns` — the shape of ``Code.patterns`` and its validation (spaCy's own).
-- :mod:`.engine` — the pipeline and the matcher: text + turns -> one hit per (sentence, code).
+- :mod:`.engine` — the pipeline and the matcher: text + turns -> where each code's patterns matched.
+- :mod:`.gate` — which sentences each token pattern is worth running in, for a batch at once.
+- :mod:`.rules` — the passage rules: matches -> one hit per (sentence, code); no spaCy.
 - :mod:`.store` — stored suggestions, refreshed incrementally; accept, reject, bulk-accept.
 - :mod:`.quality` — precision / recall / F1 per code against a coder's finished transcripts.
 - :mod:`.mining` — candidate words and phrases learnt from a coder's codings.

@@ -29,7 +29,6 @@ from consult_coder.access import Viewer, visible
 from consult_coder.errors import UserError
 from consult_coder.model import Coder, Suggestion, SuggestionModel, Transcript
 from consult_coder.sentences import split_sentences
-from consult_coder.suggestions.engine import Hit
 from consult_coder.suggestions.quality import (
     QualityTable,
     code_quality,
@@ -37,6 +36,7 @@ from consult_coder.suggestions.quality import (
     reference,
     score,
 )
+from consult_coder.suggestions.rules import Hit
 from consult_coder.suggestions.store import _rows, _turns, settings
 
 TARGET_PRECISION = 0.7

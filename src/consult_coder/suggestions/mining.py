@@ -22,9 +22,9 @@ from consult_coder.access import Viewer, require_lead, visible
 from consult_coder.codebook import bump_version
 from consult_coder.errors import UserError
 from consult_coder.model import Code, Transcript, utcnow
-from consult_coder.suggestions.engine import fold
 from consult_coder.suggestions.patterns import Pattern, patterns_for_code
 from consult_coder.suggestions.quality import reference
+from consult_coder.text import fold
 
 PRIOR_WEIGHT = 500.0  # pseudo-counts the background contributes (α0)
 MIN_IN_CODED = 2  # a candidate must occur in at least this many of the code's sentences

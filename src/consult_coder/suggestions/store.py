@@ -40,7 +40,8 @@ from consult_coder.model import (
 )
 from consult_coder.sentences import speech_turns, split_sentences
 from consult_coder.storage import get_setting
-from consult_coder.suggestions.engine import DEFAULT_CONTEXT, Hit, PatternMatcher, Scan, fingerprint
+from consult_coder.suggestions.engine import PatternMatcher, fingerprint
+from consult_coder.suggestions.rules import DEFAULT_CONTEXT, MAX_CONTEXT, Hit, Scan
 from consult_coder.text import overlaps
 
 PIPELINE_SETTING = "suggest_pipeline"  # "" = spacy.blank("en"); else an installed pipeline's name or folder
@@ -113,7 +114,6 @@ def choose_pipeline(session: Session, name: str, actor: str) -> None:
     audit.setting_changed(session, actor, PIPELINE_SETTING, before, name)
 
 
-MAX_CONTEXT = 5  # sentences after a match: more would suggest a code for most of a turn
 
 
 def set_context(session: Session, sentences: int, actor: str) -> None:

@@ -25,8 +25,8 @@ from consult_coder.access import Viewer
 from consult_coder.codebook import list_codes
 from consult_coder.errors import UserError
 from consult_coder.suggestions import mining, review, store
-from consult_coder.suggestions.engine import MIN_EVIDENCE, WHOLE_ANSWER_EVIDENCE
 from consult_coder.suggestions.quality import CodeQuality, QualityTable
+from consult_coder.suggestions.rules import MAX_CONTEXT, MIN_EVIDENCE, WHOLE_ANSWER_EVIDENCE
 from consult_coder.ui import render as show
 from consult_coder.ui.component.review_keys import review_keys
 from consult_coder.ui.navigation import open_in_context
@@ -531,7 +531,7 @@ def _settings(viewer: Viewer) -> None:
     with st.form("suggest_settings"):
         context = st.number_input(
             "Passages: sentences after a match also suggested (0: each match on its own sentence)",
-            min_value=0, max_value=store.MAX_CONTEXT, value=conf.context, step=1,
+            min_value=0, max_value=MAX_CONTEXT, value=conf.context, step=1,
             help=md("Coders code passages, so from 1 on a match's code also reaches this many sentences "
                     "after it in the same answer. An answer is then read as a whole: a code is suggested "
                     "there only on {} pieces of evidence, or when the question before it asked about the "
