@@ -1,10 +1,10 @@
 """The shipped patterns on consultations written after them, by people who never saw them.
 
-`evaluation/fresh/` to `fresh8/` each hold twelve synthetic consultations of the same study and their
+`evaluation/fresh/` to `fresh9/` each hold twelve synthetic consultations of the same study and their
 reference coding, written blind to the patterns (each folder's README says how). They are the issue's
 test of generalisation. Each was scored as unseen (fresh twice, the others once), after the pattern
 round written beside it, and then became material for the next round (docs/suggestions.md lists every
-look). `fresh9/` is not scored here: it waits, unopened, for the round after."""
+look)."""
 
 from __future__ import annotations
 
@@ -24,14 +24,14 @@ from consult_coder.suggestions import quality, store
 from tests.factories import EVERYONE, in_session
 
 # Each set's guard (micro F1, precision, recall) sits a few points below what the shipped patterns and
-# rules measured there (docs/suggestions.md, evaluation 11), so that only a real loss of quality fails:
-# fresh 0.82 (0.77 / 0.87), fresh2 0.81 (0.79 / 0.83), fresh3 0.85 (0.84 / 0.85), fresh4 0.82
-# (0.80 / 0.84), fresh5 0.82 (0.83 / 0.81), fresh6 0.77 (0.79 / 0.75), fresh7 0.69 (0.79 / 0.62) —
-# development material by then — and fresh8, its one look, 0.71 (0.82 / 0.63). The issue aims at 0.75.
+# rules measured there (docs/suggestions.md, evaluation 12), so that only a real loss of quality fails:
+# fresh 0.82 (0.77 / 0.87), fresh2 0.82 (0.80 / 0.84), fresh3 0.85 (0.83 / 0.86), fresh4 0.82
+# (0.80 / 0.85), fresh5 0.82 (0.83 / 0.82), fresh6 0.78 (0.79 / 0.77), fresh7 0.79 (0.81 / 0.77), fresh8
+# 0.72 (0.82 / 0.65) — development material by then — and fresh9, its one look, 0.71 (0.71 / 0.71).
+# The issue aims at 0.75.
 SETS = {"fresh": (0.75, 0.72, 0.78), "fresh2": (0.74, 0.73, 0.75), "fresh3": (0.77, 0.78, 0.76),
         "fresh4": (0.75, 0.74, 0.75), "fresh5": (0.75, 0.77, 0.72), "fresh6": (0.70, 0.72, 0.67),
-        "fresh7": (0.63, 0.72, 0.56), "fresh8": (0.65, 0.75, 0.57)}
-UNSCORED = ("fresh9",)  # written blind, kept for a later round's one look: only checked to be new people
+        "fresh7": (0.63, 0.72, 0.56), "fresh8": (0.65, 0.75, 0.57), "fresh9": (0.65, 0.64, 0.64)}
 SECOND_CODER = ("fresh", "fresh2")  # coded again, blind to the first coding, by a second coder
 
 
@@ -74,7 +74,7 @@ def _sentences(folder: Path) -> set[str]:
 
 
 def test_the_fresh_consultations_are_new_people_not_the_sample_or_each_other_retold():
-    folders = (SAMPLE_DIR, *(REPO / "evaluation" / n for n in (*SETS, *UNSCORED)))
+    folders = (SAMPLE_DIR, *(REPO / "evaluation" / n for n in SETS))
     sample, *fresh = (_sentences(folder) for folder in folders)
     assert all(fresh) and not any(s & sample for s in fresh)
     assert not any(a & b for a, b in itertools.combinations(fresh, 2))
