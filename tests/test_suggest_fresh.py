@@ -4,7 +4,7 @@
 reference coding, written blind to the patterns (each folder's README says how). They are the issue's
 test of generalisation. Each was scored as unseen (fresh twice, the others once), after the pattern
 round written beside it, and then became material for the next round (docs/suggestions.md lists every
-look)."""
+look). `fresh10/` is not scored here: it waits, unopened, for the next round."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from tests.factories import EVERYONE, in_session
 SETS = {"fresh": (0.75, 0.72, 0.78), "fresh2": (0.74, 0.73, 0.75), "fresh3": (0.77, 0.78, 0.76),
         "fresh4": (0.75, 0.74, 0.75), "fresh5": (0.75, 0.77, 0.72), "fresh6": (0.70, 0.72, 0.67),
         "fresh7": (0.63, 0.72, 0.56), "fresh8": (0.65, 0.75, 0.57), "fresh9": (0.65, 0.64, 0.64)}
+UNSCORED = ("fresh10",)  # written blind, kept for the next round's one look: only checked to be new people
 SECOND_CODER = ("fresh", "fresh2")  # coded again, blind to the first coding, by a second coder
 
 
@@ -74,7 +75,7 @@ def _sentences(folder: Path) -> set[str]:
 
 
 def test_the_fresh_consultations_are_new_people_not_the_sample_or_each_other_retold():
-    folders = (SAMPLE_DIR, *(REPO / "evaluation" / n for n in SETS))
+    folders = (SAMPLE_DIR, *(REPO / "evaluation" / n for n in (*SETS, *UNSCORED)))
     sample, *fresh = (_sentences(folder) for folder in folders)
     assert all(fresh) and not any(s & sample for s in fresh)
     assert not any(a & b for a, b in itertools.combinations(fresh, 2))
