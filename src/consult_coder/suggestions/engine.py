@@ -57,7 +57,7 @@ _TRAP_LABEL, _ASKED_LABEL = TRAP + ":", ASKED + ":"
 # of its work, so a pattern is gated by its other tokens when it has any (measured on the sample).
 _EVERYWHERE = frozenset({".", ",", "?", "!", "i", "the", "a", "and", "it", "to"})
 _COLUMNS = ["IDX", "LOWER", "LENGTH"]
-_COUNTED = re.compile(r"\{(\d*)(,(\d+))?\}")  # {n}, {m,n}, {,n}
+_COUNTED = re.compile(r"\{(\d*)(,(\d*))?\}")  # {n}, {m,n}, {,n}, {m,}
 _MAX_REPEAT = 8  # a word counted more times than this stays with spaCy's Matcher
 MAX_PHRASE_VARIANTS = 5000  # a token pattern expanding to more phrases than this stays a token pattern
 _TEXT_KEYS = ("LOWER", "ORTH", "TEXT", "LEMMA", "NORM")
@@ -252,13 +252,13 @@ class _NotIn(frozenset):
 
 def _count(op: str) -> tuple[int, int | None]:
     """How many times a token may occur, by its ``OP``: (at least, at most); at most None when unbounded
-    or not a count (``+``, ``*``, ``!``)."""
-    if op == "":
-        return 1, 1
-    if op == "?":
-        return 0, 1
-    if (m := _COUNTED.fullmatch(op)) and (m.group(1) or m.group(2)):
+    (``+``, ``*``, ``{2,}``) or not a count (``!``)."""
+    if op in ("", "?", "+", "*"):
+        return {"": (1, 1), "?": (0, 1), "+": (1, None), "*": (0, None)}[op]
+    if (m := _COUNTED.fullmatch(op)) and (m.group(1) or m.group(3)):
         low = int(m.group(1) or 0)
+        if m.group(2) and not m.group(3):
+            return low, None
         high = int(m.group(3)) if m.group(2) else low
         return (low, high) if high >= low else (0, None)
     return 0, None
@@ -341,8 +341,8 @@ class PatternMatcher:
         strings = self.nlp.vocab.strings
         required = []
         for t in tokens:
-            if t.get("OP", "") not in ("", "+") and not str(t.get("OP", "")).startswith("{1"):
-                continue
+            if _count(str(t.get("OP", "")))[0] < 1:
+                continue  # the pattern can match without this token
             value = t.get("LOWER")
             words = [value] if isinstance(value, str) else None
             if isinstance(value, dict):
