@@ -9,12 +9,11 @@ import pytest
 from sqlalchemy import func, select
 
 from consult_coder.model import Code, Suggestion, Transcript
-from consult_coder.sample import load_demo
+from consult_coder.sample import HELD_OUT, load_demo
 from consult_coder.storage import Project, open_project
 from consult_coder.suggestions import quality, store
 from tests.factories import EVERYONE, in_session
 
-HELD_OUT = ["P06", "P07", "P08", "P10", "P12", "P19", "P20", "P21", "P24", "P26", "P27", "P32"]
 DEVELOPMENT = ["P01", "P02", "P03", "P04", "P05", "P09", "P11", "P13", "P14", "P15", "P16", "P17", "P18",
                "P22", "P23", "P25", "P28", "P29", "P30", "P31"]
 
@@ -49,7 +48,7 @@ def test_the_held_out_split_is_seven_young_people_and_five_clinicians_in_every_f
     with sample.session() as s:
         rows = s.execute(select(Transcript.source_format, Transcript.participant_id)
                          .where(Transcript.participant_id.in_(HELD_OUT))).all()
-    assert sorted(pid for _, pid in rows) == HELD_OUT
+    assert sorted(pid for _, pid in rows) == list(HELD_OUT)
     assert {fmt for fmt, _ in rows} == {"txt", "docx", "vtt", "srt"}
 
 
@@ -68,7 +67,16 @@ def test_on_the_development_split_the_patterns_do_better_than_on_held_out_but_no
     with sample.session() as s:
         patterns = quality.evaluate(s, "consensus", "pattern", development(s), viewer=EVERYONE)
     assert patterns.transcripts == 20
-    assert DEVELOPMENT_F1 <= patterns.micro.f1 < 0.9  # written from these 20: a perfect score would be memory
+    # The weigher was trained on these 20 as well, so its figure here is partly memory; the rules alone
+    # were only written from them.
+    assert patterns.micro.f1 >= DEVELOPMENT_F1
+    with sample.session() as s:
+        store.set_weigh(s, False, "demo")
+        store.refresh(s)
+        rules = quality.evaluate(s, "consensus", "pattern", development(s), viewer=EVERYONE)
+        store.set_weigh(s, True, "demo")
+        store.refresh(s)
+    assert DEVELOPMENT_F1 <= rules.micro.f1 < 0.9  # a perfect score would be memory
 
 
 def test_shipped_patterns_are_short_expressions_not_copies_of_development_sentences(sample):

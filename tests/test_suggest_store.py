@@ -46,6 +46,7 @@ def build(project: Project, title: str = "P07 consultation", turns=None, context
     text, rows = stored_turns(turns or (TURNS_IN_CONTEXT if context else TURNS))
     with project.session() as s:
         set_setting(s, store.CONTEXT_SETTING, str(context))  # the matching sentence only, unless asked
+        set_setting(s, store.WEIGH_SETTING, "0")  # the rules alone: the weigher has tests of its own
         if s.get(Participant, "P07") is None:
             s.add(Participant(id="P07", group="youth"))
         for order, (cid, pats) in enumerate(PATTERNS.items()):

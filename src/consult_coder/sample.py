@@ -22,6 +22,9 @@ REPO = Path(__file__).resolve().parents[2]
 SAMPLE_DIR = REPO / "transcripts_sample"
 SAMPLE_CODINGS = SAMPLE_DIR / "codings"
 CODEBOOK_FILE = REPO / "codebooks" / "working_alliance.yaml"
+# The sample's held-out split: never read by whoever writes the shipped patterns or trains their weights,
+# so the suggestions' quality on it is quality on consultations they were not made from.
+HELD_OUT = ("P06", "P07", "P08", "P10", "P12", "P19", "P20", "P21", "P24", "P26", "P27", "P32")
 ACTOR = "demo"
 PROJECT_NAME = "Working alliance consultations (synthetic sample)"
 

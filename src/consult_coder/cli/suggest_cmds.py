@@ -42,6 +42,8 @@ def suggest(
     format: Annotated[OutFormat, typer.Option("--format", help="One suggestion per line")] = OutFormat.jsonl,
     all_speakers: Annotated[bool, typer.Option("--all-speakers", help="Read interviewer speech too")] = False,
     context: Annotated[int, typer.Option(min=0, max=MAX_CONTEXT, help=CONTEXT_HELP)] = DEFAULT_CONTEXT,
+    rules_only: Annotated[bool, typer.Option("--rules-only", help="Decide by the passage rules alone, "
+                                                                  "without the shipped weigher")] = False,
     evaluate: Annotated[bool, typer.Option("--evaluate", help="Print precision/recall/F1 per code against "
                                                               "--coder's finished transcripts")] = False,
     refresh: Annotated[bool, typer.Option("--refresh", help="Bring the project's stored suggestions up to "
@@ -85,11 +87,11 @@ def suggest(
         return _refresh(db)
     if not paths:
         raise UserError("give transcript files or folders, or --evaluate --coder NAME")
-    _from_files(paths, codebook, format, all_speakers, context)
+    _from_files(paths, codebook, format, all_speakers, context, not rules_only)
 
 
 def _from_files(paths: list[Path], codebook: Path | None, format: OutFormat, all_speakers: bool,
-                context: int) -> None:
+                context: int, weigh: bool) -> None:
     from consult_coder.codebook import load_codebook_file
     from consult_coder.sample import CODEBOOK_FILE
     from consult_coder.suggestions.files import csv_lines, suggest_files
@@ -100,7 +102,7 @@ def _from_files(paths: list[Path], codebook: Path | None, format: OutFormat, all
     if not any(c.patterns for c in book.codes):
         name = (codebook or CODEBOOK_FILE).name
         raise UserError(f"{name}: no code has patterns, so nothing can be suggested")
-    records = suggest_files(paths, book, all_speakers=all_speakers, context=context)
+    records = suggest_files(paths, book, all_speakers=all_speakers, context=context, weigh=weigh)
     if format == OutFormat.csv:
         for chunk in csv_lines(records):
             typer.echo(chunk, nl=False)

@@ -46,6 +46,7 @@ from consult_coder.sentences import Sentence, split_sentences
 from consult_coder.suggestions.gate import Gate
 from consult_coder.suggestions.patterns import ASKED, TRAP, Pattern, kind, needs_trained_pipeline, unwrap
 from consult_coder.suggestions.rules import DEFAULT_CONTEXT, Hit, Question, Scan, merged, questions_before
+from consult_coder.suggestions.weigher import Weigher
 from consult_coder.text import fold
 
 ENGINE_VERSION = "5"  # raise when matching changes, so stored suggestions are rebuilt
@@ -173,9 +174,10 @@ def _as_phrases(tokens: list[dict[str, Any]]) -> list[tuple[str, ...]] | None:
 
 
 def fingerprint(patterns: Sequence[Pattern], pipeline: str = "", all_speakers: bool = False,
-                context: int = 0) -> str:
-    """Changes exactly when a code's suggestions could change."""
-    blob = json.dumps([ENGINE_VERSION, spacy.__version__, pipeline, all_speakers, context, list(patterns)],
+                context: int = 0, weights: str = "") -> str:
+    """Changes exactly when a code's suggestions could change (``weights``: the weigher's digest)."""
+    blob = json.dumps([ENGINE_VERSION, spacy.__version__, pipeline, all_speakers, context, list(patterns)]
+                      + ([weights] if weights else []),
                       sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -268,9 +270,10 @@ class PatternMatcher:
     """Every code's patterns compiled once; then :meth:`match` per transcript (or :meth:`match_many`)."""
 
     def __init__(self, codes: Mapping[str, Sequence[Pattern]], pipeline: str = "",
-                 context: int = DEFAULT_CONTEXT) -> None:
+                 context: int = DEFAULT_CONTEXT, weigher: Weigher | None = None) -> None:
         self.pipeline = pipeline
         self.context = max(0, int(context))
+        self.weigher = weigher  # decides, with context, for the codes it was trained for (weigher.py)
         self.nlp = load_pipeline(pipeline)
         self.trained = bool(pipeline)
         self.needs_lemmas = False
@@ -465,7 +468,7 @@ class PatternMatcher:
         """
         for key, scan in self.scan_many(items):
             with collector_paused():
-                hits = scan.suggest(self.context)
+                hits = scan.suggest(self.context, self.weigher)
             yield key, hits
 
     def scan_many(self, items: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, Scan]]:
@@ -507,7 +510,7 @@ class PatternMatcher:
                         found[i].setdefault((code_id, first + k), []).append((lo + a, lo + b))
                 if question:
                     asked[i][turn] = _question(in_question)
-            scans = [(item.key, Scan(item.text, item.sentences, f, v, q))
+            scans = [(item.key, Scan(item.text, item.sentences, f, v, q, item.questions))
                      for item, f, v, q in zip(buffered, found, vetoed, asked, strict=True)]
             buffered.clear()
             return scans

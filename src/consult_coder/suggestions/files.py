@@ -19,6 +19,7 @@ from consult_coder.importers import ParsedTranscript, parse_file
 from consult_coder.importers.folder import select_files
 from consult_coder.sentences import speech_turns
 from consult_coder.suggestions.engine import PatternMatcher
+from consult_coder.suggestions.weigher import shipped
 
 FIELDS = ["file", "participant", "speaker", "start", "end", "code", "text", "sentence", "source"]
 MAX_FILE_BYTES = 50_000_000  # a transcript is text: far below this
@@ -48,13 +49,16 @@ def suggest_files(
     pipeline: str = "",
     context: int = 1,
     progress: Callable[[int, int, str], None] | None = None,
+    weigh: bool = True,
 ) -> Iterator[dict[str, object]]:
     """One record per (sentence, code): ``start``/``end`` cover the evidence, ``text`` is those words.
 
     With ``context`` the evidence of a sentence suggested for its neighbour's match lies in that neighbour.
+    With ``weigh`` (and context), the shipped weigher decides for the codes it was trained for.
     """
     transcripts = read_transcripts(paths)
-    matcher = PatternMatcher({c.id: c.patterns for c in book.codes if c.patterns}, pipeline, context)
+    weigher = shipped().for_codes({c.id: c.name for c in book.codes}) if weigh and context > 0 else None
+    matcher = PatternMatcher({c.id: c.patterns for c in book.codes if c.patterns}, pipeline, context, weigher)
     items = ((i, t.text, speech_turns(((u.start, u.end, u.speaker_kind) for u in t.turns), all_speakers),
               [(u.start, u.end) for u in t.turns if u.speaker_kind == "interviewer"])
              for i, t in enumerate(transcripts))

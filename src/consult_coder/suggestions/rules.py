@@ -12,10 +12,13 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from consult_coder.sentences import Sentence, sentence_spans
 from consult_coder.text import fold
+
+if TYPE_CHECKING:
+    from consult_coder.suggestions.weigher import Weigher
 
 # People talk about a theme over a few sentences and coders code the passage: with context k >= 1 a
 # match also suggests its code for the k sentences after it in the same turn, for the sentences between
@@ -71,9 +74,12 @@ class Scan:
     found: dict[tuple[str, int], list[tuple[int, int]]] = field(default_factory=dict)
     vetoed: set[tuple[str, int]] = field(default_factory=set)
     asked: dict[int, Question] = field(default_factory=dict)
+    questions: dict[int, tuple[int, int]] = field(default_factory=dict)  # turn -> its question's span
 
-    def suggest(self, context: int = DEFAULT_CONTEXT) -> list[Hit]:
-        return suggest(self.text, self.sentences, self.found, self.vetoed, self.asked, context)
+    def suggest(self, context: int = DEFAULT_CONTEXT, weigher: Weigher | None = None) -> list[Hit]:
+        """The rules' hits; with context and a weigher, the weigher decides for the codes it knows."""
+        hits = suggest(self.text, self.sentences, self.found, self.vetoed, self.asked, context)
+        return weigher.suggest(self, hits) if weigher is not None and context > 0 else hits
 
     def of_code(self, code_id: str) -> dict[str, Any]:
         """One code's part, as plain JSON data: sentence and turn indices, evidence spans."""

@@ -41,12 +41,14 @@ from consult_coder.model import (
 from consult_coder.sentences import speech_turns, split_sentences
 from consult_coder.storage import get_setting
 from consult_coder.suggestions.engine import PatternMatcher, fingerprint
-from consult_coder.suggestions.rules import DEFAULT_CONTEXT, MAX_CONTEXT, Hit, Scan
+from consult_coder.suggestions.rules import DEFAULT_CONTEXT, MAX_CONTEXT, Hit, Scan, questions_before
+from consult_coder.suggestions.weigher import Weigher, shipped
 from consult_coder.text import overlaps
 
 PIPELINE_SETTING = "suggest_pipeline"  # "" = spacy.blank("en"); else an installed pipeline's name or folder
 ALL_SPEAKERS_SETTING = "suggest_all_speakers"  # "1" = interviewer speech too
 CONTEXT_SETTING = "suggest_context"  # sentences after a match also suggested (engine default: 1)
+WEIGH_SETTING = "suggest_weigh"  # "" = the shipped weigher decides for the codes it knows; "0" = rules only
 Progress = Callable[[int, int, str], None]
 
 
@@ -86,13 +88,23 @@ class Settings:
     pipeline: str = ""
     all_speakers: bool = False
     context: int = DEFAULT_CONTEXT
+    weigh: bool = True
 
 
 def settings(session: Session) -> Settings:
     context = get_setting(session, CONTEXT_SETTING, "")
     return Settings(get_setting(session, PIPELINE_SETTING, ""),
                     get_setting(session, ALL_SPEAKERS_SETTING, "") == "1",
-                    int(context) if context.isdigit() else DEFAULT_CONTEXT)
+                    int(context) if context.isdigit() else DEFAULT_CONTEXT,
+                    get_setting(session, WEIGH_SETTING, "") != "0")
+
+
+def weigher_for(codes: Sequence[Code], conf: Settings) -> Weigher | None:
+    """The shipped weigher for those of ``codes`` it was trained for (same id and name), if weighing is on
+    and the passage rules run (context >= 1)."""
+    if not conf.weigh or conf.context <= 0:
+        return None
+    return shipped().for_codes({c.id: c.name for c in codes})
 
 
 def choose_pipeline(session: Session, name: str, actor: str) -> None:
@@ -121,6 +133,11 @@ def set_context(session: Session, sentences: int, actor: str) -> None:
     if not isinstance(sentences, int) or not 0 <= sentences <= MAX_CONTEXT:
         raise UserError(f"Context must be a whole number of sentences from 0 to {MAX_CONTEXT}")
     _set(session, CONTEXT_SETTING, str(sentences), actor)
+
+
+def set_weigh(session: Session, on: bool, actor: str) -> None:
+    """Let the shipped weigher decide for the codes it was trained for (on), or the rules alone (off)."""
+    _set(session, WEIGH_SETTING, "" if on else "0", actor)
 
 
 def set_all_speakers(session: Session, on: bool, actor: str) -> None:
@@ -165,8 +182,10 @@ def refresh(session: Session, progress: Progress | None = None) -> RefreshReport
     suggestions, and the stored suggestions always equal a full match's."""
     conf = settings(session)
     codes = list(session.scalars(select(Code).where(Code.archived.is_(False))))
-    wanted = {c.id: fingerprint(c.patterns or [], conf.pipeline, conf.all_speakers, conf.context)
-              for c in codes}
+    weigher = weigher_for(codes, conf)
+    weighed = weigher.codes if weigher else {}
+    wanted = {c.id: fingerprint(c.patterns or [], conf.pipeline, conf.all_speakers, conf.context,
+                                weigher.digest if c.id in weighed else "") for c in codes}
     patterns = {c.id: list(c.patterns or []) for c in codes}
     report = RefreshReport()
     gone, touched = _forget_retired_codes(session, wanted, report)
@@ -178,13 +197,14 @@ def refresh(session: Session, progress: Progress | None = None) -> RefreshReport
         matcher = PatternMatcher(live, conf.pipeline, conf.context) if live else None
         refreshed |= stale
         for (tid, title), scan in _scans(session, matcher, tids, conf.all_speakers):
-            _apply_rules(session, tid, scan, {cid: wanted[cid] for cid in stale}, conf.context, report)
+            _apply_rules(session, tid, scan, {cid: wanted[cid] for cid in stale}, conf.context, weigher,
+                         report)
             touched.discard(tid)
             done += 1
             if progress:
                 progress(done, total, title)
     for (tid, _), scan in _scans(session, None, sorted(touched), conf.all_speakers):
-        _apply_rules(session, tid, scan, {}, conf.context, report)  # a retired code's matches are gone
+        _apply_rules(session, tid, scan, {}, conf.context, weigher, report)  # a retired code's matches go
     session.flush()
     report.transcripts_matched = total
     report.codes_refreshed = sorted(refreshed)
@@ -233,14 +253,15 @@ def _scans(session: Session, matcher: PatternMatcher | None, tids: Sequence[int]
             yield (tid, tr.title), tr.text, *_speech(session, tid, all_speakers)
 
     if matcher is None:
-        for key, text, turns, _ in items():
-            yield key, Scan(text, split_sentences(text, turns))
+        for key, text, turns, prompts in items():
+            questions = questions_before(text, turns, prompts)
+            yield key, Scan(text, split_sentences(text, turns), questions=questions)
         return
     yield from matcher.scan_many(items())
 
 
 def _apply_rules(session: Session, tid: int, scan: Scan, scanned: dict[str, str], context: int,
-                 report: RefreshReport) -> None:
+                 weigher: Weigher | None, report: RefreshReport) -> None:
     """Keep what ``scan`` found for the codes just ``scanned`` (code -> fingerprint), add every other
     code's kept matches on the transcript to it, run the passage rules over them all and store the
     result, changing only the rows that differ (so unchanged suggestions keep their ids)."""
@@ -253,7 +274,7 @@ def _apply_rules(session: Session, tid: int, scan: Scan, scanned: dict[str, str]
     for cid, row in rows.items():
         if cid not in scanned:
             scan.merge(cid, row.matches or {})
-    hits = {(h.code_id, h.start, h.end): h for h in scan.suggest(context)}
+    hits = {(h.code_id, h.start, h.end): h for h in scan.suggest(context, weigher)}
     for row in session.scalars(select(Suggestion).where(Suggestion.transcript_id == tid,
                                                         Suggestion.source == "pattern")):
         hit = hits.pop((row.code_id, row.start, row.end), None)
