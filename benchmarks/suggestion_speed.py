@@ -19,12 +19,13 @@ import time
 
 import spacy
 
-from consult_coder.codebook import load_codebook_file
+from consult_coder.codebook import Codebook, load_codebook_file
 from consult_coder.importers import parse_file
 from consult_coder.sample import CODEBOOK_FILE, SAMPLE_DIR
 from consult_coder.sentences import speech_turns
 from consult_coder.suggestions.engine import PatternMatcher
 from consult_coder.suggestions.rules import questions_before
+from consult_coder.suggestions.weigher import shipped
 
 Item = tuple[int, str, list[tuple[int, int]], list[tuple[int, int]]]
 
@@ -63,6 +64,13 @@ def time_bare_tokenizer(items: list[Item], questions: bool = True) -> float:
     return time.perf_counter() - start
 
 
+def shipped_matcher(book: Codebook, weigh: bool = True) -> PatternMatcher:
+    """The shipped codebook's patterns as the app runs them: passage rules and, unless ``weigh`` is off,
+    the shipped weigher."""
+    weigher = shipped().for_codes({c.id: c.name for c in book.codes}) if weigh else None
+    return PatternMatcher({c.id: c.patterns for c in book.codes if c.patterns}, weigher=weigher)
+
+
 def time_suggestions(items: list[Item], matcher: PatternMatcher) -> tuple[float, int]:
     start = time.perf_counter()
     hits = sum(len(h) for _, h in matcher.match_many(items))
@@ -73,10 +81,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--words", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rules-only", action="store_true", help="without the weigher")
     args = parser.parse_args()
     items = corpus(args.words)
     book = load_codebook_file(CODEBOOK_FILE)
-    matcher = PatternMatcher({c.id: c.patterns for c in book.codes if c.patterns})
+    matcher = shipped_matcher(book, not args.rules_only)
     n_patterns = sum(len(c.patterns) for c in book.codes)
     bare, answers, suggest, hits = [], [], [], 0
     for _ in range(args.repeat):  # interleaved, so all see the same machine load

@@ -39,99 +39,119 @@ _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 PARTS = ("w", "pw", "a", "q")
 
 
-def words(text: str) -> set[str]:
-    return set(_WORD.findall(fold(text).lower()))
+def words(text: str) -> list[str]:
+    """A text's distinct words, lower-cased, apostrophes folded, in order of first use."""
+    return list(dict.fromkeys(_WORD.findall(fold(text).lower())))
 
 
-@dataclass(frozen=True)
-class Candidate:
-    code_id: str
-    at: int  # sentence index in the scan
-    features: tuple[str, ...]  # the pattern features; the words are read per part (see _Turn)
+# A candidate's pattern features, each a small whole number (its value's weight is looked up per code):
+# its own matches, its answer's, whether the rules chose it, other codes matching it, its length in
+# five-word steps, the question about or naming the code, a match or the rules' choice next to it.
+FEATURES = {"own": 4, "ans": 5, "rule": 2, "oth": 3, "len": 7, "about": 2, "names": 2,
+            "prevmatch": 2, "nextmatch": 2, "prevrule": 2, "nextrule": 2}
 
 
-class _Turn:
-    """One answer's words, read once for all its candidates."""
+@dataclass
+class Design:
+    """What the weigher reads of one scan, as arrays over (sentence, code) for the codes asked about."""
 
-    def __init__(self, scan: Scan, lo: int, hi: int, question: tuple[int, int] | None) -> None:
-        text = scan.text
-        self.sentence = [words(text[x.start:x.end]) for x in scan.sentences[lo:hi]]
-        self.answer = set().union(*self.sentence) if self.sentence else set()
-        self.question = words(text[question[0]:question[1]]) if question else set()
-        self.lo = lo
-
-    def parts(self, at: int) -> dict[str, Iterable[str]]:
-        k = at - self.lo
-        return {"w": self.sentence[k], "pw": self.sentence[k - 1] if k else (), "a": self.answer,
-                "q": self.question}
+    codes: list[str]
+    candidate: np.ndarray  # (sentences, codes) bool: may be suggested
+    own: np.ndarray  # (sentences, codes) the code's matches in the sentence
+    features: dict[str, np.ndarray]  # name -> (sentences, codes) value
+    turn: np.ndarray  # sentence -> answer row (0..answers-1)
+    first: np.ndarray  # sentence -> whether it opens its answer
+    sentence_words: list[list[str]]
+    answer_words: list[list[str]]
+    question_words: list[list[str]]
 
 
-def candidates(scan: Scan, rule_hits: Iterable[Hit], code_ids: Iterable[str]
-               ) -> Iterable[tuple[Candidate, _Turn]]:
-    """Every (sentence, code) the weigher may suggest, with its pattern features: sentences of an answer
-    holding a match of the code or following a question that names it, never one holding the code's
-    trap, nor a filler ("Yeah.") without a match of its own. (A match in a trap's sentence counts as a
-    feature of its answer, but alone makes no candidate.)"""
-    wanted = set(code_ids)
-    sentences = scan.sentences
-    chosen = {(h.code_id, h.start) for h in rule_hits}
-    own: dict[int, dict[str, int]] = {}
+def design(scan: Scan, rule_hits: Iterable[Hit], codes: Sequence[str]) -> Design:
+    """The candidates of one scan and their features: sentences of an answer holding a match of the code
+    outside its traps' sentences, or following a question that names it; never one holding the code's
+    trap. (A filler such as "Yeah." without a match of its own is left out later, when chosen.)"""
+    column = {c: j for j, c in enumerate(codes)}
+    sentences, text = scan.sentences, scan.text
+    n, k = len(sentences), len(codes)
+    own = np.zeros((n, k), dtype=np.int64)
+    matching = np.zeros(n, dtype=np.int64)  # codes of any kind matching each sentence
     for (code_id, at), spans in scan.found.items():
-        own.setdefault(at, {})[code_id] = len(spans)
-    bounds: dict[int, list[int]] = {}
-    for at, x in enumerate(sentences):
-        bounds.setdefault(x.turn, [at, at])[1] = at + 1
-    in_turn: dict[int, dict[str, int]] = {}
-    evident: dict[int, set[str]] = {}  # turn -> codes with a match outside their traps' sentences
-    for (code_id, at), spans in scan.found.items():
-        counts = in_turn.setdefault(sentences[at].turn, {})
-        counts[code_id] = counts.get(code_id, 0) + len(spans)
-        if (code_id, at) not in scan.vetoed:
-            evident.setdefault(sentences[at].turn, set()).add(code_id)
-    for turn, (lo, hi) in sorted(bounds.items()):
-        question = scan.asked.get(turn)
-        codes = evident.get(turn, set()) | set(question.names if question else ())
-        codes &= wanted
-        if not codes:
-            continue
-        words_of = _Turn(scan, lo, hi, scan.questions.get(turn))
-        for at in range(lo, hi):
-            here = own.get(at, {})
-            filler = None
-            for code_id in sorted(codes):
-                if (code_id, at) in scan.vetoed:
-                    continue
-                if code_id not in here:
-                    if filler is None:
-                        x = sentences[at]
-                        filler = is_filler(scan.text[x.start:x.end])
-                    if filler:
-                        continue
-                yield Candidate(code_id, at, _pattern_features(
-                    code_id, at, lo, hi, here, own, in_turn.get(turn, {}).get(code_id, 0), question,
-                    chosen, scan)), words_of
+        matching[at] += 1
+        if code_id in column:
+            own[at, column[code_id]] = len(spans)
+    veto = np.zeros((n, k), dtype=bool)
+    for code_id, at in scan.vetoed:
+        if code_id in column:
+            veto[at, column[code_id]] = True
+    index = {x.start: i for i, x in enumerate(sentences)}
+    rule = np.zeros((n, k), dtype=bool)
+    for h in rule_hits:
+        if h.code_id in column and h.start in index:
+            rule[index[h.start], column[h.code_id]] = True
+    turns, turn = np.unique(np.array([x.turn for x in sentences], dtype=np.int64), return_inverse=True)
+    answers = len(turns)
+    in_answer = np.zeros((answers, k), dtype=np.int64)
+    np.add.at(in_answer, turn, own)
+    evident = np.zeros((answers, k), dtype=np.int64)
+    np.add.at(evident, turn, (own > 0) & ~veto)
+    about = np.zeros((answers, k), dtype=bool)
+    names = np.zeros((answers, k), dtype=bool)
+    for row, t in enumerate(turns.tolist()):
+        question = scan.asked.get(t)
+        if question is not None:
+            for code_id in question.about:
+                if code_id in column:
+                    about[row, column[code_id]] = True
+            for code_id in question.names:
+                if code_id in column:
+                    names[row, column[code_id]] = True
+    first = np.ones(n, dtype=bool)
+    first[1:] = turn[1:] != turn[:-1]
+    last = np.ones(n, dtype=bool)
+    last[:-1] = first[1:]
+    has = own > 0
+    prev_has, next_has = np.zeros_like(has), np.zeros_like(has)
+    prev_has[1:], next_has[:-1] = has[:-1] & ~first[1:, None], has[1:] & ~last[:-1, None]
+    prev_rule, next_rule = np.zeros_like(rule), np.zeros_like(rule)
+    prev_rule[1:], next_rule[:-1] = rule[:-1] & ~first[1:, None], rule[1:] & ~last[:-1, None]
+    low = fold(text).lower()
+    if len(low) == len(text):  # folded and lower-cased once; a few letters lower-case to two code points
+        sentence_words = [list(dict.fromkeys(_WORD.findall(low, x.start, x.end))) for x in sentences]
+    else:
+        sentence_words = [words(text[x.start:x.end]) for x in sentences]
+    length = np.array([len(text[x.start:x.end].split()) // 5 for x in sentences], dtype=np.int64)
+    features = {
+        "own": np.minimum(own, 3), "ans": np.minimum(in_answer[turn], 4), "rule": rule.astype(np.int64),
+        "oth": np.minimum(matching[:, None] - has, 2), "len": np.repeat(np.minimum(length, 6)[:, None], k, 1),
+        "about": about[turn].astype(np.int64), "names": names[turn].astype(np.int64),
+        "prevmatch": prev_has.astype(np.int64), "nextmatch": next_has.astype(np.int64),
+        "prevrule": prev_rule.astype(np.int64), "nextrule": next_rule.astype(np.int64)}
+    answer_words: list[list[str]] = [[] for _ in range(answers)]
+    for i, found in enumerate(sentence_words):
+        answer_words[turn[i]].extend(found)
+    answer_words = [list(dict.fromkeys(w)) for w in answer_words]
+    question_words = [words(text[q[0]:q[1]]) if (q := scan.questions.get(t)) else [] for t in turns.tolist()]
+    candidate = ((evident > 0) | names)[turn] & ~veto
+    return Design(list(codes), candidate, own, features, turn, first, sentence_words, answer_words,
+                  question_words)
 
 
-def _pattern_features(code_id: str, at: int, lo: int, hi: int, here: Mapping[str, int],
-                      own: Mapping[int, Mapping[str, int]], in_answer: int, question: Any,
-                      chosen: set[tuple[str, int]], scan: Scan) -> tuple[str, ...]:
-    x = scan.sentences[at]
-    f = [f"own{min(here.get(code_id, 0), 3)}", f"ans{min(in_answer, 4)}",
-         "rule" if (code_id, x.start) in chosen else "norule",
-         f"oth{min(sum(1 for c in here if c != code_id), 2)}",
-         f"len{min(len(scan.text[x.start:x.end].split()) // 5, 6)}"]
-    if question is not None and code_id in question.about:
-        f.append("about")
-    if question is not None and code_id in question.names:
-        f.append("names")
-    for step, name in ((-1, "prev"), (1, "next")):
-        near = at + step
-        if lo <= near < hi:
-            if code_id in own.get(near, ()):
-                f.append(f"{name}match")
-            if (code_id, scan.sentences[near].start) in chosen:
-                f.append(f"{name}rule")
-    return tuple(f)
+def _ids(vocab: Mapping[str, int], groups: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Each group's words as vocabulary rows (``len(vocab)`` for a word the weights do not know), flat,
+    and each group's length."""
+    unknown = len(vocab)
+    lengths = np.fromiter(map(len, groups), dtype=np.int64, count=len(groups))
+    ids = np.fromiter((vocab.get(w, unknown) for g in groups for w in g), dtype=np.int64,
+                      count=int(lengths.sum()))
+    return ids, lengths
+
+
+def _sums(table: np.ndarray, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """(groups, codes): each group's rows of ``table`` summed."""
+    running = np.zeros((len(ids) + 1, table.shape[1]))
+    np.cumsum(table[ids], axis=0, out=running[1:])
+    ends = np.cumsum(lengths)
+    return running[ends] - running[ends - lengths]
 
 
 def _evidence(scan: Scan, code_id: str, at: int, lo: int, hi: int) -> tuple[tuple[int, int], ...]:
@@ -142,8 +162,7 @@ def _evidence(scan: Scan, code_id: str, at: int, lo: int, hi: int) -> tuple[tupl
             spans = scan.found.get((code_id, near))
             if lo <= near < hi and spans and (code_id, near) not in scan.vetoed:
                 return tuple(spans) if len(spans) == 1 else merged(spans)
-    turn = scan.sentences[at].turn
-    return tuple(scan.asked[turn].names[code_id])
+    return tuple(scan.asked[scan.sentences[at].turn].names[code_id])
 
 
 class Weigher:
@@ -157,6 +176,18 @@ class Weigher:
         self.names = dict(names)
         self.trained_on = list(trained_on)
         self._cut = math.log(self.threshold / (1 - self.threshold))
+        # The same weights as arrays over (value or word, code), for scoring a whole scan at once.
+        self.order = sorted(self.codes)
+        models = [self.codes[c] for c in self.order]
+        self.bias = np.array([m["bias"] for m in models])
+        self.tables = {f: np.array([[m["f"].get(f"{f}={v}", 0.0) for v in range(size)] for m in models])
+                       for f, size in FEATURES.items()}
+        self.vocab = {w: i for i, w in enumerate(sorted({w for m in models for p in PARTS for w in m[p]}))}
+        self.words = {p: np.zeros((len(self.vocab) + 1, len(models))) for p in PARTS}
+        for j, m in enumerate(models):
+            for p in PARTS:
+                for w, value in m[p].items():
+                    self.words[p][self.vocab[w], j] = value
 
     # -------------------------------------------------------------- data
 
@@ -196,26 +227,45 @@ class Weigher:
 
     # -------------------------------------------------------------- deciding
 
-    def score(self, candidate: Candidate, turn: _Turn) -> float:
-        """The candidate's log-odds of being coded."""
-        model = self.codes[candidate.code_id]
-        f = model["f"]
-        total = model["bias"] + sum(f.get(name, 0.0) for name in candidate.features)
-        for part, found in turn.parts(candidate.at).items():
-            table = model[part]
-            total += sum(table.get(w, 0.0) for w in found)
+    def scores(self, d: Design) -> np.ndarray:
+        """(sentences, codes): each candidate's log-odds of being coded (``d`` made for :attr:`order`)."""
+        columns = np.arange(len(d.codes))
+        total = self.bias + sum(self.tables[f][columns, v] for f, v in d.features.items())
+        ids, lengths = _ids(self.vocab, d.sentence_words)
+        total += _sums(self.words["w"], ids, lengths)
+        previous = _sums(self.words["pw"], ids, lengths)
+        total[1:] += np.where(d.first[1:, None], 0.0, previous[:-1])
+        # an answer's words: its sentences' words, each once
+        rows = len(d.answer_words)
+        answer = np.unique(np.repeat(d.turn, lengths) * (len(self.vocab) + 1) + ids)
+        by_answer = np.bincount(answer // (len(self.vocab) + 1), minlength=rows)
+        total += (_sums(self.words["a"], answer % (len(self.vocab) + 1), by_answer)
+                  + _sums(self.words["q"], *_ids(self.vocab, d.question_words)))[d.turn]
         return total
 
     def suggest(self, scan: Scan, rule_hits: Sequence[Hit]) -> list[Hit]:
         """The rules' hits of the codes this weigher does not know, and its own choice for the rest."""
         hits = [h for h in rule_hits if h.code_id not in self.codes]
+        if not scan.sentences:
+            return hits
+        d = design(scan, rule_hits, self.order)
         by_rule = {(h.code_id, h.start): h for h in rule_hits}
-        for candidate, turn in candidates(scan, rule_hits, self.codes):
-            if self.score(candidate, turn) > self._cut:
-                x = scan.sentences[candidate.at]
-                hit = by_rule.get((candidate.code_id, x.start))
-                hits.append(hit or Hit(candidate.code_id, x.start, x.end, _evidence(
-                    scan, candidate.code_id, candidate.at, turn.lo, turn.lo + len(turn.sentence))))
+        chosen = d.candidate & (self.scores(d) > self._cut)
+        answer = np.flatnonzero(d.first).tolist() + [len(scan.sentences)]
+        fillers: dict[int, bool] = {}
+        for at, j in zip(*np.nonzero(chosen), strict=True):
+            at, code_id = int(at), self.order[j]
+            x = scan.sentences[at]
+            if not d.own[at, j]:
+                if at not in fillers:
+                    fillers[at] = is_filler(scan.text[x.start:x.end])
+                if fillers[at]:
+                    continue
+            hit = by_rule.get((code_id, x.start))
+            if hit is None:
+                row = int(d.turn[at])
+                hit = Hit(code_id, x.start, x.end, _evidence(scan, code_id, at, answer[row], answer[row + 1]))
+            hits.append(hit)
         hits.sort(key=lambda h: (h.start, h.code_id))
         return hits
 
@@ -241,15 +291,23 @@ def _load_shipped() -> Weigher:
 
 # ------------------------------------------------------------------ training
 
-def examples(scan: Scan, rule_hits: Sequence[Hit], code_ids: Iterable[str], coded: set[tuple[str, int]]
+def examples(scan: Scan, rule_hits: Sequence[Hit], code_ids: Sequence[str], coded: set[tuple[str, int]]
              ) -> Iterable[tuple[str, list[str], bool]]:
-    """(code, feature names, coded?) for each candidate of one scan; ``coded`` holds (code, sentence
-    index) pairs of the reference coding."""
-    for candidate, turn in candidates(scan, rule_hits, code_ids):
-        names = [f"f:{f}" for f in candidate.features]
-        for part, found in turn.parts(candidate.at).items():
-            names += [f"{part}:{w}" for w in found]
-        yield candidate.code_id, names, (candidate.code_id, candidate.at) in coded
+    """(code, feature names, coded?) for each candidate of one scan, the features :meth:`Weigher.scores`
+    weighs; ``coded`` holds (code, sentence index) pairs of the reference coding."""
+    d = design(scan, rule_hits, list(code_ids))
+    for at, j in zip(*np.nonzero(d.candidate), strict=True):
+        at, code_id = int(at), d.codes[j]
+        x = scan.sentences[at]
+        if not d.own[at, j] and is_filler(scan.text[x.start:x.end]):
+            continue
+        names = [f"f:{f}={int(v[at, j])}" for f, v in d.features.items()]
+        names += [f"w:{w}" for w in d.sentence_words[at]]
+        if not d.first[at]:
+            names += [f"pw:{w}" for w in d.sentence_words[at - 1]]
+        row = int(d.turn[at])
+        names += [f"a:{w}" for w in d.answer_words[row]] + [f"q:{w}" for w in d.question_words[row]]
+        yield code_id, names, (code_id, at) in coded
 
 
 def fit(rows: Iterable[tuple[str, list[str], bool]], names: Mapping[str, str], threshold: float,
