@@ -102,8 +102,8 @@ def test_shipped_patterns_are_short_expressions_not_copies_of_development_senten
 
 
 MAX_PATTERN_WORDS = 6
-# Measured with the shipped patterns and rules (docs/suggestions.md, evaluation 10): held-out micro F1 0.71
-# (precision 0.75, recall 0.66), development 0.83. The issue aims at 0.75 on held-out consultations; the
-# keyword baseline is 0.12 there.
-HELD_OUT_GUARD = (0.65, 0.7, 0.6)  # micro F1, precision, recall
+# Measured with the shipped patterns, rules and weigher (docs/suggestions.md, evaluation 13): held-out micro
+# F1 0.75 (precision 0.78, recall 0.72; the rules alone 0.72). The issue aims at 0.75 on held-out
+# consultations; the keyword baseline is 0.12 there.
+HELD_OUT_GUARD = (0.72, 0.74, 0.68)  # micro F1, precision, recall
 DEVELOPMENT_F1 = 0.77
