@@ -86,13 +86,15 @@ def main() -> None:
     args = parser.parse_args()
     book = load_codebook_file(REPO / "codebooks" / "working_alliance.yaml")
     names = {c.id: c.name for c in book.codes}
-    matcher = PatternMatcher({c.id: c.patterns for c in book.codes if c.patterns})
+    patterns = {c.id: c.patterns for c in book.codes if c.patterns}
+    matcher = PatternMatcher(patterns, keep_words=True)
     if args.check:
         if args.check not in DEVELOPMENT:
             sys.exit(f"{args.check}: not a development set")
         weigher = train([s for s in DEVELOPMENT if s != args.check], matcher, names)
+        weighing = PatternMatcher(patterns, weigher=weigher)
         for label, name, held in ((args.check, args.check, False), ("held-out split", "sample", True)):
-            rules, weighed = score(name, matcher, None, held), score(name, matcher, weigher, held)
+            rules, weighed = score(name, matcher, None, held), score(name, weighing, weigher, held)
             print(f"{label}: rules P {rules[0]:.3f} R {rules[1]:.3f} F1 {rules[2]:.3f}; "
                   f"weighed P {weighed[0]:.3f} R {weighed[1]:.3f} F1 {weighed[2]:.3f}")
         return

@@ -22,7 +22,7 @@ from consult_coder.suggestions import store
 from consult_coder.suggestions.engine import PatternMatcher
 from consult_coder.suggestions.rules import Question, Scan
 from consult_coder.suggestions.store import _speech
-from consult_coder.suggestions.weigher import Weigher, examples, fit, shipped
+from consult_coder.suggestions.weigher import Weigher, examples, fit, shipped, words_weighed
 from tests.factories import in_session
 
 # Three answers of one participant. Sentence 0-2: an answer where "empathy" matched ("heard me") in the
@@ -43,7 +43,10 @@ def scan(**kw) -> Scan:  # noqa: ANN003
     heard = text.index("heard me")
     found = {("empathy", 0): [(heard, heard + len("heard me"))]}
     asked = {2: Question(frozenset(), {"empathy": ((0, 3),)})}
-    return Scan(text, sentences, found, kw.get("vetoed", set()), asked, {})
+    s = Scan(text, sentences, found, kw.get("vetoed", set()), asked, {})
+    s.words = [sentence.lower().rstrip(".").split() for sentence in SENTENCES]
+    s.question_words = {2: ["what", "about", "empathy"]}
+    return s
 
 
 def weigher(words: dict[str, float], bias: float = -5.0, f: dict[str, float] | None = None) -> Weigher:
@@ -51,6 +54,7 @@ def weigher(words: dict[str, float], bias: float = -5.0, f: dict[str, float] | N
 
 
 def suggested(w: Weigher, s: Scan, rule_hits=()) -> list[tuple[int, tuple]]:  # noqa: ANN001
+    s.word_scores = words_weighed(w, s)
     index = {x.start: i for i, x in enumerate(s.sentences)}
     return [(index[h.start], h.evidence) for h in w.suggest(s, list(rule_hits))]
 
@@ -77,6 +81,7 @@ def test_it_decides_for_the_codes_it_knows_and_leaves_the_others_to_the_rules():
     rules = [Hit("empathy", s.sentences[0].start, s.sentences[0].end, ((0, 3),)),
              Hit("stigma", s.sentences[3].start, s.sentences[3].end, ((0, 3),))]
     w = weigher({}, bias=0.0, f={"rule=1": -10.0, "rule=0": -10.0})  # says no to everything
+    s.word_scores = words_weighed(w, s)
     assert [(h.code_id, h.start) for h in w.suggest(s, rules)] == [("stigma", s.sentences[3].start)]
 
 
@@ -149,3 +154,28 @@ def test_stored_suggestions_are_the_weighed_ones_and_turning_it_off_gives_the_ru
         store.refresh(s)
     assert {x for x in stored() if x[1] == "stigma"} == {x for x in rules if x[1] == "stigma"}
     project.close()
+
+
+def test_the_engine_weighs_a_batchs_words_as_the_plain_sum_does():
+    # The fast path (word hashes summed for a whole batch of answers) against the plain one, on the
+    # sample's transcripts with their questions, with the shipped weights.
+    import numpy as np
+
+    from consult_coder.importers import parse_file
+    from consult_coder.sample import SAMPLE_DIR
+    from consult_coder.sentences import speech_turns
+
+    book = load_codebook_file(CODEBOOK_FILE)
+    w = shipped().for_codes({c.id: c.name for c in book.codes})
+    matcher = PatternMatcher({c.id: c.patterns for c in book.codes if c.patterns}, weigher=w, keep_words=True)
+    items = []
+    for path in sorted(SAMPLE_DIR.glob("*_consultation.*"))[:12]:
+        t = parse_file(path.name, path.read_bytes())
+        spoken = speech_turns(((u.start, u.end, u.speaker_kind) for u in t.turns), False)
+        asked = [(u.start, u.end) for u in t.turns if u.speaker_kind == "interviewer"]
+        items.append((path.name, t.text, spoken, asked))
+    scans = list(matcher.scan_many(items))
+    assert sum(len(s.sentences) for _, s in scans) > 500
+    assert all(s.question_words for _, s in scans)
+    for _, s in scans:
+        assert np.allclose(s.word_scores, words_weighed(w, s))

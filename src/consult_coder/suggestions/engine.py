@@ -38,6 +38,7 @@ import numpy as np
 import spacy
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
+from spacy.strings import hash_string
 from spacy.tokens import Doc
 
 from consult_coder.collector import collector_paused
@@ -46,7 +47,7 @@ from consult_coder.sentences import Sentence, split_sentences
 from consult_coder.suggestions.gate import Gate
 from consult_coder.suggestions.patterns import ASKED, TRAP, Pattern, kind, needs_trained_pipeline, unwrap
 from consult_coder.suggestions.rules import DEFAULT_CONTEXT, Hit, Question, Scan, merged, questions_before
-from consult_coder.suggestions.weigher import Weigher
+from consult_coder.suggestions.weigher import Weigher, word_scores
 from consult_coder.text import fold
 
 ENGINE_VERSION = "5"  # raise when matching changes, so stored suggestions are rebuilt
@@ -62,6 +63,9 @@ _COUNTED = re.compile(r"\{(\d*)(,(\d*))?\}")  # {n}, {m,n}, {,n}, {m,}
 _MAX_REPEAT = 8  # a word counted more times than this stays with spaCy's Matcher
 MAX_PHRASE_VARIANTS = 5000  # a token pattern expanding to more phrases than this stays a token pattern
 _TEXT_KEYS = ("LOWER", "ORTH", "TEXT", "LEMMA", "NORM")
+# The weigher's words hold a letter ("n't" does, "." does not): punctuation carries no theme. A word it
+# does not know weighs nothing, so leaving punctuation out of training leaves it out everywhere.
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 # ---------------------------------------------------------------- the pipeline
@@ -270,10 +274,15 @@ class PatternMatcher:
     """Every code's patterns compiled once; then :meth:`match` per transcript (or :meth:`match_many`)."""
 
     def __init__(self, codes: Mapping[str, Sequence[Pattern]], pipeline: str = "",
-                 context: int = DEFAULT_CONTEXT, weigher: Weigher | None = None) -> None:
+                 context: int = DEFAULT_CONTEXT, weigher: Weigher | None = None, keep_words: bool = False
+                 ) -> None:
         self.pipeline = pipeline
         self.context = max(0, int(context))
-        self.weigher = weigher  # decides, with context, for the codes it was trained for (weigher.py)
+        # The weigher decides, with context, for the codes it was trained for (weigher.py); each scan then
+        # carries its sentences' words weighed. ``keep_words`` keeps the words themselves (for training).
+        self.weigher = weigher if self.context else None
+        self.words = self.weigher.word_tables(hash_string) if self.weigher else None
+        self.keep_words = keep_words
         self.nlp = load_pipeline(pipeline)
         self.trained = bool(pipeline)
         self.needs_lemmas = False
@@ -366,6 +375,40 @@ class PatternMatcher:
 
     # ------------------------------------------------------------ matching
 
+    def _weigh_words(self, scans: Sequence[Scan], pieces: Sequence[tuple[int, int, int, int, Any]],
+                     firsts: Sequence[int], words: _Words | None) -> None:
+        """Give each scan of a batch its sentences' words weighed (and, with ``keep_words``, the words)."""
+        n = [len(scan.sentences) for scan in scans]
+        offset = np.cumsum([0, *n])
+        for scan in scans:
+            if self.words is not None:
+                scan.word_scores = np.zeros((len(scan.sentences), len(self.weigher.order)))
+            if self.keep_words:
+                scan.words = [[] for _ in scan.sentences]
+        if words is None:
+            return
+        item = np.array([p[0] for p in pieces], dtype=np.int64)[words.piece]
+        question = np.array([p[4] is not None for p in pieces], dtype=bool)[words.piece] & (words.index == 0)
+        sentence = np.array(firsts, dtype=np.int64)[words.piece] + words.index  # within its scan
+        spoken = ~question
+        if self.words is not None:
+            scores = word_scores(self.words, words.lower, words.first, words.stop, words.piece, words.index,
+                                 question)
+            every = np.zeros((int(offset[-1]), len(self.weigher.order)))
+            every[(offset[item] + sentence)[spoken]] = scores[spoken]
+            for k, scan in enumerate(scans):
+                scan.word_scores = every[offset[k]:offset[k + 1]]
+        if self.keep_words:
+            strings, lower = self.nlp.vocab.strings, words.lower.tolist()
+            for g in range(len(words.first)):
+                found = [w for h in dict.fromkeys(lower[words.first[g]:words.stop[g]])
+                         if _LETTER.search(w := strings[h])]
+                scan = scans[item[g]]
+                if question[g]:
+                    scan.question_words[pieces[words.piece[g]][1]] = found
+                else:
+                    scan.words[sentence[g]] = found
+
     def _docs(self, texts: Iterable[str]) -> Iterator[Doc]:
         """One doc per text. (Joining texts into fewer docs is slower: spaCy's tokenizer stops caching
         words for the rest of a doc once it has met a special case such as "don't".)"""
@@ -374,17 +417,17 @@ class PatternMatcher:
         return self.nlp.tokenizer.pipe(texts, batch_size=BATCH_SIZE)
 
     def _scan_batch(self, pieces: Sequence[tuple[str, Sequence[tuple[int, int]]]]
-                    ) -> list[list[tuple[str, int, int, int]]]:
+                    ) -> tuple[list[list[tuple[str, int, int, int]]], _Words | None]:
         """Matches in each ``(text, bounds)`` of a batch as (label, start, end, k): character offsets in the
         text, and ``k`` the index of the span in ``bounds`` (the text's sentences) holding the whole match;
-        a match across two of them is dropped.
+        a match across two of them is dropped. With them, the batch's words by sentence (:class:`_Words`).
 
         The batch's docs are laid end to end in one coordinate space (``base``: where each text starts,
         in characters; tokens are numbered across the docs), so sentences are cut and token patterns
         gated for the whole batch at once, in compiled code."""
         out: list[list[tuple[str, int, int, int]]] = [[] for _ in pieces]
         if not any(bounds for _, bounds in pieces):
-            return out
+            return out, None
         texts = [text for text, _ in pieces]
         base = [0] * len(pieces)
         docs: list[Doc] = []
@@ -404,7 +447,7 @@ class PatternMatcher:
             doc_token.append(tokens)
             tokens += len(doc)
         if not tokens:
-            return out
+            return out, None
         table = np.concatenate(columns)
         starts = table[:, 0].astype(np.int64)
         piece = [p for p, (_, bounds) in enumerate(pieces) for _ in bounds]  # sentence -> its piece, index
@@ -414,11 +457,13 @@ class PatternMatcher:
         first, stop = np.searchsorted(starts, spans[:, 0]), np.searchsorted(starts, spans[:, 1])
         kept = np.flatnonzero(stop > first)  # sentences with tokens: g -> sentence kept[g]
         first, stop = first[kept], stop[kept]
+        words = _Words(table[:, 1], first, stop, np.array(piece, dtype=np.int64)[kept],
+                       np.array(index, dtype=np.int64)[kept])
         hits = self._inside(found, first.tolist(), stop.tolist())
         if self.gated:
             hits += self._gated_hits(docs, doc_token, table[:, 1], first, stop)
         if not hits:
-            return out
+            return out, words
         labels, ta, tb, g = zip(*hits, strict=True)
         sentence = kept[np.array(g)]
         where = np.array(base)[np.array(piece)[sentence]]
@@ -427,7 +472,7 @@ class PatternMatcher:
         names = self._names
         for label, at, a, b in zip(labels, sentence.tolist(), begin, end, strict=True):
             out[piece[at]].append((names[label], a, b, index[at]))
-        return out
+        return out, words
 
     @staticmethod
     def _inside(matches: Sequence[tuple[int, int, int]], first: list[int], stop: list[int]
@@ -498,8 +543,8 @@ class PatternMatcher:
                     first -= 1
                 texts.append((fold(buffered[i].text[lo:hi]), bounds))
                 firsts.append(first)
-            for (i, turn, lo, _, question), first, spans in zip(pieces, firsts, self._scan_batch(texts),
-                                                                 strict=True):
+            matched, words = self._scan_batch(texts)
+            for (i, turn, lo, _, question), first, spans in zip(pieces, firsts, matched, strict=True):
                 in_question = []
                 for code_id, a, b, k in spans:
                     if question and k == 0:
@@ -512,6 +557,8 @@ class PatternMatcher:
                     asked[i][turn] = _question(in_question)
             scans = [(item.key, Scan(item.text, item.sentences, f, v, q, item.questions))
                      for item, f, v, q in zip(buffered, found, vetoed, asked, strict=True)]
+            if self.words is not None or self.keep_words:
+                self._weigh_words([scan for _, scan in scans], pieces, firsts, words)
             buffered.clear()
             return scans
 
@@ -547,6 +594,17 @@ class _Names(dict):
     def __missing__(self, key: int) -> str:
         self[key] = name = self.strings[key]
         return name
+
+
+@dataclass
+class _Words:
+    """A batch's word hashes, and its sentences (those with words): word range, answer, index in it."""
+
+    lower: np.ndarray
+    first: np.ndarray
+    stop: np.ndarray
+    piece: np.ndarray
+    index: np.ndarray
 
 
 @dataclass

@@ -75,6 +75,11 @@ class Scan:
     vetoed: set[tuple[str, int]] = field(default_factory=set)
     asked: dict[int, Question] = field(default_factory=dict)
     questions: dict[int, tuple[int, int]] = field(default_factory=dict)  # turn -> its question's span
+    # Filled by the engine for the weigher: each sentence's words weighed (sentences x the weigher's codes);
+    # and, kept for training only, each sentence's words and each answer's question's words.
+    word_scores: Any = field(default=None, compare=False)
+    words: list[list[str]] | None = None
+    question_words: dict[int, list[str]] = field(default_factory=dict)
 
     def suggest(self, context: int = DEFAULT_CONTEXT, weigher: Weigher | None = None) -> list[Hit]:
         """The rules' hits; with context and a weigher, the weigher decides for the codes it knows."""

@@ -41,7 +41,7 @@ from consult_coder.model import (
 from consult_coder.sentences import speech_turns, split_sentences
 from consult_coder.storage import get_setting
 from consult_coder.suggestions.engine import PatternMatcher, fingerprint
-from consult_coder.suggestions.rules import DEFAULT_CONTEXT, MAX_CONTEXT, Hit, Scan, questions_before
+from consult_coder.suggestions.rules import DEFAULT_CONTEXT, MAX_CONTEXT, Hit, Scan
 from consult_coder.suggestions.weigher import Weigher, shipped
 from consult_coder.text import overlaps
 
@@ -194,7 +194,8 @@ def refresh(session: Session, progress: Progress | None = None) -> RefreshReport
     refreshed: set[str] = set()
     for stale, tids in todo.items():
         live = {cid: patterns[cid] for cid in stale if patterns[cid]}
-        matcher = PatternMatcher(live, conf.pipeline, conf.context) if live else None
+        # with a weigher the words are read even when no stale code has patterns left
+        matcher = PatternMatcher(live, conf.pipeline, conf.context, weigher) if live or weigher else None
         refreshed |= stale
         for (tid, title), scan in _scans(session, matcher, tids, conf.all_speakers):
             _apply_rules(session, tid, scan, {cid: wanted[cid] for cid in stale}, conf.context, weigher,
@@ -203,7 +204,8 @@ def refresh(session: Session, progress: Progress | None = None) -> RefreshReport
             done += 1
             if progress:
                 progress(done, total, title)
-    for (tid, _), scan in _scans(session, None, sorted(touched), conf.all_speakers):
+    reader = PatternMatcher({}, conf.pipeline, conf.context, weigher) if weigher else None
+    for (tid, _), scan in _scans(session, reader, sorted(touched), conf.all_speakers):
         _apply_rules(session, tid, scan, {}, conf.context, weigher, report)  # a retired code's matches go
     session.flush()
     report.transcripts_matched = total
@@ -253,9 +255,8 @@ def _scans(session: Session, matcher: PatternMatcher | None, tids: Sequence[int]
             yield (tid, tr.title), tr.text, *_speech(session, tid, all_speakers)
 
     if matcher is None:
-        for key, text, turns, prompts in items():
-            questions = questions_before(text, turns, prompts)
-            yield key, Scan(text, split_sentences(text, turns), questions=questions)
+        for key, text, turns, _ in items():
+            yield key, Scan(text, split_sentences(text, turns))
         return
     yield from matcher.scan_many(items())
 

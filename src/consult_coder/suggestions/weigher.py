@@ -7,9 +7,13 @@ matches, the answer's, whether the rules chose it and its neighbours, the questi
 of the sentence, of the sentence before it, of the whole answer and of the question. Words carry what the
 patterns miss; the matches keep every suggestion tied to evidence a reader can see.
 
+The words are the tokens the engine has already read (spaCy's lower-case forms, apostrophes folded):
+the engine sums their weights for a whole batch of answers at once (:func:`word_scores`), so a scan
+arrives with each sentence's words already weighed and this module weighs the rest.
+
 Its weights are plain data (``data/*_weights.json``), trained from the coded development consultations
 by ``evaluation/train_weights.py`` for one codebook; a code is weighed only when its id and name are
-those the weights were trained for. Pure and small like the rules: no spaCy, no database.
+those the weights were trained for. No spaCy and no database here.
 """
 
 from __future__ import annotations
@@ -17,8 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -29,19 +32,12 @@ from scipy.optimize import minimize
 
 from consult_coder.errors import UserError
 from consult_coder.suggestions.rules import Hit, Scan, is_filler, merged
-from consult_coder.text import fold
 
 FORMAT = 1
 SHIPPED = "working_alliance_weights.json"  # in consult_coder/data: the shipped codebook's weights
-_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 # The parts of a candidate's words, each with its own weights: the sentence, the one before it in the
 # answer, the whole answer and the question before it.
 PARTS = ("w", "pw", "a", "q")
-
-
-def words(text: str) -> list[str]:
-    """A text's distinct words, lower-cased, apostrophes folded, in order of first use."""
-    return list(dict.fromkeys(_WORD.findall(fold(text).lower())))
 
 
 # A candidate's pattern features, each a small whole number (its value's weight is looked up per code):
@@ -61,9 +57,6 @@ class Design:
     features: dict[str, np.ndarray]  # name -> (sentences, codes) value
     turn: np.ndarray  # sentence -> answer row (0..answers-1)
     first: np.ndarray  # sentence -> whether it opens its answer
-    sentence_words: list[list[str]]
-    answer_words: list[list[str]]
-    question_words: list[list[str]]
 
 
 def design(scan: Scan, rule_hits: Iterable[Hit], codes: Sequence[str]) -> Design:
@@ -114,11 +107,6 @@ def design(scan: Scan, rule_hits: Iterable[Hit], codes: Sequence[str]) -> Design
     prev_has[1:], next_has[:-1] = has[:-1] & ~first[1:, None], has[1:] & ~last[:-1, None]
     prev_rule, next_rule = np.zeros_like(rule), np.zeros_like(rule)
     prev_rule[1:], next_rule[:-1] = rule[:-1] & ~first[1:, None], rule[1:] & ~last[:-1, None]
-    low = fold(text).lower()
-    if len(low) == len(text):  # folded and lower-cased once; a few letters lower-case to two code points
-        sentence_words = [list(dict.fromkeys(_WORD.findall(low, x.start, x.end))) for x in sentences]
-    else:
-        sentence_words = [words(text[x.start:x.end]) for x in sentences]
     length = np.array([len(text[x.start:x.end].split()) // 5 for x in sentences], dtype=np.int64)
     features = {
         "own": np.minimum(own, 3), "ans": np.minimum(in_answer[turn], 4), "rule": rule.astype(np.int64),
@@ -126,30 +114,94 @@ def design(scan: Scan, rule_hits: Iterable[Hit], codes: Sequence[str]) -> Design
         "about": about[turn].astype(np.int64), "names": names[turn].astype(np.int64),
         "prevmatch": prev_has.astype(np.int64), "nextmatch": next_has.astype(np.int64),
         "prevrule": prev_rule.astype(np.int64), "nextrule": next_rule.astype(np.int64)}
-    answer_words: list[list[str]] = [[] for _ in range(answers)]
-    for i, found in enumerate(sentence_words):
-        answer_words[turn[i]].extend(found)
-    answer_words = [list(dict.fromkeys(w)) for w in answer_words]
-    question_words = [words(text[q[0]:q[1]]) if (q := scan.questions.get(t)) else [] for t in turns.tolist()]
     candidate = ((evident > 0) | names)[turn] & ~veto
-    return Design(list(codes), candidate, own, features, turn, first, sentence_words, answer_words,
-                  question_words)
+    return Design(list(codes), candidate, own, features, turn, first)
 
 
-def _ids(vocab: Mapping[str, int], groups: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
-    """Each group's words as vocabulary rows (``len(vocab)`` for a word the weights do not know), flat,
-    and each group's length."""
-    unknown = len(vocab)
-    lengths = np.fromiter(map(len, groups), dtype=np.int64, count=len(groups))
-    ids = np.fromiter((vocab.get(w, unknown) for g in groups for w in g), dtype=np.int64,
-                      count=int(lengths.sum()))
-    return ids, lengths
+class WordTables:
+    """A weigher's word weights by spaCy word hash (sorted, for a search in compiled code): one table per
+    part, a row per word plus a last row of zeros for words the weights do not know."""
+
+    def __init__(self, weigher: Weigher, hash_string: Callable[[str], int]) -> None:
+        models = [weigher.codes[c] for c in weigher.order]
+        known = sorted({w for m in models for p in PARTS for w in m[p]})
+        hashes = np.fromiter(map(hash_string, known), dtype=np.uint64, count=len(known))
+        order = np.argsort(hashes, kind="stable")
+        self.hashes = hashes[order]
+        row = {known[i]: r for r, i in enumerate(order.tolist())}
+        self.tables = {p: np.zeros((len(known) + 1, len(models))) for p in PARTS}
+        for j, m in enumerate(models):
+            for p in PARTS:
+                table = self.tables[p]
+                for w, value in m[p].items():
+                    table[row[w], j] = value
+
+    def rows(self, lower: np.ndarray) -> np.ndarray:
+        """Each word hash's row (the last row for an unknown word)."""
+        unknown = len(self.hashes)
+        if not unknown:
+            return np.full(len(lower), 0, dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.hashes, lower), unknown - 1)
+        return np.where(self.hashes[at] == lower, at, unknown)
 
 
-def _sums(table: np.ndarray, ids: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """(groups, codes): each group's rows of ``table`` summed."""
-    running = np.zeros((len(ids) + 1, table.shape[1]))
-    np.cumsum(table[ids], axis=0, out=running[1:])
+def word_scores(words: WordTables, lower: np.ndarray, first: np.ndarray, stop: np.ndarray, piece: np.ndarray,
+                index: np.ndarray, question: np.ndarray) -> np.ndarray:
+    """(sentences, codes): the words' part of each sentence's score, for a batch of answers at once.
+
+    ``lower`` holds the batch's word hashes; sentence g spans words ``first[g]:stop[g]`` of answer
+    ``piece[g]`` (in order), is its ``index[g]``-th sentence, and is the question before it when
+    ``question[g]``. A word counts once per part: in the sentence, the sentence before it in the answer,
+    the whole answer (its sentences, not the question) and the question."""
+    count = len(words.hashes) + 1
+    lengths = (stop - first).astype(np.int64)
+    g = np.repeat(np.arange(len(first)), lengths)
+    at = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths - first, lengths)
+    pairs = np.unique(g * count + words.rows(lower[at]))  # (sentence, word), each once, by sentence
+    by, row = pairs // count, pairs % count
+    per_sentence = np.bincount(by, minlength=len(first))
+    sentence = _sums(words.tables["w"], row, per_sentence)
+    previous = _sums(words.tables["pw"], row, per_sentence)
+    asked = _sums(words.tables["q"], row, per_sentence)
+    pieces = int(piece.max()) + 1 if len(piece) else 0
+    spoken = ~question[by]
+    answer_pairs = np.unique(piece[by[spoken]] * count + row[spoken])
+    answer = _sums(words.tables["a"], answer_pairs % count,
+                   np.bincount(answer_pairs // count, minlength=pieces))
+    of_question = np.zeros((pieces, sentence.shape[1]))
+    of_question[piece[question]] = asked[question]
+    total = sentence + answer[piece] + of_question[piece]
+    follows = (piece[1:] == piece[:-1]) & (index[1:] == index[:-1] + 1) & ~question[:-1]
+    total[1:] += np.where(follows[:, None], previous[:-1], 0.0)
+    return total
+
+
+def words_weighed(weigher: Weigher, scan: Scan) -> np.ndarray:
+    """The words' part of each sentence's score from the words a scan kept, as :func:`word_scores` gives
+    it from the engine's batch: the slow, plain way (for scans made by hand, and to check the fast one)."""
+    if scan.words is None:
+        raise ValueError("the scan kept no words: match with keep_words=True")
+    models = [weigher.codes[c] for c in weigher.order]
+
+    def part(p: str, found: Iterable[str]) -> np.ndarray:
+        return np.array([sum(m[p].get(w, 0.0) for w in found) for m in models])
+
+    out = np.zeros((len(scan.sentences), len(models)))
+    answer: dict[int, list[str]] = {}
+    for x, found in zip(scan.sentences, scan.words, strict=True):
+        answer.setdefault(x.turn, []).extend(found)
+    for at, (x, found) in enumerate(zip(scan.sentences, scan.words, strict=True)):
+        out[at] = (part("w", set(found)) + part("a", set(answer[x.turn]))
+                   + part("q", set(scan.question_words.get(x.turn, ()))))
+        if at and scan.sentences[at - 1].turn == x.turn:
+            out[at] += part("pw", set(scan.words[at - 1]))
+    return out
+
+
+def _sums(table: np.ndarray, rows: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """(groups, codes): each group's rows of ``table`` summed (the groups' rows lie in order)."""
+    running = np.zeros((len(rows) + 1, table.shape[1]))
+    np.cumsum(table[rows], axis=0, out=running[1:])
     ends = np.cumsum(lengths)
     return running[ends] - running[ends - lengths]
 
@@ -182,12 +234,13 @@ class Weigher:
         self.bias = np.array([m["bias"] for m in models])
         self.tables = {f: np.array([[m["f"].get(f"{f}={v}", 0.0) for v in range(size)] for m in models])
                        for f, size in FEATURES.items()}
-        self.vocab = {w: i for i, w in enumerate(sorted({w for m in models for p in PARTS for w in m[p]}))}
-        self.words = {p: np.zeros((len(self.vocab) + 1, len(models))) for p in PARTS}
-        for j, m in enumerate(models):
-            for p in PARTS:
-                for w, value in m[p].items():
-                    self.words[p][self.vocab[w], j] = value
+        self._words: WordTables | None = None
+
+    def word_tables(self, hash_string: Callable[[str], int]) -> WordTables:
+        """The word weights by word hash, for the engine (made once)."""
+        if self._words is None:
+            self._words = WordTables(self, hash_string)
+        return self._words
 
     # -------------------------------------------------------------- data
 
@@ -227,21 +280,12 @@ class Weigher:
 
     # -------------------------------------------------------------- deciding
 
-    def scores(self, d: Design) -> np.ndarray:
+    def scores(self, d: Design, scan: Scan) -> np.ndarray:
         """(sentences, codes): each candidate's log-odds of being coded (``d`` made for :attr:`order`)."""
+        if scan.word_scores is None or scan.word_scores.shape != d.own.shape:
+            raise ValueError("the scan's words were not weighed for this weigher: match with it")
         columns = np.arange(len(d.codes))
-        total = self.bias + sum(self.tables[f][columns, v] for f, v in d.features.items())
-        ids, lengths = _ids(self.vocab, d.sentence_words)
-        total += _sums(self.words["w"], ids, lengths)
-        previous = _sums(self.words["pw"], ids, lengths)
-        total[1:] += np.where(d.first[1:, None], 0.0, previous[:-1])
-        # an answer's words: its sentences' words, each once
-        rows = len(d.answer_words)
-        answer = np.unique(np.repeat(d.turn, lengths) * (len(self.vocab) + 1) + ids)
-        by_answer = np.bincount(answer // (len(self.vocab) + 1), minlength=rows)
-        total += (_sums(self.words["a"], answer % (len(self.vocab) + 1), by_answer)
-                  + _sums(self.words["q"], *_ids(self.vocab, d.question_words)))[d.turn]
-        return total
+        return self.bias + sum(self.tables[f][columns, v] for f, v in d.features.items()) + scan.word_scores
 
     def suggest(self, scan: Scan, rule_hits: Sequence[Hit]) -> list[Hit]:
         """The rules' hits of the codes this weigher does not know, and its own choice for the rest."""
@@ -250,7 +294,7 @@ class Weigher:
             return hits
         d = design(scan, rule_hits, self.order)
         by_rule = {(h.code_id, h.start): h for h in rule_hits}
-        chosen = d.candidate & (self.scores(d) > self._cut)
+        chosen = d.candidate & (self.scores(d, scan) > self._cut)
         answer = np.flatnonzero(d.first).tolist() + [len(scan.sentences)]
         fillers: dict[int, bool] = {}
         for at, j in zip(*np.nonzero(chosen), strict=True):
@@ -294,19 +338,28 @@ def _load_shipped() -> Weigher:
 def examples(scan: Scan, rule_hits: Sequence[Hit], code_ids: Sequence[str], coded: set[tuple[str, int]]
              ) -> Iterable[tuple[str, list[str], bool]]:
     """(code, feature names, coded?) for each candidate of one scan, the features :meth:`Weigher.scores`
-    weighs; ``coded`` holds (code, sentence index) pairs of the reference coding."""
+    weighs; ``coded`` holds (code, sentence index) pairs of the reference coding. The scan must keep its
+    words (``PatternMatcher(..., keep_words=True)``)."""
+    if scan.words is None:
+        raise ValueError("the scan kept no words: match with keep_words=True")
     d = design(scan, rule_hits, list(code_ids))
+    words = scan.words
+    answers: list[list[str]] = [[] for _ in range(int(d.turn.max()) + 1 if len(d.turn) else 0)]
+    for at, found in enumerate(words):
+        answers[int(d.turn[at])].extend(found)
+    answers = [list(dict.fromkeys(a)) for a in answers]
     for at, j in zip(*np.nonzero(d.candidate), strict=True):
         at, code_id = int(at), d.codes[j]
         x = scan.sentences[at]
         if not d.own[at, j] and is_filler(scan.text[x.start:x.end]):
             continue
         names = [f"f:{f}={int(v[at, j])}" for f, v in d.features.items()]
-        names += [f"w:{w}" for w in d.sentence_words[at]]
+        names += [f"w:{w}" for w in words[at]]
         if not d.first[at]:
-            names += [f"pw:{w}" for w in d.sentence_words[at - 1]]
+            names += [f"pw:{w}" for w in words[at - 1]]
         row = int(d.turn[at])
-        names += [f"a:{w}" for w in d.answer_words[row]] + [f"q:{w}" for w in d.question_words[row]]
+        names += [f"a:{w}" for w in answers[row]]
+        names += [f"q:{w}" for w in scan.question_words.get(scan.sentences[at].turn, ())]
         yield code_id, names, (code_id, at) in coded
 
 
