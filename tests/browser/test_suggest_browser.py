@@ -110,6 +110,7 @@ def test_a_suggestion_made_by_its_neighbour_says_where_its_evidence_is(
     project = open_project(db)
     try:
         in_session(project, store.set_context, 1, "amira")  # neighbours of a match are suggested too
+        in_session(project, store.set_weigh, False, "amira")  # the rules' reach, not the weigher's choice
         # with context a code needs two pieces of evidence in an answer: give the first answer a second
         in_session(project, mining.set_patterns, "confidentiality",
                    ["further than this room", "it won't go"], "amira")
