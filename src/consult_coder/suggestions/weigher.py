@@ -81,12 +81,15 @@ def design(scan: Scan, rule_hits: Iterable[Hit], codes: Sequence[str]) -> Design
     for h in rule_hits:
         if h.code_id in column and h.start in index:
             rule[index[h.start], column[h.code_id]] = True
-    turns, turn = np.unique(np.array([x.turn for x in sentences], dtype=np.int64), return_inverse=True)
+    of_turn = np.fromiter((x.turn for x in sentences), dtype=np.int64, count=n)  # sorted: text order
+    first = np.ones(n, dtype=bool)
+    first[1:] = of_turn[1:] != of_turn[:-1]
+    opens = np.flatnonzero(first)
+    turns, turn = of_turn[opens], np.cumsum(first) - 1
     answers = len(turns)
-    in_answer = np.zeros((answers, k), dtype=np.int64)
-    np.add.at(in_answer, turn, own)
-    evident = np.zeros((answers, k), dtype=np.int64)
-    np.add.at(evident, turn, (own > 0) & ~veto)
+    has = own > 0
+    in_answer = np.add.reduceat(own, opens, axis=0)
+    evident = np.add.reduceat(has & ~veto, opens, axis=0)
     about = np.zeros((answers, k), dtype=bool)
     names = np.zeros((answers, k), dtype=bool)
     for row, t in enumerate(turns.tolist()):
@@ -98,11 +101,8 @@ def design(scan: Scan, rule_hits: Iterable[Hit], codes: Sequence[str]) -> Design
             for code_id in question.names:
                 if code_id in column:
                     names[row, column[code_id]] = True
-    first = np.ones(n, dtype=bool)
-    first[1:] = turn[1:] != turn[:-1]
     last = np.ones(n, dtype=bool)
     last[:-1] = first[1:]
-    has = own > 0
     prev_has, next_has = np.zeros_like(has), np.zeros_like(has)
     prev_has[1:], next_has[:-1] = has[:-1] & ~first[1:, None], has[1:] & ~last[:-1, None]
     prev_rule, next_rule = np.zeros_like(rule), np.zeros_like(rule)
@@ -135,6 +135,7 @@ class WordTables:
                 table = self.tables[p]
                 for w, value in m[p].items():
                     table[row[w], j] = value
+        self.stacked = np.hstack([self.tables["w"], self.tables["pw"], self.tables["q"]])
 
     def rows(self, lower: np.ndarray) -> np.ndarray:
         """Each word hash's row (the last row for an unknown word)."""
@@ -152,23 +153,25 @@ def word_scores(words: WordTables, lower: np.ndarray, first: np.ndarray, stop: n
     ``lower`` holds the batch's word hashes; sentence g spans words ``first[g]:stop[g]`` of answer
     ``piece[g]`` (in order), is its ``index[g]``-th sentence, and is the question before it when
     ``question[g]``. A word counts once per part: in the sentence, the sentence before it in the answer,
-    the whole answer (its sentences, not the question) and the question."""
-    count = len(words.hashes) + 1
+    the whole answer (its sentences, not the question) and the question. Sums are sparse products in
+    SciPy's compiled code (sentences x words, then words x codes)."""
+    count, codes = len(words.hashes) + 1, words.tables["w"].shape[1]
     lengths = (stop - first).astype(np.int64)
-    g = np.repeat(np.arange(len(first)), lengths)
-    at = np.arange(int(lengths.sum())) - np.repeat(np.cumsum(lengths) - lengths - first, lengths)
-    pairs = np.unique(g * count + words.rows(lower[at]))  # (sentence, word), each once, by sentence
-    by, row = pairs // count, pairs % count
-    per_sentence = np.bincount(by, minlength=len(first))
-    sentence = _sums(words.tables["w"], row, per_sentence)
-    previous = _sums(words.tables["pw"], row, per_sentence)
-    asked = _sums(words.tables["q"], row, per_sentence)
+    indptr = np.zeros(len(first) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    at = np.arange(int(indptr[-1])) - np.repeat(indptr[:-1] - first, lengths)
+    present = sp.csr_matrix((np.ones(len(at)), words.rows(lower[at]), indptr), shape=(len(first), count))
+    present.sum_duplicates()
+    present.data[:] = 1.0  # a word counts once per sentence
+    by_sentence = present @ words.stacked  # w | pw | q
+    sentence, previous, asked = (by_sentence[:, k * codes:(k + 1) * codes] for k in range(3))
     pieces = int(piece.max()) + 1 if len(piece) else 0
-    spoken = ~question[by]
-    answer_pairs = np.unique(piece[by[spoken]] * count + row[spoken])
-    answer = _sums(words.tables["a"], answer_pairs % count,
-                   np.bincount(answer_pairs // count, minlength=pieces))
-    of_question = np.zeros((pieces, sentence.shape[1]))
+    spoken = np.flatnonzero(~question)
+    of_answer = sp.csr_matrix((np.ones(len(spoken)), (piece[spoken], spoken)), shape=(pieces, len(first)))
+    in_answer = of_answer @ present
+    in_answer.data[:] = 1.0
+    answer = in_answer @ words.tables["a"]
+    of_question = np.zeros((pieces, codes))
     of_question[piece[question]] = asked[question]
     total = sentence + answer[piece] + of_question[piece]
     follows = (piece[1:] == piece[:-1]) & (index[1:] == index[:-1] + 1) & ~question[:-1]
@@ -294,20 +297,21 @@ class Weigher:
             return hits
         d = design(scan, rule_hits, self.order)
         by_rule = {(h.code_id, h.start): h for h in rule_hits}
-        chosen = d.candidate & (self.scores(d, scan) > self._cut)
+        rows, columns = np.nonzero(d.candidate & (self.scores(d, scan) > self._cut))
+        own = (d.own[rows, columns] > 0).tolist()
         answer = np.flatnonzero(d.first).tolist() + [len(scan.sentences)]
+        turn = d.turn.tolist()
         fillers: dict[int, bool] = {}
-        for at, j in zip(*np.nonzero(chosen), strict=True):
-            at, code_id = int(at), self.order[j]
-            x = scan.sentences[at]
-            if not d.own[at, j]:
+        for at, j, matched in zip(rows.tolist(), columns.tolist(), own, strict=True):
+            code_id, x = self.order[j], scan.sentences[at]
+            if not matched:
                 if at not in fillers:
                     fillers[at] = is_filler(scan.text[x.start:x.end])
                 if fillers[at]:
                     continue
             hit = by_rule.get((code_id, x.start))
             if hit is None:
-                row = int(d.turn[at])
+                row = turn[at]
                 hit = Hit(code_id, x.start, x.end, _evidence(scan, code_id, at, answer[row], answer[row + 1]))
             hits.append(hit)
         hits.sort(key=lambda h: (h.start, h.code_id))
