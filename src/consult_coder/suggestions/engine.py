@@ -511,13 +511,26 @@ class PatternMatcher:
         read only for the question each answer follows. Texts are tokenised in batches across
         transcripts (one doc per turn), which is what keeps the per-text overhead low.
         """
-        for key, scan in self.scan_many(items):
+        if self.weigher is None:
+            for key, scan in self.scan_many(items):
+                with collector_paused():
+                    hits = scan.suggest(self.context)
+                yield key, hits
+            return
+        for batch in self._scan_batches(items):  # the weigher reads a batch of scans at once
             with collector_paused():
-                hits = scan.suggest(self.context, self.weigher)
-            yield key, hits
+                rules = [scan.suggest(self.context) for _, scan in batch]
+                weighed = self.weigher.suggest_many([(scan, hits) for (_, scan), hits in zip(batch, rules,
+                                                                                           strict=True)])
+            yield from ((key, hits) for (key, _), hits in zip(batch, weighed, strict=True))
 
     def scan_many(self, items: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, Scan]]:
         """As :meth:`match_many`, but what the patterns found, before the passage rules (a :class:`Scan`)."""
+        for batch in self._scan_batches(items):
+            yield from batch
+
+    def _scan_batches(self, items: Iterable[tuple[Any, ...]]) -> Iterator[list[tuple[Any, Scan]]]:
+        """:meth:`scan_many`'s scans, a batch (tokenised together) at a time."""
         buffered: list[_Item] = []
 
         def flush() -> list[tuple[Any, Scan]]:
@@ -572,12 +585,12 @@ class PatternMatcher:
             if size >= BATCH_SIZE:
                 with collector_paused():
                     done = flush()
-                yield from done
+                yield done
                 size = 0
         if buffered:
             with collector_paused():
                 done = flush()
-            yield from done
+            yield done
 
     def match(self, text: str, turns: Sequence[tuple[int, int]],
               prompts: Sequence[tuple[int, int]] = ()) -> list[Hit]:

@@ -80,10 +80,11 @@ class Scan:
     word_scores: Any = field(default=None, compare=False)
     words: list[list[str]] | None = None
     question_words: dict[int, list[str]] = field(default_factory=dict)
+    fillers: dict[int, bool] = field(default_factory=dict, compare=False)  # sentence -> is_filler, once
 
     def suggest(self, context: int = DEFAULT_CONTEXT, weigher: Weigher | None = None) -> list[Hit]:
         """The rules' hits; with context and a weigher, the weigher decides for the codes it knows."""
-        hits = suggest(self.text, self.sentences, self.found, self.vetoed, self.asked, context)
+        hits = suggest(self.text, self.sentences, self.found, self.vetoed, self.asked, context, self.fillers)
         return weigher.suggest(self, hits) if weigher is not None and context > 0 else hits
 
     def of_code(self, code_id: str) -> dict[str, Any]:
@@ -144,7 +145,7 @@ def questions_before(text: str, turns: Sequence[tuple[int, int]], prompts: Seque
 
 def suggest(text: str, sentences: Sequence[Sentence], found: Mapping[tuple[str, int], list[tuple[int, int]]],
             vetoed: Set[tuple[str, int]] = frozenset(), asked: Mapping[int, Question] | None = None,
-            context: int = DEFAULT_CONTEXT) -> list[Hit]:
+            context: int = DEFAULT_CONTEXT, fillers: dict[int, bool] | None = None) -> list[Hit]:
     """The decision rules: which (sentence, code) pairs to suggest from where each code's patterns matched.
 
     ``found`` holds each matching sentence's evidence by (code, sentence index), ``vetoed`` the
@@ -176,7 +177,7 @@ def suggest(text: str, sentences: Sequence[Sentence], found: Mapping[tuple[str, 
     chosen = dict(own)
     turn_of = [x.turn for x in sentences]
     matching = {at for _, at in own}
-    fillers: dict[int, bool] = {}
+    fillers = {} if fillers is None else fillers  # sentence -> is_filler, kept by the caller if it likes
     for (code_id, turn), matched in _matches_by_turn(own, sentences, asked).items():
         lo, hi = bisect_left(turn_of, turn), bisect_left(turn_of, turn + 1)
         question = asked.get(turn, _NO_QUESTION)

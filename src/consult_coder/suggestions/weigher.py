@@ -24,6 +24,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -38,6 +39,7 @@ SHIPPED = "working_alliance_weights.json"  # in consult_coder/data: the shipped 
 # The parts of a candidate's words, each with its own weights: the sentence, the one before it in the
 # answer, the whole answer and the question before it.
 PARTS = ("w", "pw", "a", "q")
+_IN_TEXT_ORDER = itemgetter(1, 0)  # a hit's start, then its code, as the rules sort them
 
 
 # A candidate's pattern features, each a small whole number (its value's weight is looked up per code):
@@ -49,7 +51,8 @@ FEATURES = {"own": 4, "ans": 5, "rule": 2, "oth": 3, "len": 7, "about": 2, "name
 
 @dataclass
 class Design:
-    """What the weigher reads of one scan, as arrays over (sentence, code) for the codes asked about."""
+    """What the weigher reads of a batch of scans, as arrays over (sentence, code) for the codes asked
+    about; the scans' sentences follow one another (scan k's are rows ``offsets[k]:offsets[k + 1]``)."""
 
     codes: list[str]
     candidate: np.ndarray  # (sentences, codes) bool: may be suggested
@@ -57,65 +60,85 @@ class Design:
     features: dict[str, np.ndarray]  # name -> (sentences, codes) value
     turn: np.ndarray  # sentence -> answer row (0..answers-1)
     first: np.ndarray  # sentence -> whether it opens its answer
+    offsets: np.ndarray
 
 
-def design(scan: Scan, rule_hits: Iterable[Hit], codes: Sequence[str]) -> Design:
-    """The candidates of one scan and their features: sentences of an answer holding a match of the code
-    outside its traps' sentences, or following a question that names it; never one holding the code's
-    trap. (A filler such as "Yeah." without a match of its own is left out later, when chosen.)"""
+def design(batch: Sequence[tuple[Scan, Iterable[Hit]]], codes: Sequence[str]) -> Design:
+    """The candidates of a batch of scans (each with the rules' hits) and their features: sentences of an
+    answer holding a match of the code outside its traps' sentences, or following a question that names
+    it; never one holding the code's trap. (A filler such as "Yeah." without a match of its own is left
+    out later, when chosen.) Built for a whole batch at once: the per-scan work is only reading the
+    scans' dictionaries into flat lists."""
     column = {c: j for j, c in enumerate(codes)}
-    sentences, text = scan.sentences, scan.text
-    n, k = len(sentences), len(codes)
+    k = len(codes)
+    offsets = np.zeros(len(batch) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(scan.sentences) for scan, _ in batch])
+    n = int(offsets[-1])
+    own_at: list[tuple[int, int, int]] = []
+    matching_at: list[int] = []
+    veto_at: list[tuple[int, int]] = []
+    rule_at: list[tuple[int, int]] = []
+    asked_at: list[tuple[int, int, str, int]] = []  # (scan, turn, "about"/"names", code column)
+    turns: list[int] = []
+    length: list[int] = []
+    for b, (scan, hits) in enumerate(batch):
+        o, text = int(offsets[b]), scan.text
+        for (code_id, at), spans in scan.found.items():
+            matching_at.append(o + at)
+            if code_id in column:
+                own_at.append((o + at, column[code_id], len(spans)))
+        veto_at += [(o + at, column[c]) for c, at in scan.vetoed if c in column]
+        index = {x.start: o + i for i, x in enumerate(scan.sentences)}
+        rule_at += [(index[h.start], column[h.code_id]) for h in hits
+                    if h.code_id in column and h.start in index]
+        for t, question in scan.asked.items():
+            asked_at += [(b, t, 0, column[c]) for c in question.about if c in column]
+            asked_at += [(b, t, 1, column[c]) for c in question.names if c in column]
+        turns += [x.turn for x in scan.sentences]
+        length += [len(text[x.start:x.end].split()) // 5 for x in scan.sentences]
     own = np.zeros((n, k), dtype=np.int64)
-    matching = np.zeros(n, dtype=np.int64)  # codes of any kind matching each sentence
-    for (code_id, at), spans in scan.found.items():
-        matching[at] += 1
-        if code_id in column:
-            own[at, column[code_id]] = len(spans)
+    if own_at:
+        r, c, v = zip(*own_at, strict=True)
+        own[r, c] = v
+    matching = np.bincount(np.array(matching_at, dtype=np.int64), minlength=n)
     veto = np.zeros((n, k), dtype=bool)
-    for code_id, at in scan.vetoed:
-        if code_id in column:
-            veto[at, column[code_id]] = True
-    index = {x.start: i for i, x in enumerate(sentences)}
+    if veto_at:
+        veto[tuple(zip(*veto_at, strict=True))] = True
     rule = np.zeros((n, k), dtype=bool)
-    for h in rule_hits:
-        if h.code_id in column and h.start in index:
-            rule[index[h.start], column[h.code_id]] = True
-    of_turn = np.fromiter((x.turn for x in sentences), dtype=np.int64, count=n)  # sorted: text order
+    if rule_at:
+        rule[tuple(zip(*rule_at, strict=True))] = True
+    of_turn = np.array(turns, dtype=np.int64)
     first = np.ones(n, dtype=bool)
     first[1:] = of_turn[1:] != of_turn[:-1]
+    first[offsets[:-1][offsets[:-1] < n]] = True  # each scan starts a new answer
     opens = np.flatnonzero(first)
-    turns, turn = of_turn[opens], np.cumsum(first) - 1
-    answers = len(turns)
+    turn = np.cumsum(first) - 1
     has = own > 0
-    in_answer = np.add.reduceat(own, opens, axis=0)
-    evident = np.add.reduceat(has & ~veto, opens, axis=0)
-    about = np.zeros((answers, k), dtype=bool)
-    names = np.zeros((answers, k), dtype=bool)
-    for row, t in enumerate(turns.tolist()):
-        question = scan.asked.get(t)
-        if question is not None:
-            for code_id in question.about:
-                if code_id in column:
-                    about[row, column[code_id]] = True
-            for code_id in question.names:
-                if code_id in column:
-                    names[row, column[code_id]] = True
+    in_answer = np.add.reduceat(own, opens, axis=0) if n else np.zeros((0, k), dtype=np.int64)
+    evident = np.add.reduceat(has & ~veto, opens, axis=0) if n else np.zeros((0, k), dtype=np.int64)
+    about = np.zeros((len(opens), k), dtype=bool)
+    names = np.zeros((len(opens), k), dtype=bool)
+    if asked_at:
+        row = {(int(np.searchsorted(offsets, at, side="right")) - 1, int(of_turn[at])): int(turn[at])
+               for at in opens.tolist()}
+        for b, t, kind, c in asked_at:
+            if (b, t) in row:
+                (names if kind else about)[row[(b, t)], c] = True
     last = np.ones(n, dtype=bool)
     last[:-1] = first[1:]
     prev_has, next_has = np.zeros_like(has), np.zeros_like(has)
     prev_has[1:], next_has[:-1] = has[:-1] & ~first[1:, None], has[1:] & ~last[:-1, None]
     prev_rule, next_rule = np.zeros_like(rule), np.zeros_like(rule)
     prev_rule[1:], next_rule[:-1] = rule[:-1] & ~first[1:, None], rule[1:] & ~last[:-1, None]
-    length = np.array([len(text[x.start:x.end].split()) // 5 for x in sentences], dtype=np.int64)
     features = {
         "own": np.minimum(own, 3), "ans": np.minimum(in_answer[turn], 4), "rule": rule.astype(np.int64),
-        "oth": np.minimum(matching[:, None] - has, 2), "len": np.repeat(np.minimum(length, 6)[:, None], k, 1),
+        "oth": np.minimum(matching[:, None] - has, 2),
+        "len": np.repeat(np.minimum(np.array(length, dtype=np.int64), 6)[:, None], k, 1),
         "about": about[turn].astype(np.int64), "names": names[turn].astype(np.int64),
         "prevmatch": prev_has.astype(np.int64), "nextmatch": next_has.astype(np.int64),
         "prevrule": prev_rule.astype(np.int64), "nextrule": next_rule.astype(np.int64)}
     candidate = ((evident > 0) | names)[turn] & ~veto
-    return Design(list(codes), candidate, own, features, turn, first)
+    return Design(list(codes), candidate, own, features, turn, first, offsets)
 
 
 class WordTables:
@@ -283,39 +306,49 @@ class Weigher:
 
     # -------------------------------------------------------------- deciding
 
-    def scores(self, d: Design, scan: Scan) -> np.ndarray:
+    def scores(self, d: Design, weighed_words: np.ndarray) -> np.ndarray:
         """(sentences, codes): each candidate's log-odds of being coded (``d`` made for :attr:`order`)."""
-        if scan.word_scores is None or scan.word_scores.shape != d.own.shape:
-            raise ValueError("the scan's words were not weighed for this weigher: match with it")
         columns = np.arange(len(d.codes))
-        return self.bias + sum(self.tables[f][columns, v] for f, v in d.features.items()) + scan.word_scores
+        return self.bias + sum(self.tables[f][columns, v] for f, v in d.features.items()) + weighed_words
 
     def suggest(self, scan: Scan, rule_hits: Sequence[Hit]) -> list[Hit]:
         """The rules' hits of the codes this weigher does not know, and its own choice for the rest."""
-        hits = [h for h in rule_hits if h.code_id not in self.codes]
-        if not scan.sentences:
-            return hits
-        d = design(scan, rule_hits, self.order)
-        by_rule = {(h.code_id, h.start): h for h in rule_hits}
-        rows, columns = np.nonzero(d.candidate & (self.scores(d, scan) > self._cut))
+        return self.suggest_many([(scan, rule_hits)])[0]
+
+    def suggest_many(self, batch: Sequence[tuple[Scan, Sequence[Hit]]]) -> list[list[Hit]]:
+        """:meth:`suggest` for a batch of scans at once (each with the rules' hits)."""
+        for scan, _ in batch:
+            if scan.word_scores is None or scan.word_scores.shape != (len(scan.sentences), len(self.order)):
+                raise ValueError("the scan's words were not weighed for this weigher: match with it")
+        out = [[h for h in hits if h.code_id not in self.codes] for _, hits in batch]
+        d = design(batch, self.order)
+        if not len(d.turn):
+            return out
+        weighed = np.concatenate([scan.word_scores for scan, _ in batch])
+        rows, columns = np.nonzero(d.candidate & (self.scores(d, weighed) > self._cut))
         own = (d.own[rows, columns] > 0).tolist()
-        answer = np.flatnonzero(d.first).tolist() + [len(scan.sentences)]
-        turn = d.turn.tolist()
-        fillers: dict[int, bool] = {}
-        for at, j, matched in zip(rows.tolist(), columns.tolist(), own, strict=True):
-            code_id, x = self.order[j], scan.sentences[at]
+        of_scan = (np.searchsorted(d.offsets, rows, side="right") - 1).tolist()
+        answer = np.flatnonzero(d.first).tolist() + [len(d.first)]
+        turn, offsets = d.turn.tolist(), d.offsets.tolist()
+        by_rule = [{(h.code_id, h.start): h for h in hits} for _, hits in batch]
+        for at, j, matched, b in zip(rows.tolist(), columns.tolist(), own, of_scan, strict=True):
+            scan, o = batch[b][0], offsets[b]
+            code_id, x = self.order[j], scan.sentences[at - o]
             if not matched:
-                if at not in fillers:
-                    fillers[at] = is_filler(scan.text[x.start:x.end])
-                if fillers[at]:
+                filler = scan.fillers.get(at - o)
+                if filler is None:
+                    filler = scan.fillers[at - o] = is_filler(scan.text[x.start:x.end])
+                if filler:
                     continue
-            hit = by_rule.get((code_id, x.start))
+            hit = by_rule[b].get((code_id, x.start))
             if hit is None:
                 row = turn[at]
-                hit = Hit(code_id, x.start, x.end, _evidence(scan, code_id, at, answer[row], answer[row + 1]))
-            hits.append(hit)
-        hits.sort(key=lambda h: (h.start, h.code_id))
-        return hits
+                hit = Hit(code_id, x.start, x.end,
+                          _evidence(scan, code_id, at - o, answer[row] - o, answer[row + 1] - o))
+            out[b].append(hit)
+        for hits in out:
+            hits.sort(key=_IN_TEXT_ORDER)
+        return out
 
 
 def _numbers(table: Any) -> bool:
@@ -346,7 +379,7 @@ def examples(scan: Scan, rule_hits: Sequence[Hit], code_ids: Sequence[str], code
     words (``PatternMatcher(..., keep_words=True)``)."""
     if scan.words is None:
         raise ValueError("the scan kept no words: match with keep_words=True")
-    d = design(scan, rule_hits, list(code_ids))
+    d = design([(scan, rule_hits)], list(code_ids))
     words = scan.words
     answers: list[list[str]] = [[] for _ in range(int(d.turn.max()) + 1 if len(d.turn) else 0)]
     for at, found in enumerate(words):
