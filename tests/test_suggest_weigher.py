@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
 from consult_coder.codebook import load_codebook_file
 from consult_coder.errors import UserError
+from consult_coder.importers import parse_file
 from consult_coder.model import Code, Suggestion, Transcript
-from consult_coder.sample import CODEBOOK_FILE, load_demo
-from consult_coder.sentences import Sentence
+from consult_coder.sample import CODEBOOK_FILE, SAMPLE_DIR, load_demo
+from consult_coder.sentences import Sentence, speech_turns
 from consult_coder.storage import open_project
 from consult_coder.suggestions import store
 from consult_coder.suggestions.engine import PatternMatcher
@@ -156,26 +158,38 @@ def test_stored_suggestions_are_the_weighed_ones_and_turning_it_off_gives_the_ru
     project.close()
 
 
-def test_the_engine_weighs_a_batchs_words_as_the_plain_sum_does():
-    # The fast path (word hashes summed for a whole batch of answers) against the plain one, on the
-    # sample's transcripts with their questions, with the shipped weights.
-    import numpy as np
-
-    from consult_coder.importers import parse_file
-    from consult_coder.sample import SAMPLE_DIR
-    from consult_coder.sentences import speech_turns
-
-    book = load_codebook_file(CODEBOOK_FILE)
-    w = shipped().for_codes({c.id: c.name for c in book.codes})
-    matcher = PatternMatcher({c.id: c.patterns for c in book.codes if c.patterns}, weigher=w, keep_words=True)
+def sample_items(count: int | None = None) -> list[tuple]:
+    """The sample's consultations as the engine reads them: (name, text, participants' turns, questions)."""
     items = []
-    for path in sorted(SAMPLE_DIR.glob("*_consultation.*"))[:12]:
+    for path in sorted(SAMPLE_DIR.glob("*_consultation.*"))[:count]:
         t = parse_file(path.name, path.read_bytes())
         spoken = speech_turns(((u.start, u.end, u.speaker_kind) for u in t.turns), False)
         asked = [(u.start, u.end) for u in t.turns if u.speaker_kind == "interviewer"]
         items.append((path.name, t.text, spoken, asked))
-    scans = list(matcher.scan_many(items))
+    return items
+
+
+def shipped_matcher(**kw) -> tuple[PatternMatcher, Weigher]:  # noqa: ANN003
+    book = load_codebook_file(CODEBOOK_FILE)
+    w = shipped().for_codes({c.id: c.name for c in book.codes})
+    return PatternMatcher({c.id: c.patterns for c in book.codes if c.patterns}, weigher=w, **kw), w
+
+
+def test_the_engine_weighs_a_batchs_words_as_the_plain_sum_does():
+    # The fast path (word hashes summed for a whole batch of answers) against the plain one, on the
+    # sample's transcripts with their questions, with the shipped weights.
+    matcher, w = shipped_matcher(keep_words=True)
+    scans = list(matcher.scan_many(sample_items(12)))
     assert sum(len(s.sentences) for _, s in scans) > 500
     assert all(s.question_words for _, s in scans)
     for _, s in scans:
         assert np.allclose(s.word_scores, words_weighed(w, s))
+
+
+def test_a_batch_of_scans_is_weighed_as_each_scan_alone():
+    # match_many weighs the scans tokenised together in one go; one scan at a time must decide the same
+    matcher, w = shipped_matcher()
+    items = sample_items()
+    together = dict(matcher.match_many(items))
+    alone = {key: scan.suggest(1, w) for key, scan in matcher.scan_many(items)}
+    assert together == alone and sum(map(len, together.values())) > 1000
