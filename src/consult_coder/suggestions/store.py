@@ -204,7 +204,7 @@ def refresh(session: Session, progress: Progress | None = None) -> RefreshReport
             done += 1
             if progress:
                 progress(done, total, title)
-    reader = PatternMatcher({}, conf.pipeline, conf.context, weigher) if weigher else None
+    reader = PatternMatcher({}, conf.pipeline, conf.context, weigher) if weigher and touched else None
     for (tid, _), scan in _scans(session, reader, sorted(touched), conf.all_speakers):
         _apply_rules(session, tid, scan, {}, conf.context, weigher, report)  # a retired code's matches go
     session.flush()

@@ -23,6 +23,7 @@ import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import resources
 from operator import itemgetter
 from typing import Any
@@ -261,6 +262,7 @@ class Weigher:
         self.tables = {f: np.array([[m["f"].get(f"{f}={v}", 0.0) for v in range(size)] for m in models])
                        for f, size in FEATURES.items()}
         self._words: WordTables | None = None
+        self._parts: dict[tuple[str, ...], Weigher] = {}
 
     def word_tables(self, hash_string: Callable[[str], int]) -> WordTables:
         """The word weights by word hash, for the engine (made once)."""
@@ -290,7 +292,7 @@ class Weigher:
         return {"format": FORMAT, "threshold": self.threshold, "names": self.names,
                 "trained_on": self.trained_on, "codes": self.codes}
 
-    @property
+    @cached_property
     def digest(self) -> str:
         """Changes exactly when the weigher's decisions could change (stored suggestions then refresh)."""
         blob = json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False)
@@ -299,10 +301,15 @@ class Weigher:
     def for_codes(self, names: Mapping[str, str]) -> Weigher | None:
         """The part of this weigher for a codebook's codes (id -> name): a code whose id or name differs
         from what the weights were trained for is left to the rules alone."""
-        kept = {c: m for c, m in self.codes.items() if names.get(c) == self.names.get(c)}
+        kept = tuple(c for c in self.order if names.get(c) == self.names.get(c))
         if not kept:
             return None
-        return Weigher(kept, self.threshold, {c: self.names[c] for c in kept}, self.trained_on)
+        if kept == tuple(self.order):
+            return self
+        if kept not in self._parts:  # made once: its tables and digest are read at every refresh
+            self._parts[kept] = Weigher({c: self.codes[c] for c in kept}, self.threshold,
+                                        {c: self.names[c] for c in kept}, self.trained_on)
+        return self._parts[kept]
 
     # -------------------------------------------------------------- deciding
 
