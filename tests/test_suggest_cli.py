@@ -151,3 +151,18 @@ def test_a_project_refreshes_and_prints_the_quality_table_against_the_consensus(
     code, out, err = run(capsys, "--evaluate", "--coder", "consensus", "--participants", "P01,P99",
                          "--db", db)
     assert code == 1 and err == "Error: no transcript for participant(s) P99\n"
+
+
+def test_the_shipped_weigher_decides_unless_rules_only(tmp_path, capsys):
+    # With the shipped codebook the weigher chooses among the sentences near each code's matches;
+    # --rules-only gives the passage rules' choice. Both show the matched words as evidence.
+    for path in sorted((REPO / "transcripts_sample").glob("P0[1-4]_consultation.*")):
+        shutil.copy(path, tmp_path / path.name)
+    chosen = {}
+    for flag in ((), ("--rules-only",)):
+        code, out, err = run(capsys, str(tmp_path), *flag)
+        assert code == 0, err
+        records = [json.loads(line) for line in out.splitlines()]
+        assert records and all(r["text"] and r["source"] == "pattern" for r in records)
+        chosen[flag] = {(r["file"], r["code"], r["sentence"]) for r in records}
+    assert chosen[()] != chosen[("--rules-only",)]

@@ -472,14 +472,17 @@ def test_settings_are_saved_audited_and_refresh_the_suggestions(study) -> None:
     at.segmented_control(key="suggest_section").set_value("Settings").run()
     assert at.number_input[0].value == 0
     at.number_input[0].set_value(1)
-    at.toggle[0].set_value(True)
+    assert at.toggle(key="suggest_weigh").value is True  # on unless turned off
+    at.toggle(key="suggest_weigh").set_value(False)  # the passage rules alone, which this test is about
+    at.toggle(key="suggest_all_speakers").set_value(True)
     at.button[0].click().run()  # the form's Save
     assert not at.exception
     with project.session() as s:
         assert get_setting(s, store.CONTEXT_SETTING) == "1"
+        assert get_setting(s, store.WEIGH_SETTING) == "0"
         assert get_setting(s, store.ALL_SPEAKERS_SETTING) == "1"
         changed = s.scalars(select(Event).where(Event.action == "setting.update")).all()
-        assert [e.entity_id for e in changed] == ["suggest_context", "suggest_all_speakers"]
+        assert [e.entity_id for e in changed] == ["suggest_context", "suggest_weigh", "suggest_all_speakers"]
         views = review.pending_for(s, Viewer("amira"), code_id="empathy")
     # Context 1 reads passages: a code needs two pieces of evidence in an answer, or a question about it,
     # and each answer here has one word for empathy, so the refreshed suggestions hold none.

@@ -8,7 +8,7 @@ teach them from your coding.
   lead or an unblinded coder — the consensus or another coder's), each code's false hits one click away.
 - **Learn** — words and phrases typical of a code in the reference's coding, each one click from being
   a pattern; the local classifier trained, with its cross-validated figures.
-- **Settings** — context sentences, interviewer speech, an installed trained spaCy pipeline.
+- **Settings** — context sentences, the weigher, interviewer speech, an installed trained spaCy pipeline.
 
 Suggestions are brought up to date first (only what changed is matched again), with a progress bar.
 """
@@ -537,7 +537,15 @@ def _settings(viewer: Viewer) -> None:
                     "there only on {} pieces of evidence, or when the question before it asked about the "
                     "code, and {} make the whole answer the code's. At 0, every match is suggested on its "
                     "own sentence, a lone word too.", MIN_EVIDENCE, WHOLE_ANSWER_EVIDENCE))
-        all_speakers = st.toggle("Read interviewer speech too", value=conf.all_speakers)
+        weigh = st.toggle(
+            "Let the trained weigher decide (shipped codebook's codes)", value=conf.weigh,
+            key="suggest_weigh",
+            help="A small model trained on coded consultations weighs the patterns' matches together with "
+                 "the words around them, in answers where a code's patterns matched (docs/suggestions.md, "
+                 "'The weigher'). Off: the passage rules alone. It applies with passages (1 or more) and "
+                 "only to codes whose id and name are the shipped codebook's.")
+        all_speakers = st.toggle("Read interviewer speech too", value=conf.all_speakers,
+                                 key="suggest_all_speakers")
         pipeline = st.selectbox("spaCy pipeline", pipelines, index=pipelines.index(conf.pipeline),
                                 format_func=lambda p: p or "built-in blank English (nothing to install)",
                                 help="A trained pipeline installed with pip may be chosen; none is ever "
@@ -546,14 +554,15 @@ def _settings(viewer: Viewer) -> None:
     if not lead:
         st.caption("Only a lead changes the project's suggestion settings.")
     if saved:
-        _save_settings(viewer, int(context), all_speakers, pipeline)
+        _save_settings(viewer, int(context), all_speakers, pipeline, weigh)
         st.rerun()
     _notice()
 
 
-def _save_settings(viewer: Viewer, context: int, all_speakers: bool, pipeline: str) -> None:
+def _save_settings(viewer: Viewer, context: int, all_speakers: bool, pipeline: str, weigh: bool) -> None:
     def save(s: Any) -> None:
         store.set_context(s, context, viewer.name)
+        store.set_weigh(s, weigh, viewer.name)
         store.set_all_speakers(s, all_speakers, viewer.name)
         store.choose_pipeline(s, pipeline, viewer.name)
 
