@@ -24,7 +24,8 @@ from consult_coder.suggestions import store
 from consult_coder.suggestions.engine import PatternMatcher
 from consult_coder.suggestions.rules import Question, Scan
 from consult_coder.suggestions.store import _speech
-from consult_coder.suggestions.weigher import Weigher, examples, fit, shipped, words_weighed
+from consult_coder.suggestions.weigher import Weigher, shipped, words_weighed
+from consult_coder.suggestions.weights import examples, fit
 from tests.factories import in_session
 
 # Three answers of one participant. Sentence 0-2: an answer where "empathy" matched ("heard me") in the
