@@ -183,9 +183,7 @@ def refresh(session: Session, progress: Progress | None = None) -> RefreshReport
     conf = settings(session)
     codes = list(session.scalars(select(Code).where(Code.archived.is_(False))))
     weigher = weigher_for(codes, conf)
-    weighed = weigher.codes if weigher else {}
-    wanted = {c.id: fingerprint(c.patterns or [], conf.pipeline, conf.all_speakers, conf.context,
-                                weigher.digest if c.id in weighed else "") for c in codes}
+    wanted = _fingerprints(codes, conf, weigher)
     patterns = {c.id: list(c.patterns or []) for c in codes}
     report = RefreshReport()
     gone, touched = _forget_retired_codes(session, wanted, report)
@@ -204,15 +202,29 @@ def refresh(session: Session, progress: Progress | None = None) -> RefreshReport
             done += 1
             if progress:
                 progress(done, total, title)
-    reader = PatternMatcher({}, conf.pipeline, conf.context, weigher) if weigher and touched else None
-    for (tid, _), scan in _scans(session, reader, sorted(touched), conf.all_speakers):
-        _apply_rules(session, tid, scan, {}, conf.context, weigher, report)  # a retired code's matches go
+    _rules_again(session, sorted(touched), conf, weigher, report)
     session.flush()
     report.transcripts_matched = total
     report.codes_refreshed = sorted(refreshed)
     if total or gone:
         audit.suggestions_refreshed(session, "suggestions", report.codes_refreshed, total, report.added)
     return report
+
+
+def _fingerprints(codes: Sequence[Code], conf: Settings, weigher: Weigher | None) -> dict[str, str]:
+    """code id -> what its suggestions depend on (a weighed code's include the weights)."""
+    weighed = weigher.codes if weigher else {}
+    return {c.id: fingerprint(c.patterns or [], conf.pipeline, conf.all_speakers, conf.context,
+                              weigher.digest if weigher and c.id in weighed else "") for c in codes}
+
+
+def _rules_again(session: Session, tids: Sequence[int], conf: Settings, weigher: Weigher | None,
+                 report: RefreshReport) -> None:
+    """The passage rules (and the weigher, which reads the words again) over transcripts that lost a
+    retired code's matches and had nothing else to match."""
+    reader = PatternMatcher({}, conf.pipeline, conf.context, weigher) if weigher and tids else None
+    for (tid, _), scan in _scans(session, reader, tids, conf.all_speakers):
+        _apply_rules(session, tid, scan, {}, conf.context, weigher, report)
 
 
 def _forget_retired_codes(session: Session, wanted: dict[str, str], report: RefreshReport

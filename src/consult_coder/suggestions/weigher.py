@@ -68,77 +68,95 @@ def design(batch: Sequence[tuple[Scan, Iterable[Hit]]], codes: Sequence[str]) ->
     answer holding a match of the code outside its traps' sentences, or following a question that names
     it; never one holding the code's trap. (A filler such as "Yeah." without a match of its own is left
     out later, when chosen.) Built for a whole batch at once: the per-scan work is only reading the
-    scans' dictionaries into flat lists."""
-    column = {c: j for j, c in enumerate(codes)}
+    scans' dictionaries into flat lists (:class:`_Read`)."""
     k = len(codes)
-    offsets = np.zeros(len(batch) + 1, dtype=np.int64)
-    offsets[1:] = np.cumsum([len(scan.sentences) for scan, _ in batch])
-    n = int(offsets[-1])
-    own_at: list[tuple[int, int, int]] = []
-    matching_at: list[int] = []
-    veto_at: list[tuple[int, int]] = []
-    rule_at: list[tuple[int, int]] = []
-    asked_at: list[tuple[int, int, str, int]] = []  # (scan, turn, "about"/"names", code column)
-    turns: list[int] = []
-    length: list[int] = []
-    for b, (scan, hits) in enumerate(batch):
-        o, text = int(offsets[b]), scan.text
-        for (code_id, at), spans in scan.found.items():
-            matching_at.append(o + at)
-            if code_id in column:
-                own_at.append((o + at, column[code_id], len(spans)))
-        veto_at += [(o + at, column[c]) for c, at in scan.vetoed if c in column]
-        index = {x.start: o + i for i, x in enumerate(scan.sentences)}
-        rule_at += [(index[h.start], column[h.code_id]) for h in hits
-                    if h.code_id in column and h.start in index]
-        for t, question in scan.asked.items():
-            asked_at += [(b, t, 0, column[c]) for c in question.about if c in column]
-            asked_at += [(b, t, 1, column[c]) for c in question.names if c in column]
-        turns += [x.turn for x in scan.sentences]
-        length += [len(text[x.start:x.end].split()) // 5 for x in scan.sentences]
-    own = np.zeros((n, k), dtype=np.int64)
-    if own_at:
-        r, c, v = zip(*own_at, strict=True)
-        own[r, c] = v
-    matching = np.bincount(np.array(matching_at, dtype=np.int64), minlength=n)
-    veto = np.zeros((n, k), dtype=bool)
-    if veto_at:
-        veto[tuple(zip(*veto_at, strict=True))] = True
-    rule = np.zeros((n, k), dtype=bool)
-    if rule_at:
-        rule[tuple(zip(*rule_at, strict=True))] = True
-    of_turn = np.array(turns, dtype=np.int64)
+    read = _Read(batch, {c: j for j, c in enumerate(codes)})
+    n = read.n
+    own, veto, rule = read.cells(read.own, np.int64), read.cells(read.veto, bool), read.cells(read.rule, bool)
+    of_turn = np.array(read.turns, dtype=np.int64)
     first = np.ones(n, dtype=bool)
     first[1:] = of_turn[1:] != of_turn[:-1]
-    first[offsets[:-1][offsets[:-1] < n]] = True  # each scan starts a new answer
+    first[read.offsets[:-1][read.offsets[:-1] < n]] = True  # each scan starts a new answer
     opens = np.flatnonzero(first)
     turn = np.cumsum(first) - 1
     has = own > 0
     in_answer = np.add.reduceat(own, opens, axis=0) if n else np.zeros((0, k), dtype=np.int64)
     evident = np.add.reduceat(has & ~veto, opens, axis=0) if n else np.zeros((0, k), dtype=np.int64)
-    about = np.zeros((len(opens), k), dtype=bool)
-    names = np.zeros((len(opens), k), dtype=bool)
-    if asked_at:
-        row = {(int(np.searchsorted(offsets, at, side="right")) - 1, int(of_turn[at])): int(turn[at])
-               for at in opens.tolist()}
-        for b, t, kind, c in asked_at:
-            if (b, t) in row:
-                (names if kind else about)[row[(b, t)], c] = True
-    last = np.ones(n, dtype=bool)
-    last[:-1] = first[1:]
-    prev_has, next_has = np.zeros_like(has), np.zeros_like(has)
-    prev_has[1:], next_has[:-1] = has[:-1] & ~first[1:, None], has[1:] & ~last[:-1, None]
-    prev_rule, next_rule = np.zeros_like(rule), np.zeros_like(rule)
-    prev_rule[1:], next_rule[:-1] = rule[:-1] & ~first[1:, None], rule[1:] & ~last[:-1, None]
+    about, names = read.questions(opens, of_turn, turn)
+    matching = np.bincount(np.array(read.matching, dtype=np.int64), minlength=n)
     features = {
         "own": np.minimum(own, 3), "ans": np.minimum(in_answer[turn], 4), "rule": rule.astype(np.int64),
         "oth": np.minimum(matching[:, None] - has, 2),
-        "len": np.repeat(np.minimum(np.array(length, dtype=np.int64), 6)[:, None], k, 1),
+        "len": np.repeat(np.minimum(np.array(read.length, dtype=np.int64), 6)[:, None], k, 1),
         "about": about[turn].astype(np.int64), "names": names[turn].astype(np.int64),
-        "prevmatch": prev_has.astype(np.int64), "nextmatch": next_has.astype(np.int64),
-        "prevrule": prev_rule.astype(np.int64), "nextrule": next_rule.astype(np.int64)}
+        **_next_to(has, "match", first), **_next_to(rule, "rule", first)}
     candidate = ((evident > 0) | names)[turn] & ~veto
-    return Design(list(codes), candidate, own, features, turn, first, offsets)
+    return Design(list(codes), candidate, own, features, turn, first, read.offsets)
+
+
+class _Read:
+    """A batch of scans read into flat lists: (row, code column[, value]) cells, each sentence's turn and
+    length in five-word steps, and the questions' codes."""
+
+    def __init__(self, batch: Sequence[tuple[Scan, Iterable[Hit]]], column: Mapping[str, int]) -> None:
+        self.k = len(column)
+        self.offsets = np.zeros(len(batch) + 1, dtype=np.int64)
+        self.offsets[1:] = np.cumsum([len(scan.sentences) for scan, _ in batch])
+        self.n = int(self.offsets[-1])
+        self.own: list[tuple[int, int, int]] = []
+        self.matching: list[int] = []  # one entry per (code of any kind, sentence) matched
+        self.veto: list[tuple[int, int, bool]] = []
+        self.rule: list[tuple[int, int, bool]] = []
+        self.asked: list[tuple[int, int, int, int]] = []  # (scan, turn, 0 about / 1 names, code column)
+        self.turns: list[int] = []
+        self.length: list[int] = []
+        for b, (scan, hits) in enumerate(batch):
+            self._scan(b, int(self.offsets[b]), scan, hits, column)
+
+    def _scan(self, b: int, o: int, scan: Scan, hits: Iterable[Hit], column: Mapping[str, int]) -> None:
+        text = scan.text
+        for (code_id, at), spans in scan.found.items():
+            self.matching.append(o + at)
+            if code_id in column:
+                self.own.append((o + at, column[code_id], len(spans)))
+        self.veto += [(o + at, column[c], True) for c, at in scan.vetoed if c in column]
+        index = {x.start: o + i for i, x in enumerate(scan.sentences)}
+        self.rule += [(index[h.start], column[h.code_id], True) for h in hits
+                      if h.code_id in column and h.start in index]
+        for t, question in scan.asked.items():
+            self.asked += [(b, t, 0, column[c]) for c in question.about if c in column]
+            self.asked += [(b, t, 1, column[c]) for c in question.names if c in column]
+        self.turns += [x.turn for x in scan.sentences]
+        self.length += [len(text[x.start:x.end].split()) // 5 for x in scan.sentences]
+
+    def cells(self, cells: list[tuple[int, int, Any]], dtype: type) -> np.ndarray:
+        out = np.zeros((self.n, self.k), dtype=dtype)
+        if cells:
+            rows, columns, values = zip(*cells, strict=True)
+            out[rows, columns] = values
+        return out
+
+    def questions(self, opens: np.ndarray, of_turn: np.ndarray, turn: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """(answers, codes) twice: the question before the answer was about the code; named it."""
+        about = np.zeros((len(opens), self.k), dtype=bool)
+        names = np.zeros((len(opens), self.k), dtype=bool)
+        if self.asked:
+            row = {(int(np.searchsorted(self.offsets, at, side="right")) - 1, int(of_turn[at])): int(turn[at])
+                   for at in opens.tolist()}
+            for b, t, kind, c in self.asked:
+                if (b, t) in row:
+                    (names if kind else about)[row[(b, t)], c] = True
+        return about, names
+
+
+def _next_to(flags: np.ndarray, name: str, first: np.ndarray) -> dict[str, np.ndarray]:
+    """Whether the sentence before (``prev…``) and after (``next…``) in the same answer is flagged."""
+    last = np.ones(len(first), dtype=bool)
+    last[:-1] = first[1:]
+    before, after = np.zeros_like(flags), np.zeros_like(flags)
+    before[1:], after[:-1] = flags[:-1] & ~first[1:, None], flags[1:] & ~last[:-1, None]
+    return {f"prev{name}": before.astype(np.int64), f"next{name}": after.astype(np.int64)}
 
 
 class WordTables:
