@@ -75,6 +75,20 @@ def _analysis(page: Page, url: str, out: Path) -> list[Path]:
     return shots
 
 
+def _suggestions(page: Page, url: str, out: Path) -> list[Path]:
+    """The Suggestions page's review queue, then its Settings."""
+    _open(page, f"{url}/suggestions?coder=coder_a", "Suggestions")
+    settled(page)
+    shots = [out / "08-suggestions.png"]
+    page.screenshot(path=str(shots[-1]))
+    page.get_by_role("radio", name="Settings").click()  # the section's segmented control
+    expect(page.get_by_text("Let the trained weigher decide")).to_be_visible()
+    settled(page)
+    shots.append(out / "08-suggestions-settings.png")
+    page.screenshot(path=str(shots[-1]))
+    return shots
+
+
 def main(out: Path = OUT, only: tuple[str, ...] = ()) -> list[Path]:
     """Shoot every page, or those whose url path is in ``only`` (transcripts, code, … import)."""
     out.mkdir(parents=True, exist_ok=True)
@@ -105,6 +119,8 @@ def main(out: Path = OUT, only: tuple[str, ...] = ()) -> list[Path]:
             _open(page, f"{url}/{path}?coder=coder_a", title)
             shots.append(out / f"0{n}-{path}.png")
             page.screenshot(path=str(shots[-1]))
+        if not only or "suggestions" in only:
+            shots += _suggestions(page, url, out)
         context.close()
     for shot in shots:
         print(shot)
