@@ -1,6 +1,7 @@
 """The pattern engine: a spaCy pipeline and matchers that find, in text + turns, where each code's patterns
 match (a :class:`~consult_coder.suggestions.rules.Scan`); the passage rules (``rules.py``) then make the
-(sentence, code) hits.
+(sentence, code) hits, and the weigher (``weigher.py``), when given, makes the final choice for the codes
+it was trained for, from the words this engine has already tokenised.
 
 Speed comes from doing the slow part once. Lemmatising every token is what makes ``LEMMA`` patterns
 slow, so a ``{"LEMMA": "hear"}`` token is expanded, when the matcher is built, into
