@@ -1,6 +1,6 @@
 """Train the weigher's weights for the shipped codebook from the coded development consultations.
 
-    python evaluation/train_weights.py                # writes the shipped weights (data/*_weights.json)
+    python evaluation/train_weights.py                # writes the shipped weights (data/*_weights.json.gz)
     python evaluation/train_weights.py --check fresh9 # trains without fresh9, then scores it and the
                                                       # held-out split; writes nothing
 
@@ -13,7 +13,6 @@ the passage rules at the default context, then the weigher (suggestions/weigher.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -29,7 +28,7 @@ from consult_coder.suggestions import quality
 from consult_coder.suggestions.engine import PatternMatcher
 from consult_coder.suggestions.rules import Scan
 from consult_coder.suggestions.store import _speech
-from consult_coder.suggestions.weigher import SHIPPED, Weigher
+from consult_coder.suggestions.weigher import SHIPPED, Weigher, dumps
 from consult_coder.suggestions.weights import examples, fit
 
 DEVELOPMENT = ["sample", *(f"fresh{n}" for n in ("", 2, 3, 4, 5, 6, 7, 8, 9))]
@@ -100,8 +99,7 @@ def main() -> None:
                   f"weighed P {weighed[0]:.3f} R {weighed[1]:.3f} F1 {weighed[2]:.3f}")
         return
     weigher = train(DEVELOPMENT, matcher, names)
-    OUT.write_text(json.dumps(weigher.to_json(), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-                   + "\n", encoding="utf-8")
+    OUT.write_bytes(dumps(weigher))
     print(f"wrote {OUT} ({OUT.stat().st_size:,} bytes)")
 
 

@@ -11,13 +11,14 @@ The words are the tokens the engine has already read (spaCy's lower-case forms, 
 the engine sums their weights for a whole batch of answers at once (:func:`word_scores`), so a scan
 arrives with each sentence's words already weighed and this module weighs the rest.
 
-Its weights are plain data (``data/*_weights.json``), fitted (``weights.py``) to the coded development
-consultations by ``evaluation/train_weights.py`` for one codebook; a code is weighed only when its id and
-name are those the weights were trained for. No spaCy and no database here.
+Its weights are plain data (``data/*_weights.json.gz``: JSON, compressed), fitted (``weights.py``) to the
+coded development consultations by ``evaluation/train_weights.py`` for one codebook; a code is weighed
+only when its id and name are those the weights were trained for. No spaCy and no database here.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import math
@@ -35,7 +36,9 @@ from consult_coder.errors import UserError
 from consult_coder.suggestions.rules import Hit, Scan, is_filler, merged
 
 FORMAT = 1
-SHIPPED = "working_alliance_weights.json"  # in consult_coder/data: the shipped codebook's weights
+# In consult_coder/data: the shipped codebook's weights, JSON compressed with gzip (a quarter of the size;
+# written with no timestamp, so training again gives the same bytes).
+SHIPPED = "working_alliance_weights.json.gz"
 # The parts of a candidate's words, each with its own weights: the sentence, the one before it in the
 # answer, the whole answer and the question before it.
 PARTS = ("w", "pw", "a", "q")
@@ -380,15 +383,17 @@ def _numbers(table: Any) -> bool:
 
 
 def shipped() -> Weigher:
-    """The weights trained for the shipped codebook (``codebooks/working_alliance.yaml``)."""
-    return _load_shipped()
+    """The weights trained for the shipped codebook (``codebooks/working_alliance.yaml``), read once."""
+    if SHIPPED not in _CACHE:
+        data = resources.files("consult_coder.data").joinpath(SHIPPED).read_bytes()
+        _CACHE[SHIPPED] = Weigher.from_json(json.loads(gzip.decompress(data)), SHIPPED)
+    return _CACHE[SHIPPED]
 
 
 _CACHE: dict[str, Weigher] = {}
 
 
-def _load_shipped() -> Weigher:
-    if SHIPPED not in _CACHE:
-        text = resources.files("consult_coder.data").joinpath(SHIPPED).read_text(encoding="utf-8")
-        _CACHE[SHIPPED] = Weigher.from_json(json.loads(text), SHIPPED)
-    return _CACHE[SHIPPED]
+def dumps(weigher: Weigher) -> bytes:
+    """A weigher as the shipped file holds it: sorted, compact JSON, gzip with no timestamp."""
+    text = json.dumps(weigher.to_json(), sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n"
+    return gzip.compress(text.encode("utf-8"), mtime=0)
