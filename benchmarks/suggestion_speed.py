@@ -25,7 +25,7 @@ from consult_coder.sample import CODEBOOK_FILE, SAMPLE_DIR
 from consult_coder.sentences import speech_turns
 from consult_coder.suggestions.engine import PatternMatcher
 from consult_coder.suggestions.rules import questions_before
-from consult_coder.suggestions.weigher import shipped
+from consult_coder.suggestions.weigher import shipped_for
 
 Item = tuple[int, str, list[tuple[int, int]], list[tuple[int, int]]]
 
@@ -67,7 +67,7 @@ def time_bare_tokenizer(items: list[Item], questions: bool = True) -> float:
 def shipped_matcher(book: Codebook, weigh: bool = True) -> PatternMatcher:
     """The shipped codebook's patterns as the app runs them: passage rules and, unless ``weigh`` is off,
     the shipped weigher."""
-    weigher = shipped().for_codes({c.id: c.name for c in book.codes}) if weigh else None
+    weigher = shipped_for(book.codes) if weigh else None
     return PatternMatcher({c.id: c.patterns for c in book.codes if c.patterns}, weigher=weigher)
 
 

@@ -8,6 +8,7 @@ codebook's and nobody else's, and turning it off gives the rules back."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 import numpy as np
 import pytest
@@ -24,7 +25,7 @@ from consult_coder.suggestions import store
 from consult_coder.suggestions.engine import PatternMatcher
 from consult_coder.suggestions.rules import Question, Scan
 from consult_coder.suggestions.store import _speech
-from consult_coder.suggestions.weigher import Weigher, shipped, words_weighed
+from consult_coder.suggestions.weigher import Weigher, shipped, shipped_for
 from consult_coder.suggestions.weights import examples, fit
 from tests.factories import in_session
 
@@ -50,6 +51,29 @@ def scan(**kw) -> Scan:  # noqa: ANN003
     s.words = [sentence.lower().rstrip(".").split() for sentence in SENTENCES]
     s.question_words = {2: ["what", "about", "empathy"]}
     return s
+
+
+def words_weighed(weigher: Weigher, scan: Scan) -> np.ndarray:
+    """The words' part of each sentence's score from the words a scan kept, as ``weigher.word_scores``
+    gives it from the engine's batch: the slow, plain way (for scans made by hand, and to check the fast
+    one)."""
+    if scan.words is None:
+        raise ValueError("the scan kept no words: match with keep_words=True")
+    models = [weigher.codes[c] for c in weigher.order]
+
+    def part(p: str, found: Iterable[str]) -> np.ndarray:
+        return np.array([sum(m[p].get(w, 0.0) for w in found) for m in models])
+
+    out = np.zeros((len(scan.sentences), len(models)))
+    answer: dict[int, list[str]] = {}
+    for x, found in zip(scan.sentences, scan.words, strict=True):
+        answer.setdefault(x.turn, []).extend(found)
+    for at, (x, found) in enumerate(zip(scan.sentences, scan.words, strict=True)):
+        out[at] = (part("w", set(found)) + part("a", set(answer[x.turn]))
+                   + part("q", set(scan.question_words.get(x.turn, ()))))
+        if at and scan.sentences[at - 1].turn == x.turn:
+            out[at] += part("pw", set(scan.words[at - 1]))
+    return out
 
 
 def weigher(words: dict[str, float], bias: float = -5.0, f: dict[str, float] | None = None) -> Weigher:
@@ -172,7 +196,7 @@ def sample_items(count: int | None = None) -> list[tuple]:
 
 def shipped_matcher(**kw) -> tuple[PatternMatcher, Weigher]:  # noqa: ANN003
     book = load_codebook_file(CODEBOOK_FILE)
-    w = shipped().for_codes({c.id: c.name for c in book.codes})
+    w = shipped_for(book.codes)
     return PatternMatcher({c.id: c.patterns for c in book.codes if c.patterns}, weigher=w, **kw), w
 
 

@@ -181,6 +181,8 @@ def _as_phrases(tokens: list[dict[str, Any]]) -> list[tuple[str, ...]] | None:
 def fingerprint(patterns: Sequence[Pattern], pipeline: str = "", all_speakers: bool = False,
                 context: int = 0, weights: str = "") -> str:
     """Changes exactly when a code's suggestions could change (``weights``: the weigher's digest)."""
+    # A code the weigher does not know keeps the fingerprint it had before there was a weigher, so an
+    # upgrade does not match a team's own codebook again for nothing.
     blob = json.dumps([ENGINE_VERSION, spacy.__version__, pipeline, all_speakers, context, list(patterns)]
                       + ([weights] if weights else []),
                       sort_keys=True, ensure_ascii=False)
@@ -458,8 +460,7 @@ class PatternMatcher:
         first, stop = np.searchsorted(starts, spans[:, 0]), np.searchsorted(starts, spans[:, 1])
         kept = np.flatnonzero(stop > first)  # sentences with tokens: g -> sentence kept[g]
         first, stop = first[kept], stop[kept]
-        words = _Words(table[:, 1], first, stop, np.array(piece, dtype=np.int64)[kept],
-                       np.array(index, dtype=np.int64)[kept])
+        words = self._batch_words(table[:, 1], first, stop, piece, index, kept)
         hits = self._inside(found, first.tolist(), stop.tolist())
         if self.gated:
             hits += self._gated_hits(docs, doc_token, table[:, 1], first, stop)
@@ -474,6 +475,14 @@ class PatternMatcher:
         for label, at, a, b in zip(labels, sentence.tolist(), begin, end, strict=True):
             out[piece[at]].append((names[label], a, b, index[at]))
         return out, words
+
+    def _batch_words(self, lower: np.ndarray, first: np.ndarray, stop: np.ndarray, piece: list[int],
+                     index: list[int], kept: np.ndarray) -> _Words | None:
+        """The batch's words by sentence, for the weigher (None when nothing will read them)."""
+        if self.words is None and not self.keep_words:
+            return None
+        return _Words(lower, first, stop, np.array(piece, dtype=np.int64)[kept],
+                      np.array(index, dtype=np.int64)[kept])
 
     @staticmethod
     def _inside(matches: Sequence[tuple[int, int, int]], first: list[int], stop: list[int]

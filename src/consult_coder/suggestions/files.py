@@ -19,7 +19,7 @@ from consult_coder.importers import ParsedTranscript, parse_file
 from consult_coder.importers.folder import select_files
 from consult_coder.sentences import speech_turns
 from consult_coder.suggestions.engine import PatternMatcher
-from consult_coder.suggestions.weigher import shipped
+from consult_coder.suggestions.weigher import shipped_for
 
 FIELDS = ["file", "participant", "speaker", "start", "end", "code", "text", "sentence", "source"]
 MAX_FILE_BYTES = 50_000_000  # a transcript is text: far below this
@@ -57,7 +57,7 @@ def suggest_files(
     With ``weigh`` (and context), the shipped weigher decides for the codes it was trained for.
     """
     transcripts = read_transcripts(paths)
-    weigher = shipped().for_codes({c.id: c.name for c in book.codes}) if weigh and context > 0 else None
+    weigher = shipped_for(book.codes) if weigh and context > 0 else None
     matcher = PatternMatcher({c.id: c.patterns for c in book.codes if c.patterns}, pipeline, context, weigher)
     items = ((i, t.text, speech_turns(((u.start, u.end, u.speaker_kind) for u in t.turns), all_speakers),
               [(u.start, u.end) for u in t.turns if u.speaker_kind == "interviewer"])

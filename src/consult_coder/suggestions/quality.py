@@ -229,7 +229,8 @@ def evaluate(session: Session, coder: str, source: str = "pattern",
 
 def propose(session: Session, ref: Reference,
             patterns: Mapping[str, Sequence[Pattern]]) -> set[tuple[Key, str]]:
-    """What ``patterns`` would suggest on the reference's transcripts (nothing stored)."""
+    """What ``patterns`` would suggest on the reference's transcripts (nothing stored), by the passage
+    rules alone: the weigher's weights were trained for the codebook's own patterns, not these."""
     conf = settings(session)
     all_speakers = conf.all_speakers
     matcher = PatternMatcher({k: v for k, v in patterns.items() if v}, conf.pipeline, conf.context)

@@ -121,7 +121,7 @@ class Question:
 
 
 _NO_QUESTION = Question()
-_BY_START_THEN_CODE = itemgetter(1, 0)
+IN_TEXT_ORDER = itemgetter(1, 0)  # hits by start, then code
 
 
 def questions_before(text: str, turns: Sequence[tuple[int, int]], prompts: Sequence[tuple[int, int]]
@@ -198,7 +198,7 @@ def _hits(sentences: Sequence[Sentence], chosen: Mapping[tuple[str, int], tuple[
     """(code, sentence index) -> evidence, as hits in text order."""
     hits = [Hit(code_id, sentences[at].start, sentences[at].end, spans)
             for (code_id, at), spans in chosen.items()]
-    hits.sort(key=_BY_START_THEN_CODE)
+    hits.sort(key=IN_TEXT_ORDER)
     return hits
 
 

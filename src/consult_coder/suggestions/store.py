@@ -42,7 +42,7 @@ from consult_coder.sentences import speech_turns, split_sentences
 from consult_coder.storage import get_setting
 from consult_coder.suggestions.engine import PatternMatcher, fingerprint
 from consult_coder.suggestions.rules import DEFAULT_CONTEXT, MAX_CONTEXT, Hit, Scan
-from consult_coder.suggestions.weigher import Weigher, shipped
+from consult_coder.suggestions.weigher import Weigher, shipped_for
 from consult_coder.text import overlaps
 
 PIPELINE_SETTING = "suggest_pipeline"  # "" = spacy.blank("en"); else an installed pipeline's name or folder
@@ -104,7 +104,7 @@ def weigher_for(codes: Sequence[Code], conf: Settings) -> Weigher | None:
     and the passage rules run (context >= 1)."""
     if not conf.weigh or conf.context <= 0:
         return None
-    return shipped().for_codes({c.id: c.name for c in codes})
+    return shipped_for(codes)
 
 
 def choose_pipeline(session: Session, name: str, actor: str) -> None:
@@ -124,8 +124,6 @@ def choose_pipeline(session: Session, name: str, actor: str) -> None:
     load_pipeline(name)
     set_setting(session, PIPELINE_SETTING, name)
     audit.setting_changed(session, actor, PIPELINE_SETTING, before, name)
-
-
 
 
 def set_context(session: Session, sentences: int, actor: str) -> None:

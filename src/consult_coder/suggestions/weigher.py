@@ -26,14 +26,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
 from consult_coder.errors import UserError
-from consult_coder.suggestions.rules import Hit, Scan, is_filler, merged
+from consult_coder.suggestions.rules import IN_TEXT_ORDER, Hit, Scan, is_filler, merged
 
 FORMAT = 1
 # In consult_coder/data: the shipped codebook's weights, JSON compressed with gzip (a quarter of the size;
@@ -42,7 +41,6 @@ SHIPPED = "working_alliance_weights.json.gz"
 # The parts of a candidate's words, each with its own weights: the sentence, the one before it in the
 # answer, the whole answer and the question before it.
 PARTS = ("w", "pw", "a", "q")
-_IN_TEXT_ORDER = itemgetter(1, 0)  # a hit's start, then its code, as the rules sort them
 
 
 # A candidate's pattern features, each a small whole number (its value's weight is looked up per code):
@@ -223,28 +221,6 @@ def word_scores(words: WordTables, lower: np.ndarray, first: np.ndarray, stop: n
     return total
 
 
-def words_weighed(weigher: Weigher, scan: Scan) -> np.ndarray:
-    """The words' part of each sentence's score from the words a scan kept, as :func:`word_scores` gives
-    it from the engine's batch: the slow, plain way (for scans made by hand, and to check the fast one)."""
-    if scan.words is None:
-        raise ValueError("the scan kept no words: match with keep_words=True")
-    models = [weigher.codes[c] for c in weigher.order]
-
-    def part(p: str, found: Iterable[str]) -> np.ndarray:
-        return np.array([sum(m[p].get(w, 0.0) for w in found) for m in models])
-
-    out = np.zeros((len(scan.sentences), len(models)))
-    answer: dict[int, list[str]] = {}
-    for x, found in zip(scan.sentences, scan.words, strict=True):
-        answer.setdefault(x.turn, []).extend(found)
-    for at, (x, found) in enumerate(zip(scan.sentences, scan.words, strict=True)):
-        out[at] = (part("w", set(found)) + part("a", set(answer[x.turn]))
-                   + part("q", set(scan.question_words.get(x.turn, ()))))
-        if at and scan.sentences[at - 1].turn == x.turn:
-            out[at] += part("pw", set(scan.words[at - 1]))
-    return out
-
-
 def _sums(table: np.ndarray, rows: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """(groups, codes): each group's rows of ``table`` summed (the groups' rows lie in order)."""
     running = np.zeros((len(rows) + 1, table.shape[1]))
@@ -374,7 +350,7 @@ class Weigher:
                           _evidence(scan, code_id, at - o, answer[row] - o, answer[row + 1] - o))
             out[b].append(hit)
         for hits in out:
-            hits.sort(key=_IN_TEXT_ORDER)
+            hits.sort(key=IN_TEXT_ORDER)
         return out
 
 
@@ -391,6 +367,12 @@ def shipped() -> Weigher:
 
 
 _CACHE: dict[str, Weigher] = {}
+
+
+def shipped_for(codes: Iterable[Any]) -> Weigher | None:
+    """The shipped weigher for those of a codebook's ``codes`` (anything with ``id`` and ``name``) it was
+    trained for, or None when it knows none of them."""
+    return shipped().for_codes({c.id: c.name for c in codes})
 
 
 def dumps(weigher: Weigher) -> bytes:
