@@ -7,15 +7,16 @@ the rules in ``rules.suggest`` do the same, and nothing more.
 
 from __future__ import annotations
 
-import itertools
 import random
 
+import numpy as np
 import pytest
 import spacy
 from spacy.matcher import Matcher
 
-from consult_coder.suggestions.engine import PatternMatcher, _Steps, expand_token
+from consult_coder.suggestions.engine import PatternMatcher, expand_token
 from consult_coder.suggestions.rules import is_filler
+from consult_coder.suggestions.walk import Steps, Walker
 from tests.factories import stored_turns
 
 PATTERNS = {
@@ -160,18 +161,31 @@ STEP_PATTERNS = [
 
 @pytest.mark.parametrize("pattern", STEP_PATTERNS)
 def test_word_set_patterns_find_exactly_what_spacys_matcher_finds(pattern):
+    # The walker follows a whole batch of sentences at once: here 401 of them, laid end to end as the
+    # engine lays a batch, each sentence checked against spaCy's own Matcher on its own doc.
     nlp = spacy.blank("en")
     tokens = [expand_token(t) for t in pattern]
     spacy_matcher = Matcher(nlp.vocab, validate=True)
     spacy_matcher.add("p", [tokens])
-    steps = _Steps.compile(tokens, nlp.vocab.strings)
+    steps = Steps.compile(tokens, nlp.vocab.strings)
     assert steps is not None
     rng = random.Random(9)
-    for words in itertools.chain([WORDS], ([rng.choice(WORDS) for _ in range(rng.randint(1, 12))]
-                                           for _ in range(400))):
-        doc = spacy.tokens.Doc(nlp.vocab, words=words)
-        expected = {(a, b) for _, a, b in spacy_matcher(doc)}
-        assert steps(doc.to_array("LOWER").tolist(), 0, len(doc)) == expected, words
+    sentences = [WORDS, *([rng.choice(WORDS) for _ in range(rng.randint(1, 12))] for _ in range(400))]
+    docs = [spacy.tokens.Doc(nlp.vocab, words=words) for words in sentences]
+    lower = np.concatenate([doc.to_array("LOWER") for doc in docs])
+    first = np.cumsum([0] + [len(doc) for doc in docs[:-1]])
+    stop = first + [len(doc) for doc in docs]
+    rows = np.arange(len(docs))
+    # a second pattern in the walker, so pattern rows are told apart
+    other = Steps.compile([{"LOWER": "goal"}], nlp.vocab.strings)
+    second = np.ones(len(rows), dtype=np.int64)
+    pair, start, end = Walker([other, steps]).walk(lower, first, stop, rows, second)
+    found: dict[int, set[tuple[int, int]]] = {g: set() for g in rows}
+    for g, a, b in zip(pair.tolist(), start.tolist(), end.tolist(), strict=True):
+        assert (a - first[g], b - first[g]) not in found[g], "each match once"
+        found[g].add((a - first[g], b - first[g]))
+    for g, doc in enumerate(docs):
+        assert found[g] == {(a, b) for _, a, b in spacy_matcher(doc)}, sentences[g]
 
 
 def test_patterns_that_are_not_plain_word_sets_stay_with_spacys_matcher():
@@ -180,7 +194,7 @@ def test_patterns_that_are_not_plain_word_sets_stay_with_spacys_matcher():
                     [{"LOWER": "me", "OP": "+"}], [{"IS_PUNCT": True}, {"LOWER": "me"}],
                     [{"LOWER": "me", "OP": "{0,2}"}, {"LOWER": "room"}], [{"LOWER": "me", "OP": "{2,}"}],
                     [{"LOWER": "me"}, {"LOWER": "room", "OP": "*"}]):
-        assert _Steps.compile(pattern, nlp.vocab.strings) is None
+        assert Steps.compile(pattern, nlp.vocab.strings) is None
     matcher = PatternMatcher({"empathy": [[{"LOWER": {"REGEX": "^heard?$"}}, {"LOWER": "me"}]]}, context=0)
     text = "She heard me. Hear me out."
     assert [text[h.start:h.end] for h in matcher.match(text, [(0, len(text))])] == ["She heard me.",

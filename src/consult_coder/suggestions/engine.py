@@ -48,6 +48,7 @@ from consult_coder.sentences import Sentence, split_sentences
 from consult_coder.suggestions.gate import Gate
 from consult_coder.suggestions.patterns import ASKED, TRAP, Pattern, kind, needs_trained_pipeline, unwrap
 from consult_coder.suggestions.rules import DEFAULT_CONTEXT, Hit, Question, Scan, merged, questions_before
+from consult_coder.suggestions.walk import Steps, Walker, count
 from consult_coder.suggestions.weigher import Weigher, word_scores
 from consult_coder.text import fold
 
@@ -60,8 +61,6 @@ _TRAP_LABEL, _ASKED_LABEL = TRAP + ":", ASKED + ":"
 # of its work, so a pattern is gated by its other tokens when it has any (measured on the sample).
 _EVERYWHERE = frozenset({".", ",", "?", "!", "i", "the", "a", "and", "it", "to"})
 _COLUMNS = ["IDX", "LOWER", "LENGTH"]
-_COUNTED = re.compile(r"\{(\d*)(,(\d*))?\}")  # {n}, {m,n}, {,n}, {m,}
-_MAX_REPEAT = 8  # a word counted more times than this stays with spaCy's Matcher
 MAX_PHRASE_VARIANTS = 5000  # a token pattern expanding to more phrases than this stays a token pattern
 _TEXT_KEYS = ("LOWER", "ORTH", "TEXT", "LEMMA", "NORM")
 # The weigher's words hold a letter ("n't" does, "." does not): punctuation carries no theme. A word it
@@ -189,90 +188,6 @@ def fingerprint(patterns: Sequence[Pattern], pipeline: str = "", all_speakers: b
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-class _Steps:
-    """A token pattern made only of word sets (``LOWER`` in or not in a list, optional, counted) and gaps
-    (``{"OP": "{0,3}"}``), followed over a sentence's word hashes: every (start, end) token span it
-    matches, as spaCy's Matcher would report them, without a Token object per word."""
-
-    def __init__(self, steps: list[tuple[frozenset[int], bool, int]], tail: int) -> None:
-        self.steps = steps  # (word hashes, optional, words allowed before it)
-        self.tail = tail  # words allowed after the last step
-
-    @classmethod
-    def compile(cls, tokens: list[dict[str, Any]], strings: Any) -> _Steps | None:
-        steps: list[tuple[frozenset[int], bool, int]] = []
-        gap = 0
-        for t in tokens:
-            op = str(t.get("OP", ""))
-            low, high = _count(op)
-            if set(t) == {"OP"}:  # a wildcard: any words, this many
-                if op == "*":
-                    high = 10_000  # to the end of the sentence
-                if low or high is None:
-                    return None
-                gap += high
-                continue
-            if high is None or high > _MAX_REPEAT:
-                return None
-            value = t.get("LOWER")
-            if set(t) - {"OP"} != {"LOWER"}:
-                return None
-            if isinstance(value, str):
-                words, kind = [value], frozenset
-            elif isinstance(value, dict) and set(value) in ({"IN"}, {"NOT_IN"}):
-                words, kind = next(iter(value.values())), (frozenset if "IN" in value else _NotIn)
-            else:
-                return None
-            hashes = kind(strings.add(w) for w in words)
-            for n in range(high):  # {1,3}: once, then twice more at most, each optional
-                steps.append((hashes, n >= low, gap))
-                gap = 0
-        if not steps or steps[0][1] or steps[0][2]:
-            return None  # starting with a gap or an optional word: left to spaCy's Matcher
-        return cls(steps, gap)
-
-    def __call__(self, words: list[int], start: int, end: int) -> set[tuple[int, int]]:
-        first = self.steps[0][0]
-        found: set[tuple[int, int]] = set()
-        for at in [at for at, word in enumerate(words[start:end], start) if word in first]:
-            self._walk(words, 1, at + 1, 0, at, end, found)
-        return found
-
-    def _walk(self, words: list[int], k: int, pos: int, extra: int, start: int, end: int,
-              found: set[tuple[int, int]]) -> None:
-        if k == len(self.steps):  # any words the pattern allows after its last step end a match too
-            found.update((start, stop) for stop in range(pos, min(end, pos + extra + self.tail) + 1))
-            return
-        hashes, optional, gap = self.steps[k]
-        gap += extra
-        if optional:  # skipped: the words it could have taken may go to the gap before the next
-            self._walk(words, k + 1, pos, gap, start, end, found)
-        for at in range(pos, min(end, pos + gap + 1)):
-            if words[at] in hashes:
-                self._walk(words, k + 1, at + 1, 0, start, end, found)
-
-
-class _NotIn(frozenset):
-    """A step's words for ``{"NOT_IN": [...]}``: it holds every word but these."""
-
-    def __contains__(self, word: object) -> bool:
-        return not frozenset.__contains__(self, word)
-
-
-def _count(op: str) -> tuple[int, int | None]:
-    """How many times a token may occur, by its ``OP``: (at least, at most); at most None when unbounded
-    (``+``, ``*``, ``{2,}``) or not a count (``!``)."""
-    if op in ("", "?", "+", "*"):
-        return {"": (1, 1), "?": (0, 1), "+": (1, None), "*": (0, None)}[op]
-    if (m := _COUNTED.fullmatch(op)) and (m.group(1) or m.group(3)):
-        low = int(m.group(1) or 0)
-        if m.group(2) and not m.group(3):
-            return low, None
-        high = int(m.group(3)) if m.group(2) else low
-        return (low, high) if high >= low else (0, None)
-    return 0, None
-
-
 class PatternMatcher:
     """Every code's patterns compiled once; then :meth:`match` per transcript (or :meth:`match_many`)."""
 
@@ -294,10 +209,10 @@ class PatternMatcher:
             add_lookup_lemmatizer(self.nlp)
         # Token patterns run only on sentences holding a word for each token they cannot do without
         # (gate.py finds those sentences for a whole batch at once). Patterns made of word sets and gaps
-        # (nearly all) are then followed word by word over the sentence's word hashes (_Steps); any other
-        # kind runs in its own spaCy Matcher.
+        # (nearly all) are then followed for the whole batch at once in NumPy (walk.py); any other kind
+        # runs in its own spaCy Matcher.
         checker = Matcher(self.nlp.vocab, validate=True)  # spaCy still checks every pattern
-        self.gated: list[_Steps | Matcher] = []
+        self.gated: list[Steps | Matcher] = []
         self.label: list[int] = []  # pattern -> its code's string hash
         required: list[list[frozenset[int]]] = []  # pattern -> the word sets it needs
         for code_id, pats in token_patterns.items():
@@ -305,7 +220,12 @@ class PatternMatcher:
             for tokens in pats:
                 required.append(self._add_gated(code_id, tokens))
         self.gate = Gate(required)
-        self.on_spans = any(not isinstance(steps, _Steps) for steps in self.gated)  # spaCy Matchers
+        walked = [n for n, steps in enumerate(self.gated) if isinstance(steps, Steps)]
+        self.walker = Walker([self.gated[n] for n in walked])  # type: ignore[misc]
+        self.walked = np.full(len(self.gated), -1, dtype=np.int64)  # pattern -> its row in the walker
+        self.walked[walked] = np.arange(len(walked))
+        self.labels = np.array(self.label, dtype=np.uint64)
+        self.on_spans = len(walked) < len(self.gated)  # some patterns run in spaCy Matchers
         self._names = _Names(self.nlp.vocab.strings)
         self.phrase_matcher = PhraseMatcher(self.nlp.vocab, attr="LOWER")
         for code_id, seqs in phrases.items():
@@ -340,7 +260,7 @@ class PatternMatcher:
     def _add_gated(self, code_id: str, tokens: list[dict[str, Any]]) -> list[frozenset[int]]:
         """Add a token pattern; returns the word sets it needs."""
         strings = self.nlp.vocab.strings
-        steps = None if self.trained or self.needs_lemmas else _Steps.compile(tokens, strings)
+        steps = None if self.trained or self.needs_lemmas else Steps.compile(tokens, strings)
         if steps is None:
             steps = Matcher(self.nlp.vocab)
             steps.add(code_id, [tokens])
@@ -356,7 +276,7 @@ class PatternMatcher:
         strings = self.nlp.vocab.strings
         required = []
         for t in tokens:
-            if _count(str(t.get("OP", "")))[0] < 1:
+            if count(str(t.get("OP", "")))[0] < 1:
                 continue  # the pattern can match without this token
             value = t.get("LOWER")
             words = [value] if isinstance(value, str) else None
@@ -461,18 +381,18 @@ class PatternMatcher:
         kept = np.flatnonzero(stop > first)  # sentences with tokens: g -> sentence kept[g]
         first, stop = first[kept], stop[kept]
         words = self._batch_words(table[:, 1], first, stop, piece, index, kept)
-        hits = self._inside(found, first.tolist(), stop.tolist())
+        labels, ta, tb, g = self._inside(found, first, stop)
         if self.gated:
-            hits += self._gated_hits(docs, doc_token, table[:, 1], first, stop)
-        if not hits:
+            more = self._gated_hits(docs, doc_token, table[:, 1], first, stop)
+            labels, ta, tb, g = (np.concatenate(x) for x in zip((labels, ta, tb, g), more, strict=True))
+        if not len(labels):
             return out, words
-        labels, ta, tb, g = zip(*hits, strict=True)
-        sentence = kept[np.array(g)]
+        sentence = kept[g]
         where = np.array(base)[np.array(piece)[sentence]]
-        begin = (starts[np.array(ta)] - where).tolist()
-        end = (starts[np.array(tb) - 1] + table[np.array(tb) - 1, 2].astype(np.int64) - where).tolist()
+        begin = (starts[ta] - where).tolist()
+        end = (starts[tb - 1] + table[tb - 1, 2].astype(np.int64) - where).tolist()
         names = self._names
-        for label, at, a, b in zip(labels, sentence.tolist(), begin, end, strict=True):
+        for label, at, a, b in zip(labels.tolist(), sentence.tolist(), begin, end, strict=True):
             out[piece[at]].append((names[label], a, b, index[at]))
         return out, words
 
@@ -485,34 +405,35 @@ class PatternMatcher:
                       np.array(index, dtype=np.int64)[kept])
 
     @staticmethod
-    def _inside(matches: Sequence[tuple[int, int, int]], first: list[int], stop: list[int]
-                ) -> list[tuple[int, int, int, int]]:
+    def _inside(matches: Sequence[tuple[int, int, int]], first: np.ndarray, stop: np.ndarray) -> _Found:
         """(label, start token, end token, sentence) of the matches that lie inside one sentence."""
-        found = []
-        for m, a, b in matches:
-            g = bisect_right(first, a) - 1
-            if g >= 0 and b <= stop[g]:
-                found.append((m, a, b, g))
-        return found
+        if not matches:
+            return _nothing()
+        found = np.array(matches, dtype=np.uint64)
+        a, b = found[:, 1].astype(np.int64), found[:, 2].astype(np.int64)
+        g = np.searchsorted(first, a, side="right") - 1
+        inside = (g >= 0) & (b <= stop[np.maximum(g, 0)])
+        return found[inside, 0], a[inside], b[inside], g[inside]
 
     def _gated_hits(self, docs: Sequence[Doc], doc_token: Sequence[int], lower: np.ndarray, first: np.ndarray,
-                    stop: np.ndarray) -> list[tuple[int, int, int, int]]:
+                    stop: np.ndarray) -> _Found:
         """Each token pattern run in the sentences the gate lets it into, as :meth:`_inside` gives them."""
         rows, patterns = self.gate.pairs(lower, first, stop)
-        if not len(rows):
-            return []
-        words, first_l, stop_l = lower.tolist(), first.tolist(), stop.tolist()
-        gated, label = self.gated, self.label
-        found: list[tuple[int, int, int, int]] = []
-        for g, n in zip(rows.tolist(), patterns.tolist(), strict=True):
-            steps, ta, tb = gated[n], first_l[g], stop_l[g]
-            if isinstance(steps, _Steps):
-                found += [(label[n], a, b, g) for a, b in steps(words, ta, tb)]
-            else:  # spaCy's Matcher, on the sentence's span of its own doc
-                d = bisect_right(doc_token, ta) - 1
-                lo = ta - doc_token[d]
-                found += [(m, ta + a, ta + b, g) for m, a, b in steps(docs[d][lo:lo + tb - ta])]
-        return found
+        walked = self.walked[patterns]
+        steps = walked >= 0
+        i, ta, tb = self.walker.walk(lower, first, stop, rows[steps], walked[steps])
+        hits = [(self.labels[patterns[steps][i]], ta, tb, rows[steps][i])]
+        spacy_hits = []
+        for g, n in zip(rows[~steps].tolist(), patterns[~steps].tolist(), strict=True):
+            # spaCy's Matcher, on the sentence's span of its own doc
+            a, b = int(first[g]), int(stop[g])
+            d = bisect_right(doc_token, a) - 1
+            lo = a - doc_token[d]
+            spacy_hits += [(m, a + x, a + y, g) for m, x, y in self.gated[n](docs[d][lo:lo + b - a])]
+        if spacy_hits:
+            label, x, y, g = zip(*spacy_hits, strict=True)
+            hits.append((np.array(label, dtype=np.uint64), *(np.array(v, dtype=np.int64) for v in (x, y, g))))
+        return tuple(np.concatenate(x) for x in zip(*hits, strict=True))  # type: ignore[return-value]
 
     def match_many(self, items: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, list[Hit]]]:
         """``(key, text, turns[, prompts])`` -> ``(key, hits)``; spans are ``(start, end)`` in ``text``.
@@ -521,70 +442,28 @@ class PatternMatcher:
         read only for the question each answer follows. Texts are tokenised in batches across
         transcripts (one doc per turn), which is what keeps the per-text overhead low.
         """
-        if self.weigher is None:
-            for key, scan in self.scan_many(items):
-                with collector_paused():
-                    hits = scan.suggest(self.context)
-                yield key, hits
-            return
-        for batch in self._scan_batches(items):  # the weigher reads a batch of scans at once
+        for batch in self._item_batches(items):
+            # One pause of the cycle collector per batch, from tokenising to the hits, with the scans
+            # dropped inside it: only the hits are alive when it runs again, so it has little to walk.
             with collector_paused():
-                rules = [scan.suggest(self.context) for _, scan in batch]
-                weighed = self.weigher.suggest_many([(scan, hits) for (_, scan), hits in zip(batch, rules,
-                                                                                           strict=True)])
-            yield from ((key, hits) for (key, _), hits in zip(batch, weighed, strict=True))
+                scans = self._scan(batch)
+                rules = [scan.suggest(self.context) for _, scan in scans]
+                if self.weigher is not None:  # the weigher reads a batch of scans at once
+                    rules = self.weigher.suggest_many([(scan, hits) for (_, scan), hits
+                                                       in zip(scans, rules, strict=True)])
+                del scans
+            yield from zip([item.key for item in batch], rules, strict=True)
 
     def scan_many(self, items: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, Scan]]:
         """As :meth:`match_many`, but what the patterns found, before the passage rules (a :class:`Scan`)."""
-        for batch in self._scan_batches(items):
-            yield from batch
+        for batch in self._item_batches(items):
+            with collector_paused():
+                scans = self._scan(batch)
+            yield from scans
 
-    def _scan_batches(self, items: Iterable[tuple[Any, ...]]) -> Iterator[list[tuple[Any, Scan]]]:
-        """:meth:`scan_many`'s scans, a batch (tokenised together) at a time."""
+    def _item_batches(self, items: Iterable[tuple[Any, ...]]) -> Iterator[list[_Item]]:
+        """The items, read (sentences split, questions found) a batch to be tokenised together at a time."""
         buffered: list[_Item] = []
-
-        def flush() -> list[tuple[Any, Scan]]:
-            # One text per answer, read from the start of the question it follows (the few words of the
-            # speaker label between them belong to no sentence, so nothing there is kept).
-            pieces = []
-            for i, item in enumerate(buffered):
-                for turn, (lo, hi) in enumerate(item.turns):
-                    question = item.questions.get(turn)
-                    pieces.append((i, turn, question[0] if question else lo, hi, question))
-            found: list[dict[tuple[str, int], list[tuple[int, int]]]] = [{} for _ in buffered]
-            vetoed: list[set[tuple[str, int]]] = [set() for _ in buffered]
-            asked: list[dict[int, Question]] = [{} for _ in buffered]
-            starts = [[x.start for x in item.sentences] for item in buffered]
-            texts: list[tuple[str, list[tuple[int, int]]]] = []
-            firsts: list[int] = []
-            for i, turn, lo, hi, question in pieces:
-                sentences = buffered[i].sentences
-                first = bisect_left(starts[i], buffered[i].turns[turn][0])
-                bounds = [(x.start - lo, x.end - lo) for x in sentences[first:bisect_left(starts[i], hi)]]
-                if question:  # bounds[0] is the question, the answer's sentences follow
-                    bounds.insert(0, (0, question[1] - lo))
-                    first -= 1
-                texts.append((fold(buffered[i].text[lo:hi]), bounds))
-                firsts.append(first)
-            matched, words = self._scan_batch(texts)
-            for (i, turn, lo, _, question), first, spans in zip(pieces, firsts, matched, strict=True):
-                in_question = []
-                for code_id, a, b, k in spans:
-                    if question and k == 0:
-                        in_question.append((code_id, lo + a, lo + b))
-                    elif code_id.startswith(_TRAP_LABEL):
-                        vetoed[i].add((code_id[len(_TRAP_LABEL):], first + k))
-                    elif not code_id.startswith(_ASKED_LABEL):
-                        found[i].setdefault((code_id, first + k), []).append((lo + a, lo + b))
-                if question:
-                    asked[i][turn] = _question(in_question)
-            scans = [(item.key, Scan(item.text, item.sentences, f, v, q, item.questions))
-                     for item, f, v, q in zip(buffered, found, vetoed, asked, strict=True)]
-            if self.words is not None or self.keep_words:
-                self._weigh_words([scan for _, scan in scans], pieces, firsts, words)
-            buffered.clear()
-            return scans
-
         size = 0
         for key, text, turns, *rest in items:
             turns = [(lo, hi) for lo, hi in turns if hi > lo]
@@ -593,14 +472,34 @@ class PatternMatcher:
                                   questions_before(text, turns, prompts) if self.context else {}))
             size += len(turns)
             if size >= BATCH_SIZE:
-                with collector_paused():
-                    done = flush()
-                yield done
-                size = 0
+                yield buffered
+                buffered, size = [], 0
         if buffered:
-            with collector_paused():
-                done = flush()
-            yield done
+            yield buffered
+
+    def _scan(self, buffered: Sequence[_Item]) -> list[tuple[Any, Scan]]:
+        """Each item of a batch with what the patterns found in it (tokenised together)."""
+        pieces, texts, firsts = _pieces(buffered)
+        matched, words = self._scan_batch(texts)
+        found: list[dict[tuple[str, int], list[tuple[int, int]]]] = [{} for _ in buffered]
+        vetoed: list[set[tuple[str, int]]] = [set() for _ in buffered]
+        asked: list[dict[int, Question]] = [{} for _ in buffered]
+        for (i, turn, lo, _, question), first, spans in zip(pieces, firsts, matched, strict=True):
+            in_question = []
+            for code_id, a, b, k in spans:
+                if question and k == 0:
+                    in_question.append((code_id, lo + a, lo + b))
+                elif code_id.startswith(_TRAP_LABEL):
+                    vetoed[i].add((code_id[len(_TRAP_LABEL):], first + k))
+                elif not code_id.startswith(_ASKED_LABEL):
+                    found[i].setdefault((code_id, first + k), []).append((lo + a, lo + b))
+            if question:
+                asked[i][turn] = _question(in_question)
+        scans = [(item.key, Scan(item.text, item.sentences, f, v, q, item.questions))
+                 for item, f, v, q in zip(buffered, found, vetoed, asked, strict=True)]
+        if self.words is not None or self.keep_words:
+            self._weigh_words([scan for _, scan in scans], pieces, firsts, words)
+        return scans
 
     def match(self, text: str, turns: Sequence[tuple[int, int]],
               prompts: Sequence[tuple[int, int]] = ()) -> list[Hit]:
@@ -617,6 +516,13 @@ class _Names(dict):
     def __missing__(self, key: int) -> str:
         self[key] = name = self.strings[key]
         return name
+
+
+_Found = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # label, start token, end token, sentence
+
+
+def _nothing() -> _Found:
+    return np.zeros(0, dtype=np.uint64), *(np.zeros(0, dtype=np.int64) for _ in range(3))
 
 
 @dataclass
@@ -637,6 +543,32 @@ class _Item:
     sentences: list[Sentence]
     turns: list[tuple[int, int]]
     questions: dict[int, tuple[int, int]]  # turn index -> span of the question it answers
+
+
+def _pieces(buffered: Sequence[_Item]) -> tuple[list[tuple[int, int, int, int, Any]],
+                                                 list[tuple[str, list[tuple[int, int]]]], list[int]]:
+    """A batch's answers: (item, turn, start, end, question span or None) each; the text read for it,
+    from the start of the question it follows (the few words of the speaker label between them belong to
+    no sentence, so nothing there is kept), with its sentences' bounds in that text (the question's
+    first); and the index of the item's sentence its bounds start at."""
+    pieces = []
+    for i, item in enumerate(buffered):
+        for turn, (lo, hi) in enumerate(item.turns):
+            question = item.questions.get(turn)
+            pieces.append((i, turn, question[0] if question else lo, hi, question))
+    starts = [[x.start for x in item.sentences] for item in buffered]
+    texts: list[tuple[str, list[tuple[int, int]]]] = []
+    firsts: list[int] = []
+    for i, turn, lo, hi, question in pieces:
+        sentences = buffered[i].sentences
+        first = bisect_left(starts[i], buffered[i].turns[turn][0])
+        bounds = [(x.start - lo, x.end - lo) for x in sentences[first:bisect_left(starts[i], hi)]]
+        if question:  # bounds[0] is the question, the answer's sentences follow
+            bounds.insert(0, (0, question[1] - lo))
+            first -= 1
+        texts.append((fold(buffered[i].text[lo:hi]), bounds))
+        firsts.append(first)
+    return pieces, texts, firsts
 
 
 def _question(spans: Sequence[tuple[str, int, int]]) -> Question:
