@@ -340,15 +340,16 @@ class PatternMatcher:
         return self.nlp.tokenizer.pipe(texts, batch_size=BATCH_SIZE)
 
     def _scan_batch(self, pieces: Sequence[tuple[str, Sequence[tuple[int, int]]]]
-                    ) -> tuple[list[list[tuple[str, int, int, int]]], _Words | None]:
-        """Matches in each ``(text, bounds)`` of a batch as (label, start, end, k): character offsets in the
-        text, and ``k`` the index of the span in ``bounds`` (the text's sentences) holding the whole match;
-        a match across two of them is dropped. With them, the batch's words by sentence (:class:`_Words`).
+                    ) -> tuple[_Matches, _Words | None]:
+        """Matches in each ``(text, bounds)`` of a batch as arrays (piece, label, start, end, k), in piece
+        order: character offsets in the text, and ``k`` the index of the span in ``bounds`` (the text's
+        sentences) holding the whole match; a match across two of them is dropped. With them, the batch's
+        words by sentence (:class:`_Words`).
 
         The batch's docs are laid end to end in one coordinate space (``base``: where each text starts,
         in characters; tokens are numbered across the docs), so sentences are cut and token patterns
         gated for the whole batch at once, in compiled code."""
-        out: list[list[tuple[str, int, int, int]]] = [[] for _ in pieces]
+        out = _no_matches()
         if not any(bounds for _, bounds in pieces):
             return out, None
         texts = [text for text, _ in pieces]
@@ -373,10 +374,12 @@ class PatternMatcher:
             return out, None
         table = np.concatenate(columns)
         starts = table[:, 0].astype(np.int64)
-        piece = [p for p, (_, bounds) in enumerate(pieces) for _ in bounds]  # sentence -> its piece, index
-        index = [k for _, bounds in pieces for k in range(len(bounds))]
-        spans = np.array([base[p] + x for p, (_, bounds) in enumerate(pieces) for span in bounds
-                          for x in span], dtype=np.int64).reshape(-1, 2)
+        counts = np.array([len(bounds) for _, bounds in pieces], dtype=np.int64)
+        piece = np.repeat(np.arange(len(pieces)), counts)  # sentence -> its piece, and its index there
+        index = np.arange(len(piece)) - np.repeat(np.cumsum(counts) - counts, counts)
+        flat = itertools.chain.from_iterable(itertools.chain.from_iterable(b for _, b in pieces))
+        spans = np.fromiter(flat, dtype=np.int64, count=2 * len(piece)).reshape(-1, 2)
+        spans += np.array(base, dtype=np.int64)[piece][:, None]
         first, stop = np.searchsorted(starts, spans[:, 0]), np.searchsorted(starts, spans[:, 1])
         kept = np.flatnonzero(stop > first)  # sentences with tokens: g -> sentence kept[g]
         first, stop = first[kept], stop[kept]
@@ -388,21 +391,20 @@ class PatternMatcher:
         if not len(labels):
             return out, words
         sentence = kept[g]
-        where = np.array(base)[np.array(piece)[sentence]]
-        begin = (starts[ta] - where).tolist()
-        end = (starts[tb - 1] + table[tb - 1, 2].astype(np.int64) - where).tolist()
-        names = self._names
-        for label, at, a, b in zip(labels.tolist(), sentence.tolist(), begin, end, strict=True):
-            out[piece[at]].append((names[label], a, b, index[at]))
-        return out, words
+        of_piece = piece[sentence]
+        where = np.array(base, dtype=np.int64)[of_piece]
+        begin = starts[ta] - where
+        end = starts[tb - 1] + table[tb - 1, 2].astype(np.int64) - where
+        order = np.argsort(of_piece, kind="stable")
+        k = index[sentence]
+        return (of_piece[order], labels[order], begin[order], end[order], k[order]), words
 
-    def _batch_words(self, lower: np.ndarray, first: np.ndarray, stop: np.ndarray, piece: list[int],
-                     index: list[int], kept: np.ndarray) -> _Words | None:
+    def _batch_words(self, lower: np.ndarray, first: np.ndarray, stop: np.ndarray, piece: np.ndarray,
+                     index: np.ndarray, kept: np.ndarray) -> _Words | None:
         """The batch's words by sentence, for the weigher (None when nothing will read them)."""
         if self.words is None and not self.keep_words:
             return None
-        return _Words(lower, first, stop, np.array(piece, dtype=np.int64)[kept],
-                      np.array(index, dtype=np.int64)[kept])
+        return _Words(lower, first, stop, piece[kept], index[kept])
 
     @staticmethod
     def _inside(matches: Sequence[tuple[int, int, int]], first: np.ndarray, stop: np.ndarray) -> _Found:
@@ -484,17 +486,20 @@ class PatternMatcher:
         found: list[dict[tuple[str, int], list[tuple[int, int]]]] = [{} for _ in buffered]
         vetoed: list[set[tuple[str, int]]] = [set() for _ in buffered]
         asked: list[dict[int, Question]] = [{} for _ in buffered]
-        for (i, turn, lo, _, question), first, spans in zip(pieces, firsts, matched, strict=True):
-            in_question = []
-            for code_id, a, b, k in spans:
-                if question and k == 0:
-                    in_question.append((code_id, lo + a, lo + b))
-                elif code_id.startswith(_TRAP_LABEL):
-                    vetoed[i].add((code_id[len(_TRAP_LABEL):], first + k))
-                elif not code_id.startswith(_ASKED_LABEL):
-                    found[i].setdefault((code_id, first + k), []).append((lo + a, lo + b))
+        in_question: dict[int, list[tuple[str, int, int]]] = {}
+        names = self._names
+        for p, label, a, b, k in zip(*(x.tolist() for x in matched), strict=True):
+            i, turn, lo, _, question = pieces[p]
+            code_id = names[label]
+            if question and k == 0:
+                in_question.setdefault(p, []).append((code_id, lo + a, lo + b))
+            elif code_id.startswith(_TRAP_LABEL):
+                vetoed[i].add((code_id[len(_TRAP_LABEL):], firsts[p] + k))
+            elif not code_id.startswith(_ASKED_LABEL):
+                found[i].setdefault((code_id, firsts[p] + k), []).append((lo + a, lo + b))
+        for p, (i, turn, _, _, question) in enumerate(pieces):
             if question:
-                asked[i][turn] = _question(in_question)
+                asked[i][turn] = _question(in_question.get(p, []))
         scans = [(item.key, Scan(item.text, item.sentences, f, v, q, item.questions))
                  for item, f, v, q in zip(buffered, found, vetoed, asked, strict=True)]
         if self.words is not None or self.keep_words:
@@ -519,6 +524,12 @@ class _Names(dict):
 
 
 _Found = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # label, start token, end token, sentence
+_Matches = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # piece, label, start, end, k
+
+
+def _no_matches() -> _Matches:
+    return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64), *(np.zeros(0, dtype=np.int64)
+                                                                         for _ in range(3))
 
 
 def _nothing() -> _Found:
