@@ -153,6 +153,25 @@ def test_a_project_refreshes_and_prints_the_quality_table_against_the_consensus(
     assert code == 1 and err == "Error: no transcript for participant(s) P99\n"
 
 
+def test_a_project_can_score_the_rules_alone_beside_its_stored_suggestions(tmp_path, capsys):
+    # A researcher compares the weigher with the rules it refines, on their own coded transcripts: the
+    # rules are matched afresh and scored; the stored suggestions (made with the weigher) stay as they are.
+    db = str(tmp_path / "p.sqlite")
+    assert main(["demo", "--db", db]) == 0
+    micro = {}
+    for flag in ((), ("--rules-only",)):
+        code, out, err = run(capsys, "--evaluate", "--coder", "consensus", "--participants", "P01,P02,P03",
+                             *flag, "--db", db)
+        assert code == 0, err
+        micro[flag] = next(ln.split()[1:] for ln in out.splitlines() if ln.startswith("micro"))
+        title = "pattern (rules alone) suggestions against" if flag else "pattern suggestions against"
+        assert out.splitlines()[0].startswith(title)
+    assert micro[()] != micro[("--rules-only",)]
+    assert run(capsys, "--refresh", "--db", db)[1] == "Suggestions are up to date.\n"
+    code, _, err = run(capsys, "--refresh", "--rules-only", "--db", db)
+    assert code == 1 and err.startswith("Error: --rules-only goes with transcript PATHs or --evaluate;")
+
+
 def test_the_shipped_weigher_decides_unless_rules_only(tmp_path, capsys):
     # With the shipped codebook the weigher chooses among the sentences near each code's matches;
     # --rules-only gives the passage rules' choice. Both show the matched words as evidence.

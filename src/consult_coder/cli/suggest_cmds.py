@@ -73,6 +73,11 @@ def suggest(
         raise UserError("choose one of --evaluate, --refresh and --train")
     if modes and paths:
         raise UserError("give transcript PATHs, or --evaluate/--refresh/--train on a project, not both")
+    if rules_only and (refresh or train):
+        raise UserError("--rules-only goes with transcript PATHs or --evaluate; a project's stored "
+                        "suggestions follow its weigher setting (Suggestions page, Settings)")
+    if rules_only and evaluate and source != Source.pattern:
+        raise UserError("--rules-only scores the codebook's patterns: leave out --source")
     if evaluate or train:
         if not coder:
             raise UserError("--coder NAME is needed: whose codings are the reference")
@@ -81,7 +86,7 @@ def suggest(
         if versus and source != Source.pattern:
             raise UserError("--versus scores a coder's codings: leave out --source")
         if evaluate:
-            return _evaluate(coder, source, participants, db, user, versus)
+            return _evaluate(coder, source, participants, db, user, versus, rules_only)
         return _train(coder, db, user)
     if refresh:
         return _refresh(db)
@@ -125,7 +130,7 @@ def _refresh(db: str | None) -> None:
 
 
 def _evaluate(coder: str, source: Source, participants: str | None, db: str | None, user: str | None,
-              versus: str | None = None) -> None:
+              versus: str | None = None, rules_only: bool = False) -> None:
     from consult_coder.storage import open_project
     from consult_coder.suggestions import quality
     from consult_coder.suggestions.store import refresh
@@ -143,6 +148,9 @@ def _evaluate(coder: str, source: Source, participants: str | None, db: str | No
         elif source == Source.keywords:
             table = quality.evaluate_patterns(s, coder, quality.keyword_patterns(s), tids, source="keywords",
                                               viewer=viewer)
+        elif rules_only:  # for comparison: matched afresh, the stored suggestions left as they are
+            table = quality.evaluate_patterns(s, coder, quality.codebook_patterns(s), tids,
+                                              source="pattern (rules alone)", viewer=viewer)
         else:
             refresh(s)
             table = quality.evaluate(s, coder, "pattern", tids, viewer=viewer)

@@ -249,6 +249,12 @@ def evaluate_patterns(session: Session, coder: str, patterns: Mapping[str, Seque
                  len(ref.keys))
 
 
+def codebook_patterns(session: Session) -> dict[str, list[Pattern]]:
+    """The codebook's own patterns, by code (archived codes left out)."""
+    codes = session.scalars(select(Code).where(Code.archived.is_(False)))
+    return {c.id: list(c.patterns or []) for c in codes}
+
+
 def keyword_patterns(session: Session) -> dict[str, list[Pattern]]:
     """The baseline: each code found by the words of its own name (stop words left out), as lemmas."""
     from spacy.lang.en.stop_words import STOP_WORDS
