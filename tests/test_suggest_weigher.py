@@ -218,3 +218,20 @@ def test_a_batch_of_scans_is_weighed_as_each_scan_alone():
     together = dict(matcher.match_many(items))
     alone = {key: scan.suggest(1, w) for key, scan in matcher.scan_many(items)}
     assert together == alone and sum(map(len, together.values())) > 1000
+
+
+def test_a_sentences_length_is_counted_in_words_as_str_split_counts_them():
+    # The weigher reads each sentence's length in words for a whole batch at once; it must be what
+    # str.split() finds, whatever spaces the text holds (tabs, no-break and ideographic spaces, a lone
+    # surrogate from a damaged file).
+    import random
+
+    from consult_coder.suggestions.weigher import word_counts
+
+    assert max(c for c in range(0x110000) if chr(c).isspace()) == 0x3000
+    alphabet = ["a", "é", "\u4e00", "😀", " ", "  ", "\t", "\n", "\xa0", "\u3000", "\u2028", "\x1f", ".",
+                "\ud800", "\U0010ffff"]
+    rng = random.Random(5)
+    texts = ["", " ", "one", *("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+                               for _ in range(2000))]
+    assert word_counts(texts).tolist() == [len(t.split()) for t in texts]

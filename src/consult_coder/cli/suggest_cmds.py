@@ -68,16 +68,7 @@ def suggest(
     With PATH…: read transcript files directly and print one suggestion per line, participants' speech
     only unless --all-speakers; offsets are code points into the normalised transcript text.
     """
-    modes = [m for m in (evaluate, refresh, train) if m]
-    if len(modes) > 1:
-        raise UserError("choose one of --evaluate, --refresh and --train")
-    if modes and paths:
-        raise UserError("give transcript PATHs, or --evaluate/--refresh/--train on a project, not both")
-    if rules_only and (refresh or train):
-        raise UserError("--rules-only goes with transcript PATHs or --evaluate; a project's stored "
-                        "suggestions follow its weigher setting (Suggestions page, Settings)")
-    if rules_only and evaluate and source != Source.pattern:
-        raise UserError("--rules-only scores the codebook's patterns: leave out --source")
+    _refuse_mixed_modes(bool(paths), evaluate, refresh, train, rules_only, source)
     if evaluate or train:
         if not coder:
             raise UserError("--coder NAME is needed: whose codings are the reference")
@@ -93,6 +84,21 @@ def suggest(
     if not paths:
         raise UserError("give transcript files or folders, or --evaluate --coder NAME")
     _from_files(paths, codebook, format, all_speakers, context, not rules_only)
+
+
+def _refuse_mixed_modes(paths: bool, evaluate: bool, refresh: bool, train: bool, rules_only: bool,
+                        source: Source) -> None:
+    """One line for options that do not go together."""
+    modes = [m for m in (evaluate, refresh, train) if m]
+    if len(modes) > 1:
+        raise UserError("choose one of --evaluate, --refresh and --train")
+    if modes and paths:
+        raise UserError("give transcript PATHs, or --evaluate/--refresh/--train on a project, not both")
+    if rules_only and (refresh or train):
+        raise UserError("--rules-only goes with transcript PATHs or --evaluate; a project's stored "
+                        "suggestions follow its weigher setting (Suggestions page, Settings)")
+    if rules_only and evaluate and source != Source.pattern:
+        raise UserError("--rules-only scores the codebook's patterns: leave out --source")
 
 
 def _from_files(paths: list[Path], codebook: Path | None, format: OutFormat, all_speakers: bool,

@@ -448,36 +448,43 @@ class PatternMatcher:
             # One pause of the cycle collector per batch, from tokenising to the hits, with the scans
             # dropped inside it: only the hits are alive when it runs again, so it has little to walk.
             with collector_paused():
-                scans = self._scan(batch)
+                scans = self._scan(self._read(batch))
                 rules = [scan.suggest(self.context) for _, scan in scans]
                 if self.weigher is not None:  # the weigher reads a batch of scans at once
                     rules = self.weigher.suggest_many([(scan, hits) for (_, scan), hits
                                                        in zip(scans, rules, strict=True)])
                 del scans
-            yield from zip([item.key for item in batch], rules, strict=True)
+            yield from zip([item[0] for item in batch], rules, strict=True)
 
     def scan_many(self, items: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, Scan]]:
         """As :meth:`match_many`, but what the patterns found, before the passage rules (a :class:`Scan`)."""
         for batch in self._item_batches(items):
             with collector_paused():
-                scans = self._scan(batch)
+                scans = self._scan(self._read(batch))
             yield from scans
 
-    def _item_batches(self, items: Iterable[tuple[Any, ...]]) -> Iterator[list[_Item]]:
-        """The items, read (sentences split, questions found) a batch to be tokenised together at a time."""
-        buffered: list[_Item] = []
+    def _item_batches(self, items: Iterable[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+        """The items, a batch to be tokenised together at a time (read by :meth:`_read`)."""
+        buffered: list[tuple[Any, ...]] = []
         size = 0
-        for key, text, turns, *rest in items:
-            turns = [(lo, hi) for lo, hi in turns if hi > lo]
-            prompts = [(lo, hi) for lo, hi in (rest[0] if rest else ()) if hi > lo]
-            buffered.append(_Item(key, text, split_sentences(text, turns), turns,
-                                  questions_before(text, turns, prompts) if self.context else {}))
-            size += len(turns)
+        for item in items:
+            buffered.append(item)
+            size += len(item[2])
             if size >= BATCH_SIZE:
                 yield buffered
                 buffered, size = [], 0
         if buffered:
             yield buffered
+
+    def _read(self, batch: Sequence[tuple[Any, ...]]) -> list[_Item]:
+        """A batch's items with their sentences split and the question before each answer found."""
+        out = []
+        for key, text, turns, *rest in batch:
+            turns = [(lo, hi) for lo, hi in turns if hi > lo]
+            prompts = [(lo, hi) for lo, hi in (rest[0] if rest else ()) if hi > lo]
+            out.append(_Item(key, text, split_sentences(text, turns), turns,
+                             questions_before(text, turns, prompts) if self.context else {}))
+        return out
 
     def _scan(self, buffered: Sequence[_Item]) -> list[tuple[Any, Scan]]:
         """Each item of a batch with what the patterns found in it (tokenised together)."""

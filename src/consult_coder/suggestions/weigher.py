@@ -29,6 +29,7 @@ from importlib import resources
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from consult_coder.errors import UserError
@@ -88,7 +89,7 @@ def design(batch: Sequence[tuple[Scan, Iterable[Hit]]], codes: Sequence[str]) ->
     features = {
         "own": np.minimum(own, 3), "ans": np.minimum(in_answer[turn], 4), "rule": rule.astype(np.int64),
         "oth": np.minimum(matching[:, None] - has, 2),
-        "len": np.repeat(np.minimum(np.array(read.length, dtype=np.int64), 6)[:, None], k, 1),
+        "len": np.repeat(np.minimum(read.length, 6)[:, None], k, 1),
         "about": about[turn].astype(np.int64), "names": names[turn].astype(np.int64),
         **_next_to(has, "match", first), **_next_to(rule, "rule", first)}
     candidate = ((evident > 0) | names)[turn] & ~veto
@@ -110,16 +111,15 @@ class _Read:
         self.rule: list[tuple[int, int, bool]] = []
         self.asked: list[tuple[int, int, int, int]] = []  # (scan, turn, 0 about / 1 names, code column)
         self.turns: list[int] = []
-        self.length: list[int] = []
+        self.sentences: list[str] = []
         for b, (scan, hits) in enumerate(batch):
             self._scan(b, int(self.offsets[b]), scan, hits, column)
+        self.length = word_counts(self.sentences) // 5
 
     def _scan(self, b: int, o: int, scan: Scan, hits: Iterable[Hit], column: Mapping[str, int]) -> None:
         text = scan.text
-        for (code_id, at), spans in scan.found.items():
-            self.matching.append(o + at)
-            if code_id in column:
-                self.own.append((o + at, column[code_id], len(spans)))
+        self.matching += [o + at for _, at in scan.found]
+        self.own += [(o + at, column[c], len(spans)) for (c, at), spans in scan.found.items() if c in column]
         self.veto += [(o + at, column[c], True) for c, at in scan.vetoed if c in column]
         index = {x.start: o + i for i, x in enumerate(scan.sentences)}
         self.rule += [(index[h.start], column[h.code_id], True) for h in hits
@@ -128,7 +128,7 @@ class _Read:
             self.asked += [(b, t, 0, column[c]) for c in question.about if c in column]
             self.asked += [(b, t, 1, column[c]) for c in question.names if c in column]
         self.turns += [x.turn for x in scan.sentences]
-        self.length += [len(text[x.start:x.end].split()) // 5 for x in scan.sentences]
+        self.sentences += [text[x.start:x.end] for x in scan.sentences]
 
     def cells(self, cells: list[tuple[int, int, Any]], dtype: type) -> np.ndarray:
         out = np.zeros((self.n, self.k), dtype=dtype)
@@ -149,6 +149,25 @@ class _Read:
                 if (b, t) in row:
                     (names if kind else about)[row[(b, t)], c] = True
         return about, names
+
+
+# Every code point str.isspace() holds for lies at or below U+3000 (the ideographic space); one more
+# entry stands for all above it.
+_SPACE = np.array([chr(c).isspace() for c in range(0x3001)] + [False])
+
+
+def word_counts(texts: Sequence[str]) -> np.ndarray:
+    """How many words ``str.split()`` finds in each text, for many texts at once (a word starts where
+    a non-space follows a space or the text's start)."""
+    codes = np.frombuffer("\n".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    space = _SPACE[np.minimum(codes, len(_SPACE) - 1)]
+    opens = ~space
+    opens[1:] &= space[:-1]
+    running = np.zeros(len(codes) + 1, dtype=np.int64)
+    np.cumsum(opens, out=running[1:])
+    lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+    starts = np.cumsum(lengths + 1) - lengths - 1  # the texts are joined by one "\n" each
+    return running[starts + lengths] - running[starts]
 
 
 def _next_to(flags: np.ndarray, name: str, first: np.ndarray) -> dict[str, np.ndarray]:
@@ -178,14 +197,12 @@ class WordTables:
                 for w, value in m[p].items():
                     table[row[w], j] = value
         self.stacked = np.hstack([self.tables["w"], self.tables["pw"], self.tables["q"]])
+        self.index = pd.Index(self.hashes)  # a hash table: get_indexer looks words up in C
 
     def rows(self, lower: np.ndarray) -> np.ndarray:
         """Each word hash's row (the last row for an unknown word)."""
-        unknown = len(self.hashes)
-        if not unknown:
-            return np.full(len(lower), 0, dtype=np.int64)
-        at = np.minimum(np.searchsorted(self.hashes, lower), unknown - 1)
-        return np.where(self.hashes[at] == lower, at, unknown)
+        found = self.index.get_indexer(lower)
+        return np.where(found >= 0, found, len(self.hashes))
 
 
 def word_scores(words: WordTables, lower: np.ndarray, first: np.ndarray, stop: np.ndarray, piece: np.ndarray,
