@@ -47,7 +47,15 @@ from consult_coder.errors import UserError
 from consult_coder.sentences import Sentence, split_sentences
 from consult_coder.suggestions.gate import Gate
 from consult_coder.suggestions.patterns import ASKED, TRAP, Pattern, kind, needs_trained_pipeline, unwrap
-from consult_coder.suggestions.rules import DEFAULT_CONTEXT, Hit, Question, Scan, merged, questions_before
+from consult_coder.suggestions.rules import (
+    DEFAULT_CONTEXT,
+    NO_QUESTION,
+    Hit,
+    Question,
+    Scan,
+    merged,
+    questions_before,
+)
 from consult_coder.suggestions.walk import Steps, Walker, count
 from consult_coder.suggestions.weigher import Weigher, word_scores
 from consult_coder.text import fold
@@ -495,18 +503,24 @@ class PatternMatcher:
         asked: list[dict[int, Question]] = [{} for _ in buffered]
         in_question: dict[int, list[tuple[str, int, int]]] = {}
         names = self._names
-        for p, label, a, b, k in zip(*(x.tolist() for x in matched), strict=True):
-            i, turn, lo, _, question = pieces[p]
-            code_id = names[label]
-            if question and k == 0:
-                in_question.setdefault(p, []).append((code_id, lo + a, lo + b))
+        piece, label, a, b, k = matched
+        lo, first = (np.array([x[2] for x in pieces], dtype=np.int64), np.array(firsts, dtype=np.int64))
+        of_question = np.array([x[4] is not None for x in pieces], dtype=bool)[piece] & (k == 0)
+        item = [x[0] for x in pieces]
+        # each match: its piece, label, span in the transcript, sentence there, whether in the question
+        for p, m, start, end, at, asks in zip(piece.tolist(), label.tolist(), (lo[piece] + a).tolist(),
+                                              (lo[piece] + b).tolist(), (first[piece] + k).tolist(),
+                                              of_question.tolist(), strict=True):
+            code_id = names[m]
+            if asks:
+                in_question.setdefault(p, []).append((code_id, start, end))
             elif code_id.startswith(_TRAP_LABEL):
-                vetoed[i].add((code_id[len(_TRAP_LABEL):], firsts[p] + k))
+                vetoed[item[p]].add((code_id[len(_TRAP_LABEL):], at))
             elif not code_id.startswith(_ASKED_LABEL):
-                found[i].setdefault((code_id, firsts[p] + k), []).append((lo + a, lo + b))
+                found[item[p]].setdefault((code_id, at), []).append((start, end))
         for p, (i, turn, _, _, question) in enumerate(pieces):
             if question:
-                asked[i][turn] = _question(in_question.get(p, []))
+                asked[i][turn] = _question(in_question[p]) if p in in_question else NO_QUESTION
         scans = [(item.key, Scan(item.text, item.sentences, f, v, q, item.questions))
                  for item, f, v, q in zip(buffered, found, vetoed, asked, strict=True)]
         if self.words is not None or self.keep_words:

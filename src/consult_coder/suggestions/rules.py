@@ -104,10 +104,10 @@ class Scan:
             self.found[(code_id, at)] = [(a, b) for a, b in spans]
         self.vetoed.update((code_id, at) for at in part.get("vetoed", ()))
         for turn in part.get("about", ()):
-            q = self.asked.get(turn, _NO_QUESTION)
+            q = self.asked.get(turn, NO_QUESTION)
             self.asked[turn] = Question(q.about | {code_id}, q.names)
         for turn, spans in part.get("names", ()):
-            q = self.asked.get(turn, _NO_QUESTION)
+            q = self.asked.get(turn, NO_QUESTION)
             self.asked[turn] = Question(q.about, {**q.names, code_id: tuple((a, b) for a, b in spans)})
 
 
@@ -120,7 +120,7 @@ class Question:
     names: Mapping[str, tuple[tuple[int, int], ...]] = field(default_factory=dict)
 
 
-_NO_QUESTION = Question()
+NO_QUESTION = Question()  # an answer whose question matched nothing (shared: a Question is never changed)
 IN_TEXT_ORDER = itemgetter(1, 0)  # hits by start, then code
 
 
@@ -180,7 +180,7 @@ def suggest(text: str, sentences: Sequence[Sentence], found: Mapping[tuple[str, 
     fillers = {} if fillers is None else fillers  # sentence -> is_filler, kept by the caller if it likes
     for (code_id, turn), matched in _matches_by_turn(own, sentences, asked).items():
         lo, hi = bisect_left(turn_of, turn), bisect_left(turn_of, turn + 1)
-        question = asked.get(turn, _NO_QUESTION)
+        question = asked.get(turn, NO_QUESTION)
         whole = evidence.get((code_id, turn), 0) >= WHOLE_ANSWER_EVIDENCE
         for near in _reach(code_id, matched, question, lo, hi, matching, context, whole):
             if (code_id, near) in vetoed:
@@ -213,7 +213,7 @@ def _supported(own: dict[tuple[str, int], tuple[tuple[int, int], ...]], sentence
         evidence[key] = evidence.get(key, 0) + len(spans)
 
     def kept(code_id: str, turn: int) -> bool:
-        question = asked.get(turn, _NO_QUESTION)
+        question = asked.get(turn, NO_QUESTION)
         return (evidence[(code_id, turn)] >= MIN_EVIDENCE or code_id in question.about
                 or code_id in question.names)
 

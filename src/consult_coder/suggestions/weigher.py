@@ -121,14 +121,16 @@ class _Read:
         self.matching += [o + at for _, at in scan.found]
         self.own += [(o + at, column[c], len(spans)) for (c, at), spans in scan.found.items() if c in column]
         self.veto += [(o + at, column[c], True) for c, at in scan.vetoed if c in column]
-        index = {x.start: o + i for i, x in enumerate(scan.sentences)}
+        starts, ends, turns = zip(*scan.sentences, strict=True) if scan.sentences else ((), (), ())
+        index = dict(zip(starts, range(o, o + len(starts)), strict=True))
         self.rule += [(index[h.start], column[h.code_id], True) for h in hits
                       if h.code_id in column and h.start in index]
         for t, question in scan.asked.items():
-            self.asked += [(b, t, 0, column[c]) for c in question.about if c in column]
-            self.asked += [(b, t, 1, column[c]) for c in question.names if c in column]
-        self.turns += [x.turn for x in scan.sentences]
-        self.sentences += [text[x.start:x.end] for x in scan.sentences]
+            if question.about or question.names:
+                self.asked += [(b, t, 0, column[c]) for c in question.about if c in column]
+                self.asked += [(b, t, 1, column[c]) for c in question.names if c in column]
+        self.turns += turns
+        self.sentences += map(text.__getitem__, map(slice, starts, ends))
 
     def cells(self, cells: list[tuple[int, int, Any]], dtype: type) -> np.ndarray:
         out = np.zeros((self.n, self.k), dtype=dtype)
@@ -142,12 +144,18 @@ class _Read:
         """(answers, codes) twice: the question before the answer was about the code; named it."""
         about = np.zeros((len(opens), self.k), dtype=bool)
         names = np.zeros((len(opens), self.k), dtype=bool)
-        if self.asked:
-            row = {(int(np.searchsorted(self.offsets, at, side="right")) - 1, int(of_turn[at])): int(turn[at])
-                   for at in opens.tolist()}
-            for b, t, kind, c in self.asked:
-                if (b, t) in row:
-                    (names if kind else about)[row[(b, t)], c] = True
+        if self.asked and len(opens):
+            asked = np.array(self.asked, dtype=np.int64)  # (scan, turn, kind, code column)
+            size = int(max(of_turn.max(), asked[:, 1].max())) + 1
+            # each answer by (scan, turn), as one sortable number, and each question's answer found by it
+            key = (np.searchsorted(self.offsets, opens, side="right") - 1) * size + of_turn[opens]
+            order = np.argsort(key, kind="stable")
+            wanted = asked[:, 0] * size + asked[:, 1]
+            at = np.minimum(np.searchsorted(key[order], wanted), len(key) - 1)
+            hit = key[order][at] == wanted
+            row, kind, code = turn[opens][order][at][hit], asked[hit, 2], asked[hit, 3]
+            about[row[kind == 0], code[kind == 0]] = True
+            names[row[kind == 1], code[kind == 1]] = True
         return about, names
 
 
