@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -63,6 +64,8 @@ class Design:
     turn: np.ndarray  # sentence -> answer row (0..answers-1)
     first: np.ndarray  # sentence -> whether it opens its answer
     offsets: np.ndarray
+    rule_hits: list[Hit]  # the rules' hits of these codes, scan after scan
+    rule_cells: tuple[np.ndarray, np.ndarray, np.ndarray]  # each one's sentence row, code column, scan
 
 
 def design(batch: Sequence[tuple[Scan, Iterable[Hit]]], codes: Sequence[str]) -> Design:
@@ -74,7 +77,10 @@ def design(batch: Sequence[tuple[Scan, Iterable[Hit]]], codes: Sequence[str]) ->
     k = len(codes)
     read = _Read(batch, {c: j for j, c in enumerate(codes)})
     n = read.n
-    own, veto, rule = read.cells(read.own, np.int64), read.cells(read.veto, bool), read.cells(read.rule, bool)
+    own, veto = read.cells(read.own, np.int64), read.cells(read.veto, bool)
+    cells = read.rule_cells()
+    rule = np.zeros((n, k), dtype=bool)
+    rule[cells[:2]] = True
     of_turn = np.array(read.turns, dtype=np.int64)
     first = np.ones(n, dtype=bool)
     first[1:] = of_turn[1:] != of_turn[:-1]
@@ -93,7 +99,7 @@ def design(batch: Sequence[tuple[Scan, Iterable[Hit]]], codes: Sequence[str]) ->
         "about": about[turn].astype(np.int64), "names": names[turn].astype(np.int64),
         **_next_to(has, "match", first), **_next_to(rule, "rule", first)}
     candidate = ((evident > 0) | names)[turn] & ~veto
-    return Design(list(codes), candidate, own, features, turn, first, read.offsets)
+    return Design(list(codes), candidate, own, features, turn, first, read.offsets, read.rule_hits, cells)
 
 
 class _Read:
@@ -108,7 +114,10 @@ class _Read:
         self.own: list[tuple[int, int, int]] = []
         self.matching: list[int] = []  # one entry per (code of any kind, sentence) matched
         self.veto: list[tuple[int, int, bool]] = []
-        self.rule: list[tuple[int, int, bool]] = []
+        self.rule_hits: list[Hit] = []  # and each one's row, code column and scan:
+        self.rule_rows: list[int] = []
+        self.rule_columns: list[int] = []
+        self.rule_scans: list[int] = []
         self.asked: list[tuple[int, int, int, int]] = []  # (scan, turn, 0 about / 1 names, code column)
         self.turns: list[int] = []
         self.sentences: list[str] = []
@@ -123,14 +132,23 @@ class _Read:
         self.veto += [(o + at, column[c], True) for c, at in scan.vetoed if c in column]
         starts, ends, turns = zip(*scan.sentences, strict=True) if scan.sentences else ((), (), ())
         index = dict(zip(starts, range(o, o + len(starts)), strict=True))
-        self.rule += [(index[h.start], column[h.code_id], True) for h in hits
-                      if h.code_id in column and h.start in index]
+        mine = [h for h in hits if h.code_id in column and h.start in index]
+        self.rule_hits += mine
+        self.rule_rows += [index[h.start] for h in mine]
+        self.rule_columns += [column[h.code_id] for h in mine]
+        self.rule_scans += [b] * len(mine)
         for t, question in scan.asked.items():
             if question.about or question.names:
                 self.asked += [(b, t, 0, column[c]) for c in question.about if c in column]
                 self.asked += [(b, t, 1, column[c]) for c in question.names if c in column]
         self.turns += turns
         self.sentences += map(text.__getitem__, map(slice, starts, ends))
+
+    def rule_cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each of the rules' hits: its sentence row, code column and scan."""
+        rows, columns, scans = (np.array(x, dtype=np.int64)
+                                for x in (self.rule_rows, self.rule_columns, self.rule_scans))
+        return rows, columns, scans
 
     def cells(self, cells: list[tuple[int, int, Any]], dtype: type) -> np.ndarray:
         out = np.zeros((self.n, self.k), dtype=dtype)
@@ -353,12 +371,30 @@ class Weigher:
         if not len(d.turn):
             return out
         weighed = np.concatenate([scan.word_scores for scan, _ in batch])
-        rows, columns = np.nonzero(d.candidate & (self.scores(d, weighed) > self._cut))
+        chosen = d.candidate & (self.scores(d, weighed) > self._cut)
+        # The rules' hits the weigher keeps are reused as they are (the rules never choose a filler
+        # without a match of its own, so none needs that check again); the rest are made here.
+        rows, columns, of_scan = d.rule_cells
+        keep = chosen[rows, columns]
+        chosen[rows, columns] = False
+        kept = list(itertools.compress(d.rule_hits, keep.tolist()))
+        ends = np.cumsum(np.bincount(of_scan[keep], minlength=len(batch))).tolist()
+        for b, (start, end) in enumerate(zip([0, *ends[:-1]], ends, strict=True)):
+            out[b] += kept[start:end]
+        self._new_hits(batch, d, chosen, out)
+        for hits in out:
+            hits.sort(key=IN_TEXT_ORDER)
+        return out
+
+    def _new_hits(self, batch: Sequence[tuple[Scan, Sequence[Hit]]], d: Design, chosen: np.ndarray,
+                  out: list[list[Hit]]) -> None:
+        """A hit for each chosen cell the rules did not choose: none on a filler without its own match;
+        the evidence is the nearest match in the answer, as the rules give it."""
+        rows, columns = np.nonzero(chosen)
         own = (d.own[rows, columns] > 0).tolist()
         of_scan = (np.searchsorted(d.offsets, rows, side="right") - 1).tolist()
         answer = np.flatnonzero(d.first).tolist() + [len(d.first)]
         turn, offsets = d.turn.tolist(), d.offsets.tolist()
-        by_rule = [{(h.code_id, h.start): h for h in hits} for _, hits in batch]
         for at, j, matched, b in zip(rows.tolist(), columns.tolist(), own, of_scan, strict=True):
             scan, o = batch[b][0], offsets[b]
             code_id, x = self.order[j], scan.sentences[at - o]
@@ -368,15 +404,9 @@ class Weigher:
                     filler = scan.fillers[at - o] = is_filler(scan.text[x.start:x.end])
                 if filler:
                     continue
-            hit = by_rule[b].get((code_id, x.start))
-            if hit is None:
-                row = turn[at]
-                hit = Hit(code_id, x.start, x.end,
-                          _evidence(scan, code_id, at - o, answer[row] - o, answer[row + 1] - o))
-            out[b].append(hit)
-        for hits in out:
-            hits.sort(key=IN_TEXT_ORDER)
-        return out
+            row = turn[at]
+            out[b].append(Hit(code_id, x.start, x.end,
+                              _evidence(scan, code_id, at - o, answer[row] - o, answer[row + 1] - o)))
 
 
 def _numbers(table: Any) -> bool:
