@@ -159,10 +159,14 @@ STEP_PATTERNS = [
 ]
 
 
+@pytest.mark.parametrize("budget", [None, 5], ids=["one go", "in slices"])
 @pytest.mark.parametrize("pattern", STEP_PATTERNS)
-def test_word_set_patterns_find_exactly_what_spacys_matcher_finds(pattern):
+def test_word_set_patterns_find_exactly_what_spacys_matcher_finds(pattern, budget, monkeypatch):
     # The walker follows a whole batch of sentences at once: here 401 of them, laid end to end as the
-    # engine lays a batch, each sentence checked against spaCy's own Matcher on its own doc.
+    # engine lays a batch, each sentence checked against spaCy's own Matcher on its own doc. On a hostile
+    # text (a sentence of a million words) it works through slices of a bounded size: the same matches.
+    if budget:
+        monkeypatch.setattr("consult_coder.suggestions.walk._BUDGET", budget)
     nlp = spacy.blank("en")
     tokens = [expand_token(t) for t in pattern]
     spacy_matcher = Matcher(nlp.vocab, validate=True)

@@ -21,6 +21,7 @@ import pandas as pd
 _COUNTED = re.compile(r"\{(\d*)(,(\d*))?\}")  # {n}, {m,n}, {,n}, {m,}
 _MAX_REPEAT = 8  # a word counted more times than this stays with spaCy's Matcher
 _TO_THE_END = 10_000  # a "*" gap: any number of words, to the end of the sentence
+_BUDGET = 1 << 20  # word positions looked at in one go (a few arrays of this many numbers)
 
 
 def count(op: str) -> tuple[int, int | None]:
@@ -122,29 +123,13 @@ class Walker:
         """Every match of pattern ``patterns[i]`` in sentence ``rows[i]`` (tokens ``first[g]:stop[g]`` of
         the batch's word hashes ``lower``), as (pair i, start token, end token), each once."""
         word = self.columns(lower)
-        end = stop[rows]
-        pair, at = _ranges(first[rows], end)  # the first step: any word of the sentence
-        pair, start = _kept(self.member[self.set[patterns[pair], 0], word[at]], pair, at)
-        at, extra = start + 1, np.zeros(len(start), dtype=np.int64)
+        begin, end = first[rows], stop[rows]
         out: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        for k in range(1, self.set.shape[1]):
-            n = patterns[pair]
-            done = self.count[n] == k
-            if done.any():  # any words the pattern allows after its last step end a match too
-                p, s, a = pair[done], start[done], at[done]
-                i, stops = _ranges(a, np.minimum(end[p], a + extra[done] + self.tail[n[done]]) + 1)
-                out.append((p[i], s[i], stops))
-                pair, start, at, extra, n = pair[~done], start[~done], at[~done], extra[~done], n[~done]
-            if not len(pair):
-                break
-            gap = self.gap[n, k] + extra
-            skip = self.optional[n, k]  # skipped: the words it could have taken go to the next gap
-            i, to = _ranges(at, np.minimum(end[pair], at + gap + 1))
-            i, to = _kept(self.member[self.set[n[i], k], word[to]], i, to)
-            pair = np.concatenate([pair[skip], pair[i]])
-            start = np.concatenate([start[skip], start[i]])
-            at = np.concatenate([at[skip], to + 1])
-            extra = np.concatenate([gap[skip], np.zeros(len(i), dtype=np.int64)])
+        for part in _slices(end - begin):  # the first step: any word of the sentence
+            i, at = _ranges(begin[part], end[part])
+            pair, start = _kept(self.member[self.set[patterns[part[i]], 0], word[at]], part[i], at)
+            walk = _Walk(self, word, end, patterns, out)
+            walk.follow(pair, start, start + 1, np.zeros(len(start), dtype=np.int64), 1)
         if not out:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, empty
@@ -154,6 +139,47 @@ class Walker:
         once = np.ones(len(p), dtype=bool)
         once[1:] = (p[1:] != p[:-1]) | (s[1:] != s[:-1]) | (e[1:] != e[:-1])
         return p[once], s[once], e[once]
+
+
+class _Walk:
+    """Partial matches (pair, start, next word, words the gap before the next step may take) moved on one
+    step at a time; when there are many, a slice of them at a time through all the steps that remain, so
+    the arrays stay bounded even on a hostile sentence of a million words."""
+
+    def __init__(self, walker: Walker, word: np.ndarray, end: np.ndarray, patterns: np.ndarray,
+                 out: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> None:
+        self.w, self.word, self.end, self.patterns, self.out = walker, word, end, patterns, out
+
+    def follow(self, pair: np.ndarray, start: np.ndarray, at: np.ndarray, extra: np.ndarray, k: int) -> None:
+        w = self.w
+        n = self.patterns[pair]
+        done = w.count[n] == k
+        if done.any():  # any words the pattern allows after its last step end a match too
+            p, s, a = pair[done], start[done], at[done]
+            i, stops = _ranges(a, np.minimum(self.end[p], a + extra[done] + w.tail[n[done]]) + 1)
+            self.out.append((p[i], s[i], stops))
+            pair, start, at, extra, n = _kept(~done, pair, start, at, extra, n)
+        if not len(pair):
+            return
+        gap = w.gap[n, k] + extra
+        width = np.maximum(np.minimum(self.end[pair], at + gap + 1) - at, 0)
+        for part in _slices(width):
+            i, to = _ranges(at[part], at[part] + width[part])
+            i, to = _kept(w.member[w.set[n[part[i]], k], self.word[to]], part[i], to)
+            skip = part[w.optional[n[part], k]]  # skipped: the words it could have taken go to the next gap
+            self.follow(np.concatenate([pair[skip], pair[i]]), np.concatenate([start[skip], start[i]]),
+                        np.concatenate([at[skip], to + 1]),
+                        np.concatenate([gap[skip], np.zeros(len(i), dtype=np.int64)]), k + 1)
+
+
+def _slices(widths: np.ndarray) -> list[np.ndarray]:
+    """Indices of ``widths`` in order, cut into runs of about :data:`_BUDGET` in total (each run starts
+    within its budget; a single wider one may run past it)."""
+    running = np.cumsum(widths)
+    if not len(widths) or running[-1] <= _BUDGET:
+        return [np.arange(len(widths))]
+    bucket = (running - widths) // _BUDGET
+    return np.split(np.arange(len(widths)), np.flatnonzero(np.diff(bucket)) + 1)
 
 
 def _ranges(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
