@@ -27,7 +27,7 @@ from consult_coder.storage import open_project
 from consult_coder.suggestions import quality
 from consult_coder.suggestions.engine import PatternMatcher
 from consult_coder.suggestions.rules import Scan
-from consult_coder.suggestions.store import _speech
+from consult_coder.suggestions.store import speech_and_prompts
 from consult_coder.suggestions.weigher import SHIPPED, Weigher, dumps
 from consult_coder.suggestions.weights import examples, fit
 
@@ -55,7 +55,8 @@ def scans(name: str, matcher: PatternMatcher, held_out: bool = False
                 Participant, Transcript.participant_id == Participant.id, isouter=True)).all()
             tids = [t for t, p in rows if name != "sample" or ((p in HELD_OUT) == held_out)]
             ref = quality.reference(s, "consensus", tids)
-            items = [(tid, s.get(Transcript, tid).text, *_speech(s, tid, False)) for tid in ref.sentences]
+            items = [(tid, s.get(Transcript, tid).text, *speech_and_prompts(s, tid, False))
+                     for tid in ref.sentences]
             for tid, scan in matcher.scan_many(items):
                 index = {x.start: i for i, x in enumerate(scan.sentences)}
                 coded = {(code, index[start]) for (t, start, _), code in ref.gold if t == tid}

@@ -24,7 +24,7 @@ from consult_coder.storage import open_project
 from consult_coder.suggestions import store
 from consult_coder.suggestions.engine import PatternMatcher
 from consult_coder.suggestions.rules import Question, Scan
-from consult_coder.suggestions.store import _speech
+from consult_coder.suggestions.store import speech_and_prompts
 from consult_coder.suggestions.weigher import Weigher, shipped, shipped_for
 from consult_coder.suggestions.weights import examples, fit
 from tests.factories import in_session
@@ -163,7 +163,8 @@ def test_stored_suggestions_are_the_weighed_ones_and_turning_it_off_gives_the_ru
 
     def matched(w: Weigher | None) -> set[tuple[int, str, int, int]]:
         with project.session() as s:
-            items = [(t.id, t.text, *_speech(s, t.id, False)) for t in s.scalars(select(Transcript))]
+            items = [(t.id, t.text, *speech_and_prompts(s, t.id, False))
+                     for t in s.scalars(select(Transcript))]
         return {(tid, h.code_id, h.start, h.end)
                 for tid, hits in PatternMatcher(patterns, weigher=w).match_many(items) for h in hits}
 

@@ -37,7 +37,7 @@ from consult_coder.suggestions.quality import (
     score,
 )
 from consult_coder.suggestions.rules import Hit
-from consult_coder.suggestions.store import _rows, _turns, settings
+from consult_coder.suggestions.store import settings, suggested_turns, suggestion_rows
 
 TARGET_PRECISION = 0.7
 MIN_POSITIVES = 5
@@ -225,12 +225,12 @@ def store_suggestions(session: Session, coder_id: int, nlp, thresholds: dict[str
     added = 0
     for tid in tids:
         text = session.get(Transcript, tid).text
-        sentences = split_sentences(text, _turns(session, tid, all_speakers))
+        sentences = split_sentences(text, suggested_turns(session, tid, all_speakers))
         cats = predict(nlp, [text[s.start:s.end] for s in sentences])
         hits = [Hit(cid, s.start, s.end, ((s.start, s.end),), round(p[cid], 4))
                 for s, p in zip(sentences, cats, strict=True)
                 for cid, t in thresholds.items() if t is not None and p.get(cid, 0.0) >= t]
-        session.add_all(_rows(tid, hits, "classifier", coder_id))
+        session.add_all(suggestion_rows(tid, hits, "classifier", coder_id))
         added += len(hits)
     session.flush()
     return added

@@ -30,7 +30,7 @@ from consult_coder.model import Code, Coder, Coding, Progress, Suggestion, Trans
 from consult_coder.sentences import Sentence, sentences_touching, split_sentences
 from consult_coder.suggestions.engine import PatternMatcher
 from consult_coder.suggestions.patterns import Pattern
-from consult_coder.suggestions.store import _speech, _turns, settings
+from consult_coder.suggestions.store import settings, speech_and_prompts, suggested_turns
 
 Key = tuple[int, int, int]  # transcript id, sentence start, sentence end
 
@@ -153,7 +153,7 @@ def reference(session: Session, coder: str, transcript_ids: Iterable[int] | None
     sentences: dict[int, list[Sentence]] = {}
     for tid in tids:
         text = session.get(Transcript, tid).text
-        sentences[tid] = split_sentences(text, _turns(session, tid, all_speakers))
+        sentences[tid] = split_sentences(text, suggested_turns(session, tid, all_speakers))
     codes = [(c.id, c.name) for c in session.scalars(select(Code).where(Code.archived.is_(False))
                                                      .order_by(Code.sort_order, Code.name))]
     return Reference(coder, sentences, _coded(session, coder, sentences), codes)
@@ -234,7 +234,7 @@ def propose(session: Session, ref: Reference,
     conf = settings(session)
     all_speakers = conf.all_speakers
     matcher = PatternMatcher({k: v for k, v in patterns.items() if v}, conf.pipeline, conf.context)
-    items = ((tid, session.get(Transcript, tid).text, *_speech(session, tid, all_speakers))
+    items = ((tid, session.get(Transcript, tid).text, *speech_and_prompts(session, tid, all_speakers))
              for tid in ref.sentences)
     return {((tid, h.start, h.end), h.code_id) for tid, hits in matcher.match_many(items) for h in hits}
 

@@ -152,15 +152,15 @@ def _set(session: Session, key: str, value: str, actor: str) -> None:
         audit.setting_changed(session, actor, key, before, value)
 
 
-def _turns(session: Session, transcript_id: int, all_speakers: bool) -> list[tuple[int, int]]:
+def suggested_turns(session: Session, transcript_id: int, all_speakers: bool) -> list[tuple[int, int]]:
     rows = session.execute(select(Turn.start, Turn.end, Turn.speaker_kind)
                            .where(Turn.transcript_id == transcript_id).order_by(Turn.index))
     return speech_turns(rows, all_speakers)
 
 
-def _speech(session: Session, transcript_id: int, all_speakers: bool
+def speech_and_prompts(session: Session, transcript_id: int, all_speakers: bool
             ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
-    """From one read of the turns: the speech to suggest codes for (as :func:`_turns`), and the
+    """From one read of the turns: the speech to suggest codes for (as :func:`suggested_turns`), and the
     interviewer's turns, which the engine reads for the question each answer follows (never suggests
     on them)."""
     rows = session.execute(select(Turn.start, Turn.end, Turn.speaker_kind)
@@ -262,7 +262,7 @@ def _scans(session: Session, matcher: PatternMatcher | None, tids: Sequence[int]
     def items() -> Iterator[tuple[tuple[int, str], str, list[tuple[int, int]], list[tuple[int, int]]]]:
         for tid in tids:
             tr = session.get(Transcript, tid)
-            yield (tid, tr.title), tr.text, *_speech(session, tid, all_speakers)
+            yield (tid, tr.title), tr.text, *speech_and_prompts(session, tid, all_speakers)
 
     if matcher is None:
         for key, text, turns, _ in items():
@@ -294,11 +294,12 @@ def _apply_rules(session: Session, tid: int, scan: Scan, scanned: dict[str, str]
             report.removed += 1
         elif row.evidence != [list(e) for e in hit.evidence]:
             row.evidence = [list(e) for e in hit.evidence]
-    session.add_all(_rows(tid, list(hits.values()), "pattern"))
+    session.add_all(suggestion_rows(tid, list(hits.values()), "pattern"))
     report.added += len(hits)
 
 
-def _rows(tid: int, hits: Sequence[Hit], source: str, coder_id: int | None = None) -> list[Suggestion]:
+def suggestion_rows(tid: int, hits: Sequence[Hit], source: str, coder_id: int | None = None
+                    ) -> list[Suggestion]:
     return [Suggestion(transcript_id=tid, code_id=h.code_id, source=source, start=h.start, end=h.end,
                        evidence=[list(e) for e in h.evidence], score=h.score, coder_id=coder_id)
             for h in hits]
