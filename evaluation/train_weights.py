@@ -78,7 +78,8 @@ def score(name: str, matcher: PatternMatcher, weigher: Weigher | None, held_out:
     for scan, coded, index in scans(name, matcher, held_out):
         found = {(h.code_id, index[h.start]) for h in scan.suggest(matcher.context, weigher)}
         tp, fp, fn = tp + len(found & coded), fp + len(found - coded), fn + len(coded - found)
-    return tp / max(1, tp + fp), tp / max(1, tp + fn), 2 * tp / max(1, 2 * tp + fp + fn)
+    micro = quality.code_quality("micro", "micro", tp, fp, fn)  # the app's and the CLI's formula
+    return micro.precision or 0.0, micro.recall or 0.0, micro.f1 or 0.0
 
 
 def main() -> None:

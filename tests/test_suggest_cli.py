@@ -117,6 +117,8 @@ def test_a_second_coder_is_scored_the_same_way_for_scale(tmp_path, capsys):
     (["notes.pdf"], "Error: notes.pdf: no such file or folder"),
     (["--evaluate"], "Error: --coder NAME is needed: whose codings are the reference"),
     (["--evaluate", "--refresh"], "Error: choose one of --evaluate, --refresh and --train"),
+    (["--evaluate", "--coder", "consensus", "--versus", "coder_a", "--rules-only"],
+     "Error: --rules-only scores the codebook's patterns: leave out --source and --versus"),
 ])
 def test_mistakes_get_one_line(capsys, args, message):
     code, out, err = run(capsys, *args)

@@ -68,7 +68,7 @@ def suggest(
     With PATH…: read transcript files directly and print one suggestion per line, participants' speech
     only unless --all-speakers; offsets are code points into the normalised transcript text.
     """
-    _refuse_mixed_modes(bool(paths), evaluate, refresh, train, rules_only, source)
+    _refuse_mixed_modes(bool(paths), evaluate, refresh, train, rules_only, source, bool(versus))
     if evaluate or train:
         if not coder:
             raise UserError("--coder NAME is needed: whose codings are the reference")
@@ -87,7 +87,7 @@ def suggest(
 
 
 def _refuse_mixed_modes(paths: bool, evaluate: bool, refresh: bool, train: bool, rules_only: bool,
-                        source: Source) -> None:
+                        source: Source, versus: bool) -> None:
     """One line for options that do not go together."""
     modes = [m for m in (evaluate, refresh, train) if m]
     if len(modes) > 1:
@@ -97,8 +97,8 @@ def _refuse_mixed_modes(paths: bool, evaluate: bool, refresh: bool, train: bool,
     if rules_only and (refresh or train):
         raise UserError("--rules-only goes with transcript PATHs or --evaluate; a project's stored "
                         "suggestions follow its weigher setting (Suggestions page, Settings)")
-    if rules_only and evaluate and source != Source.pattern:
-        raise UserError("--rules-only scores the codebook's patterns: leave out --source")
+    if rules_only and evaluate and (source != Source.pattern or versus):
+        raise UserError("--rules-only scores the codebook's patterns: leave out --source and --versus")
 
 
 def _from_files(paths: list[Path], codebook: Path | None, format: OutFormat, all_speakers: bool,

@@ -309,27 +309,24 @@ class PatternMatcher:
     def _weigh_words(self, scans: Sequence[Scan], pieces: Sequence[tuple[int, int, int, int, Any]],
                      firsts: Sequence[int], words: _Words | None) -> None:
         """Give each scan of a batch its sentences' words weighed (and, with ``keep_words``, the words)."""
-        n = [len(scan.sentences) for scan in scans]
-        offset = np.cumsum([0, *n])
-        for scan in scans:
-            if self.words is not None:
-                scan.word_scores = np.zeros((len(scan.sentences), len(self.weigher.order)))
-            if self.keep_words:
+        offset = np.cumsum([0, *(len(scan.sentences) for scan in scans)])
+        every = np.zeros((int(offset[-1]), len(self.weigher.order) if self.weigher else 0))
+        if self.keep_words:
+            for scan in scans:
                 scan.words = [[] for _ in scan.sentences]
-        if words is None:
-            return
-        item = np.array([p[0] for p in pieces], dtype=np.int64)[words.piece]
-        question = np.array([p[4] is not None for p in pieces], dtype=bool)[words.piece] & (words.index == 0)
-        sentence = np.array(firsts, dtype=np.int64)[words.piece] + words.index  # within its scan
-        spoken = ~question
+        if words is not None:
+            item = np.array([p[0] for p in pieces], dtype=np.int64)[words.piece]
+            question = (np.array([p[4] is not None for p in pieces], dtype=bool)[words.piece]
+                        & (words.index == 0))
+            sentence = np.array(firsts, dtype=np.int64)[words.piece] + words.index  # within its scan
         if self.words is not None:
-            scores = word_scores(self.words, words.lower, words.first, words.stop, words.piece, words.index,
-                                 question)
-            every = np.zeros((int(offset[-1]), len(self.weigher.order)))
-            every[(offset[item] + sentence)[spoken]] = scores[spoken]
+            if words is not None:
+                scores = word_scores(self.words, words.lower, words.first, words.stop, words.piece,
+                                     words.index, question)
+                every[(offset[item] + sentence)[~question]] = scores[~question]
             for k, scan in enumerate(scans):
                 scan.word_scores = every[offset[k]:offset[k + 1]]
-        if self.keep_words:
+        if self.keep_words and words is not None:
             strings, lower = self.nlp.vocab.strings, words.lower.tolist()
             for g in range(len(words.first)):
                 found = [w for h in dict.fromkeys(lower[words.first[g]:words.stop[g]])
@@ -417,9 +414,7 @@ class PatternMatcher:
     @staticmethod
     def _inside(matches: Sequence[tuple[int, int, int]], first: np.ndarray, stop: np.ndarray) -> _Found:
         """(label, start token, end token, sentence) of the matches that lie inside one sentence."""
-        if not matches:
-            return _nothing()
-        found = np.array(matches, dtype=np.uint64)
+        found = np.array(matches, dtype=np.uint64).reshape(-1, 3)
         a, b = found[:, 1].astype(np.int64), found[:, 2].astype(np.int64)
         g = np.searchsorted(first, a, side="right") - 1
         inside = (g >= 0) & (b <= stop[np.maximum(g, 0)])
@@ -457,7 +452,7 @@ class PatternMatcher:
             # the scans dropped inside it: only the hits are alive when it runs again, so it has little
             # to walk (its passes over each batch's objects took about a tenth of the time).
             with collector_paused():
-                scans = self._scan(self._read(batch))
+                scans = self._scan(batch)
                 rules = [scan.suggest(self.context) for _, scan in scans]
                 if self.weigher is not None:  # the weigher reads a batch of scans at once
                     rules = self.weigher.suggest_many([(scan, hits) for (_, scan), hits
@@ -469,7 +464,7 @@ class PatternMatcher:
         """As :meth:`match_many`, but what the patterns found, before the passage rules (a :class:`Scan`)."""
         for batch in self._item_batches(items):
             with collector_paused():
-                scans = self._scan(self._read(batch))
+                scans = self._scan(batch)
             yield from scans
 
     def _item_batches(self, items: Iterable[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
@@ -495,8 +490,9 @@ class PatternMatcher:
                              questions_before(text, turns, prompts) if self.context else {}))
         return out
 
-    def _scan(self, buffered: Sequence[_Item]) -> list[tuple[Any, Scan]]:
+    def _scan(self, batch: Sequence[tuple[Any, ...]]) -> list[tuple[Any, Scan]]:
         """Each item of a batch with what the patterns found in it (tokenised together)."""
+        buffered = self._read(batch)
         pieces, texts, firsts = _pieces(buffered)
         matched, words = self._scan_batch(texts)
         found: list[dict[tuple[str, int], list[tuple[int, int]]]] = [{} for _ in buffered]
@@ -522,7 +518,7 @@ class PatternMatcher:
         for p, (i, turn, _, _, question) in enumerate(pieces):
             if question:
                 asked[i][turn] = _question(in_question[p]) if p in in_question else NO_QUESTION
-        scans = [(item.key, Scan(item.text, item.sentences, f, v, q, item.questions))
+        scans = [(item.key, Scan(item.text, item.sentences, f, v, q))
                  for item, f, v, q in zip(buffered, found, vetoed, asked, strict=True)]
         if self.words is not None or self.keep_words:
             self._weigh_words([scan for _, scan in scans], pieces, firsts, words)
@@ -552,10 +548,6 @@ _Matches = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # 
 def _no_matches() -> _Matches:
     return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.uint64), *(np.zeros(0, dtype=np.int64)
                                                                          for _ in range(3))
-
-
-def _nothing() -> _Found:
-    return np.zeros(0, dtype=np.uint64), *(np.zeros(0, dtype=np.int64) for _ in range(3))
 
 
 @dataclass

@@ -57,7 +57,7 @@ def suggest_files(
     With ``weigh`` (and context), the shipped weigher decides for the codes it was trained for.
     """
     transcripts = read_transcripts(paths)
-    weigher = shipped_for(book.codes) if weigh and context > 0 else None
+    weigher = shipped_for(book.codes) if weigh else None  # the matcher weighs only with context
     matcher = PatternMatcher({c.id: c.patterns for c in book.codes if c.patterns}, pipeline, context, weigher)
     items = ((i, t.text, speech_turns(((u.start, u.end, u.speaker_kind) for u in t.turns), all_speakers),
               [(u.start, u.end) for u in t.turns if u.speaker_kind == "interviewer"])

@@ -74,7 +74,6 @@ class Scan:
     found: dict[tuple[str, int], list[tuple[int, int]]] = field(default_factory=dict)
     vetoed: set[tuple[str, int]] = field(default_factory=set)
     asked: dict[int, Question] = field(default_factory=dict)
-    questions: dict[int, tuple[int, int]] = field(default_factory=dict)  # turn -> its question's span
     # Filled by the engine for the weigher: each sentence's words weighed (sentences x the weigher's codes);
     # and, kept for training only, each sentence's words and each answer's question's words.
     word_scores: Any = field(default=None, compare=False)

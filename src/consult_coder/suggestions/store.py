@@ -153,13 +153,12 @@ def _set(session: Session, key: str, value: str, actor: str) -> None:
 
 
 def suggested_turns(session: Session, transcript_id: int, all_speakers: bool) -> list[tuple[int, int]]:
-    rows = session.execute(select(Turn.start, Turn.end, Turn.speaker_kind)
-                           .where(Turn.transcript_id == transcript_id).order_by(Turn.index))
-    return speech_turns(rows, all_speakers)
+    """The speech suggestions are made for: participants' turns, or every turn with ``all_speakers``."""
+    return speech_and_prompts(session, transcript_id, all_speakers)[0]
 
 
 def speech_and_prompts(session: Session, transcript_id: int, all_speakers: bool
-            ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+                       ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """From one read of the turns: the speech to suggest codes for (as :func:`suggested_turns`), and the
     interviewer's turns, which the engine reads for the question each answer follows (never suggests
     on them)."""
